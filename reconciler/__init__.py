@@ -1,0 +1,5 @@
+"""reconciler: GitOps for Box collaborations."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

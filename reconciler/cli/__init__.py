@@ -1,0 +1,1 @@
+"""The ``reconcile`` command line: the one place where errors become exit codes."""

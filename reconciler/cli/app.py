@@ -1,0 +1,102 @@
+"""The typer application, its command registry, and the mapping of errors to exit codes."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import typer
+
+from reconciler import __version__
+from reconciler.errors import ReconcilerError
+
+try:  # typer >= 0.29 carries its own copy of click
+    from typer._click.exceptions import ClickException, UsageError
+except ImportError:  # pragma: no cover - older typer on top of click
+    from click.exceptions import ClickException, UsageError  # type: ignore[no-redef]
+
+app = typer.Typer(
+    name="reconcile",
+    help=(
+        "GitOps for Box collaborations.\n\n"
+        "Manifests under deliveries/ declare who collaborates on which Box folders, files and "
+        "hubs, and which files they must approve. 'plan' shows what would change in Box; "
+        "'apply' makes Box match."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+#: typer/click report usage errors with exit 2; our contract says 3 (2 means "changes pending").
+USAGE_EXIT_CODE = 3
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"reconcile {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version_callback, is_eager=True, help="Print the version."
+    ),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log details to stderr."),
+) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _register_commands() -> None:
+    # Each command lives in its own module and registers itself on import.
+    import importlib
+
+    for name in ("validate", "schema", "plan", "apply", "status", "sandbox", "demo"):
+        try:
+            importlib.import_module(f"reconciler.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"reconciler.cli.{name}":
+                raise
+
+
+def report_error(err: ReconcilerError) -> None:
+    """Print a ReconcilerError to stderr the way every command does."""
+    typer.echo(f"Error: {err}", err=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: run the app and turn outcomes into documented exit codes."""
+    _register_commands()
+    if os.environ.get("NO_COLOR"):
+        os.environ.setdefault("TERM", "dumb")
+    try:
+        app(args=argv, standalone_mode=False)
+    except UsageError as exc:
+        exc.show()
+        sys.exit(USAGE_EXIT_CODE)
+    except ClickException as exc:
+        exc.show()
+        sys.exit(USAGE_EXIT_CODE)
+    except typer.Abort:
+        typer.echo("Aborted.", err=True)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except ReconcilerError as err:
+        report_error(err)
+        sys.exit(err.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except Exception as exc:  # the last line of defence: no traceback reaches the user
+        logging.getLogger(__name__).debug("internal error", exc_info=True)
+        typer.echo(f"Internal error: {type(exc).__name__}: {exc} (run with -v for details)", err=True)
+        sys.exit(1)
+    sys.exit(0)

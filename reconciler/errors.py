@@ -1,0 +1,141 @@
+"""The one exception tree of reconciler; every class carries the exit code the CLI returns.
+
+    ReconcilerError            1  root; anything unexpected is reported as an internal error
+    ├── InputError             3  invalid input: manifest, schema, policy, config or usage
+    │   ├── ManifestError      3  one or more located problems in manifests (``problems``)
+    │   ├── ConfigError        3  reconcile.yaml, or the Box connection settings
+    │   └── UsageError         3  flags that do not fit together
+    ├── BoxError               1  Box answered with an error (status, code, request id)
+    │   ├── AuthError          1  401, or a token that could not be obtained
+    │   ├── Forbidden          1  403
+    │   ├── NotFound           1  404
+    │   ├── Conflict           1  409, and 400 user_already_collaborator
+    │   ├── RateLimited        1  429 after the SDK's own retries
+    │   └── BoxUnavailable     1  5xx or a dropped connection: the write may have been stored
+    ├── RefusedError           4  the run refuses to go on
+    │   ├── UnsafePlan         4  removals above the safety limits, without --force
+    │   └── StalePlan          4  a saved plan that no longer matches Box
+    └── PartialApply           5  apply finished, but some changes failed
+
+Box errors keep Box's status, code and request id, never the SDK's text (which carries
+request headers, tokens included).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ReconcilerError(Exception):
+    """Root of every error reconciler raises on purpose."""
+
+    exit_code = 1
+
+
+class InputError(ReconcilerError):
+    exit_code = 3
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One located problem in an input file, as ``FILE:LINE:COL: message``."""
+
+    file: str
+    line: int
+    column: int
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "code": self.code,
+            "message": self.message,
+        }
+
+
+class ManifestError(InputError):
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class ConfigError(InputError):
+    pass
+
+
+class UsageError(InputError):
+    pass
+
+
+class BoxError(ReconcilerError):
+    """Box answered with an error, or could not be reached."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+        self.box_message = message
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        parts = [self.box_message]
+        if self.status is not None:
+            parts.append(f"status {self.status}")
+        if self.code:
+            parts.append(f"code {self.code}")
+        if self.request_id:
+            parts.append(f"request id {self.request_id}")
+        return parts[0] + (f" ({', '.join(parts[1:])})" if len(parts) > 1 else "")
+
+
+class AuthError(BoxError):
+    pass
+
+
+class Forbidden(BoxError):
+    pass
+
+
+class NotFound(BoxError):
+    pass
+
+
+class Conflict(BoxError):
+    pass
+
+
+class RateLimited(BoxError):
+    pass
+
+
+class BoxUnavailable(BoxError):
+    """A 5xx or a broken connection: a write may have been stored although it failed."""
+
+
+class RefusedError(ReconcilerError):
+    exit_code = 4
+
+
+class UnsafePlan(RefusedError):
+    pass
+
+
+class StalePlan(RefusedError):
+    pass
+
+
+class PartialApply(ReconcilerError):
+    exit_code = 5

@@ -1,0 +1,279 @@
+"""Frozen dataclasses for desired state (from manifests) and live state (from Box)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class ItemKind(str, Enum):
+    FOLDER = "folder"
+    FILE = "file"
+    HUB = "hub"
+
+
+class PrincipalKind(str, Enum):
+    EMAIL = "email"
+    USER = "user"
+    GROUP = "group"
+
+
+class InviteStatus(str, Enum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+#: Box's collaboration roles on folders and files, as sent on the wire (POST accepts all but owner).
+ITEM_ROLES: tuple[str, ...] = (
+    "editor",
+    "viewer",
+    "previewer",
+    "uploader",
+    "previewer uploader",
+    "viewer uploader",
+    "co-owner",
+)
+#: Single-file collaborations support only these (Box product documentation).
+FILE_ROLES: tuple[str, ...] = ("editor", "viewer")
+HUB_ROLES: tuple[str, ...] = ("viewer", "editor", "co-owner")
+
+#: Access from least to most, for policy checks such as ``max_role``.
+ROLE_RANK: Mapping[str, int] = {
+    "previewer": 1,
+    "uploader": 1,
+    "previewer uploader": 2,
+    "viewer": 3,
+    "viewer uploader": 4,
+    "editor": 5,
+    "co-owner": 6,
+    "owner": 7,
+}
+
+
+@dataclass(frozen=True, order=True)
+class Origin:
+    """Where in which manifest a value was written (1-based line and column)."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, order=True)
+class ItemRef:
+    kind: ItemKind
+    id: str
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}:{self.id}"
+
+
+@dataclass(frozen=True, order=True)
+class Principal:
+    """Who gets access. Equality and order use ``key``; ``display`` keeps what was written."""
+
+    kind: PrincipalKind
+    key: str
+    display: str = field(compare=False)
+
+    @classmethod
+    def email(cls, address: str) -> Principal:
+        return cls(PrincipalKind.EMAIL, address.strip().casefold(), address.strip())
+
+    @classmethod
+    def user(cls, user_id: str) -> Principal:
+        return cls(PrincipalKind.USER, str(user_id), str(user_id))
+
+    @classmethod
+    def group(cls, group_id: str) -> Principal:
+        return cls(PrincipalKind.GROUP, str(group_id), str(group_id))
+
+    def __str__(self) -> str:
+        return self.display if self.kind is PrincipalKind.EMAIL else f"{self.kind.value}:{self.key}"
+
+
+# --- desired state -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Client:
+    principal: Principal
+    role: str
+    hub_role: str = "viewer"
+    approver: bool = True
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class ApprovalRule:
+    message: str = "Approve the content?"
+    due_in_days: int | None = None
+    completion_rule: str = "all_assignees"
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    name: str
+    file: str
+    description: str = ""
+    folders: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+    hubs: tuple[str, ...] = ()
+    clients: tuple[Client, ...] = ()
+    approval: ApprovalRule | None = None
+    notify: bool = True
+    prune: bool = False
+    origin: Origin | None = None
+
+    def items(self) -> tuple[ItemRef, ...]:
+        """Folders and files this delivery shares (hubs are memberships, see ``hub_grants``)."""
+        return tuple(ItemRef(ItemKind.FOLDER, f) for f in self.folders) + tuple(
+            ItemRef(ItemKind.FILE, f) for f in self.files
+        )
+
+    def approvers(self) -> tuple[Client, ...]:
+        return tuple(
+            c for c in self.clients if c.approver and c.principal.kind is not PrincipalKind.GROUP
+        )
+
+
+@dataclass(frozen=True, order=True)
+class Grant:
+    """One desired collaboration: this principal has this role on this item, for this delivery."""
+
+    delivery: str
+    item: ItemRef
+    principal: Principal
+    role: str
+    origin: Origin | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    deliveries: tuple[Delivery, ...] = ()
+
+    def grants(self) -> tuple[Grant, ...]:
+        out = [
+            Grant(d.name, item, c.principal, c.role, c.origin)
+            for d in self.deliveries
+            for item in d.items()
+            for c in d.clients
+        ]
+        return tuple(sorted(out))
+
+    def hub_grants(self) -> tuple[Grant, ...]:
+        out = [
+            Grant(d.name, ItemRef(ItemKind.HUB, h), c.principal, c.hub_role, c.origin)
+            for d in self.deliveries
+            for h in d.hubs
+            for c in d.clients
+        ]
+        return tuple(sorted(out))
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Repo-wide settings from ``reconcile.yaml``."""
+
+    allowed_domains: tuple[str, ...] = ()
+    max_role_external: str | None = None
+    protected: tuple[str, ...] = ()
+    max_removals: int = 20
+    max_removal_fraction: float = 0.25
+    concurrency: int = 8
+    max_requests_per_second: float = 15.0
+    origin: Origin | None = None
+
+    def is_protected(self, principal: Principal) -> bool:
+        keys = {p.strip().casefold() for p in self.protected}
+        return principal.key.casefold() in keys
+
+
+# --- live state ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LiveUser:
+    id: str
+    login: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class LiveCollaboration:
+    """A direct collaboration on a folder, file or hub, as Box reports it.
+
+    ``user_id``/``login`` are None for a pending invitation of an email with no Box account
+    (Box then sends ``accessible_by: null`` and ``invite_email``).
+    """
+
+    id: str
+    item: ItemRef
+    role: str
+    status: InviteStatus
+    principal_type: str | None  # "user", "group", or None when accessible_by is null
+    principal_id: str | None
+    login: str | None
+    invite_email: str | None
+    name: str = ""
+
+    def matches(self, principal: Principal) -> bool:
+        if principal.kind is PrincipalKind.GROUP:
+            return self.principal_type == "group" and self.principal_id == principal.key
+        if principal.kind is PrincipalKind.USER:
+            return self.principal_type == "user" and self.principal_id == principal.key
+        emails = {e.casefold() for e in (self.login, self.invite_email) if e}
+        return principal.key in emails
+
+
+@dataclass(frozen=True)
+class LiveItem:
+    ref: ItemRef
+    name: str
+    owner_id: str | None
+    collaborations: tuple[LiveCollaboration, ...] = ()
+
+
+@dataclass(frozen=True)
+class LiveAssignment:
+    id: str
+    assignee_id: str
+    assignee_login: str
+    resolution_state: str  # incomplete | approved | rejected | completed (read as Box sends it)
+    completed_at: str | None = None
+
+
+@dataclass(frozen=True)
+class LiveTask:
+    id: str
+    file_id: str
+    action: str
+    message: str
+    completion_rule: str
+    due_at: str | None
+    created_by_id: str
+    assignments: tuple[LiveAssignment, ...] = ()
+
+
+@dataclass(frozen=True)
+class LiveFile:
+    id: str
+    name: str
+    path: str  # below the delivered folder, with "/" separators
+    folder_id: str  # the delivered folder it was found under
+    tasks: tuple[LiveTask, ...] = ()
+
+
+@dataclass(frozen=True)
+class LiveState:
+    me: LiveUser
+    items: Mapping[ItemRef, LiveItem] = field(default_factory=dict)
+    files: Mapping[str, tuple[LiveFile, ...]] = field(default_factory=dict)  # by folder id

@@ -1,0 +1,202 @@
+"""Routes as data, the request a handler sees, and the shared rules of Box's query strings.
+
+A service module exposes ``ROUTES: list[Route]``. A handler takes a ``Call`` and returns a
+``Reply``; it raises ``SandboxError`` subclasses for Box's errors. Query parameters a route does
+not declare are refused with 501 (Box would honour them; the sandbox would silently not).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.sandbox.errors import BadRequest, NotImplementedInSandbox, invalid_parameter
+from reconciler.sandbox.state import State, User
+
+JSON = dict[str, Any]
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: Any = None  # JSON-able, or None for an empty body (204)
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class UploadPart:
+    filename: str
+    content: bytes
+
+
+@dataclass
+class Call:
+    """One API request, already authenticated."""
+
+    state: State
+    method: str
+    path: str
+    args: dict[str, str]  # path parameters
+    query: Mapping[str, str]
+    headers: Mapping[str, str]
+    actor: User  # the user the call acts as (As-User applied)
+    caller: User  # the token's owner
+    raw_body: bytes = b""
+    form: Mapping[str, str] = field(default_factory=dict)
+    files: Mapping[str, UploadPart] = field(default_factory=dict)
+    events: list[JSON] = field(default_factory=list)  # webhook events raised by this call
+
+    # -- body --
+
+    def json(self, *, required: bool = True) -> JSON:
+        if not self.raw_body.strip():
+            if required:
+                raise BadRequest("Request body is empty", code="bad_request")
+            return {}
+        try:
+            value = json.loads(self.raw_body)
+        except ValueError as exc:
+            raise BadRequest(f"Could not parse JSON body: {exc.msg}", code="bad_request") from None
+        if not isinstance(value, dict):
+            raise BadRequest("Request body must be a JSON object", code="bad_request")
+        return value
+
+    # -- query --
+
+    def param(self, name: str, default: str | None = None) -> str | None:
+        return self.query.get(name, default)
+
+    def flag(self, name: str, default: bool = False) -> bool:
+        """Booleans as the SDK sends them: ``True``/``False`` (Python's str), or lowercase."""
+        raw = self.query.get(name)
+        if raw is None or raw == "":
+            return default
+        lowered = raw.lower()
+        if lowered in ("true", "1"):
+            return True
+        if lowered in ("false", "0"):
+            return False
+        raise BadRequest(
+            f"Invalid value for '{name}'", context_info=invalid_parameter(name, raw)
+        )
+
+    def integer(self, name: str, default: int, *, minimum: int = 0) -> int:
+        raw = self.query.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise BadRequest(
+                f"Invalid value for '{name}'", context_info=invalid_parameter(name, raw)
+            ) from None
+        if value < minimum:
+            raise BadRequest(
+                f"Invalid value for '{name}'", context_info=invalid_parameter(name, raw)
+            )
+        return value
+
+    def fields(self) -> list[str] | None:
+        raw = self.query.get("fields")
+        if raw is None or raw == "":
+            return None
+        return [f.strip() for f in raw.split(",") if f.strip()]
+
+    def limit(self, default: int = 100, maximum: int = 1000) -> int:
+        """``limit`` above the maximum is clamped silently, as Box does."""
+        return max(1, min(self.integer("limit", default, minimum=1), maximum))
+
+
+Handler = Callable[[Call], Reply]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    rule: str  # werkzeug rule, e.g. "/2.0/users/<user_id>"
+    handler: Handler
+    params: Sequence[str] = ()  # query parameters the sandbox implements
+    box_version: str | None = None  # "2025.0" for the versioned (hub) endpoints
+    writes: bool = False  # changes state: persisted, and subject to fail_after_commit
+
+
+def check_params(route: Route, query: Mapping[str, str]) -> None:
+    for name in query:
+        if name not in route.params:
+            raise NotImplementedInSandbox(
+                f"Query parameter '{name}' is not implemented by the sandbox for "
+                f"{route.method} {route.rule}",
+                context_info=invalid_parameter(name, query[name], "not implemented"),
+            )
+
+
+def pick_fields(full: JSON, mini_keys: Sequence[str], fields: list[str] | None) -> JSON:
+    """Box's ``fields``: the mini fields plus those asked for, and nothing else."""
+    if fields is None:
+        return full
+    keep = set(mini_keys) | set(fields)
+    return {k: v for k, v in full.items() if k in keep}
+
+
+# --- pagination ----------------------------------------------------------------------------
+
+
+def encode_marker(position: int) -> str:
+    return base64.urlsafe_b64encode(f"m:{position}".encode()).decode().rstrip("=")
+
+
+def decode_marker(marker: str) -> int:
+    try:
+        padded = marker + "=" * (-len(marker) % 4)
+        text = base64.urlsafe_b64decode(padded.encode()).decode()
+        if not text.startswith("m:"):
+            raise ValueError(text)
+        return int(text[2:])
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest(
+            "Invalid marker", context_info=invalid_parameter("marker", marker)
+        ) from None
+
+
+def marker_page(call: Call, entries: Sequence[JSON], *, default_limit: int = 100) -> JSON:
+    """One page in marker style: ``{entries, limit, next_marker, prev_marker}``."""
+    limit = call.limit(default_limit)
+    marker = call.param("marker")
+    start = decode_marker(marker) if marker else 0
+    page = list(entries[start : start + limit])
+    end = start + len(page)
+    return {
+        "entries": page,
+        "limit": limit,
+        "next_marker": encode_marker(end) if end < len(entries) else None,
+        "prev_marker": encode_marker(max(0, start - limit)) if start > 0 else None,
+    }
+
+
+MAX_OFFSET = 10_000
+
+
+def offset_page(call: Call, entries: Sequence[JSON], *, default_limit: int = 100) -> JSON:
+    """One page in offset style: ``{entries, total_count, limit, offset}``."""
+    limit = call.limit(default_limit)
+    offset = call.integer("offset", 0)
+    if offset > MAX_OFFSET:
+        raise BadRequest(
+            "Offset is too large", context_info=invalid_parameter("offset", offset)
+        )
+    return {
+        "entries": list(entries[offset : offset + limit]),
+        "total_count": len(entries),
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+def page(call: Call, entries: Sequence[JSON], *, default_limit: int = 100) -> JSON:
+    """Marker style when ``usemarker`` or ``marker`` is given, offset style otherwise."""
+    if call.flag("usemarker") or call.param("marker"):
+        return marker_page(call, entries, default_limit=default_limit)
+    return offset_page(call, entries, default_limit=default_limit)

@@ -1,0 +1,451 @@
+"""The sandbox's HTTP side: authentication, As-User, faults, the request log and dispatch.
+
+``Sandbox`` owns one ``State`` and serves it on 127.0.0.1 (never another interface), in a
+background thread, so tests and ``reconcile demo`` can start one on an ephemeral port:
+
+    with Sandbox(seed_document) as box:
+        client = make_client(box.base_url, token="sandbox")
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from werkzeug.exceptions import MethodNotAllowed as WzMethodNotAllowed
+from werkzeug.exceptions import NotFound as WzNotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from reconciler.sandbox.errors import (
+    BadRequest,
+    Forbidden,
+    InternalError,
+    MethodNotAllowed,
+    NotFound,
+    RateLimited,
+    SandboxError,
+    Unauthorized,
+)
+from reconciler.sandbox.routing import Call, Reply, Route, UploadPart, check_params
+from reconciler.sandbox.state import State, User, parse_datetime
+
+log = logging.getLogger(__name__)
+
+HELP_URL = "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/"
+ADMIN_ROLES = ("admin", "coadmin")
+
+
+@dataclass
+class Faults:
+    """Injected misbehaviour, set through ``PUT /_sandbox/faults``."""
+
+    latency_ms: float = 0.0
+    error_rate: float = 0.0
+    error_status: int = 503
+    rate_limit_per_minute: int = 0
+    fail_after_commit_rate: float = 0.0
+    seed: int | None = None
+    retry_after: int = 0  # seconds sent in Retry-After on injected 429/503
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Faults:
+        known = {f for f in cls.__dataclass_fields__}
+        unknown = set(doc) - known
+        if unknown:
+            raise BadRequest(f"Unknown fault settings: {', '.join(sorted(unknown))}")
+        try:
+            faults = cls(**doc)
+            for name in ("latency_ms", "error_rate", "fail_after_commit_rate"):
+                if float(getattr(faults, name)) < 0:
+                    raise ValueError(name)
+            if not 0 <= faults.error_rate <= 1 or not 0 <= faults.fail_after_commit_rate <= 1:
+                raise ValueError("rates are between 0 and 1")
+        except (TypeError, ValueError) as exc:
+            raise BadRequest(f"Invalid fault settings: {exc}") from None
+        return faults
+
+
+@dataclass
+class RequestRecord:
+    method: str
+    path: str
+    status: int
+    user_id: str | None
+    as_user: str | None
+    duration_ms: float
+    request_id: str
+    injected: str | None = None  # "error", "rate_limit" or "fail_after_commit"
+
+
+@dataclass
+class ServiceHooks:
+    """What services and the control plane plug into the server."""
+
+    routes: list[Route] = field(default_factory=list)
+    #: called with a call's webhook events once its change is committed
+    on_events: Callable[[State, list[dict[str, Any]]], None] | None = None
+
+
+class _QuietHandler(WSGIRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's requests session expects
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        log.debug("%s %s", self.requestline, code)
+
+
+class Sandbox:
+    """A Box API emulator served on 127.0.0.1."""
+
+    def __init__(
+        self,
+        state: State,
+        *,
+        hooks: ServiceHooks | None = None,
+        state_file: Path | None = None,
+        reset_to: dict[str, Any] | None = None,
+        response_observer: Callable[[str, str, str, int, Any], None] | None = None,
+    ) -> None:
+        from reconciler.sandbox import control, services  # the full route table
+
+        self.state = state
+        self.hooks = hooks or services.default_hooks()
+        self.state_file = state_file
+        self.reset_to = reset_to if reset_to is not None else state.to_dict()
+        self.faults = Faults()
+        self._rng = random.Random()
+        self._fault_lock = threading.Lock()
+        self._recent: deque[float] = deque()
+        self.requests: list[RequestRecord] = []
+        self._requests_lock = threading.Lock()
+        #: tests hook this to check every response against Box's OpenAPI description
+        self.response_observer = response_observer
+        self._control_routes = control.routes(self)
+        self._map, self._routes = self._build_map()
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle --
+
+    def start(self, port: int = 0) -> str:
+        self._server = make_server(
+            "127.0.0.1", port, self.wsgi, threaded=True, request_handler=_QuietHandler
+        )
+        self._server.daemon_threads = True  # type: ignore[attr-defined]
+        self._server.request_queue_size = 128
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="box-sandbox", daemon=True
+        )
+        self._thread.start()
+        return self.base_url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def serve_forever(self, port: int) -> None:
+        self._server = make_server(
+            "127.0.0.1", port, self.wsgi, threaded=True, request_handler=_QuietHandler
+        )
+        self._server.serve_forever()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "the sandbox is not started"
+        return int(self._server.server_port)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> Sandbox:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- state --
+
+    def replace_state(self, state: State) -> None:
+        with self.state.lock:
+            self.state = state
+            self.persist()
+
+    def persist(self) -> None:
+        if self.state_file is not None:
+            self.state.save(self.state_file)
+
+    def set_faults(self, faults: Faults) -> None:
+        with self._fault_lock:
+            self.faults = faults
+            self._rng = random.Random(faults.seed)
+            self._recent.clear()
+
+    def request_log(self) -> list[dict[str, Any]]:
+        with self._requests_lock:
+            return [asdict(r) for r in self.requests]
+
+    def clear_request_log(self) -> None:
+        with self._requests_lock:
+            self.requests.clear()
+
+    # -- routing --
+
+    def _build_map(self) -> tuple[Map, dict[str, Route]]:
+        rules: list[Rule] = []
+        routes: dict[str, Route] = {}
+        for index, route in enumerate([*self.hooks.routes, *self._control_routes]):
+            endpoint = f"r{index}"
+            routes[endpoint] = route
+            rules.append(Rule(route.rule, methods=[route.method], endpoint=endpoint))
+        return Map(rules, strict_slashes=False, merge_slashes=False), routes
+
+    # -- WSGI --
+
+    def wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        request = Request(environ)
+        response = self.handle(request)
+        return response(environ, start_response)
+
+    def handle(self, request: Request) -> Response:
+        started = time.perf_counter()
+        request_id = uuid.uuid4().hex[:16]
+        is_control = request.path.startswith("/_sandbox/")
+        record = RequestRecord(
+            method=request.method,
+            path=request.path,
+            status=0,
+            user_id=None,
+            as_user=request.headers.get("As-User"),
+            duration_ms=0.0,
+            request_id=request_id,
+        )
+        route: Route | None = None
+        try:
+            adapter = self._map.bind_to_environ(request.environ)
+            try:
+                endpoint, args = adapter.match()
+            except WzNotFound:
+                raise NotFound(f"Not Found: {request.method} {request.path}") from None
+            except WzMethodNotAllowed:
+                raise MethodNotAllowed(
+                    f"Method {request.method} is not allowed on {request.path}"
+                ) from None
+            route = self._routes[str(endpoint)]
+            if not is_control:
+                self._inject_latency()
+                self._inject_rate_limit(record)
+                self._inject_error(record, route)
+            reply = self._dispatch(request, route, {k: str(v) for k, v in args.items()}, record)
+            if route.writes and not is_control and self._roll_fail_after_commit():
+                record.injected = "fail_after_commit"
+                raise InternalError("Internal Server Error (injected after the write was stored)")
+        except SandboxError as err:
+            reply = self._error_reply(err, request_id)
+        except Exception:  # a bug in the sandbox must still answer like Box: a 500 body
+            log.exception("sandbox handler failed: %s %s", request.method, request.path)
+            reply = self._error_reply(InternalError(), request_id)
+        response = self._to_response(reply, request_id)
+        record.status = response.status_code
+        record.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+        if not is_control:
+            with self._requests_lock:
+                self.requests.append(record)
+            if self.response_observer is not None and route is not None:
+                self.response_observer(request.method, route.rule, request.path, reply.status, reply.body)
+        return response
+
+    def _dispatch(
+        self, request: Request, route: Route, args: dict[str, str], record: RequestRecord
+    ) -> Reply:
+        query = {k: v for k, v in request.args.items()}
+        check_params(route, query)
+        if route.box_version is not None:
+            self._check_box_version(request, route.box_version)
+        form: dict[str, str] = {}
+        files: dict[str, UploadPart] = {}
+        content_type = request.headers.get("Content-Type", "")
+        if content_type.startswith("multipart/form-data"):
+            form = {k: v for k, v in request.form.items()}
+            files = {
+                k: UploadPart(filename=v.filename or "", content=v.read())
+                for k, v in request.files.items()
+            }
+            raw = b""
+        elif content_type.startswith("application/x-www-form-urlencoded"):
+            form = {k: v for k, v in request.form.items()}
+            raw = b""
+        else:
+            raw = request.get_data(cache=False)
+        state = self.state
+        with state.lock:
+            if route.rule.startswith("/_sandbox/") or getattr(route.handler, "public", False):
+                caller = actor = _anonymous()
+            else:
+                caller = self._authenticate(request)
+                actor = self._as_user(request, caller)
+            record.user_id = actor.id or None
+            call = Call(
+                state=state,
+                method=request.method,
+                path=request.path,
+                args=args,
+                query=query,
+                headers=request.headers,
+                actor=actor,
+                caller=caller,
+                raw_body=raw,
+                form=form,
+                files=files,
+            )
+            reply = route.handler(call)
+            if route.writes:
+                self.persist()
+            events = list(call.events)
+        if events and self.hooks.on_events is not None:
+            self.hooks.on_events(state, events)
+        return reply
+
+    # -- auth --
+
+    def _authenticate(self, request: Request) -> User:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized(headers={"WWW-Authenticate": 'Bearer realm="Service"'})
+        record = self.state.tokens.get(token.strip())
+        if record is None:
+            raise Unauthorized(
+                headers={"WWW-Authenticate": 'Bearer realm="Service", error="invalid_token"'}
+            )
+        if record.expires_at and parse_datetime(record.expires_at) <= self.state.clock():
+            raise Unauthorized(
+                headers={"WWW-Authenticate": 'Bearer realm="Service", error="invalid_token"'}
+            )
+        user = self.state.users.get(record.user_id)
+        if user is None or user.status != "active":
+            raise Unauthorized()
+        return user
+
+    def _as_user(self, request: Request, caller: User) -> User:
+        target = request.headers.get("As-User")
+        if not target:
+            return caller
+        if caller.role not in ADMIN_ROLES and not caller.is_service_account:
+            raise Forbidden(
+                "As-User requires an admin or a service account",
+                code="access_denied_insufficient_permissions",
+            )
+        user = self.state.users.get(target.strip())
+        if user is None or user.enterprise_id != caller.enterprise_id:
+            raise BadRequest(
+                f"Invalid As-User header: no managed user with id '{target}'",
+                code="invalid_request_parameters",
+            )
+        return user
+
+    @staticmethod
+    def _check_box_version(request: Request, expected: str) -> None:
+        given = request.headers.get("box-version")
+        if given is None:
+            raise BadRequest("Missing required box-version header.", code="invalid_api_version")
+        if given.strip() != expected:
+            raise BadRequest(
+                f"Unsupported box-version header value '{given}'.", code="invalid_api_version"
+            )
+
+    # -- faults --
+
+    def _inject_latency(self) -> None:
+        delay = self.faults.latency_ms
+        if delay > 0:
+            time.sleep(delay / 1000.0)
+
+    def _inject_rate_limit(self, record: RequestRecord) -> None:
+        per_minute = self.faults.rate_limit_per_minute
+        if per_minute <= 0:
+            return
+        now = time.monotonic()
+        with self._fault_lock:
+            while self._recent and now - self._recent[0] > 60.0:
+                self._recent.popleft()
+            if len(self._recent) >= per_minute:
+                record.injected = "rate_limit"
+                raise RateLimited(headers={"Retry-After": str(self.faults.retry_after)})
+            self._recent.append(now)
+
+    def _inject_error(self, record: RequestRecord, route: Route) -> None:
+        if self.faults.error_rate <= 0:
+            return
+        with self._fault_lock:
+            hit = self._rng.random() < self.faults.error_rate
+        if not hit:
+            return
+        record.injected = "error"
+        status = int(self.faults.error_status)
+        headers = {"Retry-After": str(self.faults.retry_after)}
+        if status == 429:
+            raise RateLimited(headers=headers)
+        raise SandboxError(
+            "Service Unavailable (injected)" if status == 503 else "Internal Server Error (injected)",
+            status=status,
+            code="unavailable" if status == 503 else "internal_server_error",
+            headers=headers,
+        )
+
+    def _roll_fail_after_commit(self) -> bool:
+        if self.faults.fail_after_commit_rate <= 0:
+            return False
+        with self._fault_lock:
+            return self._rng.random() < self.faults.fail_after_commit_rate
+
+    # -- responses --
+
+    @staticmethod
+    def _error_reply(err: SandboxError, request_id: str) -> Reply:
+        body: dict[str, Any] = {
+            "type": "error",
+            "status": err.status,
+            "code": err.code,
+            "message": err.message,
+            "help_url": HELP_URL,
+            "request_id": request_id,
+        }
+        if err.context_info is not None:
+            body["context_info"] = err.context_info
+        return Reply(err.status, body, dict(err.headers))
+
+    @staticmethod
+    def _to_response(reply: Reply, request_id: str) -> Response:
+        headers = {"box-request-id": request_id, **reply.headers}
+        if reply.body is None:
+            return Response(b"", status=reply.status, headers=headers)
+        return Response(
+            json.dumps(reply.body, separators=(",", ":")),
+            status=reply.status,
+            headers=headers,
+            content_type="application/json",
+        )
+
+
+def _anonymous() -> User:
+    return User(id="", login="", name="", enterprise_id=None)
+
+
+def public(handler: Any) -> Any:
+    """Mark a handler that needs no bearer token (the OAuth token endpoint)."""
+    handler.public = True
+    return handler
