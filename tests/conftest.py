@@ -1,0 +1,80 @@
+"""Shared fixtures: a sandbox on an ephemeral port, and real box_sdk_gen clients pointed at it.
+
+Every JSON response a test receives from the sandbox is checked against Box's OpenAPI
+description of that operation (tests/openapi_check.py); a response that does not conform fails
+the test that received it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from box_sdk_gen import BaseUrls, BoxClient, BoxDeveloperTokenAuth, BoxRetryStrategy, NetworkSession
+
+from reconciler.sandbox.seed import build_state, default_seed
+from reconciler.sandbox.server import Sandbox
+
+try:
+    from tests.openapi_check import ResponseChecker
+except ImportError:  # pragma: no cover - the checker is part of the suite; this keeps collection working
+    ResponseChecker = None  # type: ignore[assignment,misc]
+
+ADMIN_TOKEN = "sandbox"
+
+
+def network_session(base_url: str, *, max_attempts: int = 5) -> NetworkSession:
+    return NetworkSession(
+        base_urls=BaseUrls(
+            base_url=base_url, upload_url=f"{base_url}/api", oauth_2_url=f"{base_url}/oauth2"
+        ),
+        retry_strategy=BoxRetryStrategy(max_attempts=max_attempts, retry_base_interval=0.01),
+    )
+
+
+def sdk_client(base_url: str, token: str = ADMIN_TOKEN, **session: Any) -> BoxClient:
+    """The real SDK, authenticated with a developer token, talking to the sandbox."""
+    return BoxClient(
+        auth=BoxDeveloperTokenAuth(token=token), network_session=network_session(base_url, **session)
+    )
+
+
+def start_sandbox(seed: dict[str, Any] | None = None) -> Sandbox:
+    doc = seed if seed is not None else default_seed(ADMIN_TOKEN)
+    box = Sandbox(build_state(doc), reset_to=doc)
+    if ResponseChecker is not None:
+        box.response_observer = ResponseChecker()
+    box.start()
+    return box
+
+
+@pytest.fixture
+def sandbox_factory() -> Iterator[Callable[..., Sandbox]]:
+    """Start sandboxes with a given seed; each is stopped and its responses checked at teardown."""
+    started: list[Sandbox] = []
+
+    def make(seed: dict[str, Any] | None = None) -> Sandbox:
+        box = start_sandbox(seed)
+        started.append(box)
+        return box
+
+    yield make
+    for box in started:
+        box.stop()
+    for box in started:
+        checker = box.response_observer
+        if checker is not None and getattr(checker, "failures", None):
+            pytest.fail("Responses that do not match Box's OpenAPI description:\n" + "\n".join(checker.failures))
+
+
+@pytest.fixture
+def sandbox(sandbox_factory: Callable[..., Sandbox]) -> Sandbox:
+    """A sandbox with the default seed: one admin service account whose token is 'sandbox'."""
+    return sandbox_factory()
+
+
+@pytest.fixture
+def client(sandbox: Sandbox) -> BoxClient:
+    """The admin service account's SDK client."""
+    return sdk_client(sandbox.base_url)
