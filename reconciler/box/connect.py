@@ -1,0 +1,220 @@
+"""Box connection settings from the environment, and the SDK client built from them."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+from box_sdk_gen import (
+    BaseUrls,
+    BoxCCGAuth,
+    BoxClient,
+    BoxDeveloperTokenAuth,
+    BoxJWTAuth,
+    BoxRetryStrategy,
+    CCGConfig,
+    JWTConfig,
+    NetworkSession,
+)
+from box_sdk_gen.networking.box_network_client import BoxNetworkClient
+from requests.adapters import HTTPAdapter
+
+from reconciler.errors import ConfigError
+
+REAL_BOX_API = "https://api.box.com"
+REAL_BOX_UPLOAD = "https://upload.box.com/api"
+REAL_BOX_OAUTH = "https://account.box.com/api/oauth2"
+
+CREDENTIAL_HELP = (
+    "Set one of: BOX_DEVELOPER_TOKEN; or BOX_CLIENT_ID, BOX_CLIENT_SECRET and "
+    "BOX_ENTERPRISE_ID (client credentials); or BOX_JWT_CONFIG (the JSON file the Box "
+    "developer console downloads). Set BOX_BASE_URL to point at a sandbox "
+    "(e.g. http://127.0.0.1:8080)."
+)
+
+
+@dataclass(frozen=True)
+class BoxSettings:
+    """How to reach Box. ``repr`` never shows secrets."""
+
+    base_url: str = REAL_BOX_API
+    developer_token: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    enterprise_id: str | None = None
+    jwt_config: Path | None = None
+    as_user: str | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"BoxSettings(base_url={self.base_url!r}, auth={self.auth_kind!r}, "
+            f"as_user={self.as_user!r})"
+        )
+
+    @property
+    def auth_kind(self) -> str:
+        if self.developer_token:
+            return "developer-token"
+        if self.jwt_config:
+            return "jwt"
+        return "client-credentials"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never appear in any output."""
+        return tuple(s for s in (self.developer_token, self.client_secret) if s)
+
+
+def settings_from_env(env: Mapping[str, str], **overrides: str | None) -> BoxSettings:
+    """Read BOX_* settings; missing or contradictory ones give a ConfigError naming what to set."""
+    values = {k: (v.strip() if isinstance(v, str) else v) for k, v in env.items()}
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    token = values.get("BOX_DEVELOPER_TOKEN") or None
+    ccg = {
+        "BOX_CLIENT_ID": values.get("BOX_CLIENT_ID") or None,
+        "BOX_CLIENT_SECRET": values.get("BOX_CLIENT_SECRET") or None,
+        "BOX_ENTERPRISE_ID": values.get("BOX_ENTERPRISE_ID") or None,
+    }
+    jwt = values.get("BOX_JWT_CONFIG") or None
+    chosen = [name for name, on in (("BOX_DEVELOPER_TOKEN", token), ("BOX_JWT_CONFIG", jwt)) if on]
+    has_ccg = any(ccg.values())
+    if has_ccg and not jwt:
+        chosen.append("BOX_CLIENT_ID/BOX_CLIENT_SECRET/BOX_ENTERPRISE_ID")
+    if not chosen:
+        raise ConfigError(f"No Box credentials found. {CREDENTIAL_HELP}")
+    if len(chosen) > 1:
+        raise ConfigError(
+            f"Contradictory Box credentials: {' and '.join(chosen)} are all set; keep one. "
+            f"{CREDENTIAL_HELP}"
+        )
+    if has_ccg and not jwt:
+        missing = [k for k, v in ccg.items() if not v]
+        if missing:
+            raise ConfigError(
+                f"Client-credentials auth needs {', '.join(missing)} as well. {CREDENTIAL_HELP}"
+            )
+    jwt_path = Path(jwt) if jwt else None
+    if jwt_path is not None and not jwt_path.is_file():
+        raise ConfigError(f"BOX_JWT_CONFIG points at {jwt_path}, which is not a readable file.")
+    base_url = (values.get("BOX_BASE_URL") or REAL_BOX_API).rstrip("/")
+    if base_url.endswith("/2.0"):
+        base_url = base_url[: -len("/2.0")]
+    return BoxSettings(
+        base_url=base_url,
+        developer_token=token,
+        client_id=ccg["BOX_CLIENT_ID"],
+        client_secret=ccg["BOX_CLIENT_SECRET"],
+        enterprise_id=ccg["BOX_ENTERPRISE_ID"],
+        jwt_config=jwt_path,
+        as_user=values.get("BOX_AS_USER") or None,
+    )
+
+
+class RequestPacer:
+    """A client-side limit on requests per second, shared by every thread of a run."""
+
+    def __init__(self, per_second: float) -> None:
+        self.interval = 1.0 / per_second if per_second > 0 else 0.0
+        self._next = 0.0
+        self._lock = threading.Lock()
+        self.sent = 0
+
+    def wait(self) -> None:
+        with self._lock:
+            self.sent += 1
+            if self.interval <= 0:
+                return
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + self.interval
+        delay = start - now
+        if delay > 0:
+            time.sleep(delay)
+
+
+class _PacedSession(requests.Session):
+    """A requests session that waits for the pacer before every request, retries included."""
+
+    def __init__(self, pacer: RequestPacer, pool_size: int) -> None:
+        super().__init__()
+        self.pacer = pacer
+        adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size)
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
+
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
+        self.pacer.wait()
+        return super().request(*args, **kwargs)
+
+
+class WriteSafeRetryStrategy(BoxRetryStrategy):
+    """The SDK retries every method on 5xx, POST included, which can store a write twice.
+
+    Reads keep the SDK's retries. Writes are retried only on 429 (Box did not process them);
+    after a 5xx or a dropped connection the applier reads Box again before trying once more.
+    """
+
+    def should_retry(self, fetch_options: Any, fetch_response: Any, attempt_number: int) -> bool:
+        method = str(getattr(fetch_options, "method", "GET")).upper()
+        status = int(getattr(fetch_response, "status", 0))
+        if method != "GET" and (status >= 500 or status == 0):
+            return False
+        return bool(super().should_retry(fetch_options, fetch_response, attempt_number))
+
+
+def _base_urls(base_url: str) -> BaseUrls:
+    if base_url == REAL_BOX_API:
+        return BaseUrls(
+            base_url=REAL_BOX_API, upload_url=REAL_BOX_UPLOAD, oauth_2_url=REAL_BOX_OAUTH
+        )
+    return BaseUrls(
+        base_url=base_url, upload_url=f"{base_url}/api", oauth_2_url=f"{base_url}/oauth2"
+    )
+
+
+def _auth(settings: BoxSettings) -> Any:
+    if settings.developer_token:
+        return BoxDeveloperTokenAuth(token=settings.developer_token)
+    if settings.jwt_config is not None:
+        try:
+            config = JWTConfig.from_config_file(config_file_path=str(settings.jwt_config))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(
+                f"{settings.jwt_config}: not a Box JWT configuration file ({type(exc).__name__})."
+            ) from None
+        return BoxJWTAuth(config=config)
+    return BoxCCGAuth(
+        config=CCGConfig(
+            client_id=settings.client_id or "",
+            client_secret=settings.client_secret or "",
+            enterprise_id=settings.enterprise_id,
+        )
+    )
+
+
+def make_client(
+    settings: BoxSettings,
+    *,
+    pacer: RequestPacer | None = None,
+    pool_size: int = 16,
+    max_attempts: int = 5,
+    retry_base_interval: float = 1.0,
+) -> BoxClient:
+    """The one BoxClient of a run: paced, write-safe retries, As-User when asked."""
+    session = _PacedSession(pacer or RequestPacer(0), pool_size)
+    network = NetworkSession(
+        base_urls=_base_urls(settings.base_url),
+        network_client=BoxNetworkClient(requests_session=session),
+        retry_strategy=WriteSafeRetryStrategy(
+            max_attempts=max_attempts, retry_base_interval=retry_base_interval
+        ),
+    )
+    client = BoxClient(auth=_auth(settings), network_session=network)
+    if settings.as_user:
+        client = client.with_as_user_header(settings.as_user)
+    return client

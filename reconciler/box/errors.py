@@ -1,0 +1,74 @@
+"""Translate the SDK's errors into reconciler's, keeping Box's status, code and request id.
+
+The SDK's own message is never reused: it carries request headers, tokens included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from box_sdk_gen import BoxAPIError, BoxSDKError
+
+from reconciler.errors import (
+    AuthError,
+    BoxError,
+    BoxUnavailable,
+    Conflict,
+    Forbidden,
+    NotFound,
+    RateLimited,
+)
+
+T = TypeVar("T")
+
+ALREADY_COLLABORATOR = "user_already_collaborator"
+
+
+def translate(exc: BoxSDKError, what: str) -> BoxError:
+    """One reconciler error for one failed SDK call; ``what`` names the call for the reader."""
+    if isinstance(exc, BoxAPIError):
+        info = exc.response_info
+        status = int(info.status_code)
+        code = info.code or None
+        request_id = info.request_id or None
+        body = info.body if isinstance(info.body, dict) else {}
+        message = str(body.get("message") or "").strip() or f"HTTP {status}"
+        text = f"{what}: {message}"
+        kind: type[BoxError]
+        if status == 401:
+            kind = AuthError
+        elif status == 403:
+            kind = Forbidden
+        elif status == 404:
+            kind = NotFound
+        elif status == 409 or code == ALREADY_COLLABORATOR:
+            kind = Conflict
+        elif status == 429:
+            kind = RateLimited
+        elif status >= 500:
+            kind = BoxUnavailable
+        else:
+            kind = BoxError
+        return kind(text, status=status, code=code, request_id=request_id)
+    message = str(getattr(exc, "message", "") or "")
+    if "token" in message.lower() or "auth" in message.lower():
+        return AuthError(f"{what}: Box refused the credentials (the token is invalid or expired)")
+    cause = getattr(exc, "error", None)
+    reason = type(cause).__name__ if cause is not None else "no answer"
+    return BoxUnavailable(f"{what}: could not reach Box ({reason})")
+
+
+@contextmanager
+def box_call(what: str) -> Iterator[None]:
+    """Run SDK calls and raise reconciler's errors instead of the SDK's."""
+    try:
+        yield
+    except BoxSDKError as exc:
+        raise translate(exc, what) from None
+
+
+def call(what: str, fn: Callable[[], T]) -> T:
+    with box_call(what):
+        return fn()

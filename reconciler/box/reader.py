@@ -1,0 +1,299 @@
+"""Read live Box state for the items of a desired state: everything ``plan`` needs, nothing else.
+
+The reader has no method that writes, so a plan made from it cannot change Box.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any
+
+from box_sdk_gen import BoxClient
+
+from reconciler.box.errors import call
+from reconciler.errors import BoxError, NotFound
+from reconciler.model import (
+    InviteStatus,
+    ItemKind,
+    ItemRef,
+    LiveAssignment,
+    LiveCollaboration,
+    LiveFile,
+    LiveItem,
+    LiveState,
+    LiveTask,
+    LiveUser,
+)
+
+log = logging.getLogger(__name__)
+
+PAGE = 1000
+COLLAB_FIELDS = [
+    "type",
+    "id",
+    "item",
+    "accessible_by",
+    "invite_email",
+    "role",
+    "status",
+    "created_by",
+]
+Progress = Callable[[str], None]
+
+
+def raw_json(obj: Any) -> dict[str, Any]:
+    """The JSON Box sent: enums and unknown values come through as the wire strings."""
+    raw = getattr(obj, "raw_data", None)
+    return raw if isinstance(raw, dict) else {}
+
+
+def _status(value: object) -> InviteStatus:
+    try:
+        return InviteStatus(str(value))
+    except ValueError:
+        return InviteStatus.PENDING
+
+
+def parse_collaboration(raw: dict[str, Any], item: ItemRef) -> LiveCollaboration:
+    """Both shapes of a pending invitation: ``accessible_by: null``, or a user stub with a login."""
+    who = raw.get("accessible_by") or {}
+    return LiveCollaboration(
+        id=str(raw.get("id")),
+        item=item,
+        role=str(raw.get("role") or ""),
+        status=_status(raw.get("status")),
+        principal_type=who.get("type") or None,
+        principal_id=str(who["id"]) if who.get("id") else None,
+        login=who.get("login") or None,
+        invite_email=raw.get("invite_email") or None,
+        name=who.get("name") or "",
+    )
+
+
+def parse_task(raw: dict[str, Any], file_id: str) -> LiveTask:
+    collection = raw.get("task_assignment_collection") or {}
+    assignments = tuple(parse_assignment(a) for a in collection.get("entries") or [])
+    return LiveTask(
+        id=str(raw.get("id")),
+        file_id=file_id,
+        action=str(raw.get("action") or ""),
+        message=str(raw.get("message") or ""),
+        completion_rule=str(raw.get("completion_rule") or "all_assignees"),
+        due_at=raw.get("due_at") or None,
+        created_by_id=str((raw.get("created_by") or {}).get("id") or ""),
+        assignments=assignments,
+    )
+
+
+def parse_assignment(raw: dict[str, Any]) -> LiveAssignment:
+    who = raw.get("assigned_to") or {}
+    # Box has reported a rejection in the undocumented ``status`` while ``resolution_state``
+    # stayed "incomplete"; read both and keep the resolved one.
+    state = str(raw.get("resolution_state") or "incomplete")
+    extra = str(raw.get("status") or "")
+    if state == "incomplete" and extra in ("approved", "rejected", "completed"):
+        state = extra
+    return LiveAssignment(
+        id=str(raw.get("id")),
+        assignee_id=str(who.get("id") or ""),
+        assignee_login=str(who.get("login") or ""),
+        resolution_state=state,
+        completed_at=raw.get("completed_at") or None,
+    )
+
+
+class BoxReader:
+    """Read-only access to the Box state a plan needs."""
+
+    def __init__(self, client: BoxClient) -> None:
+        self.client = client
+
+    def me(self) -> LiveUser:
+        user = call(
+            "read the reconciler's own account",
+            lambda: self.client.users.get_user_me(fields=["id", "login", "name"]),
+        )
+        raw = raw_json(user)
+        return LiveUser(
+            id=str(raw.get("id")),
+            login=str(raw.get("login") or ""),
+            name=str(raw.get("name") or ""),
+        )
+
+    def item(self, ref: ItemRef) -> LiveItem:
+        info: Any
+        if ref.kind is ItemKind.FOLDER:
+            info = call(
+                f"read folder {ref.id}",
+                lambda: self.client.folders.get_folder_by_id(
+                    ref.id, fields=["id", "type", "name", "owned_by"]
+                ),
+            )
+            pages = self._marker_pages(
+                f"list collaborations of folder {ref.id}",
+                lambda marker: self.client.list_collaborations.get_folder_collaborations(
+                    ref.id, fields=COLLAB_FIELDS, limit=PAGE, marker=marker
+                ),
+            )
+        elif ref.kind is ItemKind.FILE:
+            info = call(
+                f"read file {ref.id}",
+                lambda: self.client.files.get_file_by_id(
+                    ref.id, fields=["id", "type", "name", "owned_by"]
+                ),
+            )
+            pages = self._marker_pages(
+                f"list collaborations of file {ref.id}",
+                lambda marker: self.client.list_collaborations.get_file_collaborations(
+                    ref.id, fields=COLLAB_FIELDS, limit=PAGE, marker=marker
+                ),
+            )
+        else:
+            return self.hub(ref.id)
+        raw = raw_json(info)
+        owner = raw.get("owned_by") or {}
+        return LiveItem(
+            ref=ref,
+            name=str(raw.get("name") or ""),
+            owner_id=str(owner["id"]) if owner.get("id") else None,
+            collaborations=tuple(parse_collaboration(e, ref) for e in pages),
+        )
+
+    def hub(self, hub_id: str) -> LiveItem:
+        ref = ItemRef(ItemKind.HUB, hub_id)
+        info = call(f"read hub {hub_id}", lambda: self.client.hubs.get_hub_by_id_v2025_r0(hub_id))
+        raw = raw_json(info)
+        owner = raw.get("created_by") or {}
+        entries = self._marker_pages(
+            f"list collaborations of hub {hub_id}",
+            lambda marker: self.client.hub_collaborations.get_hub_collaborations_v2025_r0(
+                hub_id, limit=PAGE, marker=marker
+            ),
+        )
+        return LiveItem(
+            ref=ref,
+            name=str(raw.get("title") or ""),
+            owner_id=str(owner["id"]) if owner.get("id") else None,
+            collaborations=tuple(parse_collaboration(e, ref) for e in entries),
+        )
+
+    def folder_entries(self, folder_id: str) -> list[dict[str, Any]]:
+        """The direct children of a folder (all pages): ``{type, id, name}`` each."""
+        return list(
+            self._marker_pages(
+                f"list the items of folder {folder_id}",
+                lambda marker: self.client.folders.get_folder_items(
+                    folder_id,
+                    fields=["type", "id", "name"],
+                    usemarker=True,
+                    marker=marker,
+                    limit=PAGE,
+                ),
+            )
+        )
+
+    def file_tasks(self, file_id: str) -> tuple[LiveTask, ...]:
+        """A file's tasks with their assignments embedded: one call per file."""
+        tasks = call(
+            f"list the tasks of file {file_id}", lambda: self.client.tasks.get_file_tasks(file_id)
+        )
+        return tuple(parse_task(e, file_id) for e in raw_json(tasks).get("entries") or [])
+
+    def _marker_pages(
+        self, what: str, fetch: Callable[[str | None], Any]
+    ) -> Iterator[dict[str, Any]]:
+        marker: str | None = None
+        while True:
+            page = call(what, lambda m=marker: fetch(m))  # type: ignore[misc]
+            raw = raw_json(page)
+            yield from raw.get("entries") or []
+            marker = raw.get("next_marker") or None  # Box sends null or "" at the end
+            if not marker:
+                return
+
+
+class ReadError(BoxError):
+    """Several items could not be read; each is named."""
+
+
+def _parallel(concurrency: int, jobs: Iterable[Callable[[], Any]]) -> list[Any]:
+    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="box-read") as pool:
+        futures = [pool.submit(job) for job in jobs]
+        return [f.result() for f in futures]
+
+
+def read_items(
+    reader: BoxReader, refs: Iterable[ItemRef], *, concurrency: int = 8
+) -> dict[ItemRef, LiveItem]:
+    """Read each item once, in parallel; every item that fails is named in one error."""
+    unique = sorted(set(refs))
+    failures: list[str] = []
+
+    def read_one(ref: ItemRef) -> LiveItem | None:
+        try:
+            return reader.item(ref)
+        except NotFound as err:
+            failures.append(
+                f"{ref.kind.value} {ref.id} was not found, or is not visible to the "
+                f"reconciler's account ({err.describe()})"
+            )
+        except BoxError as err:
+            failures.append(f"{ref.kind.value} {ref.id}: {err.describe()}")
+        return None
+
+    results = _parallel(concurrency, [partial(read_one, ref) for ref in unique])
+    if failures:
+        raise ReadError("Could not read from Box:\n  " + "\n  ".join(sorted(failures)))
+    return {item.ref: item for item in results if item is not None}
+
+
+def read_folder_files(
+    reader: BoxReader, folder_ids: Iterable[str], *, with_tasks: bool, concurrency: int = 8
+) -> dict[str, tuple[LiveFile, ...]]:
+    """Every file below each folder, recursively, with its path below that folder and
+    (optionally) its tasks. All folders are walked together, one level at a time, so the
+    calls of every delivery share one pool."""
+    roots = sorted(set(folder_ids))
+    found: dict[str, list[tuple[str, str, str]]] = {root: [] for root in roots}
+    level = [(root, root, "") for root in roots]  # (root, folder id, path prefix)
+    while level:
+        listings = _parallel(
+            concurrency, [partial(reader.folder_entries, fid) for _, fid, _ in level]
+        )
+        next_level: list[tuple[str, str, str]] = []
+        for (root, _, prefix), entries in zip(level, listings, strict=True):
+            for entry in entries:
+                path = f"{prefix}{entry.get('name', '')}"
+                if entry.get("type") == "folder":
+                    next_level.append((root, str(entry["id"]), f"{path}/"))
+                elif entry.get("type") == "file":
+                    found[root].append((str(entry["id"]), str(entry.get("name", "")), path))
+        level = next_level
+    flat = [(root, *f) for root in roots for f in found[root]]
+    tasks = (
+        _parallel(concurrency, [partial(reader.file_tasks, fid) for _, fid, _, _ in flat])
+        if with_tasks
+        else [()] * len(flat)
+    )
+    files: dict[str, list[LiveFile]] = {root: [] for root in roots}
+    for (root, fid, name, path), file_tasks in zip(flat, tasks, strict=True):
+        files[root].append(LiveFile(fid, name, path, root, file_tasks))
+    return {root: tuple(sorted(files[root], key=lambda f: f.path)) for root in roots}
+
+
+def read_live(
+    reader: BoxReader,
+    items: Iterable[ItemRef],
+    *,
+    task_folders: Iterable[str] = (),
+    concurrency: int = 8,
+) -> LiveState:
+    """The live state of the given items (folders, files, hubs), and of the files below
+    ``task_folders`` with their tasks."""
+    me = reader.me()
+    live_items = read_items(reader, items, concurrency=concurrency)
+    files = read_folder_files(reader, task_folders, with_tasks=True, concurrency=concurrency)
+    return LiveState(me=me, items=live_items, files=files)

@@ -1,0 +1,181 @@
+"""The writes reconciler makes in Box: one narrow method per operation, nothing else."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from box_sdk_gen import (
+    BoxClient,
+    CreateCollaborationAccessibleBy,
+    CreateCollaborationAccessibleByTypeField,
+    CreateCollaborationItem,
+    CreateCollaborationItemTypeField,
+    CreateCollaborationRole,
+    CreateHubCollaborationV2025R0AccessibleBy,
+    CreateHubCollaborationV2025R0Hub,
+    CreateTaskAction,
+    CreateTaskAssignmentAssignTo,
+    CreateTaskAssignmentTask,
+    CreateTaskCompletionRule,
+    CreateTaskItem,
+    CreateTaskItemTypeField,
+    UpdateCollaborationByIdRole,
+    UpdateTaskByIdCompletionRule,
+)
+
+from reconciler.box.errors import call
+from reconciler.box.reader import parse_assignment, parse_collaboration, parse_task, raw_json
+from reconciler.model import (
+    ItemKind,
+    ItemRef,
+    LiveAssignment,
+    LiveCollaboration,
+    LiveTask,
+    Principal,
+    PrincipalKind,
+)
+
+
+def _accessible_by(principal: Principal, user_id: str | None) -> tuple[str, dict[str, Any]]:
+    """(type, {id or login}) for a principal; an email client with a known account goes by id."""
+    if principal.kind is PrincipalKind.GROUP:
+        return "group", {"id": principal.key}
+    if principal.kind is PrincipalKind.USER:
+        return "user", {"id": principal.key}
+    if user_id:
+        return "user", {"id": user_id}
+    return "user", {"login": principal.display}
+
+
+class BoxWriter:
+    """Every change ``apply`` can make, one method each."""
+
+    def __init__(self, client: BoxClient) -> None:
+        self.client = client
+
+    # -- collaborations on folders and files --
+
+    def invite(
+        self, item: ItemRef, principal: Principal, role: str, *, notify: bool
+    ) -> LiveCollaboration:
+        kind, who = _accessible_by(principal, None)
+        item_type = (
+            CreateCollaborationItemTypeField.FOLDER
+            if item.kind is ItemKind.FOLDER
+            else CreateCollaborationItemTypeField.FILE
+        )
+        created = call(
+            f"invite {principal} to {item.kind.value} {item.id}",
+            lambda: self.client.user_collaborations.create_collaboration(
+                CreateCollaborationItem(type=item_type, id=item.id),
+                CreateCollaborationAccessibleBy(
+                    type=CreateCollaborationAccessibleByTypeField(kind), **who
+                ),
+                CreateCollaborationRole(role),
+                notify=notify,
+            ),
+        )
+        return parse_collaboration(raw_json(created), item)
+
+    def change_role(self, collaboration_id: str, item: ItemRef, role: str) -> LiveCollaboration:
+        updated = call(
+            f"change collaboration {collaboration_id} to {role}",
+            lambda: self.client.user_collaborations.update_collaboration_by_id(
+                collaboration_id, role=UpdateCollaborationByIdRole(role)
+            ),
+        )
+        return parse_collaboration(raw_json(updated), item)
+
+    def remove(self, collaboration_id: str) -> None:
+        call(
+            f"remove collaboration {collaboration_id}",
+            lambda: self.client.user_collaborations.delete_collaboration_by_id(collaboration_id),
+        )
+
+    # -- hubs --
+
+    def add_to_hub(
+        self, hub_id: str, principal: Principal, role: str, *, user_id: str | None
+    ) -> LiveCollaboration:
+        kind, who = _accessible_by(principal, user_id)
+        created = call(
+            f"add {principal} to hub {hub_id}",
+            lambda: self.client.hub_collaborations.create_hub_collaboration_v2025_r0(
+                CreateHubCollaborationV2025R0Hub(id=hub_id),
+                CreateHubCollaborationV2025R0AccessibleBy(type=kind, **who),
+                role,
+            ),
+        )
+        return parse_collaboration(raw_json(created), ItemRef(ItemKind.HUB, hub_id))
+
+    def change_hub_role(
+        self, hub_collaboration_id: str, hub_id: str, role: str
+    ) -> LiveCollaboration:
+        updated = call(
+            f"change hub collaboration {hub_collaboration_id} to {role}",
+            lambda: self.client.hub_collaborations.update_hub_collaboration_by_id_v2025_r0(
+                hub_collaboration_id, role=role
+            ),
+        )
+        return parse_collaboration(raw_json(updated), ItemRef(ItemKind.HUB, hub_id))
+
+    def remove_from_hub(self, hub_collaboration_id: str) -> None:
+        call(
+            f"remove hub collaboration {hub_collaboration_id}",
+            lambda: self.client.hub_collaborations.delete_hub_collaboration_by_id_v2025_r0(
+                hub_collaboration_id
+            ),
+        )
+
+    # -- approval tasks --
+
+    def create_task(
+        self, file_id: str, *, message: str, due_at: datetime | None, completion_rule: str
+    ) -> LiveTask:
+        created = call(
+            f"create a review task on file {file_id}",
+            lambda: self.client.tasks.create_task(
+                CreateTaskItem(type=CreateTaskItemTypeField.FILE, id=file_id),
+                action=CreateTaskAction.REVIEW,
+                message=message,
+                due_at=due_at,
+                completion_rule=CreateTaskCompletionRule(completion_rule),
+            ),
+        )
+        return parse_task(raw_json(created), file_id)
+
+    def update_task(
+        self,
+        task_id: str,
+        file_id: str,
+        *,
+        message: str,
+        due_at: datetime | None,
+        completion_rule: str,
+    ) -> LiveTask:
+        updated = call(
+            f"update task {task_id}",
+            lambda: self.client.tasks.update_task_by_id(
+                task_id,
+                message=message,
+                due_at=due_at,
+                completion_rule=UpdateTaskByIdCompletionRule(completion_rule),
+            ),
+        )
+        return parse_task(raw_json(updated), file_id)
+
+    def assign(self, task_id: str, user_id: str) -> LiveAssignment:
+        created = call(
+            f"assign task {task_id} to user {user_id}",
+            lambda: self.client.task_assignments.create_task_assignment(
+                CreateTaskAssignmentTask(id=task_id), CreateTaskAssignmentAssignTo(id=user_id)
+            ),
+        )
+        return parse_assignment(raw_json(created))
+
+    def unassign(self, assignment_id: str) -> None:
+        call(
+            f"remove task assignment {assignment_id}",
+            lambda: self.client.task_assignments.delete_task_assignment_by_id(assignment_id),
+        )
