@@ -77,7 +77,10 @@ def main(argv: list[str] | None = None) -> None:
     if os.environ.get("NO_COLOR"):
         os.environ.setdefault("TERM", "dumb")
     try:
-        app(args=argv, standalone_mode=False)
+        # With standalone_mode=False, typer.Exit(code) comes back as the return value.
+        returned = app(args=argv, standalone_mode=False)
+        if isinstance(returned, int) and returned:
+            sys.exit(returned)
     except UsageError as exc:
         exc.show()
         sys.exit(USAGE_EXIT_CODE)
@@ -97,6 +100,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except Exception as exc:  # the last line of defence: no traceback reaches the user
         logging.getLogger(__name__).debug("internal error", exc_info=True)
-        typer.echo(f"Internal error: {type(exc).__name__}: {exc} (run with -v for details)", err=True)
+        typer.echo(
+            f"Internal error: {type(exc).__name__}: {exc} (run with -v for details)", err=True
+        )
         sys.exit(1)
     sys.exit(0)

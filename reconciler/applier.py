@@ -1,0 +1,351 @@
+"""Execute a Plan through the writer: dispatch by (kind, action), in phases, and record everything.
+
+Every executable change ends as applied, failed (with Box's status, code and request id),
+skipped (it depended on a change that failed) or waiting (it depended on an invitation that Box
+left pending). A failed change never stops the others.
+
+Writes that are not idempotent (invitations, hub memberships, tasks, assignments) are verified
+after a 5xx or a dropped connection: Box may have stored the write although it answered with an
+error, so the applier reads Box again and only writes once more if the first write is not there.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from enum import Enum
+from pathlib import Path
+from typing import Any, TextIO
+
+from reconciler.box.errors import ALREADY_COLLABORATOR
+from reconciler.box.reader import BoxReader
+from reconciler.box.writer import BoxWriter
+from reconciler.errors import BoxError, BoxUnavailable, Conflict, NotFound
+from reconciler.model import InviteStatus, ItemRef, LiveCollaboration
+from reconciler.plan import ACTION_PHASE, KIND_ORDER, Action, Change, ChangeKey, Kind, Plan
+
+log = logging.getLogger(__name__)
+
+
+class Outcome(str, Enum):
+    APPLIED = "applied"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # depended on a change that failed
+    WAITING = "waiting"  # depended on an invitation that is still pending
+
+
+@dataclass(frozen=True)
+class ChangeResult:
+    change: Change
+    outcome: Outcome
+    detail: str
+    status: int | None = None
+    code: str | None = None
+    request_id: str | None = None
+    #: what later changes of the same run may need: user_id, status, task_id, ...
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "change": str(self.change.key),
+            "action": self.change.action.value,
+            "kind": self.change.kind.value,
+            "delivery": self.change.delivery,
+            "item": {"type": self.change.item.kind.value, "id": self.change.item.id},
+            "principal": None if self.change.principal is None else str(self.change.principal),
+            "file": self.change.file,
+            "outcome": self.outcome.value,
+            "detail": self.detail,
+            "status": self.status,
+            "code": self.code,
+            "request_id": self.request_id,
+            "box_ids": dict(self.outputs),
+        }
+
+
+@dataclass
+class ApplyReport:
+    results: list[ChangeResult] = field(default_factory=list)
+
+    def of(self, outcome: Outcome) -> list[ChangeResult]:
+        return [r for r in self.results if r.outcome is outcome]
+
+    @property
+    def failed(self) -> list[ChangeResult]:
+        return self.of(Outcome.FAILED)
+
+    def counts(self) -> dict[str, int]:
+        return {o.value: len(self.of(o)) for o in Outcome}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"summary": self.counts(), "results": [r.to_dict() for r in self.results]}
+
+
+class Waiting(Exception):
+    """A follow-through change whose invitation Box left pending: nothing to do yet."""
+
+
+@dataclass
+class Context:
+    """What executors share during one apply."""
+
+    writer: BoxWriter
+    reader: BoxReader
+    outputs: dict[ChangeKey, dict[str, str]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def output_of(self, key: ChangeKey) -> dict[str, str]:
+        with self.lock:
+            return dict(self.outputs.get(key, {}))
+
+    def user_id_for(self, change: Change) -> str | None:
+        """The Box user behind a change's principal: known at plan time, or from the invitation
+        this run created (on acceptance)."""
+        if change.user_id:
+            return change.user_id
+        for key in change.depends_on:
+            found = self.output_of(key)
+            if found.get("kind") == Kind.COLLABORATION.value:
+                if found.get("status") != InviteStatus.ACCEPTED.value:
+                    raise Waiting(f"waits until {change.principal} accepts the invitation")
+                if found.get("user_id"):
+                    return found["user_id"]
+        return None
+
+
+Executor = Callable[[Change, Context], dict[str, str]]
+EXECUTORS: dict[tuple[Kind, Action], Executor] = {}
+
+
+def executor(kind: Kind, action: Action) -> Callable[[Executor], Executor]:
+    def register(fn: Executor) -> Executor:
+        EXECUTORS[(kind, action)] = fn
+        return fn
+
+    return register
+
+
+def write_verified(write: Callable[[], Any], find: Callable[[], Any | None]) -> Any:
+    """Write once; after a 5xx or a dropped connection, look before writing again."""
+    try:
+        return write()
+    except BoxUnavailable:
+        existing = find()
+        if existing is not None:
+            log.info("the write was stored although Box answered with an error")
+            return existing
+        return write()
+
+
+def _find(ctx: Context, item: ItemRef, change: Change) -> LiveCollaboration | None:
+    assert change.principal is not None
+    user_id = change.user_id
+    for collab in ctx.reader.item(item).collaborations:
+        if collab.matches(change.principal) or (
+            user_id and collab.principal_type == "user" and collab.principal_id == user_id
+        ):
+            return collab
+    return None
+
+
+def _collab_outputs(collab: LiveCollaboration) -> dict[str, str]:
+    out = {"collaboration_id": collab.id, "status": collab.status.value}
+    if collab.principal_type == "user" and collab.principal_id:
+        out["user_id"] = collab.principal_id
+    return out
+
+
+def _role(change: Change) -> str:
+    return str((change.after or {}).get("role", ""))
+
+
+# --- collaborations on folders and files -----------------------------------------------------
+
+
+@executor(Kind.COLLABORATION, Action.ADD)
+def _invite(change: Change, ctx: Context) -> dict[str, str]:
+    assert change.principal is not None
+    principal, role = change.principal, _role(change)
+    try:
+        collab = write_verified(
+            lambda: ctx.writer.invite(
+                change.item, principal, role, notify=change.notify is not False
+            ),
+            lambda: _find(ctx, change.item, change),
+        )
+    except Conflict as err:
+        if err.code != ALREADY_COLLABORATOR:
+            raise
+        # Someone (or an earlier run whose answer was lost) invited this person already.
+        collab = _find(ctx, change.item, change)
+        if collab is None:
+            raise
+        if collab.role != role:
+            collab = ctx.writer.change_role(collab.id, change.item, role)
+    return _collab_outputs(collab)
+
+
+@executor(Kind.COLLABORATION, Action.CHANGE)
+def _change_role(change: Change, ctx: Context) -> dict[str, str]:
+    collab_id = change.collaboration_id
+    assert collab_id, "a role change carries the collaboration id"
+    role = _role(change)
+    collab = write_verified(
+        lambda: ctx.writer.change_role(collab_id, change.item, role),
+        lambda: None,  # a role change is idempotent: writing it again is safe
+    )
+    return _collab_outputs(collab)
+
+
+@executor(Kind.COLLABORATION, Action.REMOVE)
+def _remove(change: Change, ctx: Context) -> dict[str, str]:
+    collab_id = change.collaboration_id
+    assert collab_id, "a removal carries the collaboration id"
+    _delete(lambda: ctx.writer.remove(collab_id))
+    return {"collaboration_id": collab_id}
+
+
+def _delete(delete: Callable[[], None]) -> None:
+    """Deleting twice is harmless: a 404 on the second try means the first one went through."""
+    try:
+        delete()
+    except BoxUnavailable:
+        try:
+            delete()
+        except NotFound:
+            return
+
+
+# --- hub memberships -----------------------------------------------------------------------
+
+
+@executor(Kind.HUB_COLLABORATION, Action.ADD)
+def _join_hub(change: Change, ctx: Context) -> dict[str, str]:
+    assert change.principal is not None
+    principal, role = change.principal, _role(change)
+    user_id = ctx.user_id_for(change)
+    try:
+        collab = write_verified(
+            lambda: ctx.writer.add_to_hub(change.item.id, principal, role, user_id=user_id),
+            lambda: _find(ctx, change.item, change),
+        )
+    except Conflict:
+        collab = _find(ctx, change.item, change)
+        if collab is None:
+            raise
+        if collab.role != role:
+            collab = ctx.writer.change_hub_role(collab.id, change.item.id, role)
+    return _collab_outputs(collab)
+
+
+@executor(Kind.HUB_COLLABORATION, Action.CHANGE)
+def _change_hub_role(change: Change, ctx: Context) -> dict[str, str]:
+    collab_id = change.collaboration_id
+    assert collab_id, "a hub role change carries the hub collaboration id"
+    collab = write_verified(
+        lambda: ctx.writer.change_hub_role(collab_id, change.item.id, _role(change)), lambda: None
+    )
+    return _collab_outputs(collab)
+
+
+@executor(Kind.HUB_COLLABORATION, Action.REMOVE)
+def _leave_hub(change: Change, ctx: Context) -> dict[str, str]:
+    collab_id = change.collaboration_id
+    assert collab_id, "a hub removal carries the hub collaboration id"
+    _delete(lambda: ctx.writer.remove_from_hub(collab_id))
+    return {"collaboration_id": collab_id}
+
+
+# --- running a plan ------------------------------------------------------------------------
+
+
+def _phases(changes: Iterable[Change]) -> list[list[Change]]:
+    """Consecutive groups that may run in parallel: same action phase and kind."""
+    phases: dict[tuple[int, int], list[Change]] = {}
+    for change in changes:
+        phases.setdefault((ACTION_PHASE[change.action], KIND_ORDER[change.kind]), []).append(change)
+    return [phases[k] for k in sorted(phases)]
+
+
+def _run_one(change: Change, ctx: Context, failed: set[ChangeKey]) -> ChangeResult:
+    blocked = [k for k in change.depends_on if k in failed]
+    if blocked:
+        return ChangeResult(
+            change, Outcome.SKIPPED, f"skipped: it depends on {blocked[0]}, which failed"
+        )
+    run = EXECUTORS.get((change.kind, change.action))
+    if run is None:
+        return ChangeResult(
+            change, Outcome.FAILED, f"reconciler cannot {change.action.value} a {change.kind.value}"
+        )
+    try:
+        outputs = run(change, ctx)
+    except Waiting as wait:
+        return ChangeResult(change, Outcome.WAITING, str(wait))
+    except BoxError as err:
+        return ChangeResult(
+            change,
+            Outcome.FAILED,
+            err.describe(),
+            status=err.status,
+            code=err.code,
+            request_id=err.request_id,
+        )
+    outputs = {"kind": change.kind.value, **outputs}
+    with ctx.lock:
+        ctx.outputs[change.key] = outputs
+    detail = "applied"
+    if change.kind is Kind.COLLABORATION and outputs.get("status") == InviteStatus.PENDING.value:
+        detail = "invited; the invitation is pending until they accept"
+    return ChangeResult(change, Outcome.APPLIED, detail, outputs=outputs)
+
+
+def apply_plan(
+    plan: Plan,
+    writer: BoxWriter,
+    reader: BoxReader,
+    *,
+    concurrency: int = 8,
+    on_result: Callable[[ChangeResult], None] | None = None,
+) -> ApplyReport:
+    """Run every executable change of the plan; return what happened to each."""
+    ctx = Context(writer=writer, reader=reader)
+    report = ApplyReport()
+    failed: set[ChangeKey] = set()
+    with ThreadPoolExecutor(
+        max_workers=max(1, concurrency), thread_name_prefix="box-apply"
+    ) as pool:
+        for phase in _phases(plan.executable()):
+            for result in pool.map(lambda c: _run_one(c, ctx, failed), phase):
+                if result.outcome in (Outcome.FAILED, Outcome.SKIPPED):
+                    failed.add(result.change.key)
+                report.results.append(result)
+                if on_result is not None:
+                    on_result(result)
+    return report
+
+
+class Journal:
+    """``--journal FILE``: one JSON line per change, appended as each one finishes."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.lock = threading.Lock()
+
+    @classmethod
+    def open(cls, path: Path) -> Journal:
+        return cls(path.open("a", encoding="utf-8"))
+
+    def record(self, result: ChangeResult) -> None:
+        line = {"time": datetime.now(timezone.utc).isoformat(), **result.to_dict()}
+        with self.lock:
+            self.stream.write(json.dumps(line, sort_keys=True) + "\n")
+            self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.close()

@@ -1,0 +1,91 @@
+"""Options, output streams, colour and progress shared by the commands that talk to Box."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from typing import Annotated, Optional, TextIO
+
+import typer
+
+from reconciler.box.connect import BoxSettings, settings_from_env
+
+PathsArg = Annotated[
+    Optional[list[str]],  # noqa: UP045 - typer reads the annotation at run time (py3.10)
+    typer.Argument(
+        help="Manifest files or directories (default: deliveries/).", show_default=False
+    ),
+]
+ConfigOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--config",
+        help="The repo config (default: ./reconcile.yaml when it exists).",
+        show_default=False,
+    ),
+]
+BaseUrlOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--base-url",
+        help="Box API base URL; overrides BOX_BASE_URL (e.g. a sandbox: http://127.0.0.1:8080).",
+        show_default=False,
+    ),
+]
+AsUserOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--as-user",
+        help="Make every call on behalf of this Box user id; overrides BOX_AS_USER.",
+        show_default=False,
+    ),
+]
+
+
+def box_settings(base_url: str | None, as_user: str | None) -> BoxSettings:
+    return settings_from_env(os.environ, BOX_BASE_URL=base_url, BOX_AS_USER=as_user)
+
+
+def use_color(stream: TextIO) -> bool:
+    """Colour only on a terminal, never with NO_COLOR set (https://no-color.org) or TERM=dumb."""
+    return (
+        stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM", "") != "dumb"
+    )
+
+
+def utf8(stream: TextIO) -> TextIO:
+    """Plans use a few non-ASCII symbols; never fail on a terminal with a narrow encoding."""
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None and (getattr(stream, "encoding", "") or "").lower() != "utf-8":
+        with suppress(ValueError, OSError):
+            reconfigure(encoding="utf-8", errors="replace")
+    return stream
+
+
+def info(message: str) -> None:
+    """A log line for people, on stderr (stdout carries the product)."""
+    typer.echo(message, err=True)
+
+
+@contextmanager
+def progress(description: str, total: int) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr when it is a terminal; a no-op otherwise."""
+    if total <= 0 or not sys.stderr.isatty():
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")))
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda: bar.advance(task)

@@ -1,0 +1,101 @@
+"""``reconcile plan``: what apply would change in Box, without writing anything."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from reconciler import workflow
+from reconciler.cli.app import app
+from reconciler.cli.options import (
+    AsUserOpt,
+    BaseUrlOpt,
+    ConfigOpt,
+    PathsArg,
+    box_settings,
+    info,
+    use_color,
+    utf8,
+)
+from reconciler.model import LiveState
+from reconciler.plan import Plan
+from reconciler.render import render
+
+#: ``--detailed-exitcode``: changes are pending (Terraform's convention).
+CHANGES_PENDING = 2
+
+
+class PlanFormat(str, Enum):
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+def read_and_plan(
+    paths: list[str] | None, config: str | None, base_url: str | None, as_user: str | None
+) -> tuple[workflow.Desired, workflow.Connection, LiveState, Plan]:
+    """Load and check the manifests, then read Box and plan. Writes nothing."""
+    desired = workflow.load(paths, config)
+    connection = workflow.connect(box_settings(base_url, as_user), desired.policy)
+    info(
+        f"Reading Box for {len(desired.state.deliveries)} deliveries "
+        f"({len(workflow.items_of(desired.state))} folders, files and hubs)..."
+    )
+    live = workflow.read(desired, connection)
+    return desired, connection, live, workflow.make_plan(desired, live)
+
+
+def save_plan(plan: Plan, out: Path) -> None:
+    out.write_text(json.dumps(plan.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    info(f"Saved the plan to {out}; apply exactly it with: reconcile apply --plan {out}")
+
+
+@app.command("plan")
+def plan_command(
+    paths: PathsArg = None,
+    config: ConfigOpt = None,
+    output: Annotated[
+        PlanFormat,
+        typer.Option("--format", help="text for people, json for machines, markdown for a PR."),
+    ] = PlanFormat.TEXT,
+    out: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--out", help="Also save the JSON plan here, for 'apply --plan'.", show_default=False
+        ),
+    ] = None,
+    detailed_exitcode: Annotated[
+        bool,
+        typer.Option(
+            "--detailed-exitcode",
+            help="Exit 2 when changes are pending, 0 when Box matches (waiting work is no change).",
+        ),
+    ] = False,
+    base_url: BaseUrlOpt = None,
+    as_user: AsUserOpt = None,
+) -> None:
+    """Show what 'apply' would change in Box. Reads Box; never writes.
+
+    \b
+    Examples:
+      reconcile plan                                   # text, grouped by delivery
+      reconcile plan --format markdown > comment.md    # one pull-request comment
+      reconcile plan --out plan.json --detailed-exitcode
+
+    Box is reached with BOX_DEVELOPER_TOKEN, or BOX_CLIENT_ID + BOX_CLIENT_SECRET +
+    BOX_ENTERPRISE_ID, or BOX_JWT_CONFIG; BOX_BASE_URL points at a sandbox.
+    Exit codes: 0 ok, 1 Box error, 2 changes pending (with --detailed-exitcode), 3 invalid input.
+    """
+    *_, plan = read_and_plan(paths, config, base_url, as_user)
+    stdout = utf8(sys.stdout)
+    render(plan, stdout, format=output.value, color=use_color(stdout))
+    stdout.flush()
+    if out is not None:
+        save_plan(plan, out)
+    if detailed_exitcode and plan.has_changes:
+        raise typer.Exit(CHANGES_PENDING)

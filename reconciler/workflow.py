@@ -1,0 +1,99 @@
+"""The library's verbs end to end: load manifests, connect, read live state, plan, apply."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from box_sdk_gen import BoxClient
+
+from reconciler import planner
+from reconciler.applier import ApplyReport, ChangeResult, apply_plan
+from reconciler.box.connect import BoxSettings, RequestPacer, make_client
+from reconciler.box.reader import BoxReader, read_live
+from reconciler.box.writer import BoxWriter
+from reconciler.errors import ManifestError
+from reconciler.manifest import check
+from reconciler.model import DesiredState, ItemKind, ItemRef, LiveState, Policy
+from reconciler.plan import Plan
+
+
+@dataclass(frozen=True)
+class Desired:
+    state: DesiredState
+    policy: Policy
+    files: tuple[str, ...]
+
+
+def load(paths: Iterable[str] | None, config_path: str | None = None) -> Desired:
+    """Every manifest under ``paths``, checked; problems raise one ManifestError with all."""
+    result = check(list(paths) if paths else None, config_path)
+    if result.problems:
+        raise ManifestError(list(result.problems))
+    return Desired(result.state, result.policy, result.files)
+
+
+@dataclass
+class Connection:
+    """One run's Box client, with the pacer that counts and limits its requests."""
+
+    client: BoxClient
+    pacer: RequestPacer
+
+    @property
+    def reader(self) -> BoxReader:
+        return BoxReader(self.client)
+
+    @property
+    def writer(self) -> BoxWriter:
+        return BoxWriter(self.client)
+
+
+def connect(settings: BoxSettings, policy: Policy, **client_options: float) -> Connection:
+    pacer = RequestPacer(policy.max_requests_per_second)
+    pool = max(policy.concurrency, 1) * 2
+    client = make_client(settings, pacer=pacer, pool_size=pool, **client_options)  # type: ignore[arg-type]
+    return Connection(client, pacer)
+
+
+def items_of(state: DesiredState) -> list[ItemRef]:
+    """Every folder, file and hub the manifests mention."""
+    refs: set[ItemRef] = set()
+    for delivery in state.deliveries:
+        refs.update(delivery.items())
+        refs.update(ItemRef(ItemKind.HUB, h) for h in delivery.hubs)
+    return sorted(refs)
+
+
+def task_folders_of(state: DesiredState) -> list[str]:
+    """Folders whose files carry approval tasks."""
+    return sorted({f for d in state.deliveries if d.approval is not None for f in d.folders})
+
+
+def read(desired: Desired, connection: Connection) -> LiveState:
+    return read_live(
+        connection.reader,
+        items_of(desired.state),
+        task_folders=task_folders_of(desired.state),
+        concurrency=desired.policy.concurrency,
+    )
+
+
+def make_plan(desired: Desired, live: LiveState) -> Plan:
+    return planner.plan(desired.state, live, desired.policy)
+
+
+def apply(
+    plan: Plan,
+    desired: Desired,
+    connection: Connection,
+    *,
+    on_result: Callable[[ChangeResult], None] | None = None,
+) -> ApplyReport:
+    return apply_plan(
+        plan,
+        connection.writer,
+        connection.reader,
+        concurrency=desired.policy.concurrency,
+        on_result=on_result,
+    )
