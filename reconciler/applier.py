@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from enum import Enum
 from pathlib import Path
 from typing import Any, TextIO
@@ -26,7 +26,7 @@ from reconciler.box.errors import ALREADY_COLLABORATOR
 from reconciler.box.reader import BoxReader
 from reconciler.box.writer import BoxWriter
 from reconciler.errors import BoxError, BoxUnavailable, Conflict, NotFound
-from reconciler.model import InviteStatus, ItemRef, LiveCollaboration
+from reconciler.model import InviteStatus, ItemRef, LiveAssignment, LiveCollaboration, LiveTask
 from reconciler.plan import ACTION_PHASE, KIND_ORDER, Action, Change, ChangeKey, Kind, Plan
 
 log = logging.getLogger(__name__)
@@ -96,6 +96,8 @@ class Context:
 
     writer: BoxWriter
     reader: BoxReader
+    me_id: str = ""
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
     outputs: dict[ChangeKey, dict[str, str]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -261,6 +263,103 @@ def _leave_hub(change: Change, ctx: Context) -> dict[str, str]:
     return {"collaboration_id": collab_id}
 
 
+# --- approval tasks ------------------------------------------------------------------------
+
+
+def _our_task(ctx: Context, file_id: str, message: str) -> LiveTask | None:
+    """The reconciler's review task on a file, read again from Box (oldest first)."""
+    ours = [
+        t
+        for t in ctx.reader.file_tasks(file_id)
+        if t.action == "review" and t.created_by_id == ctx.me_id and t.message == message
+    ]
+    return min(
+        ours, key=lambda t: (t.created_at or "", int(t.id) if t.id.isdigit() else 0), default=None
+    )
+
+
+def _due_at(value: object) -> datetime | None:
+    if isinstance(value, str) and value:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return None
+
+
+@executor(Kind.TASK, Action.ADD)
+def _create_task(change: Change, ctx: Context) -> dict[str, str]:
+    assert change.file is not None
+    file_id, after = change.file, dict(change.after or {})
+    days = after.get("due_in_days")
+    due_at = ctx.clock() + timedelta(days=int(days)) if days is not None else None
+    message = str(after.get("message", ""))
+    task = write_verified(
+        lambda: ctx.writer.create_task(
+            file_id,
+            message=message,
+            due_at=due_at,
+            completion_rule=str(after.get("completion_rule", "all_assignees")),
+        ),
+        lambda: _our_task(ctx, file_id, message),
+    )
+    return {"task_id": task.id}
+
+
+@executor(Kind.TASK, Action.CHANGE)
+def _update_task(change: Change, ctx: Context) -> dict[str, str]:
+    assert change.file is not None
+    task_id = change.box_ids.get("task_id")
+    assert task_id, "a task change carries the task id"
+    before, after = dict(change.before or {}), dict(change.after or {})
+    merged = {**before, **after}
+    task = write_verified(
+        lambda: ctx.writer.update_task(
+            task_id,
+            change.file or "",
+            message=str(merged.get("message", "")),
+            due_at=_due_at(merged.get("due_at")),
+            completion_rule=str(merged.get("completion_rule", "all_assignees")),
+        ),
+        lambda: None,  # an update is idempotent
+    )
+    return {"task_id": task.id}
+
+
+def _task_id_for(change: Change, ctx: Context) -> str:
+    if change.box_ids.get("task_id"):
+        return change.box_ids["task_id"]
+    for key in change.depends_on:
+        found = ctx.output_of(key)
+        if found.get("task_id"):
+            return found["task_id"]
+    raise BoxError(f"no task to assign on file {change.file}: its creation did not report an id")
+
+
+@executor(Kind.TASK_ASSIGNMENT, Action.ADD)
+def _assign(change: Change, ctx: Context) -> dict[str, str]:
+    assert change.file is not None
+    file_id = change.file
+    user_id = ctx.user_id_for(change)
+    if not user_id:
+        raise Waiting(f"waits until {change.principal} has a Box account")
+    task_id = _task_id_for(change, ctx)
+
+    def find() -> LiveAssignment | None:
+        for task in ctx.reader.file_tasks(file_id):
+            if task.id == task_id:
+                return next((a for a in task.assignments if a.assignee_id == user_id), None)
+        return None
+
+    assignment = write_verified(lambda: ctx.writer.assign(task_id, user_id), find)
+    return {"assignment_id": assignment.id, "task_id": task_id, "user_id": user_id}
+
+
+@executor(Kind.TASK_ASSIGNMENT, Action.REMOVE)
+def _unassign(change: Change, ctx: Context) -> dict[str, str]:
+    assignment_id = change.box_ids.get("assignment_id")
+    assert assignment_id, "an assignment removal carries the assignment id"
+    _delete(lambda: ctx.writer.unassign(assignment_id))
+    return {"assignment_id": assignment_id}
+
+
 # --- running a plan ------------------------------------------------------------------------
 
 
@@ -310,11 +409,15 @@ def apply_plan(
     writer: BoxWriter,
     reader: BoxReader,
     *,
+    me_id: str = "",
     concurrency: int = 8,
     on_result: Callable[[ChangeResult], None] | None = None,
 ) -> ApplyReport:
-    """Run every executable change of the plan; return what happened to each."""
-    ctx = Context(writer=writer, reader=reader)
+    """Run every executable change of the plan; return what happened to each.
+
+    ``me_id`` is the reconciler's own Box user: tasks it finds again must have been created by it.
+    """
+    ctx = Context(writer=writer, reader=reader, me_id=me_id)
     report = ApplyReport()
     failed: set[ChangeKey] = set()
     with ThreadPoolExecutor(

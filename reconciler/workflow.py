@@ -87,6 +87,7 @@ def apply(
     plan: Plan,
     desired: Desired,
     connection: Connection,
+    live: LiveState,
     *,
     on_result: Callable[[ChangeResult], None] | None = None,
 ) -> ApplyReport:
@@ -94,6 +95,7 @@ def apply(
         plan,
         connection.writer,
         connection.reader,
+        me_id=live.me.id,
         concurrency=desired.policy.concurrency,
         on_result=on_result,
     )

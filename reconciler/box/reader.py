@@ -85,6 +85,7 @@ def parse_task(raw: dict[str, Any], file_id: str) -> LiveTask:
         due_at=raw.get("due_at") or None,
         created_by_id=str((raw.get("created_by") or {}).get("id") or ""),
         assignments=assignments,
+        created_at=raw.get("created_at") or None,
     )
 
 

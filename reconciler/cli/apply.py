@@ -162,7 +162,7 @@ def apply_command(
                 if sink is not None:
                     sink.record(result)
 
-            report = workflow.apply(plan, desired, connection, on_result=on_result)
+            report = workflow.apply(plan, desired, connection, live, on_result=on_result)
     finally:
         if sink is not None:
             sink.close()
