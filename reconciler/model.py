@@ -106,7 +106,9 @@ class Client:
     role: str
     hub_role: str = "viewer"
     approver: bool = True
-    origin: Origin | None = None
+    origin: Origin | None = None  # where the email, user or group was written
+    role_origin: Origin | None = None
+    hub_role_origin: Origin | None = None  # None when hub_role was left to its default
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,7 @@ class Policy:
     """Repo-wide settings from ``reconcile.yaml``."""
 
     allowed_domains: tuple[str, ...] = ()
+    internal_domains: tuple[str, ...] = ()  # the enterprise's own people; others are external
     max_role_external: str | None = None
     protected: tuple[str, ...] = ()
     max_removals: int = 20
@@ -195,6 +198,13 @@ class Policy:
     def is_protected(self, principal: Principal) -> bool:
         keys = {p.strip().casefold() for p in self.protected}
         return principal.key.casefold() in keys
+
+    def is_external(self, principal: Principal) -> bool:
+        """People given by email outside ``internal_domains``; ids and groups are not judged."""
+        if principal.kind is not PrincipalKind.EMAIL:
+            return False
+        domain = principal.key.rpartition("@")[2]
+        return domain not in {d.strip().casefold() for d in self.internal_domains}
 
 
 # --- live state ----------------------------------------------------------------------------
@@ -261,6 +271,7 @@ class LiveTask:
     due_at: str | None
     created_by_id: str
     assignments: tuple[LiveAssignment, ...] = ()
+    created_at: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,112 @@
+"""Manifests in, desired state out: find, load, check and build, with every problem located.
+
+load_desired(paths, config_path)  -> (DesiredState, Policy), or ManifestError(problems)
+validate(paths, config_path)      -> every problem, in a stable order
+check(paths, config_path)         -> Validation: the files read, problems, state and policy
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from reconciler.errors import ConfigError, ManifestError, Problem
+from reconciler.manifest import schema
+from reconciler.manifest.build import build_delivery, build_policy
+from reconciler.manifest.checks import check_across, check_delivery, check_document, check_policy
+from reconciler.manifest.load import CONFIG_FILE_NAME, Document, find_manifests, read
+from reconciler.model import Delivery, DesiredState, Policy
+
+DEFAULT_PATHS = ("deliveries",)
+
+__all__ = [
+    "DEFAULT_PATHS",
+    "Validation",
+    "check",
+    "load_config",
+    "load_desired",
+    "validate",
+]
+
+
+@dataclass(frozen=True)
+class Validation:
+    """The outcome of checking a set of manifests against each other and the repo policy."""
+
+    files: tuple[str, ...]
+    problems: tuple[Problem, ...]
+    state: DesiredState
+    policy: Policy
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def load_config(config_path: str | None = None) -> tuple[Policy, list[Problem]]:
+    """The repo policy from ``config_path``, or from ./reconcile.yaml when that exists.
+
+    Raises ConfigError when a named config file does not exist.
+    """
+    if config_path is None:
+        if not os.path.isfile(CONFIG_FILE_NAME):
+            return Policy(), []
+        config_path = CONFIG_FILE_NAME
+    elif not os.path.exists(config_path):
+        raise ConfigError(f"config file not found: {config_path}")
+    doc = read(config_path)
+    problems = doc.problems + schema.check(doc, "config")
+    return build_policy(doc), problems
+
+
+def check(paths: Iterable[str] | str | None = None, config_path: str | None = None) -> Validation:
+    """Load and check every manifest under ``paths`` (files or directories; default deliveries/).
+
+    Raises UsageError for paths that do not exist or hold no manifests, ConfigError for a
+    missing config file; everything wrong inside the files comes back as problems.
+    """
+    given = [paths] if isinstance(paths, str) else list(paths or DEFAULT_PATHS)
+    files = find_manifests(given or DEFAULT_PATHS)
+    policy, problems = load_config(config_path)
+    config_name = config_path or CONFIG_FILE_NAME
+    deliveries: list[Delivery] = []
+    for file in files:
+        doc = read(file)
+        problems.extend(_check_one(doc, policy, config_name, deliveries))
+    problems.extend(check_across(deliveries))
+    state = DesiredState(tuple(sorted(deliveries, key=lambda d: (d.name, d.file))))
+    return Validation(tuple(files), tuple(sorted(set(problems))), state, policy)
+
+
+def _check_one(
+    doc: Document, policy: Policy, config_name: str, deliveries: list[Delivery]
+) -> list[Problem]:
+    # A value the loader already objected to (an alias, a foreign tag) is not judged again.
+    spoken_for = {(p.line, p.column) for p in doc.problems}
+    problems = doc.problems + [
+        p for p in schema.check(doc, "delivery") if (p.line, p.column) not in spoken_for
+    ]
+    problems += check_document(doc)
+    delivery = build_delivery(doc)
+    if delivery is not None:
+        deliveries.append(delivery)
+        problems += check_delivery(delivery, doc) + check_policy(delivery, policy, config_name)
+    return problems
+
+
+def validate(
+    paths: Iterable[str] | str | None = None, config_path: str | None = None
+) -> list[Problem]:
+    """Every problem in the manifests under ``paths`` and in the config, in a stable order."""
+    return list(check(paths, config_path).problems)
+
+
+def load_desired(
+    paths: Iterable[str] | str | None = None, config_path: str | None = None
+) -> tuple[DesiredState, Policy]:
+    """The desired state and policy; raises ManifestError carrying every problem found."""
+    result = check(paths, config_path)
+    if result.problems:
+        raise ManifestError(list(result.problems))
+    return result.state, result.policy

@@ -1,9 +1,9 @@
-"""The control plane under ``/_sandbox/``: reset, seed, state, signup, faults, requests (not Box)."""
+"""The control plane under ``/_sandbox/``: reset, seed, state, signup, faults, request log."""
 
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reconciler.sandbox.errors import BadRequest, Conflict
 from reconciler.sandbox.routing import Call, Reply, Route
@@ -41,7 +41,8 @@ def routes(box: Sandbox) -> list[Route]:
         login = body.get("login")
         if not isinstance(login, str) or "@" not in login:
             raise BadRequest("'login' must be an email address")
-        user, token = sign_up(box, login, str(body.get("name") or login.split("@")[0]), bool(body.get("accept", True)))
+        name = str(body.get("name") or login.split("@")[0])
+        user, token = sign_up(box, login, name, bool(body.get("accept", True)))
         from reconciler.sandbox.services.users import user_mini
 
         return Reply(201, {"user": user_mini(user), "token": token})
@@ -76,24 +77,42 @@ def routes(box: Sandbox) -> list[Route]:
 
 
 def sign_up(box: Sandbox, login: str, name: str, accept: bool) -> tuple[User, str]:
-    """An invited person creates a free Box account; with ``accept`` their invitations are accepted."""
+    """An invited person creates a free Box account; with ``accept`` their invitations are accepted
+    (each raising COLLABORATION.ACCEPTED for the webhooks), without it they stay pending."""
+    from reconciler.sandbox.services.collaborations import event
     from reconciler.sandbox.services.users import find_by_login
 
     state = box.state
+    events: list[dict[str, Any]] = []
     with state.lock:
         if find_by_login(state, login) is not None:
-            raise Conflict(f"A Box account with login '{login}' exists already", code="user_login_already_used")
+            raise Conflict(
+                f"A Box account with login '{login}' exists already", code="user_login_already_used"
+            )
         now = state.now()
-        user = User(id=state.new_id(), login=login, name=name, enterprise_id=None, created_at=now, modified_at=now)
+        user = User(
+            id=state.new_id(),
+            login=login,
+            name=name,
+            enterprise_id=None,
+            created_at=now,
+            modified_at=now,
+            auto_accept=accept,
+        )
         state.users[user.id] = user
         token = secrets.token_hex(16)
         state.tokens[token] = Token(token=token, user_id=user.id)
         for collab in state.collaborations.values():
-            if collab.invite_email and collab.invite_email.casefold() == login.casefold() and collab.status == "pending":
-                collab.accessible_by_id = user.id
-                if accept:
-                    collab.status = "accepted"
-                    collab.acknowledged_at = now
-                    collab.modified_at = now
+            invited = (collab.invite_email or "").casefold() == login.casefold()
+            if not invited or collab.accessible_by_id is not None or collab.status != "pending":
+                continue
+            collab.accessible_by_id = user.id
+            if accept:
+                collab.status = "accepted"
+                collab.acknowledged_at = now
+                collab.modified_at = now
+                events.append(event("COLLABORATION.ACCEPTED", state, collab, user))
         box.persist()
+    if events and box.hooks.on_events is not None:
+        box.hooks.on_events(state, events)
     return user, token

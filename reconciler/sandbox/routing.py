@@ -58,8 +58,10 @@ class Call:
             return {}
         try:
             value = json.loads(self.raw_body)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise BadRequest(f"Could not parse JSON body: {exc.msg}", code="bad_request") from None
+        except UnicodeDecodeError:  # bytes that are not text at all; it has no .msg
+            raise BadRequest("Could not parse JSON body: not UTF-8", code="bad_request") from None
         if not isinstance(value, dict):
             raise BadRequest("Request body must be a JSON object", code="bad_request")
         return value

@@ -9,17 +9,21 @@ background thread, so tests and ``reconcile demo`` can start one on an ephemeral
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import logging
 import random
+import socket
 import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
+from urllib.parse import parse_qsl
 
 from werkzeug.exceptions import MethodNotAllowed as WzMethodNotAllowed
 from werkzeug.exceptions import NotFound as WzNotFound
@@ -44,6 +48,9 @@ log = logging.getLogger(__name__)
 
 HELP_URL = "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/"
 ADMIN_ROLES = ("admin", "coadmin")
+POLL_INTERVAL_S = 0.05
+KEEP_ALIVE_IDLE_S = 60
+REQUEST_LOG_LIMIT = 100_000
 
 
 @dataclass
@@ -71,6 +78,10 @@ class Faults:
                     raise ValueError(name)
             if not 0 <= faults.error_rate <= 1 or not 0 <= faults.fail_after_commit_rate <= 1:
                 raise ValueError("rates are between 0 and 1")
+            if not 400 <= int(faults.error_status) <= 599:
+                raise ValueError("error_status is a 4xx or 5xx status")
+            if float(faults.retry_after) < 0:
+                raise ValueError("retry_after")
         except (TypeError, ValueError) as exc:
             raise BadRequest(f"Invalid fault settings: {exc}") from None
         return faults
@@ -97,11 +108,117 @@ class ServiceHooks:
     on_events: Callable[[State, list[dict[str, Any]]], None] | None = None
 
 
-class _QuietHandler(WSGIRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's requests session expects
+class _Connections:
+    """The open client connections of one server, so that stopping it also ends idle keep-alives.
+
+    Otherwise a client's pooled connection would go on being served, by a handler thread of a
+    stopped sandbox, from its old state.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: set[socket.socket] = set()
+
+    def add(self, conn: socket.socket) -> None:
+        with self._lock:
+            self._open.add(conn)
+
+    def discard(self, conn: socket.socket) -> None:
+        with self._lock:
+            self._open.discard(conn)
+
+    def close_all(self) -> None:
+        with self._lock:
+            conns, self._open = list(self._open), set()
+        for conn in conns:
+            # wakes the handler blocked on the next request; OSError: the client has gone
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
+
+class _KeepAliveHandler(WSGIRequestHandler):
+    """werkzeug's request handler, but keeping HTTP/1.1 connections open between requests.
+
+    werkzeug's own ``run_wsgi`` closes every connection, because it cannot tell where an unread
+    request body ends. Reading the whole body before the application runs makes keep-alive
+    safe (the next bytes on the socket are the next request line), and without it every SDK
+    call pays for a new TCP connection and a server thread.
+    """
+
+    protocol_version = "HTTP/1.1"
+    timeout = KEEP_ALIVE_IDLE_S  # an idle connection is closed after this many seconds
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in two writes; without this, Nagle's algorithm holds the
+        # body back until the client's delayed ACK (about 40 ms) on a kept-alive connection.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        connections = getattr(self.server, "box_connections", None)
+        if connections is not None:
+            connections.add(self.connection)
+
+    def finish(self) -> None:
+        connections = getattr(self.server, "box_connections", None)
+        if connections is not None:
+            connections.discard(self.connection)
+        super().finish()
+
+    def run_wsgi(self) -> None:
+        if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        self.environ = environ = self.make_environ()
+        body = self._read_body(environ)
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ.pop("wsgi.input_terminated", None)
+
+        started: list[Any] = []
+        chunks: list[bytes] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc: Any = None) -> Any:
+            started[:] = [status, headers]
+            return chunks.append
+
+        result = self.server.app(environ, start_response)
+        try:
+            chunks.extend(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        self._send(started[0], started[1], b"".join(chunks))
+
+    def _read_body(self, environ: dict[str, Any]) -> bytes:
+        if environ.get("wsgi.input_terminated"):  # chunked: werkzeug's DechunkedInput
+            return bytes(environ["wsgi.input"].read())
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+            self.close_connection = True  # the rest of the stream cannot be trusted
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _send(self, status: str, headers: list[tuple[str, str]], payload: bytes) -> None:
+        code_text, _, reason = status.partition(" ")
+        code = int(code_text)
+        self.send_response(code, reason)
+        names = set()
+        for name, value in headers:
+            self.send_header(name, value)
+            names.add(name.lower())
+        if "content-length" not in names and code not in (204, 304) and code >= 200:
+            self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+        self.wfile.flush()
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         log.debug("%s %s", self.requestline, code)
+
+    def log_error(self, format: str, *args: Any) -> None:
+        # e.g. an idle keep-alive connection timing out: routine, not worth stderr
+        log.debug("sandbox connection: " + format, *args)
 
 
 class Sandbox:
@@ -126,7 +243,8 @@ class Sandbox:
         self._rng = random.Random()
         self._fault_lock = threading.Lock()
         self._recent: deque[float] = deque()
-        self.requests: list[RequestRecord] = []
+        # bounded: a long-running `serve` must not grow without end; tests clear it long before
+        self.requests: deque[RequestRecord] = deque(maxlen=REQUEST_LOG_LIMIT)
         self._requests_lock = threading.Lock()
         #: tests hook this to check every response against Box's OpenAPI description
         self.response_observer = response_observer
@@ -137,14 +255,23 @@ class Sandbox:
 
     # -- lifecycle --
 
-    def start(self, port: int = 0) -> str:
-        self._server = make_server(
-            "127.0.0.1", port, self.wsgi, threaded=True, request_handler=_QuietHandler
+    def _make_server(self, port: int) -> BaseWSGIServer:
+        server = make_server(
+            "127.0.0.1", port, self.wsgi, threaded=True, request_handler=_KeepAliveHandler
         )
-        self._server.daemon_threads = True  # type: ignore[attr-defined]
-        self._server.request_queue_size = 128
+        server.daemon_threads = True  # type: ignore[attr-defined]
+        server.box_connections = _Connections()  # type: ignore[attr-defined]
+        return server
+
+    def start(self, port: int = 0) -> str:
+        self._server = self._make_server(port)
+        # A short poll interval: stop() waits for the serving loop to notice, and tests stop
+        # a sandbox each.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="box-sandbox", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": POLL_INTERVAL_S},
+            name="box-sandbox",
+            daemon=True,
         )
         self._thread.start()
         return self.base_url
@@ -153,12 +280,11 @@ class Sandbox:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+            self._server.box_connections.close_all()  # type: ignore[attr-defined]
             self._server = None
 
     def serve_forever(self, port: int) -> None:
-        self._server = make_server(
-            "127.0.0.1", port, self.wsgi, threaded=True, request_handler=_QuietHandler
-        )
+        self._server = self._make_server(port)
         self._server.serve_forever()
 
     @property
@@ -265,7 +391,9 @@ class Sandbox:
             with self._requests_lock:
                 self.requests.append(record)
             if self.response_observer is not None and route is not None:
-                self.response_observer(request.method, route.rule, request.path, reply.status, reply.body)
+                self.response_observer(
+                    request.method, route.rule, request.path, reply.status, reply.body
+                )
         return response
 
     def _dispatch(
@@ -285,11 +413,12 @@ class Sandbox:
                 for k, v in request.files.items()
             }
             raw = b""
-        elif content_type.startswith("application/x-www-form-urlencoded"):
-            form = {k: v for k, v in request.form.items()}
-            raw = b""
         else:
+            # Keep the raw body even for form-encoded requests: only the token endpoint reads
+            # forms, and a JSON body sent by `curl -d` must still reach the control plane.
             raw = request.get_data(cache=False)
+            if content_type.startswith("application/x-www-form-urlencoded"):
+                form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
         state = self.state
         with state.lock:
             if route.rule.startswith("/_sandbox/") or getattr(route.handler, "public", False):
@@ -304,7 +433,9 @@ class Sandbox:
                 path=request.path,
                 args=args,
                 query=query,
-                headers=request.headers,
+                # handlers read headers with get() (case-insensitive); werkzeug's Headers
+                # does that, though it is not typed as a Mapping
+                headers=cast("Mapping[str, str]", request.headers),
                 actor=actor,
                 caller=caller,
                 raw_body=raw,
@@ -399,10 +530,11 @@ class Sandbox:
         headers = {"Retry-After": str(self.faults.retry_after)}
         if status == 429:
             raise RateLimited(headers=headers)
+        unavailable = status == 503
         raise SandboxError(
-            "Service Unavailable (injected)" if status == 503 else "Internal Server Error (injected)",
+            "Service Unavailable (injected)" if unavailable else "Internal Server Error (injected)",
             status=status,
-            code="unavailable" if status == 503 else "internal_server_error",
+            code="unavailable" if unavailable else "internal_server_error",
             headers=headers,
         )
 

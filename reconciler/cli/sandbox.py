@@ -1,0 +1,101 @@
+"""``reconcile sandbox serve``: run the Box API emulator on 127.0.0.1 until interrupted."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from reconciler.cli.app import app
+from reconciler.errors import ConfigError, InputError, UsageError
+from reconciler.sandbox.errors import SandboxError
+from reconciler.sandbox.seed import DEFAULT_ADMIN_TOKEN, build_state, default_seed, load_seed_file
+from reconciler.sandbox.server import Sandbox
+from reconciler.sandbox.state import State
+
+sandbox_app = typer.Typer(
+    help="The local Box API emulator (the sandbox) that tests and the demo run against.",
+    no_args_is_help=True,
+)
+app.add_typer(sandbox_app, name="sandbox")
+
+DEFAULT_PORT = 8080
+
+
+def seed_document(seed_file: Path | None, admin_token: str | None) -> dict[str, Any]:
+    """The seed to start from: the file given, or the default enterprise with one admin."""
+    if seed_file is None:
+        return default_seed(admin_token or DEFAULT_ADMIN_TOKEN)
+    if admin_token is not None:
+        raise UsageError(
+            "--admin-token applies to the default enterprise; with --seed, give tokens in the seed"
+        )
+    try:
+        return load_seed_file(seed_file)
+    except SandboxError as err:
+        raise InputError(f"invalid seed: {err.message}") from None
+
+
+def initial_state(seed: dict[str, Any], state_file: Path | None) -> State:
+    """The saved state when ``state_file`` exists (nothing written is lost), else the seed's."""
+    if state_file is None or not state_file.exists():
+        return build_state(seed)
+    try:
+        return State.load(state_file)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(
+            f"{state_file}: not a sandbox state file ({type(exc).__name__}: {exc}); "
+            "move it away to start from the seed"
+        ) from None
+
+
+@sandbox_app.command("serve")
+def serve(
+    port: Annotated[
+        int,
+        typer.Option("--port", min=0, max=65535, help="Port on 127.0.0.1 (0: any free port)."),
+    ] = DEFAULT_PORT,
+    state_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--state", help="Keep the state in FILE: saved after each change, loaded on start."
+        ),
+    ] = None,
+    seed_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--seed", help="Start from this seed (YAML or JSON; 'reconcile schema seed')."
+        ),
+    ] = None,
+    admin_token: Annotated[
+        str | None,
+        typer.Option(
+            "--admin-token",
+            help=f"Developer token of the default admin account (default '{DEFAULT_ADMIN_TOKEN}').",
+        ),
+    ] = None,
+) -> None:
+    """Serve the Box API emulator on 127.0.0.1 until interrupted (Ctrl-C)."""
+    seed = seed_document(seed_file, admin_token)
+    state = initial_state(seed, state_file)
+    box = Sandbox(state, state_file=state_file, reset_to=seed)
+    try:
+        box.start(port)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
+    if state_file is not None:
+        box.persist()
+    token = admin_token or (DEFAULT_ADMIN_TOKEN if seed_file is None else "<a token from the seed>")
+    typer.echo(
+        f"Box sandbox on {box.base_url} - point the SDK or reconcile at it with: "
+        f"BOX_BASE_URL={box.base_url} BOX_DEVELOPER_TOKEN={token}",
+        err=True,
+    )
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        typer.echo("Stopping the sandbox.", err=True)
+    finally:
+        box.stop()

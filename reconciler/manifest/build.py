@@ -1,0 +1,174 @@
+"""Located documents into the desired-state model (``Delivery``) and repo settings (``Policy``).
+
+Building is tolerant: a value the schema rejected is left out (the schema check has already
+reported it), so the semantic checks can still run on everything else in the same pass.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.manifest.load import Document, Mapping, Position
+from reconciler.model import (
+    HUB_ROLES,
+    ITEM_ROLES,
+    ApprovalRule,
+    Client,
+    Delivery,
+    Origin,
+    Policy,
+    Principal,
+)
+
+_PRINCIPALS = {"email": Principal.email, "user": Principal.user, "group": Principal.group}
+_COMPLETION_RULES = ("all_assignees", "any_assignee")
+
+
+def origin(doc: Document, position: Position) -> Origin:
+    return Origin(doc.file, position[0], position[1])
+
+
+def build_delivery(doc: Document) -> Delivery | None:
+    """The delivery a manifest declares, or None when the file is not a mapping at all."""
+    data = doc.data
+    if not isinstance(data, Mapping):
+        return None
+    name = data.get("name")
+    approval = data.get("approval")
+    return Delivery(
+        name=name if isinstance(name, str) else "",
+        file=doc.file,
+        description=_text(data.get("description"), ""),
+        folders=_ids(data.get("folders")),
+        files=_ids(data.get("files")),
+        hubs=_ids(data.get("hubs")),
+        clients=_clients(doc, data.get("clients")),
+        approval=_approval(doc, approval) if isinstance(approval, Mapping) else None,
+        notify=_flag(data.get("notify"), True),
+        prune=_flag(data.get("prune"), False),
+        origin=origin(doc, doc.position_of(["name"] if "name" in data else [])),
+    )
+
+
+def _text(value: Any, default: str) -> str:
+    return value if isinstance(value, str) else default
+
+
+def _flag(value: Any, default: bool) -> bool:
+    return value if isinstance(value, bool) else default
+
+
+def _ids(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    out: list[str] = []
+    for item in value:
+        if isinstance(item, str) and item.isdigit() and item not in out:
+            out.append(item)
+    return tuple(out)
+
+
+def _clients(doc: Document, value: Any) -> tuple[Client, ...]:
+    if not isinstance(value, list):
+        return ()
+    out = []
+    for index, entry in enumerate(value):
+        client = build_client(doc, ["clients", index], entry)
+        if client is not None:
+            out.append(client)
+    return tuple(out)
+
+
+def build_client(doc: Document, path: list[str | int], entry: Any) -> Client | None:
+    """One client entry, or None when the schema check has something to say about it."""
+    if not isinstance(entry, Mapping):
+        return None
+    kinds = [k for k in _PRINCIPALS if k in entry]
+    role = entry.get("role")
+    hub_role = entry.get("hub_role", "viewer")
+    # Groups never get tasks, so they are not approvers unless someone (wrongly) says so.
+    approver = entry.get("approver", "group" not in entry)
+    if (
+        len(kinds) != 1
+        or not isinstance(entry[kinds[0]], str)
+        or role not in ITEM_ROLES
+        or hub_role not in HUB_ROLES
+        or not isinstance(approver, bool)
+    ):
+        return None
+    kind = kinds[0]
+    return Client(
+        principal=_PRINCIPALS[kind](entry[kind]),
+        role=role,
+        hub_role=hub_role,
+        approver=approver,
+        origin=origin(doc, doc.position_of([*path, kind])),
+        role_origin=origin(doc, doc.position_of([*path, "role"])),
+        hub_role_origin=(
+            origin(doc, doc.position_of([*path, "hub_role"])) if "hub_role" in entry else None
+        ),
+    )
+
+
+def _approval(doc: Document, data: Mapping) -> ApprovalRule:
+    due = data.get("due_in_days")
+    rule = data.get("completion_rule")
+    return ApprovalRule(
+        message=_text(data.get("message"), ApprovalRule.message) or ApprovalRule.message,
+        due_in_days=due if isinstance(due, int) and not isinstance(due, bool) else None,
+        completion_rule=rule if rule in _COMPLETION_RULES else ApprovalRule.completion_rule,
+        include=_globs(data.get("include")),
+        exclude=_globs(data.get("exclude")),
+        origin=origin(doc, doc.position_of(["approval"])),
+    )
+
+
+def _globs(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(g for g in value if isinstance(g, str))
+
+
+def build_policy(doc: Document | None) -> Policy:
+    """Repo settings from reconcile.yaml; defaults for anything absent or invalid."""
+    if doc is None or not isinstance(doc.data, Mapping):
+        return Policy()
+    data = doc.data
+    policy = _section(data, "policy")
+    safety = _section(data, "safety")
+    max_role = _section(policy, "max_role").get("external")
+    defaults = Policy()
+    return Policy(
+        allowed_domains=_strings(policy.get("allowed_domains")),
+        internal_domains=_strings(policy.get("internal_domains")),
+        max_role_external=max_role if max_role in ITEM_ROLES else None,
+        protected=_strings(policy.get("protected")),
+        max_removals=_number(safety.get("max_removals"), defaults.max_removals, int),
+        max_removal_fraction=_number(
+            safety.get("max_removal_fraction"), defaults.max_removal_fraction, float
+        ),
+        concurrency=_number(data.get("concurrency"), defaults.concurrency, int),
+        max_requests_per_second=_number(
+            data.get("max_requests_per_second"), defaults.max_requests_per_second, float
+        ),
+        origin=Origin(doc.file, 1, 1),
+    )
+
+
+def _section(data: Mapping | dict[str, Any], key: str) -> Mapping | dict[str, Any]:
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(v.strip() for v in value if isinstance(v, str))
+
+
+def _number(value: Any, default: Any, kind: type) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return default
+    if kind is int and not isinstance(value, int):
+        return default
+    return kind(value)

@@ -1,0 +1,358 @@
+"""Reading YAML into plain data that remembers the line and column of every key and item."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import yaml
+from yaml.composer import Composer
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import Resolver
+
+from reconciler.errors import Problem, UsageError
+
+#: (line, column), both 1-based, as editors show them.
+Position = tuple[int, int]
+
+MANIFEST_SUFFIXES = (".yaml", ".yml")
+CONFIG_FILE_NAME = "reconcile.yaml"
+
+_TAG = "tag:yaml.org,2002:"
+_PLAIN_TAGS = {f"{_TAG}{name}" for name in ("null", "bool", "int", "float", "str")}
+#: Resolved implicitly from plain scalars; kept as the text written (no manifest value is a date).
+_TEXT_TAGS = {f"{_TAG}{name}" for name in ("timestamp", "merge", "value", "str")}
+_SAFE = yaml.constructor.SafeConstructor()
+
+
+class Mapping(dict[str, Any]):
+    """A YAML mapping with the position of itself, of each key and of each value."""
+
+    position: Position
+    key_positions: dict[str, Position]
+    value_positions: dict[str, Position]
+
+
+class Sequence(list[Any]):
+    """A YAML sequence with the position of itself and of each item."""
+
+    position: Position
+    item_positions: list[Position]
+
+
+@dataclass
+class Document:
+    """One YAML file: its display path, its data (None when unreadable), and load problems."""
+
+    file: str
+    data: Any = None
+    problems: list[Problem] = field(default_factory=list)
+
+    def problem(self, position: Position, code: str, message: str) -> Problem:
+        return Problem(self.file, position[0], position[1], code, printable(message))
+
+    def position_of(self, path: Iterable[str | int], *, key: bool = False) -> Position:
+        """Where the value at ``path`` was written (or its key, with ``key=True``).
+
+        Falls back to the nearest enclosing node the path can still reach.
+        """
+        node = self.data
+        position: Position = getattr(node, "position", (1, 1))
+        steps = list(path)
+        for index, step in enumerate(steps):
+            last = index == len(steps) - 1
+            if isinstance(node, Mapping) and isinstance(step, str) and step in node:
+                if last and key:
+                    return node.key_positions[step]
+                position = node.value_positions[step]
+                node = node[step]
+            elif isinstance(node, Sequence) and isinstance(step, int) and 0 <= step < len(node):
+                position = node.item_positions[step]
+                node = node[step]
+            else:
+                break
+        return position
+
+
+def printable(text: str) -> str:
+    """Text with control characters escaped: messages quote what people wrote, and a stray
+    escape sequence or line separator must not reach a terminal or split a line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
+def _position(node: Node) -> Position:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Composer(Composer):
+    """Builds the node tree, recording aliases as problems instead of sharing nodes."""
+
+    alias_positions: list[Position]
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        parser = cast(yaml.parser.Parser, self)  # the parser this composer is mixed with
+        if parser.check_event(yaml.AliasEvent):
+            event = parser.get_event()
+            mark = event.start_mark
+            self.alias_positions.append((mark.line + 1, mark.column + 1))
+            return ScalarNode(f"{_TAG}null", "", event.start_mark, event.end_mark)
+        return super().compose_node(parent, index)
+
+
+class _PythonLoader(
+    yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, _Composer, Resolver
+):
+    def __init__(self, text: str) -> None:
+        yaml.reader.Reader.__init__(self, text)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        Composer.__init__(self)
+        Resolver.__init__(self)
+        self.alias_positions = []
+
+
+def _loader_class() -> Callable[[str], _Composer]:
+    """libyaml's parser (several times faster) under our composer, when PyYAML has it."""
+    try:
+        from yaml._yaml import CParser
+    except ImportError:  # pragma: no cover - PyYAML built without libyaml
+        return _PythonLoader
+
+    class _LibyamlLoader(_Composer, CParser, Resolver):
+        def __init__(self, text: str) -> None:
+            CParser.__init__(self, text)
+            Composer.__init__(self)
+            Resolver.__init__(self)
+            self.alias_positions = []
+
+    return _LibyamlLoader
+
+
+_Loader = _loader_class()
+
+
+class _Builder:
+    """Turns a node tree into Mapping/Sequence/scalars, collecting problems as it goes."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+
+    def build(self, node: Node) -> Any:
+        if isinstance(node, MappingNode):
+            self._check_tag(node, f"{_TAG}map")
+            return self._mapping(node)
+        if isinstance(node, SequenceNode):
+            self._check_tag(node, f"{_TAG}seq")
+            return self._sequence(node)
+        return self._scalar(node)
+
+    def _check_tag(self, node: Node, expected: str) -> None:
+        if node.tag != expected:
+            self._unsupported_tag(node)
+
+    def _unsupported_tag(self, node: Node) -> None:
+        tag = node.tag.replace(_TAG, "!!")
+        self.doc.problems.append(
+            self.doc.problem(
+                _position(node),
+                "yaml-unsupported-tag",
+                f"the YAML tag {tag} is not supported: manifests use plain values, lists and "
+                "mappings only",
+            )
+        )
+
+    def _scalar(self, node: Node) -> Any:
+        tag = node.tag
+        if tag in _TEXT_TAGS:
+            return str(node.value)
+        if tag in _PLAIN_TAGS:
+            try:
+                return _SAFE.yaml_constructors[tag](_SAFE, node)
+            except (ValueError, KeyError, yaml.YAMLError):  # e.g. "!!int abc", "!!bool maybe"
+                tag_name = tag.replace(_TAG, "!!")
+                self.doc.problems.append(
+                    self.doc.problem(
+                        _position(node),
+                        "yaml-bad-value",
+                        f"'{node.value}' is not a valid {tag_name} value",
+                    )
+                )
+                return str(node.value)
+        self._unsupported_tag(node)
+        return str(node.value)
+
+    def _mapping(self, node: MappingNode) -> Mapping:
+        out = Mapping()
+        out.position = _position(node)
+        out.key_positions = {}
+        out.value_positions = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                self.doc.problems.append(
+                    self.doc.problem(
+                        _position(key_node),
+                        "invalid-key",
+                        "a key must be plain text, not a list or a mapping",
+                    )
+                )
+                continue
+            # Keys stay as written, so "no:" or "1:" is reported as an unknown key, not a bool.
+            key = str(key_node.value)
+            if key in out:
+                first = out.key_positions[key]
+                self.doc.problems.append(
+                    self.doc.problem(
+                        _position(key_node),
+                        "duplicate-key",
+                        f"duplicate key '{key}' (first given at line {first[0]}); "
+                        "YAML would silently keep only one",
+                    )
+                )
+                continue
+            out[key] = self.build(value_node)
+            out.key_positions[key] = _position(key_node)
+            out.value_positions[key] = _position(value_node)
+        return out
+
+    def _sequence(self, node: SequenceNode) -> Sequence:
+        out = Sequence(self.build(item) for item in node.value)
+        out.position = _position(node)
+        out.item_positions = [_position(item) for item in node.value]
+        return out
+
+
+def _syntax_problem(doc: Document, err: yaml.YAMLError, text: str) -> Problem:
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    position: Position = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    words = str(err)
+    if isinstance(err, yaml.MarkedYAMLError):
+        words = err.problem or "invalid YAML"
+        context = err.context_mark
+        if (
+            err.context
+            and context is not None
+            and (context.line, context.column)
+            != (
+                mark.line if mark else -1,
+                mark.column if mark else -1,
+            )
+        ):
+            words = f"{err.context} (line {context.line + 1}, column {context.column + 1}): {words}"
+        if mark is not None and text[mark.index : mark.index + 1] == "\t":
+            words += " (a tab: YAML indents with spaces only)"
+    return doc.problem(position, "yaml-syntax", f"YAML syntax error: {words}")
+
+
+def _decode(doc: Document, raw: bytes) -> str | None:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        before = raw[: err.start]
+        line = before.count(b"\n") + 1
+        column = err.start - (before.rfind(b"\n") + 1) + 1
+        doc.problems.append(doc.problem((line, column), "not-utf8", "the file is not UTF-8 text"))
+        return None
+
+
+def _reader_position(text: str, index: int, *, in_bytes: bool) -> Position:
+    if in_bytes:  # libyaml counts UTF-8 bytes, Python's reader counts characters
+        index = len(text.encode("utf-8", "surrogatepass")[:index].decode("utf-8", "ignore"))
+    before = text[:index]
+    return (before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1)
+
+
+def parse(text: str, file: str) -> Document:
+    """Parse YAML text into located data; every problem ends up in ``Document.problems``."""
+    doc = Document(file)
+    try:
+        loader = _Loader(text)  # the pure-Python reader already checks characters here
+        node = loader.get_single_node()
+    except yaml.reader.ReaderError as err:
+        doc.problems.append(
+            doc.problem(
+                _reader_position(text, err.position, in_bytes=_Loader is not _PythonLoader),
+                "yaml-syntax",
+                f"YAML syntax error: character #x{err.character:04x} is not allowed in YAML",
+            )
+        )
+        return doc
+    except yaml.YAMLError as err:
+        doc.problems.append(_syntax_problem(doc, err, text))
+        return doc
+    except RecursionError:
+        doc.problems.append(doc.problem((1, 1), "yaml-syntax", "YAML nesting is too deep"))
+        return doc
+    for position in loader.alias_positions:
+        doc.problems.append(
+            doc.problem(
+                position,
+                "yaml-alias",
+                "YAML aliases (*name) are not supported: write the value out",
+            )
+        )
+    if node is None:
+        doc.problems.append(doc.problem((1, 1), "empty-file", "the file has no YAML content"))
+        return doc
+    try:
+        doc.data = _Builder(doc).build(node)
+    except RecursionError:
+        doc.problems.append(doc.problem((1, 1), "yaml-syntax", "YAML nesting is too deep"))
+    return doc
+
+
+def read(path: str) -> Document:
+    """Read and parse one file; an unreadable file becomes a problem, never an exception."""
+    doc = Document(path)
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as err:
+        reason = err.strerror or type(err).__name__
+        doc.problems.append(doc.problem((1, 1), "unreadable-file", f"cannot read file: {reason}"))
+        return doc
+    text = _decode(doc, raw)
+    if text is None:
+        return doc
+    return parse(text, path)
+
+
+def find_manifests(paths: Iterable[str]) -> list[str]:
+    """Expand files and directories into manifest paths, as given, sorted and without repeats.
+
+    Raises UsageError for a path that does not exist or a directory with no manifests.
+    """
+    found: list[str] = []
+    seen: set[str] = set()
+    for given in paths:
+        if os.path.isdir(given):
+            files = list(_walk(given))
+            if not files:
+                raise UsageError(f"no manifests (*.yaml, *.yml) found in {given}")
+        elif os.path.exists(given):
+            files = [given]
+        else:
+            raise UsageError(f"no such file or directory: {given}")
+        for file in files:
+            real = os.path.realpath(file)
+            if real not in seen:
+                seen.add(real)
+                found.append(file)
+    return found
+
+
+def _walk(directory: str) -> Iterator[str]:
+    base = os.path.normpath(directory)
+    for root, dirs, files in os.walk(base):
+        # Hidden directories (.git, .venv, ...) never hold deliveries.
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if (
+                name.endswith(MANIFEST_SUFFIXES)
+                and not name.startswith(".")
+                and name != CONFIG_FILE_NAME
+            ):
+                yield os.path.join(root, name)

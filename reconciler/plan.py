@@ -1,0 +1,410 @@
+"""The plan as data: Action, Kind, Change, Plan, its checksum, saved-plan form and safety checks."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from deepdiff import DeepDiff
+from deepdiff.helper import notpresent
+
+from reconciler.errors import InputError, StalePlan, UnsafePlan
+from reconciler.model import ItemKind, ItemRef, Policy, Principal, PrincipalKind
+
+FORMAT_VERSION = 1
+
+
+class Action(str, Enum):
+    ADD = "add"
+    CHANGE = "change"
+    REMOVE = "remove"
+    WAIT = "wait"  # reported, never executed: work that cannot happen yet
+    UNMANAGED = "unmanaged"  # reported, never executed: left alone on purpose
+
+    @property
+    def executable(self) -> bool:
+        return self in (Action.ADD, Action.CHANGE, Action.REMOVE)
+
+
+class Kind(str, Enum):
+    COLLABORATION = "collaboration"
+    HUB_COLLABORATION = "hub_collaboration"
+    TASK = "task"
+    TASK_ASSIGNMENT = "task_assignment"
+
+
+#: Apply order between kinds: a person must collaborate before joining a hub or being assigned.
+KIND_ORDER: Mapping[Kind, int] = {k: i for i, k in enumerate(Kind)}
+#: Adds and changes first, removes after them; reported lines come last and are never executed.
+ACTION_PHASE: Mapping[Action, int] = {
+    Action.ADD: 0,
+    Action.CHANGE: 0,
+    Action.REMOVE: 1,
+    Action.WAIT: 2,
+    Action.UNMANAGED: 3,
+}
+
+
+def principal_id(principal: Principal | None) -> str:
+    """Stable text form of a principal's identity (emails casefolded), used in keys."""
+    return "-" if principal is None else f"{principal.kind.value}:{principal.key}"
+
+
+@dataclass(frozen=True)
+class ChangeKey:
+    """A change's stable identity: what it is about, never which Box object carries it."""
+
+    delivery: str
+    kind: Kind
+    item: ItemRef
+    principal: Principal | None
+    file: str | None = None
+
+    def __str__(self) -> str:
+        parts = [self.delivery, self.kind.value, str(self.item), principal_id(self.principal)]
+        if self.file is not None:
+            parts.append(f"file:{self.file}")
+        return " ".join(parts)
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (
+            KIND_ORDER[self.kind],
+            self.delivery,
+            self.item.kind.value,
+            self.item.id,
+            principal_id(self.principal),
+            self.file or "",
+        )
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of a plan. ``box_ids`` (collaboration id, user id, ...) ride beside the identity."""
+
+    action: Action
+    kind: Kind
+    delivery: str
+    item: ItemRef
+    principal: Principal | None
+    reason: str
+    item_name: str = ""
+    before: Mapping[str, Any] | None = None
+    after: Mapping[str, Any] | None = None
+    origin: str | None = None  # manifest "file:line" that asks for it
+    file: str | None = None  # the Box file id a task or assignment is about
+    file_name: str = ""
+    notify: bool | None = None  # whether Box emails the invitee (collaboration adds)
+    # Runs in the same apply once the invitation it depends on is accepted.
+    on_acceptance: bool = False
+    depends_on: tuple[ChangeKey, ...] = ()
+    box_ids: Mapping[str, str] = field(default_factory=dict)
+
+    def __hash__(self) -> int:
+        return hash((self.action, self.key))
+
+    @property
+    def key(self) -> ChangeKey:
+        return ChangeKey(self.delivery, self.kind, self.item, self.principal, self.file)
+
+    @property
+    def collaboration_id(self) -> str | None:
+        return self.box_ids.get("collaboration_id")
+
+    @property
+    def user_id(self) -> str | None:
+        return self.box_ids.get("user_id")
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (ACTION_PHASE[self.action], *self.key.sort_key())
+
+    def fingerprint(self) -> dict[str, Any]:
+        """What would be done, and nothing else: the part of a change the checksum covers."""
+        return {
+            "action": self.action.value,
+            "id": str(self.key),
+            "before": _plain(self.before),
+            "after": _plain(self.after),
+            "notify": self.notify,
+            "on_acceptance": self.on_acceptance,
+            "depends_on": [str(k) for k in self.depends_on],
+        }
+
+    def field_changes(self) -> list[tuple[str, Any, Any]]:
+        """``(field, before, after)`` for each field that differs, found with deepdiff."""
+        return field_changes(self.before or {}, self.after or {})
+
+    def describe(self) -> str:
+        """One line in words, for messages such as the stale-plan explanation."""
+        who = f" {self.principal}" if self.principal is not None else ""
+        what = self.file_name or self.file
+        on = f"file {what!r} in " if what else ""
+        name = f" {self.item_name!r}" if self.item_name else ""
+        return (
+            f"{self.action.value} {self.kind.value}{who} on {on}{self.item.kind.value}{name} "
+            f"({self.item.id}) for {self.delivery}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        principal = None
+        if self.principal is not None:
+            principal = {
+                "type": self.principal.kind.value,
+                "id": self.principal.key,
+                "name": self.principal.display,
+            }
+        return {
+            "id": str(self.key),
+            "action": self.action.value,
+            "kind": self.kind.value,
+            "delivery": self.delivery,
+            "item": {"type": self.item.kind.value, "id": self.item.id, "name": self.item_name},
+            "principal": principal,
+            "file": None if self.file is None else {"id": self.file, "name": self.file_name},
+            "before": _plain(self.before),
+            "after": _plain(self.after),
+            "reason": self.reason,
+            "origin": self.origin,
+            "notify": self.notify,
+            "on_acceptance": self.on_acceptance,
+            "depends_on": [str(k) for k in self.depends_on],
+            "box_ids": dict(sorted(self.box_ids.items())),
+        }
+
+
+def field_changes(
+    before: Mapping[str, Any], after: Mapping[str, Any]
+) -> list[tuple[str, Any, Any]]:
+    """``(dotted field, before, after)`` for every leaf that differs between two mappings."""
+    diff = _deep_diff(_plain(before), _plain(after))
+    out: list[tuple[str, Any, Any]] = []
+    for report in diff.values():
+        for level in report:
+            path = ".".join(str(p) for p in level.path(output_format="list"))
+            t1 = None if _missing(level.t1) else level.t1
+            t2 = None if _missing(level.t2) else level.t2
+            out.append((path, t1, t2))
+    return sorted(out, key=lambda row: row[0])
+
+
+def _missing(value: Any) -> bool:
+    return value is notpresent
+
+
+def _deep_diff(old: Any, new: Any) -> Any:
+    # Without threshold 0, deepdiff reports two mostly different mappings as one root change.
+    return DeepDiff(old, new, view="tree", threshold_to_diff_deeper=0)
+
+
+def _plain(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return None if value is None else json.loads(json.dumps(dict(value), sort_keys=True))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Changes in apply order (the order is part of the plan), with counts and a checksum."""
+
+    changes: tuple[Change, ...] = ()
+
+    def __post_init__(self) -> None:
+        # The full content breaks ties, so even duplicate keys cannot make order depend on input.
+        ordered = sorted(
+            self.changes, key=lambda c: (c.sort_key(), json.dumps(c.to_dict(), sort_keys=True))
+        )
+        object.__setattr__(self, "changes", tuple(ordered))
+
+    def executable(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.action.executable)
+
+    def count(self, action: Action) -> int:
+        return sum(1 for c in self.changes if c.action is action)
+
+    @property
+    def to_add(self) -> int:
+        return self.count(Action.ADD)
+
+    @property
+    def to_change(self) -> int:
+        return self.count(Action.CHANGE)
+
+    @property
+    def to_remove(self) -> int:
+        return self.count(Action.REMOVE)
+
+    @property
+    def waiting(self) -> int:
+        return self.count(Action.WAIT)
+
+    @property
+    def unmanaged(self) -> int:
+        return self.count(Action.UNMANAGED)
+
+    @property
+    def has_changes(self) -> bool:
+        return any(c.action.executable for c in self.changes)
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "to_add": self.to_add,
+            "to_change": self.to_change,
+            "to_remove": self.to_remove,
+            "waiting": self.waiting,
+            "unmanaged": self.unmanaged,
+        }
+
+    def deliveries(self) -> tuple[str, ...]:
+        return tuple(sorted({c.delivery for c in self.changes}))
+
+    def checksum(self) -> str:
+        canonical = json.dumps(
+            sorted(
+                (c.fingerprint() for c in self.executable()), key=lambda f: (f["id"], f["action"])
+            ),
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "checksum": self.checksum(),
+            "summary": self.summary(),
+            "changes": [c.to_dict() for c in self.changes],
+        }
+
+    @classmethod
+    def from_dict(cls, document: Mapping[str, Any]) -> Plan:
+        """Read a saved plan; refuses other format versions and edited plans."""
+        version = document.get("format_version")
+        if version != FORMAT_VERSION:
+            raise InputError(
+                f"saved plan has format_version {version!r}; this reconciler reads {FORMAT_VERSION}"
+            )
+        try:
+            plan = cls(tuple(_changes_from_dicts(document["changes"])))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(f"saved plan is not readable: {exc!r}") from exc
+        if document.get("checksum") != plan.checksum():
+            raise InputError("saved plan's checksum does not match its changes (was it edited?)")
+        return plan
+
+
+def _changes_from_dicts(rows: Iterable[Mapping[str, Any]]) -> list[Change]:
+    rows = list(rows)
+    keys = {row["id"]: _key_from_dict(row) for row in rows}
+    changes = []
+    for row in rows:
+        file = row.get("file") or {}
+        changes.append(
+            Change(
+                action=Action(row["action"]),
+                kind=Kind(row["kind"]),
+                delivery=row["delivery"],
+                item=ItemRef(ItemKind(row["item"]["type"]), str(row["item"]["id"])),
+                item_name=row["item"].get("name", ""),
+                principal=_principal_from_dict(row.get("principal")),
+                reason=row.get("reason", ""),
+                before=row.get("before"),
+                after=row.get("after"),
+                origin=row.get("origin"),
+                file=file.get("id"),
+                file_name=file.get("name", ""),
+                notify=row.get("notify"),
+                on_acceptance=bool(row.get("on_acceptance", False)),
+                depends_on=tuple(keys[k] for k in row.get("depends_on", ())),
+                box_ids=dict(row.get("box_ids") or {}),
+            )
+        )
+    return changes
+
+
+def _key_from_dict(row: Mapping[str, Any]) -> ChangeKey:
+    file = row.get("file") or {}
+    return ChangeKey(
+        delivery=row["delivery"],
+        kind=Kind(row["kind"]),
+        item=ItemRef(ItemKind(row["item"]["type"]), str(row["item"]["id"])),
+        principal=_principal_from_dict(row.get("principal")),
+        file=file.get("id"),
+    )
+
+
+def _principal_from_dict(row: Mapping[str, Any] | None) -> Principal | None:
+    if row is None:
+        return None
+    return Principal(PrincipalKind(row["type"]), str(row["id"]), str(row.get("name", row["id"])))
+
+
+def diff_plans(old: Plan, new: Plan) -> list[str]:
+    """What differs between a saved plan and a fresh one, one sentence per difference."""
+    old_by_id = {str(c.key): c for c in old.executable()}
+    new_by_id = {str(c.key): c for c in new.executable()}
+    diff = _deep_diff(
+        {k: c.fingerprint() for k, c in old_by_id.items()},
+        {k: c.fingerprint() for k, c in new_by_id.items()},
+    )
+    lines: list[str] = []
+    for report in diff.values():
+        for level in report:
+            path = level.path(output_format="list")
+            change_id = str(path[0])
+            if len(path) == 1:
+                if change_id in old_by_id:
+                    lines.append(f"no longer planned: {old_by_id[change_id].describe()}")
+                else:
+                    lines.append(f"newly planned: {new_by_id[change_id].describe()}")
+                continue
+            where = ".".join(str(p) for p in path[1:])
+            was = None if _missing(level.t1) else level.t1
+            now = None if _missing(level.t2) else level.t2
+            lines.append(
+                f"changed: {new_by_id[change_id].describe()}: {where} was {_words(was)}, "
+                f"now {_words(now)}"
+            )
+    return sorted(set(lines))
+
+
+def check_current(saved: Plan, fresh: Plan) -> None:
+    """Refuse to apply a saved plan that no longer matches what Box and the manifests ask for."""
+    if saved.checksum() == fresh.checksum():
+        return
+    differences = diff_plans(saved, fresh) or ["the planned changes differ"]
+    raise StalePlan(
+        "the saved plan no longer matches Box and the manifests; plan again. What changed:\n"
+        + "\n".join(f"  {line}" for line in differences)
+    )
+
+
+def _words(value: Any) -> str:
+    return "nothing" if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def check_safety(plan: Plan, policy: Policy, live_counts: Mapping[ItemRef, int]) -> None:
+    """Refuse removals above ``safety.max_removals`` or an item's ``max_removal_fraction``.
+
+    ``live_counts`` is the number of live collaborators per item; the fraction applies only to
+    items with at least four, so removing one of two people is not a mass removal.
+    """
+    removals = [c for c in plan.changes if c.action is Action.REMOVE]
+    if len(removals) > policy.max_removals:
+        raise UnsafePlan(
+            f"the plan removes {len(removals)} collaborators, more than "
+            f"safety.max_removals = {policy.max_removals}; use --force to apply it anyway"
+        )
+    per_item = Counter(
+        c.item for c in removals if c.kind in (Kind.COLLABORATION, Kind.HUB_COLLABORATION)
+    )
+    for item, removed in sorted(per_item.items()):
+        total = live_counts.get(item, 0)
+        if total >= 4 and removed / total > policy.max_removal_fraction:
+            raise UnsafePlan(
+                f"the plan removes {removed} of the {total} collaborators of {item}, more than "
+                f"safety.max_removal_fraction = {policy.max_removal_fraction:g}; "
+                "use --force to apply it anyway"
+            )

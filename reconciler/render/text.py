@@ -1,0 +1,143 @@
+"""The human plan, in Terraform's vocabulary, grouped by delivery and item."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, TextIO
+
+from reconciler.model import ItemRef
+from reconciler.plan import Action, Change, Kind, Plan
+
+SYMBOLS: Mapping[Action, str] = {
+    Action.ADD: "+",
+    Action.CHANGE: "~",
+    Action.REMOVE: "-",
+    Action.WAIT: "…",
+    Action.UNMANAGED: "?",
+}
+LEGEND = "Legend: + add  ~ change  - remove  … waiting (not yet possible)  ? unmanaged (left alone)"
+NO_CHANGES = "No changes. Box matches the manifests."
+
+_RESET = "\033[0m"
+COLORS: Mapping[Action, str] = {
+    Action.ADD: "\033[32m",
+    Action.CHANGE: "\033[33m",
+    Action.REMOVE: "\033[31m",
+    Action.WAIT: "\033[36m",
+    Action.UNMANAGED: "\033[2m",
+}
+_BOLD = "\033[1m"
+
+
+def render(plan: Plan, stream: TextIO, *, color: bool = False) -> None:
+    for text in lines(plan, color=color):
+        stream.write(text + "\n")
+
+
+def lines(plan: Plan, *, color: bool = False) -> Iterator[str]:
+    if not plan.changes:
+        yield NO_CHANGES
+        return
+    yield LEGEND
+    for delivery, changes in by_delivery(plan).items():
+        yield ""
+        yield _paint(delivery, _BOLD, color)
+        for item, item_changes in by_item(changes).items():
+            yield f"  {item_title(item, item_changes[0].item_name)}"
+            for change in item_changes:
+                yield "    " + _paint(change_line(change), COLORS[change.action], color)
+    unmanaged = [c for c in plan.changes if c.action is Action.UNMANAGED]
+    if unmanaged:
+        yield ""
+        yield f"Note: {len(unmanaged)} collaborator(s) reported and left alone:"
+        for change in unmanaged:
+            yield "  " + _paint(unmanaged_line(change), COLORS[Action.UNMANAGED], color)
+    yield ""
+    yield plan_line(plan) if (plan.has_changes or plan.waiting) else NO_CHANGES
+
+
+def plan_line(plan: Plan) -> str:
+    return f"Plan: {counts_words(plan)}."
+
+
+def counts_words(plan: Plan) -> str:
+    return (
+        f"{plan.to_add} to add, {plan.to_change} to change, {plan.to_remove} to remove, "
+        f"{plan.waiting} waiting"
+    )
+
+
+def by_delivery(plan: Plan) -> dict[str, list[Change]]:
+    """Managed lines per delivery, in plan order (unmanaged ones are a note of their own)."""
+    out: dict[str, list[Change]] = {}
+    for change in plan.changes:
+        if change.action is not Action.UNMANAGED:
+            out.setdefault(change.delivery, []).append(change)
+    return dict(sorted(out.items()))
+
+
+def by_item(changes: list[Change]) -> dict[ItemRef, list[Change]]:
+    """Changes per item, items in the order their first change is applied."""
+    out: dict[ItemRef, list[Change]] = {}
+    for change in changes:
+        out.setdefault(change.item, []).append(change)
+    return out
+
+
+def item_title(item: ItemRef, name: str) -> str:
+    named = f" {name!r}" if name else ""
+    return f"{item.kind.value}{named} ({item.id})"
+
+
+def change_line(change: Change) -> str:
+    parts = [f"{SYMBOLS[change.action]} {subject(change)}"]
+    details = [field_words(change), "on acceptance" if change.on_acceptance else ""]
+    if any(details):
+        parts.append(f" ({', '.join(d for d in details if d)})")
+    if change.action in (Action.REMOVE, Action.WAIT):
+        parts.append(f"  [{change.reason}]")
+    elif change.origin:
+        parts.append(f"  # {change.origin}")
+    return "".join(parts)
+
+
+def unmanaged_line(change: Change) -> str:
+    fields = field_words(change)
+    return (
+        f"{SYMBOLS[change.action]} {subject(change)}{f' ({fields})' if fields else ''} "
+        f"on {item_title(change.item, change.item_name)}: {change.reason}"
+    )
+
+
+def subject(change: Change) -> str:
+    """Who or what a line is about; hub lines say so, since a hub is not a folder."""
+    who = str(change.principal) if change.principal is not None else ""
+    file = change.file_name or change.file
+    on_file = f" on {file!r}" if file else ""
+    if change.kind is Kind.TASK:
+        return f"review task{on_file}"
+    if change.kind is Kind.TASK_ASSIGNMENT:
+        return f"task assignment{on_file} to {who}"
+    if change.kind is Kind.HUB_COLLABORATION:
+        return f"hub member {who}"
+    return who
+
+
+def field_words(change: Change) -> str:
+    """``role: viewer → editor`` for changes; the side that exists for adds and removes."""
+    if change.action is Action.CHANGE:
+        return ", ".join(
+            f"{name}: {_value(old)} → {_value(new)}" for name, old, new in change.field_changes()
+        )
+    shown = change.after if change.action in (Action.ADD, Action.WAIT) else change.before
+    if not shown:
+        shown = change.before or {}
+    return ", ".join(f"{name}: {_value(value)}" for name, value in sorted(shown.items()))
+
+
+def _value(value: Any) -> str:
+    return "none" if value is None else str(value)
+
+
+def _paint(text: str, code: str, color: bool) -> str:
+    return f"{code}{text}{_RESET}" if color else text

@@ -1,0 +1,665 @@
+"""Folders and files: the tree under "All Files", its views, listings, uploads and changes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from reconciler.sandbox.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotImplementedInSandbox,
+    invalid_parameter,
+)
+from reconciler.sandbox.routing import JSON, Call, Reply, Route, page, pick_fields
+from reconciler.sandbox.services.access import (
+    DOWNLOAD_ROLES,
+    MANAGE_ROLES,
+    ROOT_FOLDER_ID,
+    UPLOAD_ROLES,
+    ancestors,
+    can_see,
+    collaborations_on,
+    effective_role,
+    holds,
+    require_role,
+    visible_item,
+)
+from reconciler.sandbox.services.users import user_mini
+from reconciler.sandbox.state import File, Folder, State, User
+
+FOLDER_MINI = ("type", "id", "sequence_id", "etag", "name")
+FILE_MINI = ("type", "id", "sequence_id", "etag", "name", "sha1", "file_version")
+FOLDER_ROLES = [
+    "editor",
+    "viewer",
+    "previewer",
+    "uploader",
+    "previewer uploader",
+    "viewer uploader",
+    "co-owner",
+]
+FILE_ROLES = ["editor", "viewer"]
+SORT_KEYS = ("id", "name", "date", "size")
+ITEM_COLLECTION_LIMIT = 100
+
+
+# --- request bodies ------------------------------------------------------------------------
+
+
+def refuse_unimplemented(body: JSON, implemented: Iterable[str], endpoint: str) -> None:
+    """Box would act on these body fields; the sandbox would silently not, so it says 501."""
+    extra = sorted(set(body) - set(implemented))
+    if extra:
+        raise NotImplementedInSandbox(
+            f"Body field(s) {', '.join(extra)} of {endpoint} are not implemented by the sandbox",
+            context_info=invalid_parameter(extra[0], body[extra[0]], "not implemented"),
+        )
+
+
+def require_text(body: JSON, key: str) -> str:
+    value = body.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise BadRequest(
+            f"'{key}' is required and must be a non-empty string",
+            context_info=invalid_parameter(key, value),
+        )
+    return value
+
+
+def parent_id_of(body: JSON) -> str:
+    parent = body.get("parent")
+    if not isinstance(parent, dict) or not isinstance(parent.get("id"), str):
+        raise BadRequest(
+            "'parent.id' is required", context_info=invalid_parameter("parent", parent)
+        )
+    return str(parent["id"])
+
+
+def check_name(name: str) -> str:
+    """Box's naming rules: 1-255 characters, no slashes, not "." or "..", no edge spaces."""
+    bad = (
+        not name
+        or len(name) > 255
+        or "/" in name
+        or "\\" in name
+        or name in (".", "..")
+        or name != name.strip()
+    )
+    if bad:
+        raise BadRequest(
+            "Item name invalid",
+            code="item_name_invalid",
+            context_info=invalid_parameter("name", name),
+        )
+    return name
+
+
+# --- views ---------------------------------------------------------------------------------
+
+
+def folder_mini(folder: Folder) -> JSON:
+    return {
+        "type": "folder",
+        "id": folder.id,
+        "sequence_id": None if folder.id == ROOT_FOLDER_ID else str(folder.sequence_id),
+        "etag": None if folder.id == ROOT_FOLDER_ID else str(folder.sequence_id),
+        "name": folder.name,
+    }
+
+
+def file_version(file: File) -> JSON:
+    return {"type": "file_version", "id": file.version_id, "sha1": file.sha1}
+
+
+def file_mini(file: File) -> JSON:
+    return {
+        "type": "file",
+        "id": file.id,
+        "sequence_id": str(file.sequence_id),
+        "etag": str(file.sequence_id),
+        "name": file.name,
+        "sha1": file.sha1,
+        "file_version": file_version(file),
+    }
+
+
+def visible_path(state: State, actor: User, item_type: str, item_id: str) -> list[Folder]:
+    """The folders above an item as the actor sees them: "All Files", then those they can see."""
+    above = [ident for kind, ident in ancestors(state, item_type, item_id)][1:]
+    shown = [state.folders[i] for i in reversed(above) if can_see(state, actor.id, "folder", i)]
+    return [state.folders[ROOT_FOLDER_ID], *shown]
+
+
+def path_view(path: list[Folder]) -> JSON:
+    return {"total_count": len(path), "entries": [folder_mini(f) for f in path]}
+
+
+def has_collaborations(state: State, item_type: str, item_id: str) -> bool:
+    return any(c.status != "rejected" for c in collaborations_on(state, item_type, item_id))
+
+
+def item_permissions(role: str | None) -> JSON:
+    manage = role in MANAGE_ROLES
+    return {
+        "can_delete": manage,
+        "can_download": role in DOWNLOAD_ROLES,
+        "can_invite_collaborator": manage,
+        "can_rename": manage,
+        "can_set_share_access": manage,
+        "can_share": manage,
+        "can_upload": role in UPLOAD_ROLES,
+        "can_apply_watermark": role in ("owner", "co-owner"),
+    }
+
+
+def invitee_roles(role: str | None, item_roles: list[str]) -> list[str]:
+    if role in ("owner", "co-owner"):
+        return list(item_roles)
+    if role == "editor":
+        return [r for r in item_roles if r != "co-owner"]
+    return []
+
+
+def common_full(state: State, actor: User, item: Folder | File, kind: str) -> JSON:
+    """The fields folders and files share, as the actor sees them."""
+    owner = (
+        actor if item.id == ROOT_FOLDER_ID and kind == "folder" else state.users.get(item.owner_id)
+    )
+    creator = state.users.get(item.created_by_id) or owner
+    path = visible_path(state, actor, kind, item.id) if item.id != ROOT_FOLDER_ID else []
+    return {
+        "description": item.description,
+        "path_collection": path_view(path),
+        "created_at": item.created_at,
+        "modified_at": item.modified_at,
+        "trashed_at": None,
+        "purged_at": None,
+        "content_created_at": item.created_at,
+        "content_modified_at": item.modified_at,
+        "created_by": user_mini(creator) if creator else None,
+        "modified_by": user_mini(creator) if creator else None,
+        "owned_by": user_mini(owner) if owner else None,
+        "parent": folder_mini(path[-1]) if path else None,
+        "item_status": "active",
+        "is_externally_owned": bool(owner and owner.enterprise_id != state.enterprise.id),
+        "has_collaborations": has_collaborations(state, kind, item.id),
+        "is_accessible_via_shared_link": False,
+        "is_associated_with_app_item": False,
+        "watermark_info": {
+            "is_watermarked": False,
+            "is_watermark_inherited": False,
+            "is_watermarked_by_access_policy": False,
+        },
+    }
+
+
+def folder_full(state: State, actor: User, folder: Folder, collection: JSON) -> JSON:
+    role = effective_role(state, actor.id, "folder", folder.id)
+    return {
+        **folder_mini(folder),
+        **common_full(state, actor, folder, "folder"),
+        "size": folder_size(state, folder.id),
+        "shared_link": None,
+        "item_collection": collection,
+        "sync_state": "not_synced",
+        "permissions": item_permissions(role),
+        "can_non_owners_invite": True,
+        "is_collaboration_restricted_to_enterprise": False,
+        "can_non_owners_view_collaborators": True,
+        "allowed_shared_link_access_levels": ["open", "company", "collaborators"],
+        "allowed_invitee_roles": invitee_roles(role, FOLDER_ROLES),
+    }
+
+
+def file_full(state: State, actor: User, file: File) -> JSON:
+    role = effective_role(state, actor.id, "file", file.id)
+    permissions = item_permissions(role)
+    permissions.update(
+        {
+            "can_annotate": role in MANAGE_ROLES,
+            "can_comment": role in DOWNLOAD_ROLES,
+            "can_preview": role is not None and role != "uploader",
+            "can_upload": role in MANAGE_ROLES,
+            "can_view_annotations_all": role in DOWNLOAD_ROLES,
+            "can_view_annotations_self": role is not None,
+        }
+    )
+    extension = file.name.rsplit(".", 1)[1] if "." in file.name else ""
+    uploader = state.users.get(file.created_by_id)
+    return {
+        **file_mini(file),
+        **common_full(state, actor, file, "file"),
+        "size": file.size,
+        "version_number": "1",
+        "comment_count": 0,
+        "permissions": permissions,
+        "lock": None,
+        "extension": extension,
+        "is_package": False,
+        "allowed_invitee_roles": invitee_roles(role, FILE_ROLES),
+        "expires_at": None,
+        "uploader_display_name": uploader.name if uploader else "",
+        "disposition_at": None,
+    }
+
+
+def file_view(state: State, actor: User, file: File, fields: list[str] | None) -> JSON:
+    return pick_fields(file_full(state, actor, file), FILE_MINI, fields)
+
+
+def entry_view(state: State, actor: User, item: Folder | File, fields: list[str] | None) -> JSON:
+    """A folder listing's entry: mini by default, plus the fields asked for."""
+    if isinstance(item, File):
+        if fields is None:
+            return file_mini(item)
+        return file_view(state, actor, item, fields)
+    if fields is None:
+        return folder_mini(item)
+    collection = {"total_count": 0, "entries": []}
+    return pick_fields(folder_full(state, actor, item, collection), FOLDER_MINI, fields)
+
+
+# --- state operations ----------------------------------------------------------------------
+
+
+def folder_size(state: State, folder_id: str) -> int:
+    total = sum(f.size for f in state.files.values() if f.parent_id == folder_id)
+    for child in state.folders.values():
+        if child.parent_id == folder_id and child.id != folder_id:
+            total += folder_size(state, child.id)
+    return total
+
+
+def children(state: State, folder_id: str) -> list[Folder | File]:
+    folders: list[Folder | File] = [
+        f for f in state.folders.values() if f.parent_id == folder_id and f.id != folder_id
+    ]
+    files: list[Folder | File] = [f for f in state.files.values() if f.parent_id == folder_id]
+    return folders + files
+
+
+def listed_children(state: State, actor: User, folder_id: str) -> list[Folder | File]:
+    """What the actor sees in a folder. In "All Files" that is their own top-level items plus
+    everything shared with them directly whose parent they cannot see (as Box shows it)."""
+    inside = [
+        item
+        for item in children(state, folder_id)
+        if can_see(state, actor.id, kind_of(item), item.id)
+    ]
+    if folder_id != ROOT_FOLDER_ID:
+        return inside
+    shared: list[Folder | File] = []
+    for collab in state.collaborations.values():
+        if collab.status != "accepted" or not holds(state, collab, actor.id):
+            continue
+        table: dict[str, Any] = state.folders if collab.item_type == "folder" else state.files
+        item = table.get(collab.item_id)
+        if item is None or item.parent_id == ROOT_FOLDER_ID or item in shared:
+            continue
+        if not can_see(state, actor.id, "folder", item.parent_id):
+            shared.append(item)
+    return inside + shared
+
+
+def kind_of(item: Folder | File) -> str:
+    return "file" if isinstance(item, File) else "folder"
+
+
+def sort_items(
+    items: list[Folder | File], sort: str | None, direction: str | None
+) -> list[Folder | File]:
+    """Folders first, then files; ``sort``/``direction`` order each group (name by default)."""
+    by = sort or "name"
+    if by not in SORT_KEYS:
+        raise BadRequest("Invalid value for 'sort'", context_info=invalid_parameter("sort", by))
+    order = (direction or "ASC").upper()
+    if order not in ("ASC", "DESC"):
+        raise BadRequest(
+            "Invalid value for 'direction'", context_info=invalid_parameter("direction", direction)
+        )
+    keys: dict[str, Callable[[Folder | File], Any]] = {
+        "id": lambda i: int(i.id) if i.id.isdigit() else 0,
+        "name": lambda i: i.name.casefold(),
+        "date": lambda i: i.modified_at,
+        "size": lambda i: i.size if isinstance(i, File) else 0,
+    }
+    folders = sorted(
+        (i for i in items if isinstance(i, Folder)), key=keys[by], reverse=order == "DESC"
+    )
+    files = sorted((i for i in items if isinstance(i, File)), key=keys[by], reverse=order == "DESC")
+    return [*folders, *files]
+
+
+def name_conflict(state: State, parent_id: str, name: str, except_id: str | None = None) -> None:
+    """Names are unique in a folder, across files and folders, ignoring case (409 like Box)."""
+    for item in children(state, parent_id):
+        if item.id != except_id and item.name.casefold() == name.casefold():
+            view = file_mini(item) if isinstance(item, File) else folder_mini(item)
+            raise Conflict(
+                "Item with the same name already exists",
+                code="item_name_in_use",
+                context_info={"conflicts": [view]},
+            )
+
+
+def owner_for_new_item(state: State, actor: User, parent_id: str) -> str:
+    """Box gives what a collaborator adds to the folder's owner; in "All Files", the actor."""
+    if parent_id == ROOT_FOLDER_ID:
+        return actor.id
+    return state.folders[parent_id].owner_id
+
+
+def placement(state: State, actor: User, body: JSON) -> tuple[str, str]:
+    """The checked name and parent of a new folder or file: the actor may add to the parent, and
+    the name is valid and free there."""
+    name = check_name(require_text(body, "name"))
+    parent_id = parent_id_of(body)
+    require_role(state, actor.id, "folder", parent_id, UPLOAD_ROLES)
+    name_conflict(state, parent_id, name)
+    return name, parent_id
+
+
+def create_folder(state: State, actor: User, body: JSON) -> Folder:
+    refuse_unimplemented(body, ("name", "parent"), "POST /folders")
+    name, parent_id = placement(state, actor, body)
+    now = state.now()
+    folder = Folder(
+        id=state.new_id(),
+        name=name,
+        parent_id=parent_id,
+        owner_id=owner_for_new_item(state, actor, parent_id),
+        created_at=now,
+        modified_at=now,
+        created_by_id=actor.id,
+    )
+    state.folders[folder.id] = folder
+    return folder
+
+
+def move_target(state: State, actor: User, item: Folder | File, body: JSON) -> str:
+    """The new parent of a moved item, refusing moves into the item itself."""
+    parent_id = parent_id_of(body)
+    require_role(state, actor.id, "folder", parent_id, UPLOAD_ROLES)
+    if isinstance(item, Folder) and any(
+        ident == item.id for _, ident in ancestors(state, "folder", parent_id)
+    ):
+        raise BadRequest(
+            "Cannot move a folder into itself or its subfolders",
+            code="bad_request",
+            context_info=invalid_parameter("parent", parent_id),
+        )
+    return parent_id
+
+
+def update_item(state: State, actor: User, item: Folder | File, body: JSON, endpoint: str) -> None:
+    """Rename, describe or move a folder or file."""
+    refuse_unimplemented(body, ("name", "description", "parent"), endpoint)
+    kind = kind_of(item)
+    if kind == "folder" and item.id == ROOT_FOLDER_ID:
+        raise Forbidden()
+    require_role(state, actor.id, kind, item.id, MANAGE_ROLES)
+    parent_id = move_target(state, actor, item, body) if "parent" in body else item.parent_id
+    assert parent_id is not None
+    name = check_name(require_text(body, "name")) if "name" in body else item.name
+    description = body.get("description", item.description)
+    if not isinstance(description, str):
+        raise BadRequest(
+            "Invalid value for 'description'",
+            context_info=invalid_parameter("description", description),
+        )
+    name_conflict(state, parent_id, name, except_id=item.id)
+    item.name, item.parent_id, item.description = name, parent_id, description
+    item.sequence_id += 1
+    item.modified_at = state.now()
+
+
+def subtree(state: State, folder_id: str) -> tuple[list[str], list[str]]:
+    """Folder ids (the folder first) and file ids at or below a folder."""
+    folder_ids, file_ids = [folder_id], []
+    for item in children(state, folder_id):
+        if isinstance(item, File):
+            file_ids.append(item.id)
+        else:
+            sub_folders, sub_files = subtree(state, item.id)
+            folder_ids += sub_folders
+            file_ids += sub_files
+    return folder_ids, file_ids
+
+
+def forget_items(state: State, folder_ids: list[str], file_ids: list[str]) -> None:
+    """Remove items and everything that hangs on them: collaborations, tasks, hub entries."""
+    gone = {("folder", i) for i in folder_ids} | {("file", i) for i in file_ids}
+    for collab in [c for c in state.collaborations.values() if (c.item_type, c.item_id) in gone]:
+        del state.collaborations[collab.id]
+    for task in [t for t in state.tasks.values() if t.file_id in file_ids]:
+        del state.tasks[task.id]
+    for assignment in [a for a in state.task_assignments.values() if a.file_id in file_ids]:
+        del state.task_assignments[assignment.id]
+    for hook in [w for w in state.webhooks.values() if (w.target_type, w.target_id) in gone]:
+        del state.webhooks[hook.id]
+    state.hub_items = [h for h in state.hub_items if (h.item_type, h.item_id) not in gone]
+    for folder_id in folder_ids:
+        del state.folders[folder_id]
+    for file_id in file_ids:
+        del state.files[file_id]
+
+
+def delete_folder(state: State, actor: User, folder: Folder, *, recursive: bool) -> None:
+    if folder.id == ROOT_FOLDER_ID:
+        raise Forbidden()
+    require_role(state, actor.id, "folder", folder.id, MANAGE_ROLES)
+    folder_ids, file_ids = subtree(state, folder.id)
+    if (len(folder_ids) > 1 or file_ids) and not recursive:
+        raise BadRequest("Folder is not empty", code="folder_not_empty")
+    forget_items(state, folder_ids, file_ids)
+
+
+def delete_file(state: State, actor: User, file: File) -> None:
+    require_role(state, actor.id, "file", file.id, MANAGE_ROLES)
+    forget_items(state, [], [file.id])
+
+
+def upload_attributes(call: Call) -> JSON:
+    raw = call.form.get("attributes")
+    if raw is None:
+        raise BadRequest(
+            "'attributes' is required", context_info=invalid_parameter("attributes", None)
+        )
+    try:
+        attributes = json.loads(raw)
+    except ValueError:
+        raise BadRequest(
+            "Could not parse 'attributes' as JSON",
+            context_info=invalid_parameter("attributes", raw),
+        ) from None
+    if not isinstance(attributes, dict):
+        raise BadRequest(
+            "'attributes' must be a JSON object", context_info=invalid_parameter("attributes", raw)
+        )
+    return attributes
+
+
+def upload_file(state: State, actor: User, attributes: JSON, content: bytes) -> File:
+    refuse_unimplemented(
+        attributes,
+        ("name", "parent", "content_created_at", "content_modified_at"),
+        "POST /files/content",
+    )
+    name, parent_id = placement(state, actor, attributes)
+    now = state.now()
+    file = File(
+        id=state.new_id(),
+        name=name,
+        parent_id=parent_id,
+        owner_id=owner_for_new_item(state, actor, parent_id),
+        size=len(content),
+        sha1=hashlib.sha1(content).hexdigest(),
+        version_id=state.new_id(),
+        created_at=now,
+        modified_at=now,
+        created_by_id=actor.id,
+    )
+    state.files[file.id] = file
+    return file
+
+
+def not_modified(call: Call, item: Folder | File) -> bool:
+    etag = call.headers.get("if-none-match")
+    return etag is not None and etag.strip('"') == str(item.sequence_id)
+
+
+# --- handlers ------------------------------------------------------------------------------
+
+
+def collection_view(call: Call, folder: Folder) -> JSON:
+    items = sort_items(
+        listed_children(call.state, call.actor, folder.id),
+        call.param("sort"),
+        call.param("direction"),
+    )
+    limit = call.limit(ITEM_COLLECTION_LIMIT)
+    offset = call.integer("offset", 0)
+    return {
+        "total_count": len(items),
+        "entries": [
+            entry_view(call.state, call.actor, i, None) for i in items[offset : offset + limit]
+        ],
+        "offset": offset,
+        "limit": limit,
+        "order": order_view(call),
+    }
+
+
+def order_view(call: Call) -> list[JSON]:
+    return [
+        {"by": "type", "direction": "ASC"},
+        {
+            "by": call.param("sort") or "name",
+            "direction": (call.param("direction") or "ASC").upper(),
+        },
+    ]
+
+
+def handle_get_folder(call: Call) -> Reply:
+    folder = visible_item(call.state, call.actor.id, "folder", call.args["folder_id"])
+    assert isinstance(folder, Folder)
+    if not_modified(call, folder):
+        return Reply(304)
+    full = folder_full(call.state, call.actor, folder, collection_view(call, folder))
+    return Reply(200, pick_fields(full, FOLDER_MINI, call.fields()))
+
+
+def handle_folder_items(call: Call) -> Reply:
+    folder = visible_item(call.state, call.actor.id, "folder", call.args["folder_id"])
+    marker_mode = call.flag("usemarker") or bool(call.param("marker"))
+    if marker_mode and folder.id == ROOT_FOLDER_ID and call.param("sort"):
+        raise BadRequest(
+            "Sorting is not supported with marker paging on the root folder",
+            context_info=invalid_parameter("sort", call.param("sort")),
+        )
+    items = sort_items(
+        listed_children(call.state, call.actor, folder.id),
+        call.param("sort"),
+        call.param("direction"),
+    )
+    fields = call.fields()
+    entries = [entry_view(call.state, call.actor, i, fields) for i in items]
+    body = page(call, entries, default_limit=100)
+    if not marker_mode:
+        body["order"] = order_view(call)
+    return Reply(200, body)
+
+
+def handle_create_folder(call: Call) -> Reply:
+    folder = create_folder(call.state, call.actor, call.json())
+    full = folder_full(call.state, call.actor, folder, collection_view(call, folder))
+    return Reply(201, pick_fields(full, FOLDER_MINI, call.fields()))
+
+
+def handle_update_folder(call: Call) -> Reply:
+    folder = visible_item(call.state, call.actor.id, "folder", call.args["folder_id"])
+    update_item(call.state, call.actor, folder, call.json(required=False), "PUT /folders/{id}")
+    assert isinstance(folder, Folder)
+    full = folder_full(call.state, call.actor, folder, collection_view(call, folder))
+    return Reply(200, pick_fields(full, FOLDER_MINI, call.fields()))
+
+
+def handle_delete_folder(call: Call) -> Reply:
+    folder = visible_item(call.state, call.actor.id, "folder", call.args["folder_id"])
+    assert isinstance(folder, Folder)
+    delete_folder(call.state, call.actor, folder, recursive=call.flag("recursive"))
+    return Reply(204)
+
+
+def handle_upload(call: Call) -> Reply:
+    attributes = upload_attributes(call)
+    part = call.files.get("file")
+    if part is None:
+        raise BadRequest("'file' is required", context_info=invalid_parameter("file", None))
+    file = upload_file(call.state, call.actor, attributes, part.content)
+    view = file_view(call.state, call.actor, file, call.fields())
+    call.events.append(
+        {
+            "trigger": "FILE.UPLOADED",
+            "target_type": "file",
+            "target_id": file.id,
+            "source": file_full(call.state, call.actor, file),
+            "created_by": call.actor.id,
+        }
+    )
+    return Reply(201, {"total_count": 1, "entries": [view]})
+
+
+def handle_get_file(call: Call) -> Reply:
+    file = visible_item(call.state, call.actor.id, "file", call.args["file_id"])
+    assert isinstance(file, File)
+    if not_modified(call, file):
+        return Reply(304)
+    return Reply(200, file_view(call.state, call.actor, file, call.fields()))
+
+
+def handle_update_file(call: Call) -> Reply:
+    file = visible_item(call.state, call.actor.id, "file", call.args["file_id"])
+    assert isinstance(file, File)
+    update_item(call.state, call.actor, file, call.json(required=False), "PUT /files/{id}")
+    return Reply(200, file_view(call.state, call.actor, file, call.fields()))
+
+
+def handle_delete_file(call: Call) -> Reply:
+    file = visible_item(call.state, call.actor.id, "file", call.args["file_id"])
+    assert isinstance(file, File)
+    delete_file(call.state, call.actor, file)
+    return Reply(204)
+
+
+ROUTES = [
+    Route(
+        "GET",
+        "/2.0/folders/<folder_id>",
+        handle_get_folder,
+        params=("fields", "sort", "direction", "offset", "limit"),
+    ),
+    Route(
+        "GET",
+        "/2.0/folders/<folder_id>/items",
+        handle_folder_items,
+        params=("fields", "usemarker", "marker", "offset", "limit", "sort", "direction"),
+    ),
+    Route("POST", "/2.0/folders", handle_create_folder, params=("fields",), writes=True),
+    Route("PUT", "/2.0/folders/<folder_id>", handle_update_folder, params=("fields",), writes=True),
+    Route(
+        "DELETE",
+        "/2.0/folders/<folder_id>",
+        handle_delete_folder,
+        params=("recursive",),
+        writes=True,
+    ),
+    Route("POST", "/api/2.0/files/content", handle_upload, params=("fields",), writes=True),
+    Route("GET", "/2.0/files/<file_id>", handle_get_file, params=("fields",)),
+    Route("PUT", "/2.0/files/<file_id>", handle_update_file, params=("fields",), writes=True),
+    Route("DELETE", "/2.0/files/<file_id>", handle_delete_file, writes=True),
+]

@@ -1,0 +1,344 @@
+"""Webhooks (V2): their API, and signed deliveries of the events services raise, to loopback only.
+
+A service raises an event by appending to ``call.events`` a dict::
+
+    {"trigger": "TASK_ASSIGNMENT.CREATED", "target_type": "file", "target_id": "123",
+     "source": {...the JSON object the event is about...}, "created_by": "<user id>"}
+
+The server hands a call's events to ``deliver_events`` once the change is stored.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import threading
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+from reconciler.sandbox.errors import BadRequest, Conflict, NotFound, invalid_parameter
+from reconciler.sandbox.routing import JSON, Call, Reply, Route, marker_page
+from reconciler.sandbox.services.access import ancestors, can_see, get_item
+from reconciler.sandbox.services.tasks import someone
+from reconciler.sandbox.state import State, User, Webhook
+
+log = logging.getLogger(__name__)
+
+#: Box's trigger list (OpenAPI ``Webhook.triggers``)
+TRIGGERS = frozenset(
+    """
+    FILE.UPLOADED FILE.PREVIEWED FILE.DOWNLOADED FILE.TRASHED FILE.DELETED FILE.RESTORED
+    FILE.COPIED FILE.MOVED FILE.LOCKED FILE.UNLOCKED FILE.RENAMED COMMENT.CREATED
+    COMMENT.UPDATED COMMENT.DELETED TASK_ASSIGNMENT.CREATED TASK_ASSIGNMENT.UPDATED
+    METADATA_INSTANCE.CREATED METADATA_INSTANCE.UPDATED METADATA_INSTANCE.DELETED
+    FOLDER.CREATED FOLDER.RENAMED FOLDER.DOWNLOADED FOLDER.RESTORED FOLDER.DELETED
+    FOLDER.COPIED FOLDER.MOVED FOLDER.TRASHED WEBHOOK.DELETED COLLABORATION.CREATED
+    COLLABORATION.ACCEPTED COLLABORATION.REJECTED COLLABORATION.REMOVED COLLABORATION.UPDATED
+    SHARED_LINK.DELETED SHARED_LINK.CREATED SHARED_LINK.UPDATED SIGN_REQUEST.COMPLETED
+    SIGN_REQUEST.DECLINED SIGN_REQUEST.EXPIRED SIGN_REQUEST.SIGNER_EMAIL_BOUNCED
+    SIGN_REQUEST.SIGN_SIGNER_SIGNED SIGN_REQUEST.SIGN_DOCUMENT_CREATED
+    SIGN_REQUEST.SIGN_ERROR_FINALIZING
+    """.split()  # noqa: SIM905 - one word per trigger reads better than 43 lines
+)
+LOOPBACK_NAMES = ("localhost",)
+DELIVERY_TIMEOUT_S = 5.0
+
+
+# --- views ---------------------------------------------------------------------------------
+
+
+def webhook_mini(hook: Webhook) -> JSON:
+    return {
+        "type": "webhook",
+        "id": hook.id,
+        "target": {"type": hook.target_type, "id": hook.target_id},
+    }
+
+
+def webhook_view(state: State, hook: Webhook) -> JSON:
+    return {
+        **webhook_mini(hook),
+        "created_by": someone(state, hook.created_by_id),
+        "created_at": hook.created_at,
+        "address": hook.address,
+        "triggers": list(hook.triggers),
+    }
+
+
+# --- state operations ----------------------------------------------------------------------
+
+
+def get_webhook(state: State, actor: User, webhook_id: str) -> Webhook:
+    hook = state.webhooks.get(webhook_id)
+    if hook is None or hook.created_by_id != actor.id:
+        raise NotFound(
+            f"Not Found: webhook '{webhook_id}'",
+            context_info=invalid_parameter("webhook", webhook_id),
+        )
+    return hook
+
+
+def checked_target(state: State, actor: User, target: object) -> tuple[str, str]:
+    if (
+        not isinstance(target, dict)
+        or target.get("type") not in ("file", "folder")
+        or not target.get("id")
+    ):
+        raise BadRequest(
+            "'target' must be a file or a folder", context_info=invalid_parameter("target", target)
+        )
+    kind, ident = str(target["type"]), str(target["id"])
+    if kind == "folder" and ident == "0":
+        raise BadRequest(
+            "Webhooks cannot be placed on the root folder",
+            context_info=invalid_parameter("target", target),
+        )
+    get_item(state, kind, ident)
+    if not can_see(state, actor.id, kind, ident):
+        raise NotFound("Not Found", context_info=invalid_parameter("target", target))
+    return kind, ident
+
+
+def is_loopback(host: str) -> bool:
+    if host.casefold() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def checked_address(address: object) -> str:
+    """Real Box demands HTTPS on port 443 with a CA-signed certificate. The sandbox delivers only
+    to this machine, where tests run plain-HTTP receivers, so it takes http or https to a loopback
+    host on any port, and refuses every other address."""
+    if not isinstance(address, str) or not address:
+        raise BadRequest(
+            "'address' is required", context_info=invalid_parameter("address", address)
+        )
+    parts = urlsplit(address)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadRequest(
+            "'address' must be an http(s) URL", context_info=invalid_parameter("address", address)
+        )
+    if not is_loopback(parts.hostname):
+        raise BadRequest(
+            "The sandbox delivers webhooks only to loopback addresses (127.0.0.0/8, localhost, "
+            "[::1]); real Box needs a public HTTPS address on port 443",
+            context_info=invalid_parameter("address", address, "not a loopback address"),
+        )
+    return address
+
+
+def checked_triggers(triggers: object) -> list[str]:
+    if not isinstance(triggers, list) or not triggers:
+        raise BadRequest(
+            "'triggers' must be a non-empty list",
+            context_info=invalid_parameter("triggers", triggers),
+        )
+    unknown = [t for t in triggers if t not in TRIGGERS]
+    if unknown:
+        raise BadRequest(
+            f"Unknown trigger(s): {', '.join(map(str, unknown))}",
+            context_info=invalid_parameter("triggers", unknown),
+        )
+    return list(dict.fromkeys(triggers))
+
+
+def refuse_duplicate(state: State, actor: User, kind: str, ident: str, hook_id: str = "") -> None:
+    """One webhook per target, app and user. Tokens do not say which app issued them, so the
+    sandbox treats every token of a user as one app."""
+    for hook in state.webhooks.values():
+        same = (hook.target_type, hook.target_id, hook.created_by_id) == (kind, ident, actor.id)
+        if same and hook.id != hook_id:
+            raise Conflict(
+                "Webhook already exists for this target, application and user",
+                code="conflict",
+            )
+
+
+def create_webhook(state: State, actor: User, body: JSON) -> Webhook:
+    for name in ("target", "address", "triggers"):
+        if name not in body:
+            raise BadRequest(f"'{name}' is required", context_info=invalid_parameter(name, None))
+    kind, ident = checked_target(state, actor, body["target"])
+    address = checked_address(body["address"])
+    triggers = checked_triggers(body["triggers"])
+    refuse_duplicate(state, actor, kind, ident)
+    hook = Webhook(
+        id=state.new_id(),
+        target_type=kind,
+        target_id=ident,
+        address=address,
+        triggers=triggers,
+        created_by_id=actor.id,
+        created_at=state.now(),
+    )
+    state.webhooks[hook.id] = hook
+    return hook
+
+
+def update_webhook(state: State, actor: User, hook: Webhook, body: JSON) -> Webhook:
+    if "target" in body:
+        kind, ident = checked_target(state, actor, body["target"])
+        refuse_duplicate(state, actor, kind, ident, hook.id)
+        hook.target_type, hook.target_id = kind, ident
+    if "address" in body:
+        hook.address = checked_address(body["address"])
+    if "triggers" in body:
+        hook.triggers = checked_triggers(body["triggers"])
+    return hook
+
+
+# --- deliveries ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Delivery:
+    address: str
+    body: bytes
+    headers: dict[str, str]
+
+
+def sign(key: str, body: bytes, timestamp: str) -> str:
+    """BOX_API.md §6.3: base64(HMAC-SHA256(key, raw body bytes + timestamp bytes))."""
+    digest = hmac.new(key.encode("utf-8"), body + timestamp.encode("utf-8"), hashlib.sha256)
+    return base64.b64encode(digest.digest()).decode("ascii")
+
+
+def listening(state: State, event: JSON) -> list[Webhook]:
+    """Webhooks on the event's item or on a folder above it (webhooks cascade)."""
+    try:
+        places = set(ancestors(state, str(event["target_type"]), str(event["target_id"])))
+    except KeyError:
+        return []
+    return [
+        hook
+        for hook in sorted(
+            state.webhooks.values(), key=lambda h: int(h.id) if h.id.isdigit() else 0
+        )
+        if (hook.target_type, hook.target_id) in places and event["trigger"] in hook.triggers
+    ]
+
+
+def payload(state: State, hook: Webhook, event: JSON) -> JSON:
+    creator: Any = event.get("created_by")
+    if isinstance(creator, str):
+        creator = someone(state, creator)
+    return {
+        "type": "webhook_event",
+        "id": str(uuid.uuid4()),
+        "created_at": state.now(),
+        "trigger": event["trigger"],
+        "webhook": {"id": hook.id, "type": "webhook"},
+        "created_by": creator,
+        "source": event.get("source"),
+        "additional_info": [],
+    }
+
+
+def signed_delivery(state: State, hook: Webhook, event: JSON) -> Delivery:
+    body = json.dumps(payload(state, hook, event), separators=(",", ":")).encode("utf-8")
+    # The receiver checks this against its own clock and refuses a time in the future, so it is
+    # the machine's time (never the state's clock, which tests may pin), truncated to seconds.
+    timestamp = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return Delivery(
+        address=hook.address,
+        body=body,
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "Box-WH-Client/0.1",
+            "BOX-DELIVERY-ID": str(uuid.uuid4()),
+            "BOX-DELIVERY-TIMESTAMP": timestamp,
+            "BOX-SIGNATURE-PRIMARY": sign(state.enterprise.primary_signature_key, body, timestamp),
+            "BOX-SIGNATURE-SECONDARY": sign(
+                state.enterprise.secondary_signature_key, body, timestamp
+            ),
+            "BOX-SIGNATURE-VERSION": "1",
+            "BOX-SIGNATURE-ALGORITHM": "HmacSHA256",
+        },
+    )
+
+
+def post(delivery: Delivery) -> None:
+    request = urllib.request.Request(
+        delivery.address, data=delivery.body, headers=delivery.headers, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=DELIVERY_TIMEOUT_S) as response:
+            response.read()
+    except (urllib.error.URLError, OSError) as exc:
+        # Box retries failed deliveries for hours; the sandbox logs the failure and moves on.
+        log.warning("webhook delivery to %s failed: %s", delivery.address, exc)
+
+
+def post_all(deliveries: list[Delivery]) -> None:
+    for delivery in deliveries:
+        post(delivery)
+
+
+def deliver_events(state: State, events: list[JSON]) -> None:
+    """Sign a delivery per listening webhook and POST them on a background thread."""
+    with state.lock:
+        deliveries = [
+            signed_delivery(state, hook, event)
+            for event in events
+            for hook in listening(state, event)
+            if is_loopback(urlsplit(hook.address).hostname or "")
+        ]
+    if deliveries:
+        threading.Thread(
+            target=post_all, args=(deliveries,), name="box-sandbox-webhooks", daemon=True
+        ).start()
+
+
+# --- handlers ------------------------------------------------------------------------------
+
+
+def handle_list(call: Call) -> Reply:
+    """Box lists the webhooks of the calling app and user; here, those the caller created."""
+    hooks = sorted(
+        (h for h in call.state.webhooks.values() if h.created_by_id == call.actor.id),
+        key=lambda h: int(h.id) if h.id.isdigit() else 0,
+    )
+    return Reply(200, marker_page(call, [webhook_mini(h) for h in hooks]))
+
+
+def handle_create(call: Call) -> Reply:
+    hook = create_webhook(call.state, call.actor, call.json())
+    return Reply(201, webhook_view(call.state, hook))
+
+
+def handle_get(call: Call) -> Reply:
+    hook = get_webhook(call.state, call.actor, call.args["webhook_id"])
+    return Reply(200, webhook_view(call.state, hook))
+
+
+def handle_update(call: Call) -> Reply:
+    hook = get_webhook(call.state, call.actor, call.args["webhook_id"])
+    update_webhook(call.state, call.actor, hook, call.json(required=False))
+    return Reply(200, webhook_view(call.state, hook))
+
+
+def handle_delete(call: Call) -> Reply:
+    hook = get_webhook(call.state, call.actor, call.args["webhook_id"])
+    del call.state.webhooks[hook.id]
+    return Reply(204)
+
+
+ROUTES = [
+    Route("GET", "/2.0/webhooks", handle_list, params=("marker", "limit")),
+    Route("POST", "/2.0/webhooks", handle_create, writes=True),
+    Route("GET", "/2.0/webhooks/<webhook_id>", handle_get),
+    Route("PUT", "/2.0/webhooks/<webhook_id>", handle_update, writes=True),
+    Route("DELETE", "/2.0/webhooks/<webhook_id>", handle_delete, writes=True),
+]

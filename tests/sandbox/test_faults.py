@@ -1,0 +1,151 @@
+"""Injected faults: errors the SDK retries, writes that fail after commit, rate limits, latency."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+import requests
+from box_sdk_gen import (
+    BaseUrls,
+    BoxAPIError,
+    BoxClient,
+    BoxDeveloperTokenAuth,
+    BoxRetryStrategy,
+    NetworkSession,
+)
+
+from reconciler.sandbox.server import Sandbox
+from tests.conftest import ADMIN_TOKEN, sdk_client
+
+
+def set_faults(box: Sandbox, **settings: Any) -> None:
+    response = requests.put(f"{box.base_url}/_sandbox/faults", json=settings, timeout=5)
+    assert response.status_code == 200, response.text
+
+
+def logged(box: Sandbox) -> list[dict[str, Any]]:
+    return list(requests.get(f"{box.base_url}/_sandbox/requests", timeout=5).json()["entries"])
+
+
+def statuses(box: Sandbox) -> list[int]:
+    return [entry["status"] for entry in logged(box)]
+
+
+def slow_backoff_client(base_url: str, *, max_attempts: int) -> BoxClient:
+    """Backoff of several seconds unless the server's Retry-After says otherwise."""
+    session = NetworkSession(
+        base_urls=BaseUrls(base_url=base_url),
+        retry_strategy=BoxRetryStrategy(max_attempts=max_attempts, retry_base_interval=5),
+    )
+    return BoxClient(auth=BoxDeveloperTokenAuth(token=ADMIN_TOKEN), network_session=session)
+
+
+def test_injected_error_carries_retry_after(sandbox: Sandbox) -> None:
+    set_faults(sandbox, error_rate=1, error_status=503, retry_after=7)
+    response = requests.get(
+        f"{sandbox.base_url}/2.0/users/me",
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        timeout=5,
+    )
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "7"
+    assert response.json()["code"] == "unavailable"
+
+
+def test_sdk_retries_injected_429_at_the_pace_of_retry_after(sandbox: Sandbox) -> None:
+    set_faults(sandbox, error_rate=1, error_status=429)  # Retry-After: 0
+    client = slow_backoff_client(sandbox.base_url, max_attempts=3)
+    started = time.monotonic()
+    with pytest.raises(BoxAPIError) as caught:
+        client.users.get_user_me()
+    # Without honouring Retry-After the SDK would back off for 5 s and more between attempts.
+    assert time.monotonic() - started < 2
+    assert caught.value.response_info.status_code == 429
+    assert caught.value.response_info.code == "rate_limit_exceeded"
+    assert statuses(sandbox) == [429, 429, 429]
+    assert {entry["injected"] for entry in logged(sandbox)} == {"error"}
+
+    set_faults(sandbox, error_rate=0.5, error_status=429, seed=1)
+    assert client.users.get_user_me().id == "10001"
+
+
+def run_calls(box: Sandbox, client: BoxClient, count: int) -> list[int]:
+    requests.delete(f"{box.base_url}/_sandbox/requests", timeout=5)
+    for _ in range(count):
+        assert client.users.get_user_me().id == "10001"
+    return statuses(box)
+
+
+def test_sdk_recovers_a_sequence_of_calls_and_the_faults_repeat_with_the_seed(
+    sandbox: Sandbox, client: BoxClient
+) -> None:
+    set_faults(sandbox, error_rate=0.5, seed=1)
+    first = run_calls(sandbox, client, 10)
+    assert first.count(200) == 10
+    assert 503 in first
+    set_faults(sandbox, error_rate=0.5, seed=1)
+    assert run_calls(sandbox, client, 10) == first
+    set_faults(sandbox, error_rate=0.5, seed=2)
+    assert run_calls(sandbox, client, 10) != first
+
+
+def test_write_that_fails_after_commit_is_stored(sandbox: Sandbox) -> None:
+    set_faults(sandbox, fail_after_commit_rate=1)
+    once = sdk_client(sandbox.base_url, max_attempts=1)
+    with pytest.raises(BoxAPIError) as caught:
+        once.users.create_user("Fay Field", login="fay@corp.example")
+    assert caught.value.response_info.status_code == 500
+    set_faults(sandbox)
+    found = once.users.get_users(filter_term="fay@corp.example").entries or []
+    assert [u.name for u in found] == ["Fay Field"]
+    assert logged(sandbox)[0]["injected"] == "fail_after_commit"
+
+
+def test_sdk_retry_of_a_write_that_failed_after_commit_meets_the_stored_write(
+    sandbox: Sandbox,
+) -> None:
+    # Why the applier must read Box again after a failed write: the retry is not a no-op.
+    set_faults(sandbox, fail_after_commit_rate=1)
+    with pytest.raises(BoxAPIError) as caught:
+        sdk_client(sandbox.base_url).users.create_user("Gil Grant", login="gil@corp.example")
+    assert caught.value.response_info.status_code == 409
+    assert statuses(sandbox) == [500, 409]
+
+
+def test_reads_never_fail_after_commit(sandbox: Sandbox, client: BoxClient) -> None:
+    set_faults(sandbox, fail_after_commit_rate=1)
+    assert client.users.get_user_me().id == "10001"
+
+
+def test_rate_limit_per_minute(sandbox: Sandbox) -> None:
+    set_faults(sandbox, rate_limit_per_minute=2, retry_after=1)
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    answers = [
+        requests.get(f"{sandbox.base_url}/2.0/users/me", headers=headers, timeout=5)
+        for _ in range(3)
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[2].headers["Retry-After"] == "1"
+    assert answers[2].json()["message"] == "Request rate limit exceeded, please try again later"
+    assert logged(sandbox)[2]["injected"] == "rate_limit"
+
+
+def test_latency_applies_to_api_calls(sandbox: Sandbox, client: BoxClient) -> None:
+    set_faults(sandbox, latency_ms=150)
+    started = time.monotonic()
+    client.users.get_user_me()
+    assert time.monotonic() - started >= 0.15
+    assert logged(sandbox)[0]["duration_ms"] >= 150
+
+
+def test_request_log_counts_retries_and_clears(sandbox: Sandbox, client: BoxClient) -> None:
+    set_faults(sandbox, error_rate=1)
+    with pytest.raises(BoxAPIError):
+        client.users.get_user_by_id("10001")
+    assert [(e["method"], e["path"], e["status"]) for e in logged(sandbox)] == [
+        ("GET", "/2.0/users/10001", 503)
+    ] * 5
+    assert requests.delete(f"{sandbox.base_url}/_sandbox/requests", timeout=5).status_code == 204
+    assert logged(sandbox) == []

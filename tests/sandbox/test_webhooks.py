@@ -1,0 +1,271 @@
+"""Webhooks in the sandbox: the API through the real SDK, and signed deliveries to a receiver."""
+
+from __future__ import annotations
+
+import io
+import json
+import queue
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+import requests
+from box_sdk_gen import BoxAPIError, BoxClient, WebhooksManager
+from box_sdk_gen.managers.task_assignments import (
+    CreateTaskAssignmentAssignTo,
+    CreateTaskAssignmentTask,
+    UpdateTaskAssignmentByIdResolutionState,
+)
+from box_sdk_gen.managers.tasks import CreateTaskItem
+from box_sdk_gen.managers.uploads import UploadFileAttributes, UploadFileAttributesParentField
+from box_sdk_gen.managers.webhooks import (
+    CreateWebhookTarget,
+    CreateWebhookTargetTypeField,
+    CreateWebhookTriggers,
+    UpdateWebhookByIdTriggers,
+)
+
+from reconciler.sandbox.server import Sandbox
+from reconciler.sandbox.state import Collaboration, File, Folder, Token, User
+from tests.conftest import sdk_client
+
+ADMIN = "10001"
+CLIENT_FOLDER, SUBFOLDER, FILE, OTHER_FOLDER = "100", "110", "200", "500"
+ALICE = "20001"
+CREATED = CreateWebhookTriggers.TASK_ASSIGNMENT_CREATED
+UPDATED = CreateWebhookTriggers.TASK_ASSIGNMENT_UPDATED
+WAIT_S = 5.0
+
+
+class Receiver:
+    """A plain-HTTP endpoint on 127.0.0.1 that queues what it is sent."""
+
+    def __init__(self) -> None:
+        self.received: queue.Queue[tuple[str, dict[str, str], str]] = queue.Queue()
+        received = self.received
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # the name http.server calls
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                received.put((self.path, headers, body.decode("utf-8")))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/box"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def next(self) -> tuple[dict[str, str], str]:
+        return self.next_with_path()[1:]
+
+    def next_with_path(self) -> tuple[str, dict[str, str], str]:
+        return self.received.get(timeout=WAIT_S)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    receiver = Receiver()
+    receiver.thread.start()
+    yield receiver
+    receiver.server.shutdown()
+    receiver.server.server_close()
+
+
+@pytest.fixture
+def box(sandbox: Sandbox) -> Sandbox:
+    """Client folder > subfolder > file, an unrelated folder, and alice, an editor of the client."""
+    state = sandbox.state
+    with state.lock:
+        state.users[ALICE] = User(
+            id=ALICE, login="alice@example.com", name="Alice", enterprise_id="900001"
+        )
+        state.tokens["alice"] = Token(token="alice", user_id=ALICE)
+        for folder_id, name, parent in (
+            (CLIENT_FOLDER, "Client A", "0"),
+            (SUBFOLDER, "Reports", CLIENT_FOLDER),
+            (OTHER_FOLDER, "Client B", "0"),
+        ):
+            state.folders[folder_id] = Folder(
+                id=folder_id, name=name, parent_id=parent, owner_id=ADMIN
+            )
+        state.files[FILE] = File(id=FILE, name="report.pdf", parent_id=SUBFOLDER, owner_id=ADMIN)
+        state.collaborations["400"] = Collaboration(
+            id="400",
+            item_type="folder",
+            item_id=CLIENT_FOLDER,
+            accessible_by_type="user",
+            accessible_by_id=ALICE,
+            invite_email=None,
+            role="editor",
+            status="accepted",
+            created_by_id=ADMIN,
+        )
+    return sandbox
+
+
+def watch(client: BoxClient, folder_id: str, address: str, triggers: list[CreateWebhookTriggers]):
+    target = CreateWebhookTarget(id=folder_id, type=CreateWebhookTargetTypeField.FOLDER)
+    return client.webhooks.create_webhook(target, address, triggers)
+
+
+def assign_review(client: BoxClient) -> str:
+    task = client.tasks.create_task(CreateTaskItem(id=FILE))
+    assignment = client.task_assignments.create_task_assignment(
+        CreateTaskAssignmentTask(id=task.id), CreateTaskAssignmentAssignTo(id=ALICE)
+    )
+    return str(assignment.id)
+
+
+def api_error(call, *args, **kwargs) -> BoxAPIError:
+    with pytest.raises(BoxAPIError) as caught:
+        call(*args, **kwargs)
+    return caught.value
+
+
+# --- deliveries ----------------------------------------------------------------------------
+
+
+def test_a_folder_webhook_receives_signed_events_for_files_below_it(
+    box: Sandbox, client: BoxClient, receiver: Receiver
+) -> None:
+    hook = watch(client, CLIENT_FOLDER, receiver.url, [CREATED])
+    assignment_id = assign_review(client)
+    headers, body = receiver.next()
+    enterprise = box.state.enterprise
+    assert WebhooksManager.validate_message(body, headers, enterprise.primary_signature_key)
+    assert WebhooksManager.validate_message(
+        body, headers, "not-the-key", secondary_key=enterprise.secondary_signature_key
+    )
+    assert not WebhooksManager.validate_message(body, headers, "not-the-key")
+    assert headers["box-signature-version"] == "1"
+    assert headers["box-signature-algorithm"] == "HmacSHA256"
+    assert headers["box-delivery-id"]
+    event = json.loads(body)
+    assert event["type"] == "webhook_event"
+    assert event["trigger"] == "TASK_ASSIGNMENT.CREATED"
+    assert event["webhook"] == {"id": hook.id, "type": "webhook"}
+    assert event["created_by"]["id"] == ADMIN
+    assert event["source"]["type"] == "task_assignment"
+    assert event["source"]["id"] == assignment_id
+
+
+def test_only_subscribed_triggers_are_delivered(
+    box: Sandbox, client: BoxClient, receiver: Receiver
+) -> None:
+    watch(client, CLIENT_FOLDER, receiver.url, [UPDATED])
+    assignment_id = assign_review(client)  # CREATED: not subscribed
+    sdk_client(box.base_url, "alice").task_assignments.update_task_assignment_by_id(
+        assignment_id, resolution_state=UpdateTaskAssignmentByIdResolutionState.APPROVED
+    )
+    _, body = receiver.next()
+    event = json.loads(body)
+    assert event["trigger"] == "TASK_ASSIGNMENT.UPDATED"
+    assert event["source"]["resolution_state"] == "approved"
+    assert event["created_by"]["id"] == ALICE
+
+
+def test_a_webhook_on_another_folder_hears_nothing(
+    box: Sandbox, client: BoxClient, receiver: Receiver
+) -> None:
+    # Deliveries of one event go out in webhook order, so the unrelated (older) webhook's would
+    # arrive first.
+    watch(client, OTHER_FOLDER, receiver.url + "?other", [CREATED])
+    watch(client, SUBFOLDER, receiver.url, [CREATED])
+    assign_review(client)
+    path, _, body = receiver.next_with_path()
+    assert path == "/box"
+    assert json.loads(body)["trigger"] == "TASK_ASSIGNMENT.CREATED"
+
+
+def test_an_upload_below_a_watched_folder_is_delivered(
+    box: Sandbox, client: BoxClient, receiver: Receiver
+) -> None:
+    watch(client, CLIENT_FOLDER, receiver.url, [CreateWebhookTriggers.FILE_UPLOADED])
+    attributes = UploadFileAttributes("new.pdf", UploadFileAttributesParentField(id=SUBFOLDER))
+    uploaded = client.uploads.upload_file(attributes, io.BytesIO(b"%PDF-1.7"))
+    headers, body = receiver.next()
+    assert WebhooksManager.validate_message(
+        body, headers, box.state.enterprise.primary_signature_key
+    )
+    event = json.loads(body)
+    assert event["trigger"] == "FILE.UPLOADED"
+    assert event["source"]["id"] == uploaded.entries[0].id
+
+
+# --- the API -------------------------------------------------------------------------------
+
+
+def test_create_get_list_update_delete(box: Sandbox, client: BoxClient, receiver: Receiver) -> None:
+    hook = watch(client, CLIENT_FOLDER, receiver.url, [CREATED])
+    assert hook.target.id == CLIENT_FOLDER
+    assert hook.created_by.id == ADMIN
+    assert hook.raw_data["triggers"] == ["TASK_ASSIGNMENT.CREATED"]
+    assert client.webhooks.get_webhook_by_id(hook.id).address == receiver.url
+    assert [w.id for w in client.webhooks.get_webhooks().entries] == [hook.id]
+    updated = client.webhooks.update_webhook_by_id(
+        hook.id, triggers=[UpdateWebhookByIdTriggers.TASK_ASSIGNMENT_UPDATED]
+    )
+    assert updated.raw_data["triggers"] == ["TASK_ASSIGNMENT.UPDATED"]
+    client.webhooks.delete_webhook_by_id(hook.id)
+    assert api_error(client.webhooks.get_webhook_by_id, hook.id).response_info.status_code == 404
+
+
+def test_a_second_webhook_on_the_same_target_conflicts(
+    box: Sandbox, client: BoxClient, receiver: Receiver
+) -> None:
+    watch(client, CLIENT_FOLDER, receiver.url, [CREATED])
+    error = api_error(watch, client, CLIENT_FOLDER, receiver.url, [UPDATED])
+    assert error.response_info.status_code == 409
+
+
+def test_no_webhook_on_the_root_folder(box: Sandbox, client: BoxClient, receiver: Receiver) -> None:
+    error = api_error(watch, client, "0", receiver.url, [CREATED])
+    assert error.response_info.status_code == 400
+
+
+def test_the_target_must_exist(box: Sandbox, client: BoxClient, receiver: Receiver) -> None:
+    error = api_error(watch, client, "999", receiver.url, [CREATED])
+    assert error.response_info.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["https://hooks.example.com/box", "http://10.0.0.1/box", "ftp://127.0.0.1/box"],
+    ids=["public-host", "private-ip", "not-http"],
+)
+def test_only_loopback_addresses_are_accepted(
+    box: Sandbox, client: BoxClient, address: str
+) -> None:
+    error = api_error(watch, client, CLIENT_FOLDER, address, [CREATED])
+    assert error.response_info.status_code == 400
+    if address.startswith("http"):
+        assert "loopback" in error.message
+
+
+@pytest.mark.parametrize(
+    "address", ["http://localhost:9/x", "http://[::1]:9/x", "http://127.0.0.2/x"]
+)
+def test_loopback_forms_are_accepted(box: Sandbox, client: BoxClient, address: str) -> None:
+    assert watch(client, CLIENT_FOLDER, address, [CREATED]).address == address
+
+
+def test_unknown_triggers_are_refused(box: Sandbox, receiver: Receiver) -> None:
+    response = requests.post(
+        f"{box.base_url}/2.0/webhooks",
+        json={
+            "target": {"type": "folder", "id": CLIENT_FOLDER},
+            "address": receiver.url,
+            "triggers": ["FILE.UPLOADED", "FILE.EXPLODED"],
+        },
+        headers={"Authorization": "Bearer sandbox"},
+        timeout=5,
+    )
+    assert response.status_code == 400
+    assert "FILE.EXPLODED" in response.json()["message"]
