@@ -132,16 +132,25 @@ def executor(kind: Kind, action: Action) -> Callable[[Executor], Executor]:
     return register
 
 
+#: Tries of one write that Box answers with a 5xx or a dropped connection; Box may have stored
+#: any of them, so each retry is preceded by a read.
+WRITE_ATTEMPTS = 3
+
+
 def write_verified(write: Callable[[], Any], find: Callable[[], Any | None]) -> Any:
-    """Write once; after a 5xx or a dropped connection, look before writing again."""
-    try:
-        return write()
-    except BoxUnavailable:
-        existing = find()
-        if existing is not None:
-            log.info("the write was stored although Box answered with an error")
-            return existing
-        return write()
+    """Write; after a 5xx or a dropped connection, look before writing again."""
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            return write()
+        except BoxUnavailable:
+            if attempt == WRITE_ATTEMPTS:
+                raise
+            existing = find()
+            if existing is not None:
+                log.info("the write was stored although Box answered with an error")
+                return existing
+            log.info("the write was not stored; writing again (attempt %d)", attempt + 1)
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def _find(ctx: Context, item: ItemRef, change: Change) -> LiveCollaboration | None:
@@ -213,14 +222,18 @@ def _remove(change: Change, ctx: Context) -> dict[str, str]:
 
 
 def _delete(delete: Callable[[], None]) -> None:
-    """Deleting twice is harmless: a 404 on the second try means the first one went through."""
-    try:
-        delete()
-    except BoxUnavailable:
+    """Deleting twice is harmless: a 404 on a later try means an earlier one went through."""
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
         try:
             delete()
-        except NotFound:
             return
+        except NotFound:
+            if attempt == 1:
+                raise
+            return
+        except BoxUnavailable:
+            if attempt == WRITE_ATTEMPTS:
+                raise
 
 
 # --- hub memberships -----------------------------------------------------------------------

@@ -4,7 +4,8 @@ A pattern is matched against the whole path, anchored at the delivered folder (a
 with ``/``). ``*``, ``?`` and ``[...]`` stay inside one folder name; a ``**`` segment spans folders:
 ``**/x`` matches ``x`` at any depth including the top, ``a/**/b`` matches ``a/b`` and ``a/x/y/b``,
 ``a/**`` matches everything inside ``a``. ``**`` inside a name acts as ``*``, as in gitignore.
-A trailing ``/`` names folders only, so it matches no file. ``\\`` escapes the next character.
+A trailing ``/`` names folders only, and a ``[`` never closed makes the pattern invalid (as in
+git): neither matches any file, and ``reconcile validate`` says so. ``\\`` escapes a character.
 
 Matching ignores case: Box refuses two names in a folder that differ only in case, and a camera's
 ``HERO.JPG`` is what ``**/*.jpg`` means to the person who wrote it.
@@ -45,7 +46,10 @@ def _compile(pattern: str) -> re.Pattern[str]:
             continue
         if index > 0 and segments[index - 1] != "**":
             pieces.append("/")
-        pieces.append(_segment(segment))
+        name = _segment(segment)
+        if name is None:
+            return _NEVER
+        pieces.append(name)
     return re.compile("".join(pieces), re.IGNORECASE | re.DOTALL)
 
 
@@ -68,8 +72,8 @@ def _any_folders(index: int, last: int) -> str:
     return "/(?:[^/]+/)*"  # "/**/": zero or more folders between
 
 
-def _segment(segment: str) -> str:
-    """One folder or file name: ``*`` and ``?`` never cross a ``/``."""
+def _segment(segment: str) -> str | None:
+    """One folder or file name: ``*`` and ``?`` never cross a ``/``; None if it is invalid."""
     out: list[str] = []
     i = 0
     while i < len(segment):
@@ -86,10 +90,9 @@ def _segment(segment: str) -> str:
         elif char == "[":
             end = _class_end(segment, i)
             if end is None:
-                out.append(re.escape(char))
-            else:
-                out.append(_char_class(segment[i + 1 : end]))
-                i = end
+                return None
+            out.append(_char_class(segment[i + 1 : end]))
+            i = end
         else:
             out.append(re.escape(char))
         i += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from enum import Enum
 
 
@@ -272,6 +273,26 @@ class LiveTask:
     created_by_id: str
     assignments: tuple[LiveAssignment, ...] = ()
     created_at: str | None = None
+
+    def created(self) -> datetime | None:
+        return box_time(self.created_at)
+
+    def due(self) -> datetime | None:
+        return box_time(self.due_at)
+
+
+def box_time(text: str | None) -> datetime | None:
+    """A Box timestamp (ISO 8601 with an offset or ``Z``) as an aware datetime; None if unreadable.
+
+    A time without an offset is taken as UTC, so every result compares with every other.
+    """
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)

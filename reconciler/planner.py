@@ -8,6 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from reconciler.approvals import plan_approvals
+from reconciler.invitations import (
+    accounts,
+    first_invitations,
+    invitations,
+    invitations_by_item,
+    most_advanced,
+)
 from reconciler.model import (
     ROLE_RANK,
     Client,
@@ -26,13 +34,6 @@ from reconciler.model import (
     PrincipalKind,
 )
 from reconciler.plan import Action, Change, ChangeKey, Kind, Plan
-
-#: When one person has several collaborations on an item, the one that says most wins.
-STATUS_PREFERENCE: Mapping[InviteStatus, int] = {
-    InviteStatus.ACCEPTED: 0,
-    InviteStatus.PENDING: 1,
-    InviteStatus.REJECTED: 2,
-}
 
 
 @dataclass(frozen=True)
@@ -69,13 +70,14 @@ class _Context:
 def plan(desired: DesiredState, live: LiveState, policy: Policy) -> Plan:
     """The changes that make Box match ``desired``, plus what waits and what is left alone."""
     deliveries = sorted(desired.deliveries, key=lambda d: d.name)
-    ctx = _Context(live, policy, _accounts(live), _invitations(live))
+    ctx = _Context(live, policy, accounts(live), invitations(live))
     changes: list[Change] = []
     for ref, target in _targets(deliveries, hubs=False).items():
         changes.extend(_plan_target(ref, Kind.COLLABORATION, target, ctx, {}))
-    invites = _planned_invitations(changes)
+    invites = first_invitations(changes)
     for ref, target in _targets(deliveries, hubs=True).items():
         changes.extend(_plan_target(ref, Kind.HUB_COLLABORATION, target, ctx, invites))
+    changes.extend(plan_approvals(deliveries, live, invitations_by_item(changes)))
     return Plan(tuple(changes))
 
 
@@ -108,54 +110,6 @@ def _first_claims(claims: list[_Claim]) -> list[_Claim]:
     return sorted(seen.values(), key=lambda c: (c.principal, c.delivery.name))
 
 
-def _accounts(live: LiveState) -> dict[str, LiveUser]:
-    """People who accepted an invitation to a folder or file have a Box user we can name."""
-    out: dict[str, LiveUser] = {}
-    for collab in _item_collaborations(live):
-        if collab.status is not InviteStatus.ACCEPTED or collab.principal_type != "user":
-            continue
-        if not collab.principal_id:
-            continue
-        user = LiveUser(collab.principal_id, collab.login or "", collab.name)
-        for email in (collab.login, collab.invite_email):
-            if email:
-                out.setdefault(email.casefold(), user)
-    return out
-
-
-def _invitations(live: LiveState) -> dict[str, InviteStatus]:
-    out: dict[str, InviteStatus] = {}
-    for collab in _item_collaborations(live):
-        for email in (collab.login, collab.invite_email):
-            if not email:
-                continue
-            known = out.get(email.casefold())
-            if known is None or STATUS_PREFERENCE[collab.status] < STATUS_PREFERENCE[known]:
-                out[email.casefold()] = collab.status
-    return out
-
-
-def _item_collaborations(live: LiveState) -> list[LiveCollaboration]:
-    return sorted(
-        (
-            c
-            for ref, item in live.items.items()
-            if ref.kind is not ItemKind.HUB
-            for c in item.collaborations
-        ),
-        key=lambda c: (str(c.item), c.id),
-    )
-
-
-def _planned_invitations(changes: Iterable[Change]) -> dict[Principal, ChangeKey]:
-    """For each email client invited in this plan, the first invitation (in apply order)."""
-    out: dict[Principal, ChangeKey] = {}
-    for change in sorted(changes, key=Change.sort_key):
-        if change.action is Action.ADD and change.principal is not None:
-            out.setdefault(change.principal, change.key)
-    return out
-
-
 # --- comparing -----------------------------------------------------------------------------
 
 
@@ -172,8 +126,8 @@ def _plan_target(
     for claim in _first_claims(target.claims):
         found = [c for c in item.collaborations if _matches(c, claim.principal, kind, ctx)]
         declared.update(c.id for c in found)
-        if found:
-            best = min(found, key=lambda c: (STATUS_PREFERENCE[c.status], c.id))
+        best = most_advanced(found)
+        if best is not None:
             change = _compare(item, kind, claim, best, ctx)
         elif _has_access_already(item, claim.principal, ctx.live):
             change = None

@@ -49,6 +49,9 @@ class BoxSettings:
     enterprise_id: str | None = None
     jwt_config: Path | None = None
     as_user: str | None = None
+    #: seconds before the SDK's first retry of a failed read (doubling each time); Box's
+    #: ``Retry-After`` wins whenever Box sends one
+    retry_base_interval: float = 1.0
 
     def __repr__(self) -> str:
         return (
@@ -106,6 +109,7 @@ def settings_from_env(env: Mapping[str, str], **overrides: str | None) -> BoxSet
         base_url = base_url[: -len("/2.0")]
     return BoxSettings(
         base_url=base_url,
+        retry_base_interval=_retry_base_interval(values.get("BOX_RETRY_BASE_INTERVAL")),
         developer_token=token,
         client_id=ccg["BOX_CLIENT_ID"],
         client_secret=ccg["BOX_CLIENT_SECRET"],
@@ -113,6 +117,20 @@ def settings_from_env(env: Mapping[str, str], **overrides: str | None) -> BoxSet
         jwt_config=jwt_path,
         as_user=values.get("BOX_AS_USER") or None,
     )
+
+
+def _retry_base_interval(value: str | None) -> float:
+    if not value:
+        return 1.0
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 60:
+        raise ConfigError(
+            f"BOX_RETRY_BASE_INTERVAL must be a number of seconds from 0 to 60, not {value!r}."
+        )
+    return seconds
 
 
 class RequestPacer:
@@ -203,9 +221,14 @@ def make_client(
     pacer: RequestPacer | None = None,
     pool_size: int = 16,
     max_attempts: int = 5,
-    retry_base_interval: float = 1.0,
+    retry_base_interval: float | None = None,
 ) -> BoxClient:
-    """The one BoxClient of a run: paced, write-safe retries, As-User when asked."""
+    """The one BoxClient of a run: paced, write-safe retries, As-User when asked.
+
+    ``retry_base_interval`` defaults to the settings' (``BOX_RETRY_BASE_INTERVAL``, else 1 s).
+    """
+    if retry_base_interval is None:
+        retry_base_interval = settings.retry_base_interval
     session = _PacedSession(pacer or RequestPacer(0), pool_size)
     network = NetworkSession(
         base_urls=_base_urls(settings.base_url),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 
 import typer
@@ -71,37 +70,40 @@ def report_error(err: ReconcilerError) -> None:
     typer.echo(f"Error: {err}", err=True)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: run the app and turn outcomes into documented exit codes."""
+def run(argv: list[str] | None = None) -> int:
+    """Run one command and return its documented exit code; nothing escapes as a traceback."""
     _register_commands()
-    if os.environ.get("NO_COLOR"):
-        os.environ.setdefault("TERM", "dumb")
     try:
         # With standalone_mode=False, typer.Exit(code) comes back as the return value.
         returned = app(args=argv, standalone_mode=False)
-        if isinstance(returned, int) and returned:
-            sys.exit(returned)
+        return returned if isinstance(returned, int) else 0
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except UsageError as exc:
         exc.show()
-        sys.exit(USAGE_EXIT_CODE)
+        return USAGE_EXIT_CODE
     except ClickException as exc:
         exc.show()
-        sys.exit(USAGE_EXIT_CODE)
+        return USAGE_EXIT_CODE
     except typer.Abort:
         typer.echo("Aborted.", err=True)
-        sys.exit(1)
+        return 1
     except typer.Exit as exc:
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except ReconcilerError as err:
         report_error(err)
-        sys.exit(err.exit_code)
+        return err.exit_code
     except KeyboardInterrupt:
         typer.echo("Interrupted.", err=True)
-        sys.exit(130)
+        return 130
     except Exception as exc:  # the last line of defence: no traceback reaches the user
         logging.getLogger(__name__).debug("internal error", exc_info=True)
         typer.echo(
             f"Internal error: {type(exc).__name__}: {exc} (run with -v for details)", err=True
         )
-        sys.exit(1)
-    sys.exit(0)
+        return 1
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    sys.exit(run(argv))

@@ -140,6 +140,7 @@ def apply_command(
     if not force:
         check_safety(plan, desired.policy, collaborator_counts(live))
     if not plan.has_changes:
+        info("Nothing to apply: Box matches the manifests.")
         if output is ReportFormat.JSON:
             json.dump({"plan": plan.to_dict(), "report": ApplyReport().to_dict()}, stdout, indent=2)
             stdout.write("\n")

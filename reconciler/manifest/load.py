@@ -49,6 +49,7 @@ class Document:
     file: str
     data: Any = None
     problems: list[Problem] = field(default_factory=list)
+    position: Position = (1, 1)  # where the document's content starts
 
     def problem(self, position: Position, code: str, message: str) -> Problem:
         return Problem(self.file, position[0], position[1], code, printable(message))
@@ -59,7 +60,7 @@ class Document:
         Falls back to the nearest enclosing node the path can still reach.
         """
         node = self.data
-        position: Position = getattr(node, "position", (1, 1))
+        position: Position = getattr(node, "position", self.position)
         steps = list(path)
         for index, step in enumerate(steps):
             last = index == len(steps) - 1
@@ -297,6 +298,7 @@ def parse(text: str, file: str) -> Document:
     if node is None:
         doc.problems.append(doc.problem((1, 1), "empty-file", "the file has no YAML content"))
         return doc
+    doc.position = _position(node)
     try:
         doc.data = _Builder(doc).build(node)
     except RecursionError:

@@ -15,6 +15,7 @@ from reconciler.render.text import (
     item_title,
     plan_line,
     unmanaged_line,
+    unmanaged_title,
 )
 
 MARKER = "<!-- reconcile-plan -->"
@@ -58,9 +59,8 @@ def _lines(plan: Plan) -> Iterator[str]:
     unmanaged = [c for c in plan.changes if c.action is Action.UNMANAGED]
     if unmanaged:
         yield ""
-        yield (
-            f"<details><summary>{len(unmanaged)} unmanaged collaborator(s), left alone</summary>"
-        )
+        title = unmanaged_title(unmanaged, "unmanaged ")
+        yield f"<details><summary>{title}, left alone</summary>"
         yield ""
         yield _FENCE
         yield from (_safe(unmanaged_line(c)) for c in unmanaged)

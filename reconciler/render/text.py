@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any, TextIO
 
@@ -49,7 +50,7 @@ def lines(plan: Plan, *, color: bool = False) -> Iterator[str]:
     unmanaged = [c for c in plan.changes if c.action is Action.UNMANAGED]
     if unmanaged:
         yield ""
-        yield f"Note: {len(unmanaged)} collaborator(s) reported and left alone:"
+        yield f"Note: {unmanaged_title(unmanaged)} reported and left alone:"
         for change in unmanaged:
             yield "  " + _paint(unmanaged_line(change), COLORS[Action.UNMANAGED], color)
     yield ""
@@ -117,7 +118,8 @@ def subject(change: Change) -> str:
     if change.kind is Kind.TASK:
         return f"review task{on_file}"
     if change.kind is Kind.TASK_ASSIGNMENT:
-        return f"task assignment{on_file} to {who}"
+        # A line without a file stands for every file that waits on this person.
+        return f"review of {file!r} assigned to {who}" if file else f"reviews for {who}"
     if change.kind is Kind.HUB_COLLABORATION:
         return f"hub member {who}"
     return who
@@ -125,6 +127,10 @@ def subject(change: Change) -> str:
 
 def field_words(change: Change) -> str:
     """``role: viewer → editor`` for changes; the side that exists for adds and removes."""
+    if change.kind is Kind.TASK and change.action is Action.ADD:
+        return task_words(change.after or {})
+    if change.kind is Kind.TASK_ASSIGNMENT and change.action is not Action.CHANGE:
+        return ""  # the subject names file and person; a wait's reason counts the files
     if change.action is Action.CHANGE:
         return ", ".join(
             f"{name}: {_value(old)} → {_value(new)}" for name, old, new in change.field_changes()
@@ -133,6 +139,27 @@ def field_words(change: Change) -> str:
     if not shown:
         shown = change.before or {}
     return ", ".join(f"{name}: {_value(value)}" for name, value in sorted(shown.items()))
+
+
+def task_words(task: Mapping[str, Any]) -> str:
+    """A new review task as its assignees will see it: message, completion rule, due date."""
+    words = [json.dumps(str(task.get("message", "")), ensure_ascii=False)]
+    if task.get("completion_rule"):
+        words.append(str(task["completion_rule"]))
+    days = task.get("due_in_days")
+    if days is not None:
+        words.append(f"due {days} day{'' if days == 1 else 's'} after creation")
+    return ", ".join(words)
+
+
+def unmanaged_title(changes: list[Change], adjective: str = "") -> str:
+    """``3 collaborator(s)``, and the files whose extra review tasks are left alone, if any."""
+    tasks = sum(1 for c in changes if c.kind in (Kind.TASK, Kind.TASK_ASSIGNMENT))
+    people = len(changes) - tasks
+    parts = [f"{people} {adjective}collaborator(s)"] if people else []
+    if tasks:
+        parts.append(f"{tasks} file(s) with extra review tasks")
+    return " and ".join(parts)
 
 
 def _value(value: Any) -> str:

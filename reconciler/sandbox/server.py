@@ -55,7 +55,12 @@ REQUEST_LOG_LIMIT = 100_000
 
 @dataclass
 class Faults:
-    """Injected misbehaviour, set through ``PUT /_sandbox/faults``."""
+    """Injected misbehaviour, set through ``PUT /_sandbox/faults``.
+
+    With ``seed`` set, the same sequence of requests meets the same faults: setting faults
+    re-seeds the one generator that injected errors and fail-after-commit draw from, in the
+    order requests arrive.
+    """
 
     latency_ms: float = 0.0
     error_rate: float = 0.0
@@ -169,8 +174,10 @@ class _KeepAliveHandler(WSGIRequestHandler):
         self.environ = environ = self.make_environ()
         body = self._read_body(environ)
         environ["wsgi.input"] = io.BytesIO(body)
+        # the body is whole now: to the application it is a plain sized body
         environ["CONTENT_LENGTH"] = str(len(body))
         environ.pop("wsgi.input_terminated", None)
+        environ.pop("HTTP_TRANSFER_ENCODING", None)
 
         started: list[Any] = []
         chunks: list[bytes] = []

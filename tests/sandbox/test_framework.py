@@ -425,3 +425,12 @@ def test_every_route_the_sandbox_serves_is_described() -> None:
         if find_operation(route.method, route.rule) is None
     ]
     assert undescribed == []
+
+
+def test_a_chunked_request_body_is_read_whole(sandbox: Sandbox) -> None:
+    chunks = iter([b'{"name": "Zed Zane", ', b'"login": "zed@corp.example"}'])  # sent chunked
+    response = requests.post(
+        f"{sandbox.base_url}/2.0/users", data=chunks, headers={**bearer(), **JSON_TYPE}, timeout=5
+    )
+    assert response.status_code == 201
+    assert response.json()["login"] == "zed@corp.example"

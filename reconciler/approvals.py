@@ -1,0 +1,201 @@
+"""Approval tasks, planned purely: one review task per delivered file, found again, never doubled.
+
+The reconciler's task on a file is the ``review`` task its own account created. Files are those
+below each delivered folder that the delivery's ``approval.include``/``exclude`` select; the first
+delivery (by name) that selects a file speaks for its task, and ``assignments`` plans who must
+approve it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from reconciler.assignments import (
+    Folder,
+    Invitations,
+    file_change,
+    plan_assignments,
+    waits,
+    where,
+)
+from reconciler.globs import selected
+from reconciler.model import (
+    ApprovalRule,
+    Delivery,
+    ItemKind,
+    ItemRef,
+    LiveFile,
+    LiveItem,
+    LiveState,
+    LiveTask,
+)
+from reconciler.plan import Action, Change, Kind
+
+#: The applier sets ``due_at`` from its own clock just before Box stamps ``created_at`` (to the
+#: second), so the two never agree exactly; a shift smaller than this is not worth a change.
+DUE_AT_TOLERANCE = timedelta(hours=1)
+REVIEW = "review"
+
+
+def plan_approvals(
+    deliveries: Sequence[Delivery], live: LiveState, invitations: Invitations
+) -> list[Change]:
+    """Task and assignment changes for every delivered folder whose delivery has ``approval``.
+
+    ``invitations`` are the folder invitations this plan creates (see
+    ``invitations.invitations_by_item``): assignments for those people follow on acceptance.
+    """
+    out: list[Change] = []
+    planned_files: set[str] = set()  # a file below two delivered folders still gets one task
+    for folder_id, rules in _folders(deliveries).items():
+        ref = ItemRef(ItemKind.FOLDER, folder_id)
+        folder = Folder(live.items.get(ref) or LiveItem(ref, "", None), rules)
+        files = sorted(live.files.get(folder_id, ()), key=lambda f: (f.path, f.id))
+        for file in files:
+            if file.id in planned_files:
+                continue
+            selecting = [d for d in rules if _selects(d, file)]
+            if selecting:
+                planned_files.add(file.id)
+                out.extend(_plan_file(file, folder, selecting, live, invitations))
+        out.extend(waits(folder))
+    return out
+
+
+def _folders(deliveries: Iterable[Delivery]) -> dict[str, list[Delivery]]:
+    out: dict[str, list[Delivery]] = {}
+    for delivery in sorted(deliveries, key=lambda d: d.name):
+        if delivery.approval is not None:
+            for folder_id in delivery.folders:
+                out.setdefault(folder_id, []).append(delivery)
+    return dict(sorted(out.items()))
+
+
+def _rule(delivery: Delivery) -> ApprovalRule:
+    assert delivery.approval is not None, "only deliveries with an approval rule plan tasks"
+    return delivery.approval
+
+
+def _selects(delivery: Delivery, file: LiveFile) -> bool:
+    rule = _rule(delivery)
+    return selected(file.path, rule.include, rule.exclude)
+
+
+# --- one file ------------------------------------------------------------------------------
+
+
+def _plan_file(
+    file: LiveFile,
+    folder: Folder,
+    selecting: list[Delivery],
+    live: LiveState,
+    invitations: Invitations,
+) -> list[Change]:
+    """The first delivery (by name) that selects a file speaks for its task."""
+    owner = selecting[0]
+    ours = sorted(
+        (t for t in file.tasks if t.action == REVIEW and t.created_by_id == live.me.id), key=_age
+    )
+    out: list[Change] = []
+    task = ours[0] if ours else None
+    if task is None:
+        out.append(_task_add(owner, folder.item, file))
+    else:
+        if len(ours) > 1:
+            out.append(_extra_tasks(owner, folder.item, file, ours))
+        update = _task_update(owner, folder.item, file, task)
+        if update is not None:
+            out.append(update)
+    task_key = None if task is not None else out[0].key
+    out.extend(plan_assignments(file, task, task_key, folder, selecting, live, invitations))
+    return out
+
+
+def _age(task: LiveTask) -> tuple[Any, ...]:
+    """Oldest first; a task without a readable ``created_at`` counts as the newest."""
+    created = task.created()
+    number = int(task.id) if task.id.isdigit() else 0
+    return (created is None, created or datetime.min.replace(tzinfo=timezone.utc), number, task.id)
+
+
+def _task_add(delivery: Delivery, item: LiveItem, file: LiveFile) -> Change:
+    rule = _rule(delivery)
+    return file_change(
+        Action.ADD,
+        Kind.TASK,
+        delivery,
+        item,
+        file,
+        None,
+        "no review task by the reconciler on this file yet",
+        after={
+            "action": REVIEW,
+            "message": rule.message,
+            "completion_rule": rule.completion_rule,
+            "due_in_days": rule.due_in_days,
+        },
+        origin=where(rule.origin),
+    )
+
+
+def _extra_tasks(
+    delivery: Delivery, item: LiveItem, file: LiveFile, ours: list[LiveTask]
+) -> Change:
+    extra = [t.id for t in ours[1:]]
+    return file_change(
+        Action.UNMANAGED,
+        Kind.TASK,
+        delivery,
+        item,
+        file,
+        None,
+        f"{len(ours)} review tasks by the reconciler on this file; the oldest is used",
+        box_ids={"task_id": ours[0].id, "extra_task_ids": ",".join(extra)},
+    )
+
+
+def _task_update(
+    delivery: Delivery, item: LiveItem, file: LiveFile, task: LiveTask
+) -> Change | None:
+    rule = _rule(delivery)
+    before = {
+        "message": task.message,
+        "completion_rule": task.completion_rule,
+        "due_at": task.due_at,
+    }
+    after = {
+        "message": rule.message,
+        "completion_rule": rule.completion_rule,
+        "due_at": _expected_due_at(task, rule.due_in_days),
+    }
+    differing = [name for name in before if before[name] != after[name]]
+    if not differing:
+        return None
+    return file_change(
+        Action.CHANGE,
+        Kind.TASK,
+        delivery,
+        item,
+        file,
+        None,
+        f"review task differs from the manifest ({', '.join(differing)})",
+        before=before,
+        after=after,
+        origin=where(rule.origin),
+        box_ids={"task_id": task.id},
+    )
+
+
+def _expected_due_at(task: LiveTask, due_in_days: int | None) -> str | None:
+    """``due_in_days`` counts from the task's creation, so later runs never move it; without
+    ``due_in_days`` (or a creation time to count from) the task keeps the date it has."""
+    created = task.created()
+    if due_in_days is None or created is None:
+        return task.due_at
+    expected = created + timedelta(days=due_in_days)
+    current = task.due()
+    if current is not None and abs(current - expected) < DUE_AT_TOLERANCE:
+        return task.due_at
+    return expected.isoformat()

@@ -1,0 +1,42 @@
+"""Acting as a client with their own token: what the demo and rehearsals do in their place."""
+
+from __future__ import annotations
+
+from box_sdk_gen import UpdateTaskAssignmentByIdResolutionState
+
+from reconciler.box.connect import BoxSettings, make_client
+from reconciler.box.errors import call
+from reconciler.box.reader import BoxReader, read_folder_files
+from reconciler.model import LiveAssignment, LiveFile
+
+
+class Person:
+    """A Box user acting as themself (not as the reconciler)."""
+
+    def __init__(self, base_url: str, token: str) -> None:
+        settings = BoxSettings(base_url=base_url, developer_token=token)
+        self.client = make_client(settings, retry_base_interval=0.1)
+        self.reader = BoxReader(self.client)
+        self.user = self.reader.me()
+
+    def my_assignments(self, folder_id: str) -> list[tuple[LiveFile, LiveAssignment]]:
+        """The incomplete review assignments of this person on the files below a folder."""
+        files = read_folder_files(self.reader, [folder_id], with_tasks=True)[folder_id]
+        return [
+            (file, assignment)
+            for file in files
+            for task in file.tasks
+            for assignment in task.assignments
+            if assignment.assignee_id == self.user.id
+            and assignment.resolution_state == "incomplete"
+        ]
+
+    def resolve(self, assignment_id: str, decision: str) -> None:
+        """Press Approve or Reject in Box: ``decision`` is "approved" or "rejected"."""
+        state = UpdateTaskAssignmentByIdResolutionState(decision)
+        call(
+            f"{decision} assignment {assignment_id}",
+            lambda: self.client.task_assignments.update_task_assignment_by_id(
+                assignment_id, resolution_state=state
+            ),
+        )

@@ -1,0 +1,69 @@
+"""``reconcile status``: invitations and approvals per delivery and client. Reads Box only."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from reconciler import status, workflow
+from reconciler.cli.app import app
+from reconciler.cli.options import (
+    AsUserOpt,
+    BaseUrlOpt,
+    ConfigOpt,
+    PathsArg,
+    box_settings,
+    info,
+    use_color,
+    utf8,
+)
+from reconciler.render.status import render
+
+
+class StatusFormat(str, Enum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+@app.command("status")
+def status_command(
+    paths: PathsArg = None,
+    config: ConfigOpt = None,
+    output: Annotated[
+        StatusFormat,
+        typer.Option("--format", help="table for people, json for machines, csv for billing."),
+    ] = StatusFormat.TABLE,
+    files: Annotated[
+        bool,
+        typer.Option("--files", help="Also one row per approver and file, with its state."),
+    ] = False,
+    base_url: BaseUrlOpt = None,
+    as_user: AsUserOpt = None,
+) -> None:
+    """Show who accepted their invitation and who approved or rejected which files.
+
+    Per delivery and client: the invitation (pending, accepted, rejected, not_invited; the least
+    advanced over the delivery's folders and files), and for approvers the files approved,
+    rejected, waiting for review and not yet assigned, with the latest resolution time (UTC).
+    Groups collaborate but never approve. Reads Box; never writes.
+
+    \b
+    Examples:
+      reconcile status                                  # a table per delivery
+      reconcile status --format csv > approvals.csv     # one row per client, for billing
+      reconcile status --format json --files            # every file's state too
+
+    Exit codes: 0 ok, 1 Box error, 3 invalid input.
+    """
+    desired = workflow.load(paths, config)
+    connection = workflow.connect(box_settings(base_url, as_user), desired.policy)
+    info(f"Reading Box for {len(desired.state.deliveries)} deliveries...")
+    live = workflow.read(desired, connection)
+    result = status.report(desired.state, live)
+    stdout = utf8(sys.stdout)
+    render(result, stdout, format=output.value, files=files, color=use_color(stdout))
+    stdout.flush()

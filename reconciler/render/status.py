@@ -1,0 +1,230 @@
+"""The status report as an aligned table for people, a JSON document, or CSV rows for billing."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TextIO
+
+from reconciler.errors import UsageError
+from reconciler.status import (
+    ClientStatus,
+    DeliveryStatus,
+    FileState,
+    FileStatus,
+    Invitation,
+    StatusReport,
+)
+
+CLIENT_COLUMNS: tuple[str, ...] = (
+    "delivery",
+    "client",
+    "kind",
+    "invitation",
+    "approver",
+    "approved",
+    "rejected",
+    "waiting",
+    "not_assigned",
+    "last_resolved_at",
+)
+FILE_COLUMNS: tuple[str, ...] = (
+    "delivery",
+    "client",
+    "kind",
+    "invitation",
+    "file_id",
+    "path",
+    "state",
+    "resolved_at",
+)
+
+_RESET = "\033[0m"
+_BOLD = "\033[1m"
+#: Rejections alert the team (red); approvals start billing (green).
+COLORS: Mapping[str, str] = {
+    Invitation.ACCEPTED.value: "\033[32m",
+    Invitation.PENDING.value: "\033[33m",
+    Invitation.REJECTED.value: "\033[31m",
+    Invitation.NOT_INVITED.value: "\033[2m",
+    FileState.APPROVED.value: "\033[32m",
+    FileState.WAITING.value: "\033[36m",
+    FileState.NOT_ASSIGNED.value: "\033[2m",
+}
+NOTHING = "-"
+
+
+def render(
+    report: StatusReport,
+    stream: TextIO,
+    *,
+    format: str = "table",
+    files: bool = False,
+    color: bool = False,
+) -> None:
+    """Write ``report`` in one of ``FORMATS``; colour applies to the table only."""
+    try:
+        writer = FORMATS[format]
+    except KeyError:
+        raise UsageError(
+            f"unknown status format {format!r}; choose from {sorted(FORMATS)}"
+        ) from None
+    writer(report, stream, files, color)
+
+
+def render_json(report: StatusReport, stream: TextIO, files: bool, color: bool) -> None:
+    del color  # JSON is for machines: never coloured.
+    json.dump(report.to_dict(files=files), stream, indent=2, sort_keys=True, ensure_ascii=False)
+    stream.write("\n")
+
+
+def render_csv(report: StatusReport, stream: TextIO, files: bool, color: bool) -> None:
+    """One row per client per delivery, or per approver and file with ``files``."""
+    del color
+    columns = FILE_COLUMNS if files else CLIENT_COLUMNS
+    # RFC 4180 line endings would double up on a text stream opened by Python with newline=None.
+    out = csv.DictWriter(stream, fieldnames=columns, lineterminator="\n")
+    out.writeheader()
+    out.writerows(file_rows(report) if files else client_rows(report))
+
+
+def client_rows(report: StatusReport) -> Iterator[dict[str, str]]:
+    for delivery in report.deliveries:
+        for client in delivery.clients:
+            counts = client.approvals
+            row = {**_who(delivery, client), "approver": "true" if counts else "false"}
+            row.update(
+                approved=_count(counts.approved if counts else None),
+                rejected=_count(counts.rejected if counts else None),
+                waiting=_count(counts.waiting if counts else None),
+                not_assigned=_count(counts.not_assigned if counts else None),
+                last_resolved_at=(counts.last_resolved_at if counts else None) or "",
+            )
+            yield row
+
+
+def file_rows(report: StatusReport) -> Iterator[dict[str, str]]:
+    for delivery in report.deliveries:
+        for client in delivery.clients:
+            for file in client.files:
+                yield {**_who(delivery, client), **_file_cells(file)}
+
+
+def _who(delivery: DeliveryStatus, client: ClientStatus) -> dict[str, str]:
+    return {
+        "delivery": delivery.name,
+        "client": client.client,
+        "kind": client.kind.value,
+        "invitation": client.invitation.value,
+    }
+
+
+def _file_cells(file: FileStatus) -> dict[str, str]:
+    return {
+        "file_id": file.file_id,
+        "path": file.path,
+        "state": file.state.value,
+        "resolved_at": file.resolved_at or "",
+    }
+
+
+def _count(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+# --- table ---------------------------------------------------------------------------------
+
+CLIENT_HEADINGS: tuple[str, ...] = (
+    "CLIENT",
+    "KIND",
+    "INVITATION",
+    "APPROVED",
+    "REJECTED",
+    "WAITING",
+    "NOT ASSIGNED",
+    "LAST RESOLVED",
+)
+FILE_HEADINGS: tuple[str, ...] = ("CLIENT", "FILE", "STATE", "RESOLVED")
+#: Counts read best right-aligned.
+_NUMERIC = frozenset({"APPROVED", "REJECTED", "WAITING", "NOT ASSIGNED"})
+NO_DELIVERIES = "No deliveries."
+
+
+def render_table(report: StatusReport, stream: TextIO, files: bool, color: bool) -> None:
+    for text in table_lines(report, files=files, color=color):
+        stream.write(text + "\n")
+
+
+def table_lines(report: StatusReport, *, files: bool = False, color: bool = False) -> Iterator[str]:
+    if not report.deliveries:
+        yield NO_DELIVERIES
+        return
+    for index, delivery in enumerate(report.deliveries):
+        if index:
+            yield ""
+        yield _paint(f"{delivery.name}  ({delivery.manifest})", _BOLD, color)
+        rows = [_client_cells(c) for c in delivery.clients]
+        yield from _aligned(CLIENT_HEADINGS, rows, color)
+        file_table = [
+            (c.client, f.path, f.state.value, f.resolved_at or NOTHING)
+            for c in delivery.clients
+            for f in c.files
+        ]
+        if files and file_table:
+            yield ""
+            yield from _aligned(FILE_HEADINGS, file_table, color)
+    rejected = report.rejected_files()
+    if rejected:
+        yield ""
+        note = f"{rejected} rejected file(s) need the team's attention."
+        yield _paint(note, COLORS[FileState.REJECTED.value], color)
+
+
+def _client_cells(client: ClientStatus) -> tuple[str, ...]:
+    counts = client.approvals
+    if counts is None:
+        numbers = (NOTHING,) * 5
+    else:
+        numbers = (
+            str(counts.approved),
+            str(counts.rejected),
+            str(counts.waiting),
+            str(counts.not_assigned),
+            counts.last_resolved_at or NOTHING,
+        )
+    return (client.client, client.kind.value, client.invitation.value, *numbers)
+
+
+def _aligned(headings: Sequence[str], rows: Sequence[Sequence[str]], color: bool) -> Iterator[str]:
+    widths = [max(len(str(r[i])) for r in [headings, *rows]) for i in range(len(headings))]
+    justify: list[Callable[[str, int], str]] = [
+        (str.rjust if h in _NUMERIC else str.ljust) for h in headings
+    ]
+    yield "  " + "  ".join(justify[i](h, widths[i]) for i, h in enumerate(headings)).rstrip()
+    for row in rows:
+        cells = []
+        for i, value in enumerate(row):
+            code = _color_of(headings[i], value)
+            cell = justify[i](value, widths[i])
+            cells.append(_paint(cell, code, color) if code else cell)
+        yield "  " + "  ".join(cells).rstrip()
+
+
+def _color_of(heading: str, value: str) -> str | None:
+    if heading in ("INVITATION", "STATE"):
+        return COLORS.get(value)
+    if heading == "REJECTED" and value not in ("0", NOTHING):
+        return COLORS[FileState.REJECTED.value]
+    return None
+
+
+def _paint(text: str, code: str, color: bool) -> str:
+    return f"{code}{text}{_RESET}" if color else text
+
+
+FORMATS: Mapping[str, Callable[[StatusReport, TextIO, bool, bool], None]] = {
+    "table": render_table,
+    "json": render_json,
+    "csv": render_csv,
+}

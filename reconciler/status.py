@@ -1,0 +1,297 @@
+"""Pure status: how far each delivery's clients got with their invitations and approvals.
+
+``report(desired, live)`` reads two snapshots and returns a ``StatusReport``: no I/O, no SDK, no
+clock. Only the reconciler's own review tasks count (``live.me``): a task someone else put on a
+file says nothing about the delivery's approval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any
+
+from reconciler import globs
+from reconciler.invitations import most_advanced
+from reconciler.model import (
+    Client,
+    Delivery,
+    DesiredState,
+    ItemKind,
+    ItemRef,
+    LiveAssignment,
+    LiveFile,
+    LiveState,
+    PrincipalKind,
+)
+
+FORMAT_VERSION = 1
+
+#: The task action whose assignments carry Approve/Reject buttons.
+REVIEW = "review"
+
+
+class Invitation(str, Enum):
+    NOT_INVITED = "not_invited"
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+#: Least advanced first. A rejection ranks lowest: it is the one state that needs the team.
+INVITATION_RANK: Mapping[Invitation, int] = {
+    Invitation.REJECTED: 0,
+    Invitation.NOT_INVITED: 1,
+    Invitation.PENDING: 2,
+    Invitation.ACCEPTED: 3,
+}
+
+
+class FileState(str, Enum):
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WAITING = "waiting"  # assigned, not yet resolved
+    NOT_ASSIGNED = "not_assigned"  # selected by the approval rule, no assignment for this client
+
+
+#: Box resolution states that end a review; "completed" belongs to "complete" tasks and means
+#: the person signed the file off, which billing reads as an approval.
+RESOLVED: Mapping[str, FileState] = {
+    "approved": FileState.APPROVED,
+    "completed": FileState.APPROVED,
+    "rejected": FileState.REJECTED,
+}
+
+
+@dataclass(frozen=True)
+class ItemInvitation:
+    item: ItemRef
+    state: Invitation
+
+
+@dataclass(frozen=True)
+class FileStatus:
+    file_id: str
+    path: str
+    state: FileState
+    resolved_at: str | None = None  # UTC, ISO 8601, when approved or rejected
+
+
+@dataclass(frozen=True)
+class Approvals:
+    approved: int = 0
+    rejected: int = 0
+    waiting: int = 0
+    not_assigned: int = 0
+    last_resolved_at: str | None = None
+
+    @classmethod
+    def of(cls, files: Iterable[FileStatus]) -> Approvals:
+        found = tuple(files)
+        states = [f.state for f in found]
+        resolved = [f.resolved_at for f in found if f.resolved_at]
+        return cls(
+            approved=states.count(FileState.APPROVED),
+            rejected=states.count(FileState.REJECTED),
+            waiting=states.count(FileState.WAITING),
+            not_assigned=states.count(FileState.NOT_ASSIGNED),
+            last_resolved_at=max(resolved, default=None),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "approved": self.approved,
+            "rejected": self.rejected,
+            "waiting": self.waiting,
+            "not_assigned": self.not_assigned,
+            "last_resolved_at": self.last_resolved_at,
+        }
+
+
+@dataclass(frozen=True)
+class ClientStatus:
+    """One client of one delivery. ``approvals`` is None for those who never approve."""
+
+    client: str  # as written in the manifest: an email, a user id or a group id
+    kind: PrincipalKind
+    invitation: Invitation  # the least advanced over the delivery's folders and files
+    items: tuple[ItemInvitation, ...] = ()  # folders, files and hubs, one each
+    approvals: Approvals | None = None
+    files: tuple[FileStatus, ...] = ()
+
+    def to_dict(self, *, files: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "client": self.client,
+            "kind": self.kind.value,
+            "invitation": self.invitation.value,
+            "items": [{"item": str(i.item), "invitation": i.state.value} for i in self.items],
+            "approver": self.approvals is not None,
+            "counts": self.approvals.to_dict() if self.approvals is not None else None,
+        }
+        if files and self.approvals is not None:
+            out["files"] = [
+                {
+                    "file_id": f.file_id,
+                    "path": f.path,
+                    "state": f.state.value,
+                    "resolved_at": f.resolved_at,
+                }
+                for f in self.files
+            ]
+        return out
+
+
+@dataclass(frozen=True)
+class DeliveryStatus:
+    name: str
+    manifest: str
+    clients: tuple[ClientStatus, ...] = ()
+
+    def to_dict(self, *, files: bool = False) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "manifest": self.manifest,
+            "clients": [c.to_dict(files=files) for c in self.clients],
+        }
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    deliveries: tuple[DeliveryStatus, ...] = ()
+
+    def to_dict(self, *, files: bool = False) -> dict[str, Any]:
+        """The versioned JSON document; ``files`` adds each approver's file rows."""
+        return {
+            "format_version": FORMAT_VERSION,
+            "deliveries": [d.to_dict(files=files) for d in self.deliveries],
+        }
+
+    def rejected_files(self) -> int:
+        return sum(
+            c.approvals.rejected
+            for d in self.deliveries
+            for c in d.clients
+            if c.approvals is not None
+        )
+
+
+def report(desired: DesiredState, live: LiveState) -> StatusReport:
+    """Every delivery (by name) and its clients (in manifest order), read from ``live``."""
+    return StatusReport(
+        tuple(_delivery_status(d, live) for d in sorted(desired.deliveries, key=lambda d: d.name))
+    )
+
+
+def delivery_files(delivery: Delivery, live: LiveState) -> tuple[LiveFile, ...]:
+    """The files the delivery's approval rule selects, in folder then path order."""
+    rule = delivery.approval
+    if rule is None:
+        return ()
+    return tuple(
+        f
+        for folder in delivery.folders
+        for f in sorted(live.files.get(folder, ()), key=lambda f: (f.path, f.id))
+        if globs.selected(f.path, rule.include, rule.exclude)
+    )
+
+
+def _delivery_status(delivery: Delivery, live: LiveState) -> DeliveryStatus:
+    files = delivery_files(delivery, live)
+    return DeliveryStatus(
+        name=delivery.name,
+        manifest=delivery.file,
+        clients=tuple(_client_status(delivery, c, files, live) for c in delivery.clients),
+    )
+
+
+def _client_status(
+    delivery: Delivery, client: Client, files: tuple[LiveFile, ...], live: LiveState
+) -> ClientStatus:
+    refs = delivery.items() + tuple(ItemRef(ItemKind.HUB, h) for h in delivery.hubs)
+    items = tuple(ItemInvitation(ref, _invitation(client, ref, live)) for ref in refs)
+    # Hub membership waits for an accepted invitation, so it does not count as one.
+    shared = [i.state for i in items if i.item.kind is not ItemKind.HUB]
+    summary = min(shared, key=INVITATION_RANK.__getitem__, default=Invitation.NOT_INVITED)
+    approves = (
+        delivery.approval is not None
+        and client.approver
+        and client.principal.kind is not PrincipalKind.GROUP
+    )
+    if not approves:
+        return ClientStatus(client.principal.display, client.principal.kind, summary, items)
+    ids = _account_ids(client, delivery, live)
+    statuses = tuple(_file_status(f, client, ids, live.me.id) for f in files)
+    return ClientStatus(
+        client.principal.display,
+        client.principal.kind,
+        summary,
+        items,
+        Approvals.of(statuses),
+        statuses,
+    )
+
+
+def _invitation(client: Client, ref: ItemRef, live: LiveState) -> Invitation:
+    item = live.items.get(ref)
+    if item is None:
+        return Invitation.NOT_INVITED
+    found = most_advanced(c for c in item.collaborations if c.matches(client.principal))
+    if found is None:
+        return Invitation.NOT_INVITED
+    return Invitation(found.status.value)
+
+
+def _account_ids(client: Client, delivery: Delivery, live: LiveState) -> frozenset[str]:
+    """Box user ids that are this client: the id itself, or whoever accepted its invitation."""
+    if client.principal.kind is PrincipalKind.USER:
+        return frozenset({client.principal.key})
+    return frozenset(
+        c.principal_id
+        for ref in delivery.items()
+        if (item := live.items.get(ref)) is not None
+        for c in item.collaborations
+        if c.principal_type == "user" and c.principal_id and c.matches(client.principal)
+    )
+
+
+def _file_status(file: LiveFile, client: Client, ids: frozenset[str], me_id: str) -> FileStatus:
+    mine = [
+        a
+        for task in file.tasks
+        if task.created_by_id == me_id and task.action == REVIEW
+        for a in task.assignments
+        if _is_assignee(a, client, ids)
+    ]
+    resolved = [a for a in mine if a.resolution_state in RESOLVED]
+    if resolved:
+        # Resolutions are history and never undone; if Box holds several, the latest speaks.
+        latest = max(resolved, key=lambda a: (_utc(a.completed_at) or "", a.id))
+        return FileStatus(
+            file.id, file.path, RESOLVED[latest.resolution_state], _utc(latest.completed_at)
+        )
+    state = FileState.WAITING if mine else FileState.NOT_ASSIGNED
+    return FileStatus(file.id, file.path, state)
+
+
+def _is_assignee(assignment: LiveAssignment, client: Client, ids: frozenset[str]) -> bool:
+    if assignment.assignee_id and assignment.assignee_id in ids:
+        return True
+    return (
+        client.principal.kind is PrincipalKind.EMAIL
+        and assignment.assignee_login.casefold() == client.principal.key
+    )
+
+
+def _utc(stamp: str | None) -> str | None:
+    """Box sends local offsets (``-08:00``); one zone makes the latest the largest string."""
+    if not stamp:
+        return None
+    try:
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return stamp  # kept as Box sent it rather than dropped
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
