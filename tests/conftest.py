@@ -18,7 +18,9 @@ from reconciler.sandbox.server import Sandbox
 
 try:
     from tests.openapi_check import ResponseChecker
-except ImportError:  # pragma: no cover - the checker is part of the suite; this keeps collection working
+except (
+    ImportError
+):  # pragma: no cover - the checker is part of the suite; this keeps collection working
     ResponseChecker = None  # type: ignore[assignment,misc]
 
 ADMIN_TOKEN = "sandbox"
@@ -36,7 +38,8 @@ def network_session(base_url: str, *, max_attempts: int = 5) -> NetworkSession:
 def sdk_client(base_url: str, token: str = ADMIN_TOKEN, **session: Any) -> BoxClient:
     """The real SDK, authenticated with a developer token, talking to the sandbox."""
     return BoxClient(
-        auth=BoxDeveloperTokenAuth(token=token), network_session=network_session(base_url, **session)
+        auth=BoxDeveloperTokenAuth(token=token),
+        network_session=network_session(base_url, **session),
     )
 
 
@@ -65,7 +68,10 @@ def sandbox_factory() -> Iterator[Callable[..., Sandbox]]:
     for box in started:
         checker = box.response_observer
         if checker is not None and getattr(checker, "failures", None):
-            pytest.fail("Responses that do not match Box's OpenAPI description:\n" + "\n".join(checker.failures))
+            pytest.fail(
+                "Responses that do not match Box's OpenAPI description:\n"
+                + "\n".join(checker.failures)
+            )
 
 
 @pytest.fixture

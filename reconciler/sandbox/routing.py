@@ -81,9 +81,7 @@ class Call:
             return True
         if lowered in ("false", "0"):
             return False
-        raise BadRequest(
-            f"Invalid value for '{name}'", context_info=invalid_parameter(name, raw)
-        )
+        raise BadRequest(f"Invalid value for '{name}'", context_info=invalid_parameter(name, raw))
 
     def integer(self, name: str, default: int, *, minimum: int = 0) -> int:
         raw = self.query.get(name)
@@ -186,9 +184,7 @@ def offset_page(call: Call, entries: Sequence[JSON], *, default_limit: int = 100
     limit = call.limit(default_limit)
     offset = call.integer("offset", 0)
     if offset > MAX_OFFSET:
-        raise BadRequest(
-            "Offset is too large", context_info=invalid_parameter("offset", offset)
-        )
+        raise BadRequest("Offset is too large", context_info=invalid_parameter("offset", offset))
     return {
         "entries": list(entries[offset : offset + limit]),
         "total_count": len(entries),

@@ -100,9 +100,7 @@ def create_user(state: State, actor: User, body: JSON) -> User:
     require_admin(actor)
     name = body.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise BadRequest(
-            "'name' is required", context_info=invalid_parameter("name", name)
-        )
+        raise BadRequest("'name' is required", context_info=invalid_parameter("name", name))
     login = body.get("login")
     is_app_user = bool(body.get("is_platform_access_only"))
     if login is None and is_app_user:
@@ -112,7 +110,9 @@ def create_user(state: State, actor: User, body: JSON) -> User:
             "'login' must be an email address", context_info=invalid_parameter("login", login)
         )
     if find_by_login(state, login) is not None:
-        raise Conflict("User with the specified login already exists", code="user_login_already_used")
+        raise Conflict(
+            "User with the specified login already exists", code="user_login_already_used"
+        )
     role = body.get("role", "user")
     if role not in ("coadmin", "user"):
         raise BadRequest("Invalid role", context_info=invalid_parameter("role", role))
@@ -145,7 +145,8 @@ def update_user(state: State, actor: User, user: User, body: JSON) -> User:
     unsupported = set(body) - set(UPDATABLE) - {"login"}
     if unsupported:
         raise NotImplementedInSandbox(
-            f"Updating user field(s) {', '.join(sorted(unsupported))} is not implemented by the sandbox"
+            f"Updating user field(s) {', '.join(sorted(unsupported))} is not implemented "
+            "by the sandbox"
         )
     if "login" in body and body["login"] != user.login:
         raise NotImplementedInSandbox("Changing a user's login is not implemented by the sandbox")
@@ -164,9 +165,7 @@ def delete_user(state: State, actor: User, user: User, *, force: bool) -> None:
     require_admin(actor)
     owns = any(f.owner_id == user.id for f in state.folders.values() if f.id != "0")
     if owns and not force:
-        raise BadRequest(
-            "User has content; delete with force=true", code="user_not_empty"
-        )
+        raise BadRequest("User has content; delete with force=true", code="user_not_empty")
     del state.users[user.id]
     for token in [t for t in state.tokens.values() if t.user_id == user.id]:
         del state.tokens[token.token]
@@ -181,9 +180,18 @@ def visible_users(state: State, actor: User, filter_term: str | None, user_type:
     for user in sorted(state.users.values(), key=lambda u: int(u.id) if u.id.isdigit() else 0):
         managed = user.enterprise_id == state.enterprise.id
         if managed and user_type in ("all", "managed"):
-            if not term or user.name.casefold().startswith(term) or user.login.casefold().startswith(term):
+            if (
+                not term
+                or user.name.casefold().startswith(term)
+                or user.login.casefold().startswith(term)
+            ):
                 found.append(user)
-        elif not managed and user_type in ("all", "external") and term and user.login.casefold() == term:
+        elif (
+            not managed
+            and user_type in ("all", "external")
+            and term
+            and user.login.casefold() == term
+        ):
             found.append(user)
     return found
 
