@@ -14,7 +14,7 @@ from reconciler.cli.options import ConfigOpt, PathsArg, use_color, utf8
 from reconciler.errors import Problem
 from reconciler.manifest import DEFAULT_PATHS, Validation, check
 
-#: Exit code for manifests with problems (PRODUCT.md §6: invalid input).
+#: Exit code for manifests with problems (the documented exit code for invalid input).
 INVALID_EXIT_CODE = 3
 
 

@@ -65,7 +65,8 @@ def grantee_view(state: State, collab: HubCollaboration) -> JSON:
         return group_mini(group)
     user = state.users.get(collab.accessible_by_id)
     if user is None or collab.status == "pending":
-        # Box hides who a pending hub invitation is for: login and name are empty (BOX_API.md §2).
+        # Box hides who a pending hub invitation is for: login and name are empty
+        # (Box's HubCollaboration description in the 2025.0 API).
         return {"type": "user", "id": collab.accessible_by_id, "name": "", "login": ""}
     return user_mini(user)
 
@@ -326,7 +327,8 @@ def create_collaboration(state: State, actor: User, body: JSON) -> HubCollaborat
         for c in collaborations_of(state, hub.id)
     ):
         raise BadRequest("User is already a collaborator", code="user_already_collaborator")
-    # People with a Box account accept at once unless they turned auto-accept off (BOX_API.md §9.2).
+    # People with a Box account accept at once unless they turned auto-accept off
+    # (support.box.com/hc/en-us/articles/360044195073).
     accepted = user is None or user.auto_accept
     collab = HubCollaboration(
         id=state.new_id(),

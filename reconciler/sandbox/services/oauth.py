@@ -14,7 +14,7 @@ from reconciler.sandbox.state import App, State, Token, User, iso
 
 CLIENT_CREDENTIALS = "client_credentials"
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-#: the SDK hard-codes this audience, whatever base URL it talks to (BOX_API.md §8.3)
+#: the SDK hard-codes this audience, whatever base URL it talks to (box_sdk_gen's JWT auth)
 AUDIENCE = "https://api.box.com/oauth2/token"
 ALGORITHMS = ["RS256", "RS384", "RS512"]
 TOKEN_LIFETIME_S = 3600

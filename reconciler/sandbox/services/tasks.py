@@ -39,9 +39,9 @@ def assignment_view(state: State, assignment: TaskAssignment) -> JSON:
         "message": assignment.message,
         "assigned_at": assignment.assigned_at,
         "resolution_state": assignment.resolution_state,
-        # Not in Box's spec, but the API returns it (box/box-java-sdk#674, BOX_API.md §3.2).
+        # Not in Box's spec, but the API returns it (box/box-java-sdk#674).
         "status": assignment.resolution_state,
-        # null until they happen, as Box answers (BOX_API.md §3.2), though the spec omits null
+        # null until they happen, as Box answers, though the spec omits null
         "completed_at": assignment.completed_at,
         "reminded_at": assignment.reminded_at,
     }
@@ -232,8 +232,8 @@ def assign(state: State, actor: User, body: JSON) -> TaskAssignment:
     assignee = find_assignee(state, body.get("assign_to"))
     if not can_see(state, assignee.id, "file", task.file_id):
         # Box's documented answers for an assignee without (accepted) access are 403, 500 and
-        # 400 task_assignee_not_allowed (BOX_API.md §3.2, DG common-errors). We answer the
-        # 400: a 500 would be retried by the SDK, and 403 is documented for the caller's access.
+        # 400 task_assignee_not_allowed (developer.box.com guides: tasks/assignments and
+        # common-errors). We answer the 400: a 500 would be retried by the SDK, and 403 is documented for the caller's access.
         raise BadRequest(
             "Assigner does not have sufficient privileges to assign task to assignee",
             code="task_assignee_not_allowed",
@@ -279,7 +279,8 @@ def resolve(state: State, actor: User, assignment: TaskAssignment, body: JSON) -
 def unassign(state: State, actor: User, assignment: TaskAssignment) -> None:
     if assignment.resolution_state in ("approved", "rejected"):
         # Real Box refuses to delete an approved assignment (the SDK's integration test expects
-        # an error, BOX_API.md §3.2) without documenting the status: 403, it is not allowed.
+        # an error, box/box-python-sdk test/task_assignments.py) without documenting the
+        # status: 403, it is not allowed.
         raise Forbidden(
             f"A task assignment that is {assignment.resolution_state} cannot be deleted"
         )

@@ -210,7 +210,8 @@ class Delivery:
 
 
 def sign(key: str, body: bytes, timestamp: str) -> str:
-    """BOX_API.md §6.3: base64(HMAC-SHA256(key, raw body bytes + timestamp bytes))."""
+    """base64(HMAC-SHA256(key, raw body bytes + timestamp bytes)), as developer.box.com
+    /guides/webhooks/v2/signatures-v2 describes (primary key for the primary header)."""
     digest = hmac.new(key.encode("utf-8"), body + timestamp.encode("utf-8"), hashlib.sha256)
     return base64.b64encode(digest.digest()).decode("ascii")
 
