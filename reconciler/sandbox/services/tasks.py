@@ -233,7 +233,8 @@ def assign(state: State, actor: User, body: JSON) -> TaskAssignment:
     if not can_see(state, assignee.id, "file", task.file_id):
         # Box's documented answers for an assignee without (accepted) access are 403, 500 and
         # 400 task_assignee_not_allowed (developer.box.com guides: tasks/assignments and
-        # common-errors). We answer the 400: a 500 would be retried by the SDK, and 403 is documented for the caller's access.
+        # common-errors). We answer the 400: a 500 would be retried by the SDK, and 403 is
+        # documented for the caller's own access.
         raise BadRequest(
             "Assigner does not have sufficient privileges to assign task to assignee",
             code="task_assignee_not_allowed",
