@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,6 +108,29 @@ class Call:
     def limit(self, default: int = 100, maximum: int = 1000) -> int:
         """``limit`` above the maximum is clamped silently, as Box does."""
         return max(1, min(self.integer("limit", default, minimum=1), maximum))
+
+
+# --- request bodies ------------------------------------------------------------------------
+
+
+def refuse_unimplemented(body: JSON, implemented: Iterable[str], endpoint: str) -> None:
+    """Box would act on these body fields; the sandbox would silently not, so it says 501."""
+    extra = sorted(set(body) - set(implemented))
+    if extra:
+        raise NotImplementedInSandbox(
+            f"Body field(s) {', '.join(extra)} of {endpoint} are not implemented by the sandbox",
+            context_info=invalid_parameter(extra[0], body[extra[0]], "not implemented"),
+        )
+
+
+def require_text(body: JSON, key: str) -> str:
+    value = body.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise BadRequest(
+            f"'{key}' is required and must be a non-empty string",
+            context_info=invalid_parameter(key, value),
+        )
+    return value
 
 
 Handler = Callable[[Call], Reply]

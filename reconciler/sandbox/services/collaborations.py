@@ -19,6 +19,7 @@ from reconciler.sandbox.routing import (
     marker_page,
     offset_page,
     pick_fields,
+    refuse_unimplemented,
 )
 from reconciler.sandbox.services.access import (
     MANAGE_ROLES,
@@ -37,7 +38,6 @@ from reconciler.sandbox.services.items import (
     FOLDER_ROLES,
     file_mini,
     folder_mini,
-    refuse_unimplemented,
     subtree,
 )
 from reconciler.sandbox.services.users import find_by_login, get_user, user_collaborator

@@ -9,8 +9,16 @@ from reconciler.sandbox.errors import (
     NotFound,
     invalid_parameter,
 )
-from reconciler.sandbox.routing import JSON, Call, Reply, Route, offset_page, pick_fields
-from reconciler.sandbox.services.items import refuse_unimplemented, require_text
+from reconciler.sandbox.routing import (
+    JSON,
+    Call,
+    Reply,
+    Route,
+    offset_page,
+    pick_fields,
+    refuse_unimplemented,
+    require_text,
+)
 from reconciler.sandbox.services.users import get_user, require_admin, user_mini
 from reconciler.sandbox.state import Group, Membership, State, User
 

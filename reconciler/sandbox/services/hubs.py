@@ -12,8 +12,7 @@ from reconciler.sandbox.errors import (
 from reconciler.sandbox.routing import JSON, Call, Handler, Reply, Route, marker_page
 from reconciler.sandbox.services.access import can_see, group_ids_of
 from reconciler.sandbox.services.groups import group_mini
-from reconciler.sandbox.services.tasks import someone
-from reconciler.sandbox.services.users import find_by_login, user_mini
+from reconciler.sandbox.services.users import find_by_login, someone, user_mini
 from reconciler.sandbox.state import Hub, HubCollaboration, HubItem, State, User
 
 VERSION = "2025.0"

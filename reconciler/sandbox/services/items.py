@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from reconciler.sandbox.errors import (
     BadRequest,
     Conflict,
     Forbidden,
-    NotImplementedInSandbox,
     invalid_parameter,
 )
-from reconciler.sandbox.routing import JSON, Call, Reply, Route, page, pick_fields
+from reconciler.sandbox.routing import (
+    JSON,
+    Call,
+    Reply,
+    Route,
+    page,
+    pick_fields,
+    refuse_unimplemented,
+    require_text,
+)
 from reconciler.sandbox.services.access import (
     DOWNLOAD_ROLES,
     MANAGE_ROLES,
@@ -48,26 +56,6 @@ ITEM_COLLECTION_LIMIT = 100
 
 
 # --- request bodies ------------------------------------------------------------------------
-
-
-def refuse_unimplemented(body: JSON, implemented: Iterable[str], endpoint: str) -> None:
-    """Box would act on these body fields; the sandbox would silently not, so it says 501."""
-    extra = sorted(set(body) - set(implemented))
-    if extra:
-        raise NotImplementedInSandbox(
-            f"Body field(s) {', '.join(extra)} of {endpoint} are not implemented by the sandbox",
-            context_info=invalid_parameter(extra[0], body[extra[0]], "not implemented"),
-        )
-
-
-def require_text(body: JSON, key: str) -> str:
-    value = body.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise BadRequest(
-            f"'{key}' is required and must be a non-empty string",
-            context_info=invalid_parameter(key, value),
-        )
-    return value
 
 
 def parent_id_of(body: JSON) -> str:

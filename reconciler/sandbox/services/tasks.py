@@ -8,7 +8,7 @@ from reconciler.sandbox.errors import BadRequest, Forbidden, NotFound, invalid_p
 from reconciler.sandbox.routing import JSON, Call, Reply, Route
 from reconciler.sandbox.services.access import can_manage, can_see, get_item
 from reconciler.sandbox.services.items import file_mini
-from reconciler.sandbox.services.users import find_by_login, user_mini
+from reconciler.sandbox.services.users import find_by_login, someone
 from reconciler.sandbox.state import File, State, Task, TaskAssignment, User, iso, parse_datetime
 
 ACTIONS = ("review", "complete")
@@ -19,14 +19,6 @@ TASK_FIELDS = ("action", "message", "due_at", "completion_rule")
 
 
 # --- views ---------------------------------------------------------------------------------
-
-
-def someone(state: State, user_id: str) -> JSON:
-    """A user mini, also for a user deleted since (Box keeps showing the id)."""
-    user = state.users.get(user_id)
-    if user is None:
-        return {"type": "user", "id": user_id, "name": "", "login": ""}
-    return user_mini(user)
 
 
 def assignment_view(state: State, assignment: TaskAssignment) -> JSON:

@@ -29,6 +29,14 @@ def user_collaborator(user: User) -> JSON:
     return {**user_mini(user), "is_active": user.status == "active"}
 
 
+def someone(state: State, user_id: str) -> JSON:
+    """A user mini, also for a user deleted since (Box keeps showing the id)."""
+    user = state.users.get(user_id)
+    if user is None:
+        return {"type": "user", "id": user_id, "name": "", "login": ""}
+    return user_mini(user)
+
+
 def user_full(state: State, user: User) -> JSON:
     enterprise = (
         {"type": "enterprise", "id": state.enterprise.id, "name": state.enterprise.name}

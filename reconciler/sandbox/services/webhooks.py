@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from reconciler.sandbox.errors import BadRequest, Conflict, NotFound, invalid_parameter
 from reconciler.sandbox.routing import JSON, Call, Reply, Route, marker_page
 from reconciler.sandbox.services.access import ancestors, can_see, get_item
-from reconciler.sandbox.services.tasks import someone
+from reconciler.sandbox.services.users import someone
 from reconciler.sandbox.state import State, User, Webhook
 
 log = logging.getLogger(__name__)
