@@ -72,16 +72,6 @@ def studio_seed() -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def studio(sandbox_factory: Callable[..., Sandbox]) -> Sandbox:
-    return sandbox_factory(studio_seed())
-
-
-@pytest.fixture
-def admin(studio: Sandbox) -> BoxClient:
-    return sdk_client(studio.base_url)
-
-
 def invite(
     client: BoxClient,
     *,

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-import pytest
 import requests
 from box_sdk_gen import GetCollaborationsStatus
 
 from reconciler.sandbox.server import Sandbox
 from tests.conftest import sdk_client
 from tests.sandbox.test_collaborations import DELIVERY, captured_events, invite, studio_seed
-
-
-@pytest.fixture
-def studio(sandbox_factory: Callable[..., Sandbox]) -> Sandbox:
-    return sandbox_factory(studio_seed())
 
 
 def control(box: Sandbox, method: str, path: str, **kwargs: Any) -> requests.Response:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-import pytest
 import requests
 from box_sdk_gen import (
     BoxClient,
@@ -16,19 +13,9 @@ from box_sdk_gen import (
 
 from reconciler.sandbox.server import Sandbox
 from tests.conftest import ADMIN_TOKEN, sdk_client
-from tests.sandbox.test_collaborations import invite, status_of, studio_seed
+from tests.sandbox.test_collaborations import invite, status_of
 
 RETOUCHERS = "30001"  # seeded with Ann (10002) as its only member
-
-
-@pytest.fixture
-def studio(sandbox_factory: Callable[..., Sandbox]) -> Sandbox:
-    return sandbox_factory(studio_seed())
-
-
-@pytest.fixture
-def admin(studio: Sandbox) -> BoxClient:
-    return sdk_client(studio.base_url)
 
 
 def test_groups_are_listed_with_a_prefix_filter(admin: BoxClient) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -20,17 +19,7 @@ from box_sdk_gen import (
 
 from reconciler.sandbox.server import Sandbox
 from tests.conftest import ADMIN_TOKEN, sdk_client
-from tests.sandbox.test_collaborations import DELIVERY, HERO, invite, status_of, studio_seed
-
-
-@pytest.fixture
-def studio(sandbox_factory: Callable[..., Sandbox]) -> Sandbox:
-    return sandbox_factory(studio_seed())
-
-
-@pytest.fixture
-def admin(studio: Sandbox) -> BoxClient:
-    return sdk_client(studio.base_url)
+from tests.sandbox.test_collaborations import DELIVERY, HERO, invite, status_of
 
 
 def upload(client: BoxClient, name: str, data: bytes = b"pixels", parent: str = DELIVERY) -> Any:
