@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def routes(box: Sandbox) -> list[Route]:
     """The control routes, bound to one running sandbox."""
-    from reconciler.sandbox.server import Faults
+    from reconciler.sandbox.faults import Faults
 
     def reset(call: Call) -> Reply:
         box.replace_state(build_state(box.reset_to, clock=box.state.clock))

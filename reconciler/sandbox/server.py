@@ -9,12 +9,8 @@ background thread, so tests and ``reconcile demo`` can start one on an ephemeral
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import logging
-import random
-import socket
 import threading
 import time
 import uuid
@@ -28,7 +24,7 @@ from urllib.parse import parse_qsl
 from werkzeug.exceptions import MethodNotAllowed as WzMethodNotAllowed
 from werkzeug.exceptions import NotFound as WzNotFound
 from werkzeug.routing import Map, Rule
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer
 from werkzeug.wrappers import Request, Response
 
 from reconciler.sandbox.errors import (
@@ -37,10 +33,11 @@ from reconciler.sandbox.errors import (
     InternalError,
     MethodNotAllowed,
     NotFound,
-    RateLimited,
     SandboxError,
     Unauthorized,
 )
+from reconciler.sandbox.faults import FaultInjector, Faults
+from reconciler.sandbox.http import POLL_INTERVAL_S, close_connections, serve
 from reconciler.sandbox.routing import Call, Reply, Route, UploadPart, check_params
 from reconciler.sandbox.state import State, User, parse_datetime
 
@@ -48,48 +45,7 @@ log = logging.getLogger(__name__)
 
 HELP_URL = "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/"
 ADMIN_ROLES = ("admin", "coadmin")
-POLL_INTERVAL_S = 0.05
-KEEP_ALIVE_IDLE_S = 60
 REQUEST_LOG_LIMIT = 100_000
-
-
-@dataclass
-class Faults:
-    """Injected misbehaviour, set through ``PUT /_sandbox/faults``.
-
-    With ``seed`` set, the same sequence of requests meets the same faults: setting faults
-    re-seeds the one generator that injected errors and fail-after-commit draw from, in the
-    order requests arrive.
-    """
-
-    latency_ms: float = 0.0
-    error_rate: float = 0.0
-    error_status: int = 503
-    rate_limit_per_minute: int = 0
-    fail_after_commit_rate: float = 0.0
-    seed: int | None = None
-    retry_after: int = 0  # seconds sent in Retry-After on injected 429/503
-
-    @classmethod
-    def from_dict(cls, doc: dict[str, Any]) -> Faults:
-        known = {f for f in cls.__dataclass_fields__}
-        unknown = set(doc) - known
-        if unknown:
-            raise BadRequest(f"Unknown fault settings: {', '.join(sorted(unknown))}")
-        try:
-            faults = cls(**doc)
-            for name in ("latency_ms", "error_rate", "fail_after_commit_rate"):
-                if float(getattr(faults, name)) < 0:
-                    raise ValueError(name)
-            if not 0 <= faults.error_rate <= 1 or not 0 <= faults.fail_after_commit_rate <= 1:
-                raise ValueError("rates are between 0 and 1")
-            if not 400 <= int(faults.error_status) <= 599:
-                raise ValueError("error_status is a 4xx or 5xx status")
-            if float(faults.retry_after) < 0:
-                raise ValueError("retry_after")
-        except (TypeError, ValueError) as exc:
-            raise BadRequest(f"Invalid fault settings: {exc}") from None
-        return faults
 
 
 @dataclass
@@ -113,121 +69,6 @@ class ServiceHooks:
     on_events: Callable[[State, list[dict[str, Any]]], None] | None = None
 
 
-class _Connections:
-    """The open client connections of one server, so that stopping it also ends idle keep-alives.
-
-    Otherwise a client's pooled connection would go on being served, by a handler thread of a
-    stopped sandbox, from its old state.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._open: set[socket.socket] = set()
-
-    def add(self, conn: socket.socket) -> None:
-        with self._lock:
-            self._open.add(conn)
-
-    def discard(self, conn: socket.socket) -> None:
-        with self._lock:
-            self._open.discard(conn)
-
-    def close_all(self) -> None:
-        with self._lock:
-            conns, self._open = list(self._open), set()
-        for conn in conns:
-            # wakes the handler blocked on the next request; OSError: the client has gone
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-
-
-class _KeepAliveHandler(WSGIRequestHandler):
-    """werkzeug's request handler, but keeping HTTP/1.1 connections open between requests.
-
-    werkzeug's own ``run_wsgi`` closes every connection, because it cannot tell where an unread
-    request body ends. Reading the whole body before the application runs makes keep-alive
-    safe (the next bytes on the socket are the next request line), and without it every SDK
-    call pays for a new TCP connection and a server thread.
-    """
-
-    protocol_version = "HTTP/1.1"
-    timeout = KEEP_ALIVE_IDLE_S  # an idle connection is closed after this many seconds
-
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body go out in two writes; without this, Nagle's algorithm holds the
-        # body back until the client's delayed ACK (about 40 ms) on a kept-alive connection.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        connections = getattr(self.server, "box_connections", None)
-        if connections is not None:
-            connections.add(self.connection)
-
-    def finish(self) -> None:
-        connections = getattr(self.server, "box_connections", None)
-        if connections is not None:
-            connections.discard(self.connection)
-        super().finish()
-
-    def run_wsgi(self) -> None:
-        if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
-            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        self.environ = environ = self.make_environ()
-        body = self._read_body(environ)
-        environ["wsgi.input"] = io.BytesIO(body)
-        # the body is whole now: to the application it is a plain sized body
-        environ["CONTENT_LENGTH"] = str(len(body))
-        environ.pop("wsgi.input_terminated", None)
-        environ.pop("HTTP_TRANSFER_ENCODING", None)
-
-        started: list[Any] = []
-        chunks: list[bytes] = []
-
-        def start_response(status: str, headers: list[tuple[str, str]], exc: Any = None) -> Any:
-            started[:] = [status, headers]
-            return chunks.append
-
-        result = self.server.app(environ, start_response)
-        try:
-            chunks.extend(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-        self._send(started[0], started[1], b"".join(chunks))
-
-    def _read_body(self, environ: dict[str, Any]) -> bytes:
-        if environ.get("wsgi.input_terminated"):  # chunked: werkzeug's DechunkedInput
-            return bytes(environ["wsgi.input"].read())
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-            self.close_connection = True  # the rest of the stream cannot be trusted
-        return self.rfile.read(length) if length > 0 else b""
-
-    def _send(self, status: str, headers: list[tuple[str, str]], payload: bytes) -> None:
-        code_text, _, reason = status.partition(" ")
-        code = int(code_text)
-        self.send_response(code, reason)
-        names = set()
-        for name, value in headers:
-            self.send_header(name, value)
-            names.add(name.lower())
-        if "content-length" not in names and code not in (204, 304) and code >= 200:
-            self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(payload)
-        self.wfile.flush()
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        log.debug("%s %s", self.requestline, code)
-
-    def log_error(self, format: str, *args: Any) -> None:
-        # e.g. an idle keep-alive connection timing out: routine, not worth stderr
-        log.debug("sandbox connection: " + format, *args)
-
-
 class Sandbox:
     """A Box API emulator served on 127.0.0.1."""
 
@@ -246,10 +87,7 @@ class Sandbox:
         self.hooks = hooks or services.default_hooks()
         self.state_file = state_file
         self.reset_to = reset_to if reset_to is not None else state.to_dict()
-        self.faults = Faults()
-        self._rng = random.Random()
-        self._fault_lock = threading.Lock()
-        self._recent: deque[float] = deque()
+        self.injector = FaultInjector()
         # bounded: a long-running `serve` must not grow without end; tests clear it long before
         self.requests: deque[RequestRecord] = deque(maxlen=REQUEST_LOG_LIMIT)
         self._requests_lock = threading.Lock()
@@ -262,16 +100,8 @@ class Sandbox:
 
     # -- lifecycle --
 
-    def _make_server(self, port: int) -> BaseWSGIServer:
-        server = make_server(
-            "127.0.0.1", port, self.wsgi, threaded=True, request_handler=_KeepAliveHandler
-        )
-        server.daemon_threads = True  # type: ignore[attr-defined]
-        server.box_connections = _Connections()  # type: ignore[attr-defined]
-        return server
-
     def start(self, port: int = 0) -> str:
-        self._server = self._make_server(port)
+        self._server = serve(self.wsgi, port)
         # A short poll interval: stop() waits for the serving loop to notice, and tests stop
         # a sandbox each.
         self._thread = threading.Thread(
@@ -287,11 +117,11 @@ class Sandbox:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
-            self._server.box_connections.close_all()  # type: ignore[attr-defined]
+            close_connections(self._server)
             self._server = None
 
     def serve_forever(self, port: int) -> None:
-        self._server = self._make_server(port)
+        self._server = serve(self.wsgi, port)
         self._server.serve_forever()
 
     @property
@@ -321,11 +151,12 @@ class Sandbox:
         if self.state_file is not None:
             self.state.save(self.state_file)
 
+    @property
+    def faults(self) -> Faults:
+        return self.injector.settings
+
     def set_faults(self, faults: Faults) -> None:
-        with self._fault_lock:
-            self.faults = faults
-            self._rng = random.Random(faults.seed)
-            self._recent.clear()
+        self.injector.configure(faults)
 
     def request_log(self) -> list[dict[str, Any]]:
         with self._requests_lock:
@@ -379,11 +210,9 @@ class Sandbox:
                 ) from None
             route = self._routes[str(endpoint)]
             if not is_control:
-                self._inject_latency()
-                self._inject_rate_limit(record)
-                self._inject_error(record, route)
+                self._inject_faults(record)
             reply = self._dispatch(request, route, {k: str(v) for k, v in args.items()}, record)
-            if route.writes and not is_control and self._roll_fail_after_commit():
+            if route.writes and not is_control and self.injector.roll_fail_after_commit():
                 record.injected = "fail_after_commit"
                 raise InternalError("Internal Server Error (injected after the write was stored)")
         except SandboxError as err:
@@ -505,51 +334,15 @@ class Sandbox:
                 f"Unsupported box-version header value '{given}'.", code="invalid_api_version"
             )
 
-    # -- faults --
-
-    def _inject_latency(self) -> None:
-        delay = self.faults.latency_ms
-        if delay > 0:
-            time.sleep(delay / 1000.0)
-
-    def _inject_rate_limit(self, record: RequestRecord) -> None:
-        per_minute = self.faults.rate_limit_per_minute
-        if per_minute <= 0:
-            return
-        now = time.monotonic()
-        with self._fault_lock:
-            while self._recent and now - self._recent[0] > 60.0:
-                self._recent.popleft()
-            if len(self._recent) >= per_minute:
-                record.injected = "rate_limit"
-                raise RateLimited(headers={"Retry-After": str(self.faults.retry_after)})
-            self._recent.append(now)
-
-    def _inject_error(self, record: RequestRecord, route: Route) -> None:
-        if self.faults.error_rate <= 0:
-            return
-        with self._fault_lock:
-            hit = self._rng.random() < self.faults.error_rate
-        if not hit:
-            return
-        record.injected = "error"
-        status = int(self.faults.error_status)
-        headers = {"Retry-After": str(self.faults.retry_after)}
-        if status == 429:
-            raise RateLimited(headers=headers)
-        unavailable = status == 503
-        raise SandboxError(
-            "Service Unavailable (injected)" if unavailable else "Internal Server Error (injected)",
-            status=status,
-            code="unavailable" if unavailable else "internal_server_error",
-            headers=headers,
-        )
-
-    def _roll_fail_after_commit(self) -> bool:
-        if self.faults.fail_after_commit_rate <= 0:
-            return False
-        with self._fault_lock:
-            return self._rng.random() < self.faults.fail_after_commit_rate
+    def _inject_faults(self, record: RequestRecord) -> None:
+        injector = self.injector
+        injector.delay()
+        if injector.over_rate_limit():
+            record.injected = "rate_limit"
+            raise injector.rate_limited()
+        if injector.roll_error():
+            record.injected = "error"
+            raise injector.injected_error()
 
     # -- responses --
 

@@ -1,0 +1,148 @@
+"""The sandbox's HTTP connections: werkzeug's threaded server with HTTP/1.1 keep-alive."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import socket
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+log = logging.getLogger(__name__)
+
+#: how often a serving loop checks whether it was asked to stop
+POLL_INTERVAL_S = 0.05
+KEEP_ALIVE_IDLE_S = 60
+
+
+class Connections:
+    """The open client connections of one server, so that stopping it also ends idle keep-alives.
+
+    Otherwise a client's pooled connection would go on being served, by a handler thread of a
+    stopped sandbox, from its old state.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: set[socket.socket] = set()
+
+    def add(self, conn: socket.socket) -> None:
+        with self._lock:
+            self._open.add(conn)
+
+    def discard(self, conn: socket.socket) -> None:
+        with self._lock:
+            self._open.discard(conn)
+
+    def close_all(self) -> None:
+        with self._lock:
+            conns, self._open = list(self._open), set()
+        for conn in conns:
+            # wakes the handler blocked on the next request; OSError: the client has gone
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
+
+class KeepAliveHandler(WSGIRequestHandler):
+    """werkzeug's request handler, but keeping HTTP/1.1 connections open between requests.
+
+    werkzeug's own ``run_wsgi`` closes every connection, because it cannot tell where an unread
+    request body ends. Reading the whole body before the application runs makes keep-alive
+    safe (the next bytes on the socket are the next request line), and without it every SDK
+    call pays for a new TCP connection and a server thread.
+    """
+
+    protocol_version = "HTTP/1.1"
+    timeout = KEEP_ALIVE_IDLE_S  # an idle connection is closed after this many seconds
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in two writes; without this, Nagle's algorithm holds the
+        # body back until the client's delayed ACK (about 40 ms) on a kept-alive connection.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        connections = getattr(self.server, "box_connections", None)
+        if connections is not None:
+            connections.add(self.connection)
+
+    def finish(self) -> None:
+        connections = getattr(self.server, "box_connections", None)
+        if connections is not None:
+            connections.discard(self.connection)
+        super().finish()
+
+    def run_wsgi(self) -> None:
+        if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        self.environ = environ = self.make_environ()
+        body = self._read_body(environ)
+        environ["wsgi.input"] = io.BytesIO(body)
+        # the body is whole now: to the application it is a plain sized body
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ.pop("wsgi.input_terminated", None)
+        environ.pop("HTTP_TRANSFER_ENCODING", None)
+
+        started: list[Any] = []
+        chunks: list[bytes] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc: Any = None) -> Any:
+            started[:] = [status, headers]
+            return chunks.append
+
+        result = self.server.app(environ, start_response)
+        try:
+            chunks.extend(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        self._send(started[0], started[1], b"".join(chunks))
+
+    def _read_body(self, environ: dict[str, Any]) -> bytes:
+        if environ.get("wsgi.input_terminated"):  # chunked: werkzeug's DechunkedInput
+            return bytes(environ["wsgi.input"].read())
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+            self.close_connection = True  # the rest of the stream cannot be trusted
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _send(self, status: str, headers: list[tuple[str, str]], payload: bytes) -> None:
+        code_text, _, reason = status.partition(" ")
+        code = int(code_text)
+        self.send_response(code, reason)
+        names = set()
+        for name, value in headers:
+            self.send_header(name, value)
+            names.add(name.lower())
+        if "content-length" not in names and code not in (204, 304) and code >= 200:
+            self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+        self.wfile.flush()
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        log.debug("%s %s", self.requestline, code)
+
+    def log_error(self, format: str, *args: Any) -> None:
+        # e.g. an idle keep-alive connection timing out: routine, not worth stderr
+        log.debug("sandbox connection: " + format, *args)
+
+
+def serve(app: Callable[..., Any], port: int) -> BaseWSGIServer:
+    """A threaded server on 127.0.0.1 only (never another interface); port 0 picks a free one."""
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=KeepAliveHandler)
+    server.daemon_threads = True  # type: ignore[attr-defined]
+    server.box_connections = Connections()  # type: ignore[attr-defined]
+    return server
+
+
+def close_connections(server: BaseWSGIServer) -> None:
+    connections = getattr(server, "box_connections", None)
+    if connections is not None:
+        connections.close_all()
