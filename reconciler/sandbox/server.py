@@ -3,8 +3,8 @@
 ``Sandbox`` owns one ``State`` and serves it on 127.0.0.1 (never another interface), in a
 background thread, so tests and ``reconcile demo`` can start one on an ephemeral port:
 
-    with Sandbox(seed_document) as box:
-        client = make_client(box.base_url, token="sandbox")
+    with Sandbox(build_state(default_seed())) as box:
+        ...  # point the SDK's BaseUrls at box.base_url; the admin's token is "sandbox"
 """
 
 from __future__ import annotations
