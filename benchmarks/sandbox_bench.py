@@ -22,8 +22,9 @@ from dataclasses import dataclass
 import requests
 from box_sdk_gen import BaseUrls, BoxClient, BoxDeveloperTokenAuth, BoxRetryStrategy, NetworkSession
 
+from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.seed import build_state, default_seed
-from reconciler.sandbox.server import Faults, Sandbox
+from reconciler.sandbox.server import Sandbox
 
 TOKEN = "sandbox"
 LATENCY_TARGET = 1.2
