@@ -77,7 +77,18 @@ def serve(
         ),
     ] = None,
 ) -> None:
-    """Serve the Box API emulator on 127.0.0.1 until interrupted (Ctrl-C)."""
+    """Serve the Box API emulator on 127.0.0.1 until interrupted (Ctrl-C).
+
+    The official Box SDK, and reconcile, talk to it as to Box. Its control plane (not Box) is
+    under /_sandbox/: reset, seed, state, signup, faults, requests.
+
+    \b
+    Examples:
+      reconcile sandbox serve --seed reconciler/sandbox/sample_studio.yaml
+      BOX_BASE_URL=http://127.0.0.1:8080 BOX_DEVELOPER_TOKEN=sandbox reconcile plan
+      curl -X POST localhost:8080/_sandbox/signup -d '{"login": "jane.doe@acme.example"}'
+      reconcile sandbox serve --state box.json   # survives restarts
+    """
     seed = seed_document(seed_file, admin_token)
     state = initial_state(seed, state_file)
     box = Sandbox(state, state_file=state_file, reset_to=seed)

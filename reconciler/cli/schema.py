@@ -24,5 +24,12 @@ def schema(
         typer.Argument(help="delivery (a manifest), config (reconcile.yaml) or seed (sandbox)."),
     ] = SchemaName.DELIVERY,
 ) -> None:
-    """Print a JSON Schema (Draft 2020-12) for editors and other tools."""
+    """Print a JSON Schema (Draft 2020-12) for editors and other tools.
+
+    \b
+    Examples:
+      reconcile schema > schemas/delivery.schema.json   # for the yaml-language-server modeline
+      reconcile schema config                            # what reconcile.yaml may hold
+      reconcile schema seed                              # the sandbox's seed documents
+    """
     typer.echo(schema_text(name.value).rstrip("\n"))

@@ -35,6 +35,12 @@ def validate(
 
     Prints every problem as FILE:LINE:COL: message, then a summary. Exit 0 when clean, 3 when
     any problem was found.
+
+    \b
+    Examples:
+      reconcile validate                               # every manifest under deliveries/
+      reconcile validate deliveries/acme --format json # for a CI annotation step
+      reconcile validate --config ci/reconcile.yaml
     """
     result = check(paths or list(DEFAULT_PATHS), config)
     out = utf8(sys.stdout)
