@@ -58,11 +58,7 @@ def _register_commands() -> None:
     import importlib
 
     for name in ("validate", "schema", "plan", "apply", "status", "sandbox", "demo"):
-        try:
-            importlib.import_module(f"reconciler.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"reconciler.cli.{name}":
-                raise
+        importlib.import_module(f"reconciler.cli.{name}")
 
 
 def report_error(err: ReconcilerError) -> None:
