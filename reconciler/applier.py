@@ -27,7 +27,7 @@ from reconciler.box.reader import BoxReader
 from reconciler.box.writer import BoxWriter
 from reconciler.errors import BoxError, BoxUnavailable, Conflict, NotFound
 from reconciler.model import InviteStatus, ItemRef, LiveAssignment, LiveCollaboration, LiveTask
-from reconciler.plan import ACTION_PHASE, KIND_ORDER, Action, Change, ChangeKey, Kind, Plan
+from reconciler.plan import Action, Change, ChangeKey, Kind, Plan
 
 log = logging.getLogger(__name__)
 
@@ -138,17 +138,18 @@ WRITE_ATTEMPTS = 3
 
 
 def write_verified(write: Callable[[], Any], find: Callable[[], Any | None]) -> Any:
-    """Write; after a 5xx or a dropped connection, look before writing again."""
+    """Write; after a 5xx or a dropped connection, look before writing again, and look once
+    more after the last try, whose write Box may have stored as well."""
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         try:
             return write()
         except BoxUnavailable:
-            if attempt == WRITE_ATTEMPTS:
-                raise
             existing = find()
             if existing is not None:
                 log.info("the write was stored although Box answered with an error")
                 return existing
+            if attempt == WRITE_ATTEMPTS:
+                raise
             log.info("the write was not stored; writing again (attempt %d)", attempt + 1)
     raise AssertionError("unreachable: the last attempt returns or raises")
 
@@ -377,10 +378,10 @@ def _unassign(change: Change, ctx: Context) -> dict[str, str]:
 
 
 def _phases(changes: Iterable[Change]) -> list[list[Change]]:
-    """Consecutive groups that may run in parallel: same action phase and kind."""
+    """Consecutive groups that may run in parallel: the plan's own phases (``Change.phase``)."""
     phases: dict[tuple[int, int], list[Change]] = {}
     for change in changes:
-        phases.setdefault((ACTION_PHASE[change.action], KIND_ORDER[change.kind]), []).append(change)
+        phases.setdefault(change.phase, []).append(change)
     return [phases[k] for k in sorted(phases)]
 
 

@@ -119,8 +119,16 @@ class Change:
     def user_id(self) -> str | None:
         return self.box_ids.get("user_id")
 
+    @property
+    def phase(self) -> tuple[int, int]:
+        """Where the change runs: adds build up (collaborations, then hubs, tasks and
+        assignments); removals tear down in reverse, so an assignment or hub membership never
+        outlives the collaboration it was granted through."""
+        order = KIND_ORDER[self.kind]
+        return ACTION_PHASE[self.action], -order if self.action is Action.REMOVE else order
+
     def sort_key(self) -> tuple[Any, ...]:
-        return (ACTION_PHASE[self.action], *self.key.sort_key())
+        return (*self.phase, *self.key.sort_key()[1:])
 
     def fingerprint(self) -> dict[str, Any]:
         """What would be done, and nothing else: the part of a change the checksum covers."""

@@ -170,16 +170,22 @@ class _PacedSession(requests.Session):
         return super().request(*args, **kwargs)
 
 
+NOT_IMPLEMENTED = 501
+
+
 class WriteSafeRetryStrategy(BoxRetryStrategy):
     """The SDK retries every method on 5xx, POST included, which can store a write twice.
 
     Reads keep the SDK's retries. Writes are retried only on 429 (Box did not process them);
     after a 5xx or a dropped connection the applier reads Box again before trying once more.
+    501 Not Implemented is final for every method: asking again cannot change the answer.
     """
 
     def should_retry(self, fetch_options: Any, fetch_response: Any, attempt_number: int) -> bool:
         method = str(getattr(fetch_options, "method", "GET")).upper()
         status = int(getattr(fetch_response, "status", 0))
+        if status == NOT_IMPLEMENTED:
+            return False
         if method != "GET" and (status >= 500 or status == 0):
             return False
         return bool(super().should_retry(fetch_options, fetch_response, attempt_number))

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
+import requests
 from box_sdk_gen import BoxAPIError, BoxSDKError
 
 from reconciler.errors import (
@@ -52,10 +53,14 @@ def translate(exc: BoxSDKError, what: str) -> BoxError:
         else:
             kind = BoxError
         return kind(text, status=status, code=code, request_id=request_id)
+    cause = getattr(exc, "error", None)
+    # A network failure's text names the URL, which for token requests says "oauth2/token":
+    # look at the cause before guessing from the words.
+    if isinstance(cause, (requests.RequestException, OSError)):
+        return BoxUnavailable(f"{what}: could not reach Box ({type(cause).__name__})")
     message = str(getattr(exc, "message", "") or "")
     if "token" in message.lower() or "auth" in message.lower():
         return AuthError(f"{what}: Box refused the credentials (the token is invalid or expired)")
-    cause = getattr(exc, "error", None)
     reason = type(cause).__name__ if cause is not None else "no answer"
     return BoxUnavailable(f"{what}: could not reach Box ({reason})")
 

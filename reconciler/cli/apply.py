@@ -57,6 +57,13 @@ def load_saved_plan(path: Path) -> Plan:
         raise InputError(f"{path}: {exc}") from None
 
 
+def open_journal(path: Path) -> Journal:
+    try:
+        return Journal.open(path)
+    except OSError as exc:
+        raise UsageError(f"--journal {path}: cannot write there ({exc.strerror})") from None
+
+
 def confirm(plan: Plan) -> bool:
     typer.echo(
         f"\nApply {plan.to_add + plan.to_change + plan.to_remove} changes to Box? "
@@ -154,7 +161,7 @@ def apply_command(
         if not confirm(plan):
             info("Apply cancelled; nothing was changed.")
             raise typer.Exit(1)
-    sink = Journal.open(journal) if journal is not None else None
+    sink = open_journal(journal) if journal is not None else None
     try:
         with progress("Applying", len(plan.executable())) as advance:
 

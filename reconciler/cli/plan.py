@@ -22,6 +22,7 @@ from reconciler.cli.options import (
     use_color,
     utf8,
 )
+from reconciler.errors import UsageError
 from reconciler.model import LiveState
 from reconciler.plan import Plan
 from reconciler.render import render
@@ -51,7 +52,12 @@ def read_and_plan(
 
 
 def save_plan(plan: Plan, out: Path) -> None:
-    out.write_text(json.dumps(plan.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    try:
+        out.write_text(
+            json.dumps(plan.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot write the plan there ({exc.strerror})") from None
     info(f"Saved the plan to {out}; apply exactly it with: reconcile apply --plan {out}")
 
 

@@ -28,6 +28,9 @@ class Faults:
     fail_after_commit_rate: float = 0.0
     seed: int | None = None
     retry_after: int = 0  # seconds sent in Retry-After on injected 429/503
+    #: several error statuses at once, each with its own rate, e.g. {"500": 0.1, "429": 0.1};
+    #: instead of error_rate and error_status
+    error_statuses: dict[str, float] | None = None
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Faults:
@@ -46,6 +49,14 @@ class Faults:
                 raise ValueError("error_status is a 4xx or 5xx status")
             if float(faults.retry_after) < 0:
                 raise ValueError("retry_after")
+            if faults.error_statuses is not None:
+                if faults.error_rate:
+                    raise ValueError("set error_rate or error_statuses, not both")
+                mix = {int(k): float(v) for k, v in dict(faults.error_statuses).items()}
+                if any(not 400 <= k <= 599 or v < 0 for k, v in mix.items()):
+                    raise ValueError("error_statuses maps 4xx/5xx statuses to rates")
+                if sum(mix.values()) > 1:
+                    raise ValueError("error_statuses rates add up to at most 1")
         except (TypeError, ValueError) as exc:
             raise BadRequest(f"Invalid fault settings: {exc}") from None
         return faults
@@ -87,14 +98,24 @@ class FaultInjector:
     def rate_limited(self) -> RateLimited:
         return RateLimited(headers={"Retry-After": str(self.settings.retry_after)})
 
-    def roll_error(self) -> bool:
-        return self._roll(self.settings.error_rate)
+    def roll_error(self) -> int | None:
+        """The status of the error this request meets, or None."""
+        settings = self.settings
+        mix = {int(k): float(v) for k, v in (settings.error_statuses or {}).items()}
+        if not mix:
+            return int(settings.error_status) if self._roll(settings.error_rate) else None
+        with self._lock:
+            draw = self._rng.random()
+        for status, rate in sorted(mix.items()):
+            if draw < rate:
+                return status
+            draw -= rate
+        return None
 
     def roll_fail_after_commit(self) -> bool:
         return self._roll(self.settings.fail_after_commit_rate)
 
-    def injected_error(self) -> SandboxError:
-        status = int(self.settings.error_status)
+    def injected_error(self, status: int) -> SandboxError:
         headers = {"Retry-After": str(self.settings.retry_after)}
         if status == 429:
             return RateLimited(headers=headers)

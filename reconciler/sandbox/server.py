@@ -340,9 +340,10 @@ class Sandbox:
         if injector.over_rate_limit():
             record.injected = "rate_limit"
             raise injector.rate_limited()
-        if injector.roll_error():
+        status = injector.roll_error()
+        if status is not None:
             record.injected = "error"
-            raise injector.injected_error()
+            raise injector.injected_error(status)
 
     # -- responses --
 

@@ -4,6 +4,10 @@ contract, confirmation off a terminal, the journal, the JSON plan, and no token 
 from __future__ import annotations
 
 import json
+import os
+import pty
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -42,12 +46,36 @@ def test_bad_token_exits_1_without_printing_it(studio: Studio) -> None:
     assert result.out == ""
 
 
-def test_unreachable_box_exits_1(studio: Studio) -> None:
-    result = studio.run("plan", env={"BOX_BASE_URL": "http://127.0.0.1:9"})
+def test_missing_folder_exits_1_naming_it(studio: Studio) -> None:
+    studio.edit("deliveries/globex/lookbook.yaml", lambda doc: doc.update(folders=["999999999999"]))
+
+    result = studio.run("plan")
+
+    assert result.code == 1
+    assert "folder 999999999999 was not found" in result.err
+    assert result.out == ""
+
+
+CLIENT_CREDENTIALS = {
+    "BOX_DEVELOPER_TOKEN": "",
+    "BOX_CLIENT_ID": "reconciler-app",
+    "BOX_CLIENT_SECRET": "secret-4b1d",
+    "BOX_ENTERPRISE_ID": "900001",
+}
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [pytest.param({}, id="developer token"), pytest.param(CLIENT_CREDENTIALS, id="client creds")],
+)
+def test_unreachable_box_exits_1(studio: Studio, credentials: dict[str, str]) -> None:
+    """Not "Box refused the credentials": nothing answered (the token URL must not fool us)."""
+    result = studio.run("plan", env={"BOX_BASE_URL": "http://127.0.0.1:9", **credentials})
 
     assert result.code == 1
     assert "could not reach Box" in result.err
     assert "Traceback" not in result.err
+    assert "secret-4b1d" not in result.text
 
 
 @pytest.mark.parametrize(
@@ -56,6 +84,8 @@ def test_unreachable_box_exits_1(studio: Studio) -> None:
         pytest.param(["plan", "--format", "yaml"], {}, "yaml", id="bad flag value"),
         pytest.param(["apply", "--no-such-flag"], {}, "--no-such-flag", id="unknown flag"),
         pytest.param(["plan"], {"BOX_DEVELOPER_TOKEN": ""}, "BOX_DEVELOPER_TOKEN", id="no creds"),
+        pytest.param(["apply", "--plan", "gone.json"], {}, "gone.json", id="no saved plan"),
+        pytest.param(["plan", "--out", "no/dir/plan.json"], {}, "no/dir", id="unwritable out"),
         pytest.param(
             ["plan"], {"BOX_RETRY_BASE_INTERVAL": "soon"}, "BOX_RETRY_BASE_INTERVAL", id="bad env"
         ),
@@ -149,6 +179,14 @@ def test_journal_has_one_json_line_per_change_with_its_outcome(studio: Studio) -
     assert all(secret not in journal_text for secret in studio.secrets)
 
 
+def test_journal_that_cannot_be_written_exits_3(studio: Studio) -> None:
+    result = studio.run("apply", "--yes", "--journal", "no/such/dir/run.jsonl")
+
+    assert result.code == 3
+    assert "--journal no/such/dir/run.jsonl" in result.err
+    assert [r for r in studio.requests() if r["method"] != "GET"] == []
+
+
 def test_plan_json_carries_version_checksum_summary_and_changes(studio: Studio) -> None:
     result = studio.run("plan", "--format", "json", "--out", "saved.json")
 
@@ -169,3 +207,29 @@ def test_verbose_logs_never_carry_the_token(studio: Studio) -> None:
     assert result.code == 0
     assert "DEBUG" in result.err  # the logs were on
     assert studio.token not in result.text
+
+
+@pytest.mark.parametrize(("answer", "code"), [("yes", 0), ("no", 1)])
+def test_apply_on_a_terminal_asks_and_takes_only_yes(
+    studio: Studio, answer: str, code: int
+) -> None:
+    main_fd, terminal = pty.openpty()
+    try:
+        os.write(main_fd, f"{answer}\n".encode())
+        done = subprocess.run(
+            [sys.executable, "-m", "reconciler", "apply"],
+            cwd=studio.workdir,
+            env=studio.env,
+            stdin=terminal,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(terminal)
+        os.close(main_fd)
+
+    assert done.returncode == code, done.stderr
+    assert "Only 'yes' will be accepted" in done.stderr
+    writes = [r for r in studio.requests() if r["method"] != "GET"]
+    assert bool(writes) is (answer == "yes")

@@ -4,18 +4,20 @@ collaboration, task or assignment, and never removes anything its plan did not c
 from __future__ import annotations
 
 import json
-import random
 from collections import Counter
 from typing import Any
 
 import pytest
+from box_sdk_gen import CreateHubCollaborationV2025R0AccessibleBy, CreateHubCollaborationV2025R0Hub
 
 from reconciler import workflow
 from reconciler.applier import Outcome
 from reconciler.box.connect import BoxSettings
-from reconciler.sandbox.server import Sandbox
+from reconciler.plan import Plan
 from tests.integration.conftest import (
     ACME_FOLDER,
+    ACME_HUB,
+    CMO,
     GLOBEX_FOLDER,
     INITECH_FILE,
     Result,
@@ -24,21 +26,8 @@ from tests.integration.conftest import (
 )
 from tests.integration.test_plan_apply import INITECH, invite_behind_our_back
 
-#: error_rate is split evenly between these: 10% 5xx and 10% 429 on every request
-MIXED_STATUSES = (500, 429)
-
-
-def mix_error_statuses(box: Sandbox, seed: int) -> None:
-    """The sandbox injects one error status at a time; draw each injected error's status from
-    MIXED_STATUSES instead, so 5xx and 429 hit the same run (a test-side workaround)."""
-    draw = random.Random(seed)
-    inject = box._inject_error
-
-    def mixed(record: Any, route: Any) -> None:
-        box.faults.error_status = draw.choice(MIXED_STATUSES)
-        inject(record, route)
-
-    box._inject_error = mixed  # type: ignore[method-assign]
+#: 10% 5xx and 10% 429 on every request
+MIXED_ERRORS = {"500": 0.1, "429": 0.1}
 
 
 def apply_until_done(studio: Studio, *args: str, runs: int = 3) -> list[Result]:
@@ -71,18 +60,20 @@ def test_apply_converges_under_faults_without_duplicates(studio: Studio, seed: i
     }
     assert removals == {pruned}
     studio.control("DELETE", "requests")
-    mix_error_statuses(studio.box, seed)
     studio.faults(
-        error_rate=0.2, fail_after_commit_rate=0.05, seed=seed, retry_after=0, error_status=500
+        error_statuses=MIXED_ERRORS, fail_after_commit_rate=0.05, seed=seed, retry_after=0
     )
 
     runs = apply_until_done(studio, "--journal", "journal.jsonl")
 
     assert runs[-1].code == 0, "\n\n".join(r.text for r in runs)
-    assert all(r.code in (0, 5) for r in runs), [r.code for r in runs]
+    # A run may fail part way (5) or, rarely, when a read fails five times running (1).
+    assert all(r.code in (0, 1, 5) for r in runs), [r.code for r in runs]
     log = studio.requests()
     injected = Counter(r["injected"] for r in log if r["injected"])
-    assert injected["error"] and injected["fail_after_commit"], injected  # faults did happen
+    # Faults did happen (a 5% fail-after-commit may miss a short run: the next test forces it).
+    assert injected["error"] >= 5, injected
+    assert {r["status"] for r in log if r["injected"] == "error"} == {500, 429}
     studio.no_faults()
     state = studio.state()
     assert duplicates(state) == []
@@ -118,14 +109,19 @@ def test_write_stored_but_answered_with_500_is_not_repeated(studio: Studio) -> N
     studio.assert_converged()
 
 
-def test_already_collaborator_means_the_collaboration_exists(studio: Studio) -> None:
-    """Someone invites a client between plan and apply: Box answers 400
-    user_already_collaborator, and apply takes the existing invitation instead of failing."""
+def plan_in_process(studio: Studio) -> tuple[workflow.Desired, workflow.Connection, Any, Plan]:
+    """Load, connect, read and plan through the library, so a test can act before apply."""
     desired = workflow.load([str(studio.path("deliveries"))], str(studio.path("reconcile.yaml")))
     settings = BoxSettings(base_url=studio.box.base_url, developer_token=studio.token)
     connection = workflow.connect(settings, desired.policy, retry_base_interval=0)
     live = workflow.read(desired, connection)
-    plan = workflow.make_plan(desired, live)
+    return desired, connection, live, workflow.make_plan(desired, live)
+
+
+def test_already_collaborator_means_the_collaboration_exists(studio: Studio) -> None:
+    """Someone invites a client between plan and apply: Box answers 400
+    user_already_collaborator, and apply takes the existing invitation instead of failing."""
+    desired, connection, live, plan = plan_in_process(studio)
     theirs = invite_behind_our_back(studio, INITECH_FILE, "buyer@initech.example")
 
     report = workflow.apply(plan, desired, connection, live)
@@ -138,3 +134,31 @@ def test_already_collaborator_means_the_collaboration_exists(studio: Studio) -> 
     assert [c["id"] for c in studio.collaborations(INITECH_FILE)] == [theirs]
     assert duplicates(studio.state()) == []
     studio.assert_converged()
+
+
+def test_hub_member_added_between_plan_and_apply_is_taken_as_is(studio: Studio) -> None:
+    desired, connection, live, plan = plan_in_process(studio)
+    studio.client().hub_collaborations.create_hub_collaboration_v2025_r0(
+        CreateHubCollaborationV2025R0Hub(id=ACME_HUB),
+        CreateHubCollaborationV2025R0AccessibleBy(type="user", id=CMO),
+        "viewer",  # the manifest says editor
+    )
+
+    report = workflow.apply(plan, desired, connection, live)
+
+    assert report.failed == []
+    members = [m for m in studio.hub_members() if m["accessible_by_id"] == CMO]
+    assert [m["role"] for m in members] == ["editor"]
+    assert duplicates(studio.state()) == []
+    studio.assert_converged()
+
+
+def test_plan_reads_through_faults_and_plans_the_same(studio: Studio) -> None:
+    calm = json.loads(studio.cli("plan", "--format", "json").out)
+    studio.faults(error_statuses={"500": 0.05, "429": 0.05}, seed=5, retry_after=0)
+
+    stormy = studio.cli("plan", "--format", "json")
+
+    assert stormy.code == 0, stormy.err
+    assert json.loads(stormy.out)["checksum"] == calm["checksum"]
+    assert any(r["injected"] == "error" for r in studio.requests())

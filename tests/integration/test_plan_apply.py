@@ -266,3 +266,27 @@ def test_approvers_are_assigned_once_they_accept_and_never_twice(studio: Studio)
     studio.control("DELETE", "requests")
     assert studio.apply().code == 0
     assert [r for r in studio.requests() if r["method"] != "GET"] == []
+
+
+def test_prune_tears_down_a_departed_approver_in_reverse(studio: Studio) -> None:
+    """Assignments go first, then the hub membership, then the collaboration they came with."""
+    assert studio.apply().code == 0
+    jane = studio.client(studio.sign_up("jane.doe@acme.example")).users.get_user_me().id
+    assert studio.apply().code == 0
+    assert assignments_of(studio, jane) == sorted(ACME_REVIEWED)
+
+    def drop_jane(doc: dict[str, Any]) -> None:
+        doc["clients"] = [c for c in doc["clients"] if c.get("email") != "Jane.Doe@acme.example"]
+        doc["prune"] = True
+
+    studio.edit(ACME, drop_jane)
+    studio.control("DELETE", "requests")
+    applied = studio.apply()
+
+    assert applied.code == 0, applied.text
+    deletes = [r["path"].split("/")[2] for r in studio.requests() if r["method"] == "DELETE"]
+    assert deletes == ["task_assignments"] * 5 + ["hub_collaborations", "collaborations"]
+    assert assignments_of(studio, jane) == []
+    assert jane not in {m["accessible_by_id"] for m in studio.hub_members()}
+    assert jane not in {c["accessible_by_id"] for c in studio.collaborations(ACME_FOLDER)}
+    studio.assert_converged()

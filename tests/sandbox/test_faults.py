@@ -149,3 +149,37 @@ def test_request_log_counts_retries_and_clears(sandbox: Sandbox, client: BoxClie
     ] * 5
     assert requests.delete(f"{sandbox.base_url}/_sandbox/requests", timeout=5).status_code == 204
     assert logged(sandbox) == []
+
+
+def test_several_error_statuses_can_be_injected_together(sandbox: Sandbox) -> None:
+    """10% 5xx and 10% 429 in one run: each request meets at most one, drawn from the seed."""
+    answer = requests.put(
+        f"{sandbox.base_url}/_sandbox/faults",
+        json={"error_statuses": {"500": 0.25, "429": 0.25}, "seed": 7},
+        timeout=10,
+    )
+    assert answer.status_code == 200
+    statuses = [
+        requests.get(
+            f"{sandbox.base_url}/2.0/users/me",
+            headers={"Authorization": "Bearer sandbox"},
+            timeout=10,
+        ).status_code
+        for _ in range(200)
+    ]
+    assert set(statuses) == {200, 429, 500}
+    assert 60 <= statuses.count(200) <= 140  # about half
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"error_statuses": {"500": 0.6, "429": 0.6}},  # more than all requests
+        {"error_statuses": {"200": 0.1}},  # not an error
+        {"error_statuses": {"500": 0.1}, "error_rate": 0.1},  # two ways to say it
+    ],
+)
+def test_impossible_error_mixes_are_refused(sandbox: Sandbox, settings: dict[str, object]) -> None:
+    answer = requests.put(f"{sandbox.base_url}/_sandbox/faults", json=settings, timeout=10)
+    assert answer.status_code == 400
+    assert "error" in answer.json()["message"]

@@ -55,3 +55,18 @@ def test_secrets_never_show_in_repr() -> None:
 
 def test_as_user_is_carried() -> None:
     assert settings_from_env({"BOX_DEVELOPER_TOKEN": "t", "BOX_AS_USER": "42"}).as_user == "42"
+
+
+def test_not_implemented_is_never_retried() -> None:
+    """The sandbox answers 501 for what it does not emulate; asking again cannot help."""
+    from types import SimpleNamespace
+
+    from reconciler.box.connect import WriteSafeRetryStrategy
+
+    strategy = WriteSafeRetryStrategy(max_attempts=5)
+    get = SimpleNamespace(method="GET", auth=None)
+    post = SimpleNamespace(method="POST", auth=None)
+    assert strategy.should_retry(get, SimpleNamespace(status=501, headers={}), 1) is False
+    assert strategy.should_retry(get, SimpleNamespace(status=503, headers={}), 1) is True
+    assert strategy.should_retry(post, SimpleNamespace(status=503, headers={}), 1) is False
+    assert strategy.should_retry(post, SimpleNamespace(status=429, headers={}), 1) is True

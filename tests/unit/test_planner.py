@@ -403,9 +403,10 @@ CASES = [
             "add hub_collaboration acme hub:900 email:cmo@acme.example >viewer",
             "add hub_collaboration acme hub:900 email:jane.doe@acme.example >viewer on-acceptance",
             "add hub_collaboration acme hub:900 group:11 >viewer",
+            # removals tear down in reverse: hub membership before collaborations
+            "remove hub_collaboration acme hub:900 email:stale@x.example viewer>",
             "remove collaboration acme folder:200 email:bob@else.example viewer>",
             "remove collaboration acme folder:200 email:x@old.example viewer>",
-            "remove hub_collaboration acme hub:900 email:stale@x.example viewer>",
         ),
     ),
 ]
