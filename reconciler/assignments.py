@@ -88,7 +88,9 @@ def plan_assignments(
     approvers who cannot be assigned yet are counted in ``folder.waiting``."""
     out: list[Change] = []
     people = approvers(selecting)
-    for approver in people:
+    # A completed review is decided: Box refuses new assignees on it, and nobody waits for it.
+    assignable = task is None or not task.is_completed
+    for approver in people if assignable else ():
         reach = _reach_of(approver, folder, live, invitations)
         if task is not None and _assigned(task.assignments, approver, reach):
             continue

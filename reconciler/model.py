@@ -273,6 +273,8 @@ class LiveTask:
     created_by_id: str
     assignments: tuple[LiveAssignment, ...] = ()
     created_at: str | None = None
+    #: Box completes a review by its completion rule; it then refuses new assignees (403)
+    is_completed: bool = False
 
     def created(self) -> datetime | None:
         return box_time(self.created_at)

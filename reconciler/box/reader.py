@@ -86,6 +86,7 @@ def parse_task(raw: dict[str, Any], file_id: str) -> LiveTask:
         created_by_id=str((raw.get("created_by") or {}).get("id") or ""),
         assignments=assignments,
         created_at=raw.get("created_at") or None,
+        is_completed=bool(raw.get("is_completed")),
     )
 
 

@@ -107,8 +107,20 @@ def task(
     due_at: str | None = None,
     created_at: str = CREATED,
     action: str = "review",
+    is_completed: bool = False,
 ) -> LiveTask:
-    return LiveTask(tid, "?", action, message, completion_rule, due_at, by, assignments, created_at)
+    return LiveTask(
+        tid,
+        "?",
+        action,
+        message,
+        completion_rule,
+        due_at,
+        by,
+        assignments,
+        created_at,
+        is_completed,
+    )
 
 
 def file(fid: str, path: str, *tasks: LiveTask, folder: str = "100") -> LiveFile:
@@ -218,6 +230,28 @@ CASES = [
             files=(file("f1", "a.jpg", task("t1")), file("f2", "b.jpg", task("t2"))),
         ),
         (f"{ASSIGN} {j} a.jpg", f"{ASSIGN} {j} b.jpg"),
+    ),
+    Case(
+        "a review Box completed takes no late approver (Box would refuse with 403)",
+        (delivery(email(J), email(C), rule=rule(completion_rule="any_assignee")),),
+        live(
+            jane_accepted(),
+            cmo_accepted(),
+            files=(
+                file(
+                    "f1",
+                    "a.jpg",
+                    task(
+                        "t1",
+                        assignment("a1", "502", C, "approved"),
+                        completion_rule="any_assignee",
+                        is_completed=True,
+                    ),
+                ),
+                file("f2", "b.jpg", task("t2", completion_rule="any_assignee")),
+            ),
+        ),
+        (f"{ASSIGN} {c} b.jpg", f"{ASSIGN} {j} b.jpg"),
     ),
     Case(
         "rejected invitation: the files wait and say why",
