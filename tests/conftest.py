@@ -66,11 +66,10 @@ def sandbox_factory() -> Iterator[Callable[..., Sandbox]]:
     for box in started:
         box.stop()
     for box in started:
-        checker = box.response_observer
-        if checker is not None and getattr(checker, "failures", None):
+        failures: list[str] = getattr(box.response_observer, "failures", None) or []
+        if failures:
             pytest.fail(
-                "Responses that do not match Box's OpenAPI description:\n"
-                + "\n".join(checker.failures)
+                "Responses that do not match Box's OpenAPI description:\n" + "\n".join(failures)
             )
 
 
