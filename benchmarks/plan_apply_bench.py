@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import resource
+import socket
 import subprocess
 import sys
 import tempfile
@@ -102,7 +103,8 @@ def write_manifests(root: Path, deliveries: int, *, approval: bool) -> None:
 class Sandbox:
     """``reconcile sandbox serve`` in its own process."""
 
-    def __init__(self, seed_file: Path, port: int) -> None:
+    def __init__(self, seed_file: Path) -> None:
+        port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         self.process = subprocess.Popen(
             [
@@ -120,12 +122,13 @@ class Sandbox:
             stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and self.process.poll() is None:
             try:
                 self.control("GET", "requests")
                 return
             except OSError:
                 time.sleep(0.2)
+        self.stop()
         raise SystemExit("the sandbox did not start")
 
     def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
@@ -144,8 +147,15 @@ class Sandbox:
         return list(self.control("GET", "requests")["entries"])
 
     def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -162,18 +172,21 @@ def run(sandbox: Sandbox, cwd: Path, argv: list[str]) -> Run:
     sandbox.control("DELETE", "requests")
     env = {**os.environ, "BOX_BASE_URL": sandbox.url, "BOX_DEVELOPER_TOKEN": TOKEN, "NO_COLOR": "1"}
     started = time.monotonic()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", *argv],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.monotonic() - started
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 2):
-        print(process.stderr.read().decode()[-2000:] if process.stderr else "", file=sys.stderr)
+    # stderr to a file, not a pipe: a long error report must not block the child
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "reconciler", *argv],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.monotonic() - started
+        code = os.waitstatus_to_exitcode(status)
+        if code not in (0, 2):
+            errors.seek(0)
+            print(errors.read().decode()[-2000:], file=sys.stderr)
     log = sandbox.requests()
     return Run(
         command="reconcile " + " ".join(argv),
@@ -202,7 +215,6 @@ def main() -> None:
     parser.add_argument("--deliveries", type=int, default=500)
     parser.add_argument("--files", type=int, default=20)
     parser.add_argument("--latency-ms", type=float, default=50.0)
-    parser.add_argument("--port", type=int, default=18765)
     args = parser.parse_args()
     n, f = args.deliveries, args.files
     accepted = sum(1 for d in range(n) for c in range(3) if (d * 3 + c) % 2 == 0)
@@ -211,7 +223,7 @@ def main() -> None:
         root = Path(tmp)
         seed_file = root / "seed.json"
         seed_file.write_text(json.dumps(seed(n, f)), encoding="utf-8")
-        sandbox = Sandbox(seed_file, args.port)
+        sandbox = Sandbox(seed_file)
         try:
             sandbox.control("PUT", "faults", {"latency_ms": args.latency_ms})
             print(
