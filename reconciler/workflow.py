@@ -70,9 +70,12 @@ def task_folders_of(state: DesiredState) -> list[str]:
     return sorted({f for d in state.deliveries if d.approval is not None for f in d.folders})
 
 
-def read(desired: Desired, connection: Connection) -> LiveState:
+def read(
+    desired: Desired, connection: Connection, *, on_read: Callable[[], None] | None = None
+) -> LiveState:
+    """The live state of every item the manifests mention; ``on_read`` ticks once per call."""
     return read_live(
-        connection.reader,
+        BoxReader(connection.client, on_read=on_read),
         items_of(desired.state),
         task_folders=task_folders_of(desired.state),
         concurrency=desired.policy.concurrency,

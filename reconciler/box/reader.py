@@ -110,11 +110,20 @@ def parse_assignment(raw: dict[str, Any]) -> LiveAssignment:
 class BoxReader:
     """Read-only access to the Box state a plan needs."""
 
-    def __init__(self, client: BoxClient) -> None:
+    def __init__(self, client: BoxClient, *, on_read: Callable[[], None] | None = None) -> None:
         self.client = client
+        #: called after each API call, for a progress display
+        self.on_read = on_read
+
+    def _call(self, what: str, fetch: Callable[[], Any]) -> Any:
+        try:
+            return call(what, fetch)
+        finally:
+            if self.on_read is not None:
+                self.on_read()
 
     def me(self) -> LiveUser:
-        user = call(
+        user = self._call(
             "read the reconciler's own account",
             lambda: self.client.users.get_user_me(fields=["id", "login", "name"]),
         )
@@ -128,7 +137,7 @@ class BoxReader:
     def item(self, ref: ItemRef) -> LiveItem:
         info: Any
         if ref.kind is ItemKind.FOLDER:
-            info = call(
+            info = self._call(
                 f"read folder {ref.id}",
                 lambda: self.client.folders.get_folder_by_id(
                     ref.id, fields=["id", "type", "name", "owned_by"]
@@ -141,7 +150,7 @@ class BoxReader:
                 ),
             )
         elif ref.kind is ItemKind.FILE:
-            info = call(
+            info = self._call(
                 f"read file {ref.id}",
                 lambda: self.client.files.get_file_by_id(
                     ref.id, fields=["id", "type", "name", "owned_by"]
@@ -166,7 +175,9 @@ class BoxReader:
 
     def hub(self, hub_id: str) -> LiveItem:
         ref = ItemRef(ItemKind.HUB, hub_id)
-        info = call(f"read hub {hub_id}", lambda: self.client.hubs.get_hub_by_id_v2025_r0(hub_id))
+        info = self._call(
+            f"read hub {hub_id}", lambda: self.client.hubs.get_hub_by_id_v2025_r0(hub_id)
+        )
         raw = raw_json(info)
         owner = raw.get("created_by") or {}
         entries = self._marker_pages(
@@ -199,7 +210,7 @@ class BoxReader:
 
     def file_tasks(self, file_id: str) -> tuple[LiveTask, ...]:
         """A file's tasks with their assignments embedded: one call per file."""
-        tasks = call(
+        tasks = self._call(
             f"list the tasks of file {file_id}", lambda: self.client.tasks.get_file_tasks(file_id)
         )
         return tuple(parse_task(e, file_id) for e in raw_json(tasks).get("entries") or [])
@@ -209,7 +220,7 @@ class BoxReader:
     ) -> Iterator[dict[str, Any]]:
         marker: str | None = None
         while True:
-            page = call(what, lambda m=marker: fetch(m))  # type: ignore[misc]
+            page = self._call(what, lambda m=marker: fetch(m))  # type: ignore[misc]
             raw = raw_json(page)
             yield from raw.get("entries") or []
             marker = raw.get("next_marker") or None  # Box sends null or "" at the end

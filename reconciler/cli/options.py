@@ -70,9 +70,10 @@ def info(message: str) -> None:
 
 
 @contextmanager
-def progress(description: str, total: int) -> Iterator[Callable[[], None]]:
-    """A progress bar on stderr when it is a terminal; a no-op otherwise."""
-    if total <= 0 or not sys.stderr.isatty():
+def progress(description: str, total: int | None) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr when it is a terminal; a no-op otherwise. With no ``total``
+    (not known in advance) it counts what was done."""
+    if total == 0 or not sys.stderr.isatty():
         yield lambda: None
         return
     from rich.console import Console
@@ -82,7 +83,7 @@ def progress(description: str, total: int) -> Iterator[Callable[[], None]]:
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        MofNCompleteColumn() if total is not None else TextColumn("{task.completed:.0f} calls"),
         TimeElapsedColumn(),
         console=console,
         transient=True,

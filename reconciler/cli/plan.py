@@ -19,6 +19,7 @@ from reconciler.cli.options import (
     PathsArg,
     box_settings,
     info,
+    progress,
     use_color,
     utf8,
 )
@@ -47,7 +48,8 @@ def read_and_plan(
         f"Reading Box for {len(desired.state.deliveries)} deliveries "
         f"({len(workflow.items_of(desired.state))} folders, files and hubs)..."
     )
-    live = workflow.read(desired, connection)
+    with progress("Reading Box", None) as tick:
+        live = workflow.read(desired, connection, on_read=tick)
     return desired, connection, live, workflow.make_plan(desired, live)
 
 

@@ -17,6 +17,7 @@ from reconciler.cli.options import (
     PathsArg,
     box_settings,
     info,
+    progress,
     use_color,
     utf8,
 )
@@ -62,7 +63,8 @@ def status_command(
     desired = workflow.load(paths, config)
     connection = workflow.connect(box_settings(base_url, as_user), desired.policy)
     info(f"Reading Box for {len(desired.state.deliveries)} deliveries...")
-    live = workflow.read(desired, connection)
+    with progress("Reading Box", None) as tick:
+        live = workflow.read(desired, connection, on_read=tick)
     result = status.report(desired.state, live)
     stdout = utf8(sys.stdout)
     render(result, stdout, format=output.value, files=files, color=use_color(stdout))
