@@ -1,4 +1,4 @@
-"""Options, output streams, colour and progress shared by the commands that talk to Box."""
+"""What the commands that talk to Box share: options, reading Box, streams, colour, progress."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from typing import Annotated, Optional, TextIO
 
 import typer
 
+from reconciler import workflow
 from reconciler.box.connect import BoxSettings, settings_from_env
+from reconciler.model import LiveState
 
 PathsArg = Annotated[
     Optional[list[str]],  # noqa: UP045 - typer reads the annotation at run time (py3.10)
@@ -62,6 +64,21 @@ def utf8(stream: TextIO) -> TextIO:
         with suppress(ValueError, OSError):
             reconfigure(encoding="utf-8", errors="replace")
     return stream
+
+
+def read_box(
+    paths: list[str] | None, config: str | None, base_url: str | None, as_user: str | None
+) -> tuple[workflow.Desired, workflow.Connection, LiveState]:
+    """Load and check the manifests, connect, and read what they mention from Box."""
+    desired = workflow.load(paths, config)
+    connection = workflow.connect(box_settings(base_url, as_user), desired.policy)
+    info(
+        f"Reading Box for {len(desired.state.deliveries)} deliveries "
+        f"({len(workflow.items_of(desired.state))} folders, files and hubs)..."
+    )
+    with progress("Reading Box", None) as tick:
+        live = workflow.read(desired, connection, on_read=tick)
+    return desired, connection, live
 
 
 def info(message: str) -> None:

@@ -17,9 +17,8 @@ from reconciler.cli.options import (
     BaseUrlOpt,
     ConfigOpt,
     PathsArg,
-    box_settings,
     info,
-    progress,
+    read_box,
     use_color,
     utf8,
 )
@@ -42,14 +41,7 @@ def read_and_plan(
     paths: list[str] | None, config: str | None, base_url: str | None, as_user: str | None
 ) -> tuple[workflow.Desired, workflow.Connection, LiveState, Plan]:
     """Load and check the manifests, then read Box and plan. Writes nothing."""
-    desired = workflow.load(paths, config)
-    connection = workflow.connect(box_settings(base_url, as_user), desired.policy)
-    info(
-        f"Reading Box for {len(desired.state.deliveries)} deliveries "
-        f"({len(workflow.items_of(desired.state))} folders, files and hubs)..."
-    )
-    with progress("Reading Box", None) as tick:
-        live = workflow.read(desired, connection, on_read=tick)
+    desired, connection, live = read_box(paths, config, base_url, as_user)
     return desired, connection, live, workflow.make_plan(desired, live)
 
 

@@ -8,16 +8,14 @@ from typing import Annotated
 
 import typer
 
-from reconciler import status, workflow
+from reconciler import status
 from reconciler.cli.app import app
 from reconciler.cli.options import (
     AsUserOpt,
     BaseUrlOpt,
     ConfigOpt,
     PathsArg,
-    box_settings,
-    info,
-    progress,
+    read_box,
     use_color,
     utf8,
 )
@@ -60,11 +58,7 @@ def status_command(
 
     Exit codes: 0 ok, 1 Box error, 3 invalid input.
     """
-    desired = workflow.load(paths, config)
-    connection = workflow.connect(box_settings(base_url, as_user), desired.policy)
-    info(f"Reading Box for {len(desired.state.deliveries)} deliveries...")
-    with progress("Reading Box", None) as tick:
-        live = workflow.read(desired, connection, on_read=tick)
+    desired, _, live = read_box(paths, config, base_url, as_user)
     result = status.report(desired.state, live)
     stdout = utf8(sys.stdout)
     render(result, stdout, format=output.value, files=files, color=use_color(stdout))
