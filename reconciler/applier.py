@@ -15,7 +15,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from enum import Enum
@@ -37,6 +37,7 @@ class Outcome(str, Enum):
     FAILED = "failed"
     SKIPPED = "skipped"  # depended on a change that failed
     WAITING = "waiting"  # depended on an invitation that is still pending
+    NOT_STARTED = "not_started"  # the run was interrupted before it began
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ class ChangeResult:
 @dataclass
 class ApplyReport:
     results: list[ChangeResult] = field(default_factory=list)
+    #: Ctrl-C stopped the run: changes under way finished, the others are NOT_STARTED
+    interrupted: bool = False
 
     def of(self, outcome: Outcome) -> list[ChangeResult]:
         return [r for r in self.results if r.outcome is outcome]
@@ -83,7 +86,11 @@ class ApplyReport:
         return {o.value: len(self.of(o)) for o in Outcome}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"summary": self.counts(), "results": [r.to_dict() for r in self.results]}
+        return {
+            "summary": self.counts(),
+            "interrupted": self.interrupted,
+            "results": [r.to_dict() for r in self.results],
+        }
 
 
 class Waiting(Exception):
@@ -409,6 +416,11 @@ def _run_one(change: Change, ctx: Context, failed: set[ChangeKey]) -> ChangeResu
             code=err.code,
             request_id=err.request_id,
         )
+    except Exception as exc:  # a bug must not cost the report of the other changes
+        log.debug("internal error applying %s", change.key, exc_info=True)
+        return ChangeResult(
+            change, Outcome.FAILED, f"internal error: {type(exc).__name__}: {exc} (see -v)"
+        )
     outputs = {"kind": change.kind.value, **outputs}
     with ctx.lock:
         ctx.outputs[change.key] = outputs
@@ -434,16 +446,44 @@ def apply_plan(
     ctx = Context(writer=writer, reader=reader, me_id=me_id)
     report = ApplyReport()
     failed: set[ChangeKey] = set()
-    with ThreadPoolExecutor(
-        max_workers=max(1, concurrency), thread_name_prefix="box-apply"
-    ) as pool:
-        for phase in _phases(plan.executable()):
-            for result in pool.map(lambda c: _run_one(c, ctx, failed), phase):
-                if result.outcome in (Outcome.FAILED, Outcome.SKIPPED):
-                    failed.add(result.change.key)
-                report.results.append(result)
-                if on_result is not None:
-                    on_result(result)
+
+    def record(result: ChangeResult) -> None:
+        if result.outcome in (Outcome.FAILED, Outcome.SKIPPED):
+            failed.add(result.change.key)
+        report.results.append(result)
+        if on_result is not None:
+            on_result(result)
+
+    pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="box-apply")
+    phases = _phases(plan.executable())
+    current = 0  # the phase under way
+    futures: list[Future[ChangeResult]] = []  # what of it was submitted, in order
+    try:
+        for current, phase in enumerate(phases):  # noqa: B007 - read after an interruption
+            futures = []
+            for change in phase:
+                futures.append(pool.submit(_run_one, change, ctx, failed))
+            for future in futures:
+                record(future.result())
+    except KeyboardInterrupt:
+        # Changes under way finish (a write cut off half way is what we must not leave);
+        # queued ones are cancelled, and the report says exactly which.
+        pool.shutdown(wait=True, cancel_futures=True)
+        report.interrupted = True
+        recorded = len(report.results) - sum(len(p) for p in phases[:current])
+        for index, change in enumerate(phases[current] if phases else ()):
+            if index < recorded:
+                continue
+            started = futures[index] if index < len(futures) else None
+            if started is not None and started.done() and not started.cancelled():
+                record(started.result())
+            else:
+                record(ChangeResult(change, Outcome.NOT_STARTED, "not started: interrupted"))
+        for phase in phases[current + 1 :]:
+            for change in phase:
+                record(ChangeResult(change, Outcome.NOT_STARTED, "not started: interrupted"))
+    finally:
+        pool.shutdown(wait=True)
     return report
 
 

@@ -15,7 +15,8 @@
     ├── RefusedError           4  the run refuses to go on
     │   ├── UnsafePlan         4  removals above the safety limits, without --force
     │   └── StalePlan          4  a saved plan that no longer matches Box
-    └── PartialApply           5  apply finished, but some changes failed
+    ├── PartialApply           5  apply finished, but some changes failed
+    └── Interrupted          130  Ctrl-C: apply reports what it did and what it did not start
 
 Box errors keep Box's status, code and request id, never the SDK's text (which carries
 request headers, tokens included).
@@ -139,3 +140,7 @@ class StalePlan(RefusedError):
 
 class PartialApply(ReconcilerError):
     exit_code = 5
+
+
+class Interrupted(ReconcilerError):
+    exit_code = 130  # the shell's convention for SIGINT

@@ -24,7 +24,7 @@ from reconciler.cli.options import (
     utf8,
 )
 from reconciler.cli.plan import read_and_plan
-from reconciler.errors import InputError, PartialApply, UsageError
+from reconciler.errors import InputError, Interrupted, PartialApply, UsageError
 from reconciler.plan import Plan, check_current, check_safety
 from reconciler.planner import collaborator_counts
 from reconciler.render import render
@@ -34,6 +34,7 @@ MARKS = {
     Outcome.FAILED: ("✗", "red"),
     Outcome.SKIPPED: ("-", "yellow"),
     Outcome.WAITING: ("…", "cyan"),
+    Outcome.NOT_STARTED: ("·", "yellow"),
 }
 
 
@@ -78,9 +79,12 @@ def render_report(report: ApplyReport, out: TextIO, *, color: bool) -> None:
     for result in report.results:
         out.write(_result_line(result, color) + "\n")
     counts = report.counts()
+    headline = "Apply interrupted" if report.interrupted else "Apply complete"
     out.write(
-        f"\nApply complete: {counts['applied']} applied, {counts['failed']} failed, "
-        f"{counts['skipped']} skipped, {counts['waiting']} waiting.\n"
+        f"\n{headline}: {counts['applied']} applied, {counts['failed']} failed, "
+        f"{counts['skipped']} skipped, {counts['waiting']} waiting"
+        + (f", {counts['not_started']} not started" if report.interrupted else "")
+        + ".\n"
     )
 
 
@@ -179,6 +183,11 @@ def apply_command(
         stdout.write("\n")
     else:
         render_report(report, stdout, color=color)
+    if report.interrupted:
+        raise Interrupted(
+            "apply was interrupted: the changes under way finished and are listed above; "
+            "those not started were not made. Run apply again to carry on."
+        )
     if report.failed:
         raise PartialApply(
             f"{len(report.failed)} of {len(report.results)} changes failed; each is listed "
