@@ -135,6 +135,11 @@ class Delivery:
     notify: bool = True
     prune: bool = False
     origin: Origin | None = None
+    #: where each folder, file and hub id was written, for messages about that item
+    item_origins: tuple[tuple[ItemRef, Origin], ...] = field(default=(), compare=False)
+
+    def origin_of(self, ref: ItemRef) -> Origin | None:
+        return next((where for item, where in self.item_origins if item == ref), self.origin)
 
     def items(self) -> tuple[ItemRef, ...]:
         """Folders and files this delivery shares (hubs are memberships, see ``hub_grants``)."""

@@ -79,7 +79,20 @@ def read(
         items_of(desired.state),
         task_folders=task_folders_of(desired.state),
         concurrency=desired.policy.concurrency,
+        where=lambda ref: where_declared(desired.state, ref),
     )
+
+
+def where_declared(state: DesiredState, ref: ItemRef) -> str:
+    """The first manifest place that names an item, as FILE:LINE:COL."""
+    places = sorted(
+        str(origin)
+        for delivery in state.deliveries
+        if ref in delivery.items() or (ref.kind is ItemKind.HUB and ref.id in delivery.hubs)
+        for origin in (delivery.origin_of(ref),)
+        if origin is not None
+    )
+    return places[0] if places else "manifests"
 
 
 def make_plan(desired: Desired, live: LiveState) -> Plan:

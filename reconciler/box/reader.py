@@ -239,22 +239,28 @@ def _parallel(concurrency: int, jobs: Iterable[Callable[[], Any]]) -> list[Any]:
 
 
 def read_items(
-    reader: BoxReader, refs: Iterable[ItemRef], *, concurrency: int = 8
+    reader: BoxReader,
+    refs: Iterable[ItemRef],
+    *,
+    concurrency: int = 8,
+    where: Callable[[ItemRef], str] | None = None,
 ) -> dict[ItemRef, LiveItem]:
-    """Read each item once, in parallel; every item that fails is named in one error."""
+    """Read each item once, in parallel; every item that fails is named in one error, after
+    ``where`` it was asked for (a manifest's FILE:LINE:COL)."""
     unique = sorted(set(refs))
     failures: list[str] = []
 
     def read_one(ref: ItemRef) -> LiveItem | None:
+        prefix = f"{where(ref)}: " if where is not None else ""
         try:
             return reader.item(ref)
         except NotFound as err:
             failures.append(
-                f"{ref.kind.value} {ref.id} was not found, or is not visible to the "
+                f"{prefix}{ref.kind.value} {ref.id} was not found, or is not visible to the "
                 f"reconciler's account ({err.describe()})"
             )
         except BoxError as err:
-            failures.append(f"{ref.kind.value} {ref.id}: {err.describe()}")
+            failures.append(f"{prefix}{ref.kind.value} {ref.id}: {err.describe()}")
         return None
 
     results = _parallel(concurrency, [partial(read_one, ref) for ref in unique])
@@ -303,10 +309,11 @@ def read_live(
     *,
     task_folders: Iterable[str] = (),
     concurrency: int = 8,
+    where: Callable[[ItemRef], str] | None = None,
 ) -> LiveState:
     """The live state of the given items (folders, files, hubs), and of the files below
     ``task_folders`` with their tasks."""
     me = reader.me()
-    live_items = read_items(reader, items, concurrency=concurrency)
+    live_items = read_items(reader, items, concurrency=concurrency, where=where)
     files = read_folder_files(reader, task_folders, with_tasks=True, concurrency=concurrency)
     return LiveState(me=me, items=live_items, files=files)

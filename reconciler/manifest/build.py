@@ -15,6 +15,8 @@ from reconciler.model import (
     ApprovalRule,
     Client,
     Delivery,
+    ItemKind,
+    ItemRef,
     Origin,
     Policy,
     Principal,
@@ -47,7 +49,21 @@ def build_delivery(doc: Document) -> Delivery | None:
         notify=_flag(data.get("notify"), True),
         prune=_flag(data.get("prune"), False),
         origin=origin(doc, doc.position_of(["name"] if "name" in data else [])),
+        item_origins=_item_origins(doc, data),
     )
+
+
+_ITEM_KINDS = {"folders": ItemKind.FOLDER, "files": ItemKind.FILE, "hubs": ItemKind.HUB}
+
+
+def _item_origins(doc: Document, data: Mapping) -> tuple[tuple[ItemRef, Origin], ...]:
+    out: list[tuple[ItemRef, Origin]] = []
+    for key, kind in _ITEM_KINDS.items():
+        value = data.get(key)
+        for index, item in enumerate(value if isinstance(value, list) else ()):
+            if isinstance(item, str) and item.isdigit():
+                out.append((ItemRef(kind, item), origin(doc, doc.position_of([key, index]))))
+    return tuple(out)
 
 
 def _text(value: Any, default: str) -> str:
