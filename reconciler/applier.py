@@ -203,10 +203,26 @@ def _invite(change: Change, ctx: Context) -> dict[str, str]:
         # Someone (or an earlier run whose answer was lost) invited this person already.
         collab = _find(ctx, change.item, change)
         if collab is None:
-            raise
+            raise _known_by_another_address(change, err) from None
         if collab.role != role:
             collab = ctx.writer.change_role(collab.id, change.item, role)
     return _collab_outputs(collab)
+
+
+def _known_by_another_address(change: Change, err: Conflict) -> Conflict:
+    """Box knows the address, but no collaboration shows it: Box lists an account under its
+    primary login, so an email alias never matches, run after run. Only the manifest can say
+    which account is meant."""
+    place = change.origin or change.delivery
+    return Conflict(
+        f"Box says {change.principal} already collaborates on {change.item.kind.value} "
+        f"{change.item.id}, but under another address: Box shows a Box account under its "
+        f"primary login, so {change.principal} is probably an email alias. Declare this client "
+        f"by that login (or as 'user: <id>') in {place}",
+        status=err.status,
+        code=err.code,
+        request_id=err.request_id,
+    )
 
 
 @executor(Kind.COLLABORATION, Action.CHANGE)
@@ -411,7 +427,7 @@ def _run_one(change: Change, ctx: Context, failed: set[ChangeKey]) -> ChangeResu
         return ChangeResult(
             change,
             Outcome.FAILED,
-            err.describe(),
+            err.box_message,
             status=err.status,
             code=err.code,
             request_id=err.request_id,

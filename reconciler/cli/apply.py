@@ -93,8 +93,11 @@ def _result_line(result: ChangeResult, color: bool) -> str:
     if color:
         mark = typer.style(mark, fg=tint, bold=True)
     extra = ""
-    if result.outcome is Outcome.FAILED and (result.code or result.request_id):
-        extra = f" [code {result.code or '-'}, request id {result.request_id or '-'}]"
+    if result.outcome is Outcome.FAILED and (result.status or result.code or result.request_id):
+        extra = (
+            f" [status {result.status or '-'}, code {result.code or '-'}, "
+            f"request id {result.request_id or '-'}]"
+        )
     detail = "" if result.detail == "applied" else f": {result.detail}"
     return f"  {mark} {result.change.describe()}{detail}{extra}"
 

@@ -249,6 +249,7 @@ def add_people(state: State, rows: list[Doc], *, managed: bool) -> None:
             role=row.get("role", "user") if managed else "user",
             is_service_account=bool(row.get("service_account", False)),
             auto_accept=bool(row.get("auto_accept", True)),
+            aliases=[str(a) for a in row.get("aliases", [])],
             created_at=now,
             modified_at=now,
         )

@@ -63,6 +63,8 @@ class User:
     phone: str = ""
     address: str = ""
     auto_accept: bool = True  # accepts invitations at once, as Box accounts do by default
+    #: other email addresses of the account: invitations to them reach it
+    aliases: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -63,7 +63,9 @@ class Studio:
         self.workdir = workdir
         self.token = token
         #: every token the seed hands out; none may ever show up in what the reconciler prints
-        self.secrets = [str(u["token"]) for k in ("users", "external_users") for u in seed[k]]
+        self.secrets = [
+            str(u["token"]) for k in ("users", "external_users") for u in seed[k] if "token" in u
+        ]
 
     # -- the command --
 

@@ -92,9 +92,10 @@ def get_user(state: State, user_id: str) -> User:
 
 
 def find_by_login(state: State, login: str) -> User | None:
+    """The account an address reaches: its primary login, or one of its email aliases."""
     wanted = login.strip().casefold()
     for user in state.users.values():
-        if user.login.casefold() == wanted:
+        if user.login.casefold() == wanted or wanted in (a.casefold() for a in user.aliases):
             return user
     return None
 
