@@ -1,0 +1,89 @@
+"""The README's examples stay true: every ``reconcile ...`` line in it parses against the real
+command line (commands, flags, choices), and its manifest example validates."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+
+from reconciler.cli.app import _register_commands, app
+from reconciler.manifest import check
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def code_blocks(text: str) -> list[tuple[str, str]]:
+    return re.findall(r"```(\w*)\n(.*?)```", text, flags=re.S)
+
+
+def reconcile_lines() -> list[str]:
+    """Shell lines that run ``reconcile``: after env assignments, && chains and pipes."""
+    text = README.read_text(encoding="utf-8")
+    found: list[str] = []
+    prose = re.sub(r"```.*?```", "", text, flags=re.S)
+    inline = [s for s in re.findall(r"`(reconcile [^`]+)`", prose) if "[" not in s]
+    blocks = [body for language, body in code_blocks(text) if language in ("sh", "bash", "yaml")]
+    # plain blocks are synopses, with [OPTIONAL] parts: not commands to run
+    for body in [*blocks, "\n".join(inline)]:
+        for raw in body.splitlines():
+            line = raw.split(" #", 1)[0].strip().rstrip("&").strip()
+            line = re.sub(r"^(- )?(run: )?", "", line)  # a GitHub Actions step
+            for part in re.split(r"&&|\|", line):
+                words = shlex.split(part.replace(">", " > ")) if part.strip() else []
+                while words and re.match(r"^[A-Z_]+=", words[0]):
+                    words = words[1:]  # VAR=value before the command
+                if words[:1] == ["reconcile"]:
+                    found.append(" ".join(shlex.quote(w) for w in words))
+    return found
+
+
+LINES = reconcile_lines()
+
+
+def parse(argv: list[str]) -> None:
+    """Parse like the real command would, without running it."""
+    _register_commands()
+    group: Any = typer.main.get_command(app)
+    context = group.make_context("reconcile", list(argv))
+    words = list(argv)
+    command: Any = group
+    while hasattr(command, "commands") and words:
+        name = words.pop(0)
+        command = command.get_command(context, name)
+        if command is None:
+            raise LookupError(f"No such command {name!r}")
+        context = command.make_context(name, list(words), parent=context)
+
+
+def test_the_readme_has_examples_to_check() -> None:
+    assert len(LINES) >= 10
+
+
+@pytest.mark.parametrize("line", LINES)
+def test_every_readme_command_parses(line: str) -> None:
+    argv = shlex.split(line)[1:]
+    argv = argv[: argv.index(">")] if ">" in argv else argv
+    parse(argv)
+
+
+def test_the_annotated_manifest_in_the_readme_validates(tmp_path: Path) -> None:
+    blocks = [b for lang, b in code_blocks(README.read_text(encoding="utf-8")) if lang == "yaml"]
+    manifest = next(b for b in blocks if b.lstrip().startswith("# yaml-language-server"))
+    (tmp_path / "deliveries").mkdir()
+    (tmp_path / "deliveries" / "acme.yaml").write_text(manifest, encoding="utf-8")
+    result = check([str(tmp_path / "deliveries")])
+    assert result.problems == (), [str(p) for p in result.problems]
+    assert [d.name for d in result.state.deliveries] == ["acme-spring-2026"]
+
+
+@pytest.mark.parametrize(
+    "argv", [["plan", "--formt", "json"], ["status", "--format", "xml"], ["sandbox", "srve"]]
+)
+def test_a_stale_example_would_be_caught(argv: list[str]) -> None:
+    with pytest.raises(Exception, match=r"(?i)no such|invalid|not one of"):
+        parse(argv)
