@@ -282,7 +282,9 @@ class Sandbox:
             if route.writes:
                 self.persist()
             events = list(call.events)
-        if events and self.hooks.on_events is not None:
+        # Box-Notifications: off suppresses emails and webhooks for the call, as on Box
+        quiet = request.headers.get("Box-Notifications", "").strip().lower() == "off"
+        if events and self.hooks.on_events is not None and not quiet:
             self.hooks.on_events(state, events)
         return reply
 

@@ -202,6 +202,18 @@ def test_an_upload_below_a_watched_folder_is_delivered(
 # --- the API -------------------------------------------------------------------------------
 
 
+def test_box_notifications_off_suppresses_deliveries(
+    box: Sandbox, client: BoxClient, receiver: Receiver
+) -> None:
+    watch(client, CLIENT_FOLDER, receiver.url, [CREATED])
+    quiet = assign_review(client.with_suppressed_notifications())
+    loud = assign_review(client)
+    _, body = receiver.next()
+    assert json.loads(body)["source"]["id"] == loud  # the quiet one was never sent
+    assert quiet != loud
+    assert receiver.received.empty()
+
+
 def test_create_get_list_update_delete(box: Sandbox, client: BoxClient, receiver: Receiver) -> None:
     hook = watch(client, CLIENT_FOLDER, receiver.url, [CREATED])
     assert hook.target.id == CLIENT_FOLDER
