@@ -33,13 +33,8 @@ from reconciler.sandbox.services.access import (
     visible_item,
 )
 from reconciler.sandbox.services.groups import get_group, group_mini, is_admin, is_member
-from reconciler.sandbox.services.items import (
-    FILE_ROLES,
-    FOLDER_ROLES,
-    file_mini,
-    folder_mini,
-    subtree,
-)
+from reconciler.sandbox.services.item_views import FILE_ROLES, FOLDER_ROLES, file_mini, folder_mini
+from reconciler.sandbox.services.items import subtree
 from reconciler.sandbox.services.users import find_by_login, get_user, user_collaborator
 from reconciler.sandbox.state import Collaboration, File, Folder, State, User
 

@@ -7,7 +7,7 @@ from datetime import timezone
 from reconciler.sandbox.errors import BadRequest, Forbidden, NotFound, invalid_parameter
 from reconciler.sandbox.routing import JSON, Call, Reply, Route
 from reconciler.sandbox.services.access import can_manage, can_see, get_item
-from reconciler.sandbox.services.items import file_mini
+from reconciler.sandbox.services.item_views import file_mini
 from reconciler.sandbox.services.users import find_by_login, someone
 from reconciler.sandbox.state import File, State, Task, TaskAssignment, User, iso, parse_datetime
 
