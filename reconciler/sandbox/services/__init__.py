@@ -7,6 +7,7 @@ from reconciler.sandbox.server import ServiceHooks
 from reconciler.sandbox.services import (
     collaborations,
     groups,
+    hub_collaborations,
     hubs,
     items,
     oauth,
@@ -16,7 +17,17 @@ from reconciler.sandbox.services import (
 )
 
 #: in route-table order
-SERVICES = (users, groups, items, collaborations, tasks, hubs, webhooks, oauth)
+SERVICES = (
+    users,
+    groups,
+    items,
+    collaborations,
+    tasks,
+    hubs,
+    hub_collaborations,
+    webhooks,
+    oauth,
+)
 
 
 def all_routes() -> list[Route]:
