@@ -5,6 +5,7 @@ from __future__ import annotations
 from reconciler.sandbox.routing import Route
 from reconciler.sandbox.server import ServiceHooks
 from reconciler.sandbox.services import (
+    collaboration_listings,
     collaborations,
     groups,
     hub_collaborations,
@@ -22,6 +23,7 @@ SERVICES = (
     groups,
     items,
     collaborations,
+    collaboration_listings,
     tasks,
     hubs,
     hub_collaborations,
