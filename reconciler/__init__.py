@@ -1,5 +1,41 @@
-"""reconciler: GitOps for Box collaborations."""
+"""reconciler: GitOps for Box collaborations.
+
+The library in five verbs (what the ``reconcile`` command does):
+
+    desired = reconciler.load(["deliveries"])               # manifests, checked
+    box = reconciler.connect(settings, desired.policy)      # settings_from_env(os.environ)
+    live = reconciler.read(desired, box)                    # reads only
+    plan = reconciler.make_plan(desired, live)              # pure
+    report = reconciler.apply(plan, desired, box, live)     # writes, and reports each change
+
+Names are imported on first use, so ``reconciler.sandbox`` never loads the Box SDK through here.
+"""
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import Any
+
 __version__ = "0.1.0"
+
+_PUBLIC = {
+    "load": "reconciler.workflow",
+    "connect": "reconciler.workflow",
+    "read": "reconciler.workflow",
+    "make_plan": "reconciler.workflow",
+    "apply": "reconciler.workflow",
+    "Desired": "reconciler.workflow",
+    "Plan": "reconciler.plan",
+    "Change": "reconciler.plan",
+    "ApplyReport": "reconciler.applier",
+    "settings_from_env": "reconciler.box.connect",
+}
+
+__all__ = ["__version__", *sorted(_PUBLIC)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'reconciler' has no attribute {name!r}")
+    return getattr(import_module(module), name)
