@@ -27,7 +27,7 @@ class Desired:
 
 def load(paths: Iterable[str] | None, config_path: str | None = None) -> Desired:
     """Every manifest under ``paths``, checked; problems raise one ManifestError with all."""
-    result = check(list(paths) if paths else None, config_path)
+    result = check(paths, config_path)
     if result.problems:
         raise ManifestError(list(result.problems))
     return Desired(result.state, result.policy, result.files)

@@ -140,11 +140,9 @@ class RequestPacer:
         self.interval = 1.0 / per_second if per_second > 0 else 0.0
         self._next = 0.0
         self._lock = threading.Lock()
-        self.sent = 0
 
     def wait(self) -> None:
         with self._lock:
-            self.sent += 1
             if self.interval <= 0:
                 return
             now = time.monotonic()

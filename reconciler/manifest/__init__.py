@@ -1,6 +1,7 @@
 """Manifests in, desired state out: find, load, check and build, with every problem located.
 
-load_desired(paths, config_path)  -> (DesiredState, Policy), or ManifestError(problems)
+(reconciler.workflow.load turns problems into one ManifestError for the commands that act.)
+
 validate(paths, config_path)      -> every problem, in a stable order
 check(paths, config_path)         -> Validation: the files read, problems, state and policy
 """
@@ -11,7 +12,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from reconciler.errors import ConfigError, ManifestError, Problem
+from reconciler.errors import ConfigError, Problem
 from reconciler.manifest import schema
 from reconciler.manifest.build import build_delivery, build_policy
 from reconciler.manifest.checks import check_across, check_delivery, check_document, check_policy
@@ -25,7 +26,6 @@ __all__ = [
     "Validation",
     "check",
     "load_config",
-    "load_desired",
     "validate",
 ]
 
@@ -38,10 +38,6 @@ class Validation:
     problems: tuple[Problem, ...]
     state: DesiredState
     policy: Policy
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
 
 
 def load_config(config_path: str | None = None) -> tuple[Policy, list[Problem]]:
@@ -100,13 +96,3 @@ def validate(
 ) -> list[Problem]:
     """Every problem in the manifests under ``paths`` and in the config, in a stable order."""
     return list(check(paths, config_path).problems)
-
-
-def load_desired(
-    paths: Iterable[str] | str | None = None, config_path: str | None = None
-) -> tuple[DesiredState, Policy]:
-    """The desired state and policy; raises ManifestError carrying every problem found."""
-    result = check(paths, config_path)
-    if result.problems:
-        raise ManifestError(list(result.problems))
-    return result.state, result.policy

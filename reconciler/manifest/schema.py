@@ -15,8 +15,6 @@ from jsonschema.exceptions import ValidationError
 from reconciler.errors import Problem, ReconcilerError
 from reconciler.manifest.load import Document
 
-SCHEMA_NAMES = ("delivery", "config", "seed")
-
 #: Patterns in our schemas, in words.
 _PATTERN_WORDS = {
     "^[a-z0-9]+(-[a-z0-9]+)*$": (

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 Clock = Callable[[], datetime]
 
@@ -240,8 +240,6 @@ class Enterprise:
     primary_signature_key: str = "sandbox-primary-key"
     secondary_signature_key: str = "sandbox-secondary-key"
 
-
-R = TypeVar("R")
 
 #: table name -> record class; the order is the order of the persisted document
 TABLES: dict[str, type] = {

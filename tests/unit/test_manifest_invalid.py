@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from reconciler.errors import ManifestError
-from reconciler.manifest import load_desired, validate
+from reconciler.manifest import validate
+from reconciler.workflow import load
 
 CORPUS = Path(__file__).parent / "manifests"
 INVALID = CORPUS / "invalid"
@@ -113,9 +114,9 @@ def test_invalid_manifest_is_reported_at_the_offending_value(case: str) -> None:
 
 
 @pytest.mark.parametrize("case", ["several.yaml", "conflicting-roles", "binary-junk.yaml"])
-def test_load_desired_raises_with_every_problem(case: str) -> None:
+def test_load_raises_with_every_problem(case: str) -> None:
     with pytest.raises(ManifestError) as caught:
-        load_desired([str(INVALID / case)], config_path=POLICY)
+        load([str(INVALID / case)], config_path=POLICY)
     assert len(caught.value.problems) == len(CASES[case])
     assert str(caught.value).splitlines() == [str(p) for p in caught.value.problems]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.manifest import check, load_desired, validate
+from reconciler.manifest import check, validate
 from reconciler.model import (
     ApprovalRule,
     Client,
@@ -20,6 +20,7 @@ from reconciler.model import (
     Policy,
     Principal,
 )
+from reconciler.workflow import load
 
 CORPUS = Path(__file__).parent / "manifests"
 VALID = CORPUS / "valid"
@@ -125,7 +126,8 @@ def expected_state(root: str) -> DesiredState:
 
 
 def test_valid_corpus_round_trips_into_the_expected_desired_state() -> None:
-    state, policy = load_desired([str(VALID)], config_path=POLICY)
+    desired = load([str(VALID)], config_path=POLICY)
+    state, policy = desired.state, desired.policy
     assert state == expected_state(str(VALID))
     assert policy == Policy(
         allowed_domains=("acme.example", "globex.example", "studio.example"),
@@ -141,14 +143,14 @@ def test_valid_corpus_round_trips_into_the_expected_desired_state() -> None:
 
 
 def test_emails_compare_case_insensitively_but_show_as_written() -> None:
-    state, _ = load_desired([str(VALID / "full.yaml")], config_path=POLICY)
+    state = load([str(VALID / "full.yaml")], config_path=POLICY).state
     jane = state.deliveries[0].clients[0].principal
     assert jane == Principal.email("jane.doe@acme.EXAMPLE")
     assert str(jane) == "Jane.Doe@Acme.example"
 
 
 def test_grants_point_back_at_the_manifest_line() -> None:
-    state, _ = load_desired([str(VALID / "full.yaml")], config_path=POLICY)
+    state = load([str(VALID / "full.yaml")], config_path=POLICY).state
     folder = ItemRef(ItemKind.FOLDER, "1001")
     grant = next(g for g in state.grants() if g.item == folder and g.principal.key == "5001")
     assert grant == Grant("full-delivery", folder, Principal.user("5001"), "viewer uploader")
@@ -163,14 +165,14 @@ def test_grants_point_back_at_the_manifest_line() -> None:
 
 
 def test_groups_and_opted_out_people_are_not_approvers() -> None:
-    state, _ = load_desired([str(VALID / "full.yaml")], config_path=POLICY)
+    state = load([str(VALID / "full.yaml")], config_path=POLICY).state
     approvers = [c.principal.display for c in state.deliveries[0].approvers()]
     assert approvers == ["Jane.Doe@Acme.example", "cmo@acme.example"]
 
 
 def test_paths_in_problems_and_origins_stay_as_given(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(CORPUS)
-    state, _ = load_desired(["valid"], config_path="reconcile.yaml")
+    state = load(["valid"], config_path="reconcile.yaml").state
     assert state == expected_state("valid")
 
 
