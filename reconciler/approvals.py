@@ -9,8 +9,7 @@ approve it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from datetime import timedelta
 
 from reconciler.assignments import (
     Folder,
@@ -22,6 +21,7 @@ from reconciler.assignments import (
 )
 from reconciler.globs import selected
 from reconciler.model import (
+    REVIEW,
     ApprovalRule,
     Delivery,
     ItemKind,
@@ -30,13 +30,13 @@ from reconciler.model import (
     LiveItem,
     LiveState,
     LiveTask,
+    reviews_by,
 )
 from reconciler.plan import Action, Change, Kind
 
 #: The applier sets ``due_at`` from its own clock just before Box stamps ``created_at`` (to the
 #: second), so the two never agree exactly; a shift smaller than this is not worth a change.
 DUE_AT_TOLERANCE = timedelta(hours=1)
-REVIEW = "review"
 
 
 def plan_approvals(
@@ -95,9 +95,7 @@ def _plan_file(
 ) -> list[Change]:
     """The first delivery (by name) that selects a file speaks for its task."""
     owner = selecting[0]
-    ours = sorted(
-        (t for t in file.tasks if t.action == REVIEW and t.created_by_id == live.me.id), key=_age
-    )
+    ours = reviews_by(file.tasks, live.me.id)
     out: list[Change] = []
     task = ours[0] if ours else None
     if task is None:
@@ -111,13 +109,6 @@ def _plan_file(
     task_key = None if task is not None else out[0].key
     out.extend(plan_assignments(file, task, task_key, folder, selecting, live, invitations))
     return out
-
-
-def _age(task: LiveTask) -> tuple[Any, ...]:
-    """Oldest first; a task without a readable ``created_at`` counts as the newest."""
-    created = task.created()
-    number = int(task.id) if task.id.isdigit() else 0
-    return (created is None, created or datetime.min.replace(tzinfo=timezone.utc), number, task.id)
 
 
 def _task_add(delivery: Delivery, item: LiveItem, file: LiveFile) -> Change:

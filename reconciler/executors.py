@@ -18,7 +18,14 @@ from reconciler.box.errors import ALREADY_COLLABORATOR
 from reconciler.box.reader import BoxReader
 from reconciler.box.writer import BoxWriter
 from reconciler.errors import BoxError, BoxUnavailable, Conflict, NotFound
-from reconciler.model import InviteStatus, ItemRef, LiveAssignment, LiveCollaboration, LiveTask
+from reconciler.model import (
+    InviteStatus,
+    ItemRef,
+    LiveAssignment,
+    LiveCollaboration,
+    LiveTask,
+    reviews_by,
+)
 from reconciler.plan import Action, Change, ChangeKey, Kind
 
 log = logging.getLogger(__name__)
@@ -237,13 +244,9 @@ def _leave_hub(change: Change, ctx: Context) -> dict[str, str]:
 def _our_task(ctx: Context, file_id: str, message: str) -> LiveTask | None:
     """The reconciler's review task on a file, read again from Box (oldest first)."""
     ours = [
-        t
-        for t in ctx.reader.file_tasks(file_id)
-        if t.action == "review" and t.created_by_id == ctx.me_id and t.message == message
+        t for t in reviews_by(ctx.reader.file_tasks(file_id), ctx.me_id) if t.message == message
     ]
-    return min(
-        ours, key=lambda t: (t.created_at or "", int(t.id) if t.id.isdigit() else 0), default=None
-    )
+    return ours[0] if ours else None
 
 
 def _due_at(value: object) -> datetime | None:

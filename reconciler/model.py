@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import Enum
@@ -286,6 +286,27 @@ class LiveTask:
 
     def due(self) -> datetime | None:
         return box_time(self.due_at)
+
+    def age(self) -> tuple[bool, datetime, int, str]:
+        """Sort key, oldest first; a task without a readable ``created_at`` counts as newest."""
+        created = self.created()
+        number = int(self.id) if self.id.isdigit() else 0
+        return (
+            created is None,
+            created or datetime.min.replace(tzinfo=timezone.utc),
+            number,
+            self.id,
+        )
+
+
+REVIEW = "review"
+
+
+def reviews_by(tasks: Iterable[LiveTask], user_id: str) -> list[LiveTask]:
+    """The review tasks one account created, oldest first: the reconciler keeps the oldest."""
+    return sorted(
+        (t for t in tasks if t.action == REVIEW and t.created_by_id == user_id), key=LiveTask.age
+    )
 
 
 def box_time(text: str | None) -> datetime | None:

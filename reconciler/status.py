@@ -25,12 +25,12 @@ from reconciler.model import (
     LiveFile,
     LiveState,
     PrincipalKind,
+    reviews_by,
 )
 
 FORMAT_VERSION = 1
 
 #: The task action whose assignments carry Approve/Reject buttons.
-REVIEW = "review"
 
 
 class Invitation(str, Enum):
@@ -259,8 +259,7 @@ def _account_ids(client: Client, delivery: Delivery, live: LiveState) -> frozens
 def _file_status(file: LiveFile, client: Client, ids: frozenset[str], me_id: str) -> FileStatus:
     mine = [
         a
-        for task in file.tasks
-        if task.created_by_id == me_id and task.action == REVIEW
+        for task in reviews_by(file.tasks, me_id)
         for a in task.assignments
         if _is_assignee(a, client, ids)
     ]
