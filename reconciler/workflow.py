@@ -35,10 +35,9 @@ def load(paths: Iterable[str] | None, config_path: str | None = None) -> Desired
 
 @dataclass
 class Connection:
-    """One run's Box client, with the pacer that counts and limits its requests."""
+    """One run's Box client: paced to the policy's rate, shared by every thread of the run."""
 
     client: BoxClient
-    pacer: RequestPacer
 
     @property
     def reader(self) -> BoxReader:
@@ -49,11 +48,16 @@ class Connection:
         return BoxWriter(self.client)
 
 
-def connect(settings: BoxSettings, policy: Policy, **client_options: float) -> Connection:
-    pacer = RequestPacer(policy.max_requests_per_second)
-    pool = max(policy.concurrency, 1) * 2
-    client = make_client(settings, pacer=pacer, pool_size=pool, **client_options)  # type: ignore[arg-type]
-    return Connection(client, pacer)
+def connect(
+    settings: BoxSettings, policy: Policy, *, retry_base_interval: float | None = None
+) -> Connection:
+    client = make_client(
+        settings,
+        pacer=RequestPacer(policy.max_requests_per_second),
+        pool_size=max(policy.concurrency, 1) * 2,
+        retry_base_interval=retry_base_interval,
+    )
+    return Connection(client)
 
 
 def items_of(state: DesiredState) -> list[ItemRef]:
