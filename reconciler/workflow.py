@@ -13,8 +13,9 @@ from reconciler.box.connect import BoxSettings, RequestPacer, make_client
 from reconciler.box.reader import BoxReader, read_live
 from reconciler.box.writer import BoxWriter
 from reconciler.errors import ManifestError
+from reconciler.gitdiff import ManifestChanges
 from reconciler.manifest import check
-from reconciler.model import DesiredState, ItemKind, ItemRef, LiveState, Policy
+from reconciler.model import Delivery, DesiredState, ItemKind, ItemRef, LiveState, Policy
 from reconciler.plan import Plan
 
 
@@ -118,4 +119,33 @@ def apply(
         me_id=live.me.id,
         concurrency=desired.policy.concurrency,
         on_result=on_result,
+    )
+
+
+def affected(state: DesiredState, changes: ManifestChanges) -> tuple[Delivery, ...]:
+    """The deliveries whose manifests changed, and every delivery that shares a folder, file or
+    hub with one of those, transitively: an item is planned with all of its claimants, or a
+    pruning delivery would take the others' collaborators for undeclared ones."""
+    if changes.config_changed:
+        return state.deliveries
+    chosen = {d.name for d in state.deliveries if changes.touches(d.file)}
+    grown = True
+    while grown:
+        claimed = {ref for d in state.deliveries if d.name in chosen for ref in _claims(d)}
+        more = {d.name for d in state.deliveries if claimed.intersection(_claims(d))}
+        grown = not more <= chosen
+        chosen |= more
+    return tuple(d for d in state.deliveries if d.name in chosen)
+
+
+def _claims(delivery: Delivery) -> set[ItemRef]:
+    return {*delivery.items(), *(ItemRef(ItemKind.HUB, h) for h in delivery.hubs)}
+
+
+def narrow(desired: Desired, changes: ManifestChanges) -> Desired:
+    """Only what ``changes`` affects; validation already ran over every manifest."""
+    kept = affected(desired.state, changes)
+    files = {d.file for d in kept}
+    return Desired(
+        DesiredState(kept), desired.policy, tuple(f for f in desired.files if f in files)
     )

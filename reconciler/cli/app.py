@@ -13,7 +13,7 @@ from reconciler.errors import ReconcilerError
 try:  # typer >= 0.29 carries its own copy of click
     from typer._click.exceptions import ClickException, UsageError
 except ImportError:  # pragma: no cover - older typer on top of click
-    from click.exceptions import ClickException, UsageError  # type: ignore[no-redef]
+    from click.exceptions import ClickException, UsageError  # type: ignore[no-redef,assignment,unused-ignore]
 
 app = typer.Typer(
     name="reconcile",

@@ -16,14 +16,15 @@ from reconciler.cli.app import app
 from reconciler.cli.options import (
     AsUserOpt,
     BaseUrlOpt,
+    ChangedSinceOpt,
     ConfigOpt,
     PathsArg,
     info,
     progress,
+    read_and_plan,
     use_color,
     utf8,
 )
-from reconciler.cli.plan import read_and_plan
 from reconciler.errors import InputError, Interrupted, PartialApply, UsageError
 from reconciler.plan import Plan, check_current, check_safety
 from reconciler.planner import collaborator_counts
@@ -129,6 +130,7 @@ def apply_command(
     output: Annotated[
         ReportFormat, typer.Option("--format", help="How to print the plan and the report.")
     ] = ReportFormat.TEXT,
+    changed_since: ChangedSinceOpt = None,
     base_url: BaseUrlOpt = None,
     as_user: AsUserOpt = None,
 ) -> None:
@@ -144,7 +146,7 @@ def apply_command(
     saved plan that no longer matches Box), 5 some changes failed (each one is reported).
     """
     saved_plan = load_saved_plan(saved) if saved is not None else None
-    desired, connection, live, plan = read_and_plan(paths, config, base_url, as_user)
+    desired, connection, live, plan = read_and_plan(paths, config, base_url, as_user, changed_since)
     if saved_plan is not None:
         check_current(saved_plan, plan)
     stdout = utf8(sys.stdout)

@@ -12,7 +12,11 @@ import typer
 
 from reconciler import workflow
 from reconciler.box.connect import BoxSettings, settings_from_env
+from reconciler.gitdiff import ManifestChanges, changed_since
+from reconciler.manifest import DEFAULT_PATHS
+from reconciler.manifest.load import CONFIG_FILE_NAME
 from reconciler.model import LiveState
+from reconciler.plan import Plan
 
 PathsArg = Annotated[
     Optional[list[str]],  # noqa: UP045 - typer reads the annotation at run time (py3.10)
@@ -46,6 +50,52 @@ AsUserOpt = Annotated[
 ]
 
 
+ChangedSinceOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--changed-since",
+        metavar="REF",
+        help=(
+            "Only the deliveries whose manifests differ between git REF and the working tree, "
+            "and every delivery that shares a folder, file or hub with them."
+        ),
+        show_default=False,
+    ),
+]
+
+
+def manifest_changes(
+    paths: list[str] | None, config: str | None, ref: str | None
+) -> ManifestChanges | None:
+    """What changed since ``ref`` (None without ``--changed-since``); deletions are logged
+    loudly, since deleting a manifest leaves its access in Box."""
+    if ref is None:
+        return None
+    changes = changed_since(ref, paths or list(DEFAULT_PATHS), config or _default_config())
+    for deleted in changes.deleted:
+        typer.echo(typer.style(f"Warning: {deleted.warning()}", fg="red", bold=True), err=True)
+    return changes
+
+
+def _default_config() -> str | None:
+    return CONFIG_FILE_NAME if os.path.isfile(CONFIG_FILE_NAME) else None
+
+
+def load_desired(
+    paths: list[str] | None, config: str | None, changed_since_ref: str | None
+) -> tuple[workflow.Desired, ManifestChanges | None]:
+    """Every manifest, checked; with ``--changed-since`` only the affected deliveries remain."""
+    desired = workflow.load(paths, config)
+    changes = manifest_changes(paths, config, changed_since_ref)
+    if changes is not None:
+        desired = workflow.narrow(desired, changes)
+        info(
+            f"Changed since {changes.ref}: {len(desired.state.deliveries)} deliveries "
+            "(with those sharing an item)."
+        )
+    return desired, changes
+
+
 def box_settings(base_url: str | None, as_user: str | None) -> BoxSettings:
     return settings_from_env(os.environ, BOX_BASE_URL=base_url, BOX_AS_USER=as_user)
 
@@ -67,10 +117,32 @@ def utf8(stream: TextIO) -> TextIO:
 
 
 def read_box(
-    paths: list[str] | None, config: str | None, base_url: str | None, as_user: str | None
+    paths: list[str] | None,
+    config: str | None,
+    base_url: str | None,
+    as_user: str | None,
+    changed_since_ref: str | None = None,
 ) -> tuple[workflow.Desired, workflow.Connection, LiveState]:
     """Load and check the manifests, connect, and read what they mention from Box."""
-    desired = workflow.load(paths, config)
+    desired, _ = load_desired(paths, config, changed_since_ref)
+    return (desired, *connect_and_read(desired, base_url, as_user))
+
+
+def read_and_plan(
+    paths: list[str] | None,
+    config: str | None,
+    base_url: str | None,
+    as_user: str | None,
+    changed_since_ref: str | None = None,
+) -> tuple[workflow.Desired, workflow.Connection, LiveState, Plan]:
+    """Load and check the manifests, then read Box and plan. Writes nothing."""
+    desired, connection, live = read_box(paths, config, base_url, as_user, changed_since_ref)
+    return desired, connection, live, workflow.make_plan(desired, live)
+
+
+def connect_and_read(
+    desired: workflow.Desired, base_url: str | None, as_user: str | None
+) -> tuple[workflow.Connection, LiveState]:
     connection = workflow.connect(box_settings(base_url, as_user), desired.policy)
     info(
         f"Reading Box for {len(desired.state.deliveries)} deliveries "
@@ -78,7 +150,7 @@ def read_box(
     )
     with progress("Reading Box", None) as tick:
         live = workflow.read(desired, connection, on_read=tick)
-    return desired, connection, live
+    return connection, live
 
 
 def info(message: str) -> None:

@@ -10,20 +10,19 @@ from typing import Annotated, Optional
 
 import typer
 
-from reconciler import workflow
 from reconciler.cli.app import app
 from reconciler.cli.options import (
     AsUserOpt,
     BaseUrlOpt,
+    ChangedSinceOpt,
     ConfigOpt,
     PathsArg,
     info,
-    read_box,
+    read_and_plan,
     use_color,
     utf8,
 )
 from reconciler.errors import UsageError
-from reconciler.model import LiveState
 from reconciler.plan import Plan
 from reconciler.render import render
 
@@ -35,14 +34,6 @@ class PlanFormat(str, Enum):
     TEXT = "text"
     JSON = "json"
     MARKDOWN = "markdown"
-
-
-def read_and_plan(
-    paths: list[str] | None, config: str | None, base_url: str | None, as_user: str | None
-) -> tuple[workflow.Desired, workflow.Connection, LiveState, Plan]:
-    """Load and check the manifests, then read Box and plan. Writes nothing."""
-    desired, connection, live = read_box(paths, config, base_url, as_user)
-    return desired, connection, live, workflow.make_plan(desired, live)
 
 
 def save_plan(plan: Plan, out: Path) -> None:
@@ -76,6 +67,7 @@ def plan_command(
             help="Exit 2 when changes are pending, 0 when Box matches (waiting work is no change).",
         ),
     ] = False,
+    changed_since: ChangedSinceOpt = None,
     base_url: BaseUrlOpt = None,
     as_user: AsUserOpt = None,
 ) -> None:
@@ -86,12 +78,13 @@ def plan_command(
       reconcile plan                                   # text, grouped by delivery
       reconcile plan --format markdown > comment.md    # one pull-request comment
       reconcile plan --out plan.json --detailed-exitcode
+      reconcile plan --changed-since origin/main       # only what a pull request touches
 
     Box is reached with BOX_DEVELOPER_TOKEN, or BOX_CLIENT_ID + BOX_CLIENT_SECRET +
     BOX_ENTERPRISE_ID, or BOX_JWT_CONFIG; BOX_BASE_URL points at a sandbox.
     Exit codes: 0 ok, 1 Box error, 2 changes pending (with --detailed-exitcode), 3 invalid input.
     """
-    *_, plan = read_and_plan(paths, config, base_url, as_user)
+    *_, plan = read_and_plan(paths, config, base_url, as_user, changed_since)
     stdout = utf8(sys.stdout)
     render(plan, stdout, format=output.value, color=use_color(stdout))
     stdout.flush()

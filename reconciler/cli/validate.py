@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from enum import Enum
 from typing import Annotated, TextIO
 
 import typer
 
 from reconciler.cli.app import app
-from reconciler.cli.options import ConfigOpt, PathsArg, use_color, utf8
+from reconciler.cli.options import (
+    ChangedSinceOpt,
+    ConfigOpt,
+    PathsArg,
+    manifest_changes,
+    use_color,
+    utf8,
+)
 from reconciler.errors import Problem
+from reconciler.gitdiff import ManifestChanges
 from reconciler.manifest import DEFAULT_PATHS, Validation, check
+from reconciler.workflow import affected
 
 #: Exit code for manifests with problems (the documented exit code for invalid input).
 INVALID_EXIT_CODE = 3
@@ -30,6 +40,7 @@ def validate(
     output: Annotated[
         OutputFormat, typer.Option("--format", help="text for people, json for machines.")
     ] = OutputFormat.TEXT,
+    changed_since: ChangedSinceOpt = None,
 ) -> None:
     """Check manifests against the schema, each other and the repo policy. No Box calls.
 
@@ -41,8 +52,12 @@ def validate(
       reconcile validate                               # every manifest under deliveries/
       reconcile validate deliveries/acme --format json # for a CI annotation step
       reconcile validate --config ci/reconcile.yaml
+      reconcile validate --changed-since origin/main   # what a pull request touches
     """
     result = check(paths or list(DEFAULT_PATHS), config)
+    changes = manifest_changes(paths, config, changed_since)
+    if changes is not None:
+        result = only_affected(result, changes)
     out = utf8(sys.stdout)
     if output is OutputFormat.JSON:
         render_json(result, out)
@@ -50,6 +65,16 @@ def validate(
         render_text(result, out, color=use_color(out))
     if result.problems:
         raise typer.Exit(INVALID_EXIT_CODE)
+
+
+def only_affected(result: Validation, changes: ManifestChanges) -> Validation:
+    """Every manifest was checked (conflicts span files); report those the change affects, and
+    anything wrong outside a delivery manifest (the config)."""
+    kept = {d.file for d in affected(result.state, changes)}
+    files = tuple(f for f in result.files if f in kept or changes.touches(f))
+    every = set(result.files)
+    problems = tuple(p for p in result.problems if p.file in files or p.file not in every)
+    return replace(result, files=files, problems=problems)
 
 
 def render_text(result: Validation, out: TextIO, *, color: bool) -> None:
