@@ -12,6 +12,7 @@
     │   ├── Conflict           1  409, and 400 user_already_collaborator
     │   ├── RateLimited        1  429 after the SDK's own retries
     │   └── BoxUnavailable     1  5xx or a dropped connection: the write may have been stored
+    ├── ForgeError             1  GitHub or GitLab refused or failed a comment call
     ├── RefusedError           4  the run refuses to go on
     │   ├── UnsafePlan         4  removals above the safety limits, without --force
     │   └── StalePlan          4  a saved plan that no longer matches Box
@@ -124,6 +125,14 @@ class RateLimited(BoxError):
 
 class BoxUnavailable(BoxError):
     """A 5xx or a broken connection: a write may have been stored although it failed."""
+
+
+class ForgeError(ReconcilerError):
+    """A GitHub or GitLab API call failed; ``status`` is the HTTP status (None: no answer)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class RefusedError(ReconcilerError):

@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from box_sdk_gen import BoxClient
 
 from reconciler import planner
 from reconciler.applier import ApplyReport, ChangeResult, apply_plan
 from reconciler.box.connect import BoxSettings, RequestPacer, make_client
-from reconciler.box.reader import BoxReader, read_live
+from reconciler.box.reader import BoxReader, read_folder_files, read_items, read_live
 from reconciler.box.writer import BoxWriter
 from reconciler.errors import ManifestError
 from reconciler.gitdiff import ManifestChanges
-from reconciler.manifest import check
-from reconciler.model import Delivery, DesiredState, ItemKind, ItemRef, LiveState, Policy
+from reconciler.manifest import Validation, check
+from reconciler.manifest.dump import Export
+from reconciler.model import (
+    Delivery,
+    DesiredState,
+    ItemKind,
+    ItemRef,
+    LiveItem,
+    LiveState,
+    LiveUser,
+    Policy,
+)
 from reconciler.plan import Plan
 
 
@@ -149,3 +159,55 @@ def narrow(desired: Desired, changes: ManifestChanges) -> Desired:
     return Desired(
         DesiredState(kept), desired.policy, tuple(f for f in desired.files if f in files)
     )
+
+
+def only_affected(result: Validation, changes: ManifestChanges) -> Validation:
+    """Every manifest was checked (conflicts span files); report those the change affects, and
+    anything wrong outside a delivery manifest (the config)."""
+    kept = {d.file for d in affected(result.state, changes)}
+    files = tuple(f for f in result.files if f in kept or changes.touches(f))
+    every = set(result.files)
+    problems = tuple(p for p in result.problems if p.file in files or p.file not in every)
+    return replace(result, files=files, problems=problems)
+
+
+def read_export(
+    connection: Connection, refs: Iterable[ItemRef], *, recursive: bool, concurrency: int = 8
+) -> tuple[LiveUser, list[Export]]:
+    """The reconciler's account, and each item with its collaborators (and, for folders, the
+    files below with their tasks). ``recursive`` adds every collaborated folder below."""
+    reader = connection.reader
+    me = reader.me()
+    requested = list(dict.fromkeys(refs))
+    wanted = list(requested)
+    if recursive:
+        roots = [r.id for r in wanted if r.kind is ItemKind.FOLDER]
+        below = [ItemRef(ItemKind.FOLDER, f) for f in subfolders(reader, roots)]
+        wanted += [r for r in below if r not in wanted]
+    items = read_items(reader, wanted, concurrency=concurrency)
+    if recursive:
+        given = set(requested)
+        wanted = [r for r in wanted if r in given or _shared(items[r], me)]
+    folders = [r.id for r in wanted if r.kind is ItemKind.FOLDER]
+    files = read_folder_files(reader, folders, with_tasks=True, concurrency=concurrency)
+    return me, [Export(items[r], files.get(r.id, ())) for r in wanted]
+
+
+def _shared(item: LiveItem, me: LiveUser) -> bool:
+    return any(c.principal_id != me.id for c in item.collaborations)
+
+
+def subfolders(reader: BoxReader, roots: Iterable[str]) -> list[str]:
+    """Every folder below the roots, level by level."""
+    out: list[str] = []
+    level = list(roots)
+    while level:
+        next_level = [
+            str(entry["id"])
+            for folder_id in level
+            for entry in reader.folder_entries(folder_id)
+            if entry.get("type") == "folder"
+        ]
+        out.extend(next_level)
+        level = next_level
+    return out

@@ -57,7 +57,17 @@ def _register_commands() -> None:
     # Each command lives in its own module and registers itself on import.
     import importlib
 
-    for name in ("validate", "schema", "plan", "apply", "status", "sandbox", "demo"):
+    for name in (
+        "validate",
+        "schema",
+        "plan",
+        "apply",
+        "comment",
+        "export",
+        "status",
+        "sandbox",
+        "demo",
+    ):
         importlib.import_module(f"reconciler.cli.{name}")
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import Annotated, Optional, TextIO
 
 import typer
 
 from reconciler import workflow
 from reconciler.box.connect import BoxSettings, settings_from_env
+from reconciler.errors import UsageError
 from reconciler.gitdiff import ManifestChanges, changed_since
 from reconciler.manifest import DEFAULT_PATHS
 from reconciler.manifest.load import CONFIG_FILE_NAME
@@ -179,3 +182,13 @@ def progress(description: str, total: int | None) -> Iterator[Callable[[], None]
     ) as bar:
         task = bar.add_task(description, total=total)
         yield lambda: bar.advance(task)
+
+
+def save_plan(plan: Plan, out: Path) -> None:
+    try:
+        out.write_text(
+            json.dumps(plan.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot write the plan there ({exc.strerror})") from None
+    info(f"Saved the plan to {out}; apply exactly it with: reconcile apply --plan {out}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from enum import Enum
 from pathlib import Path
@@ -17,13 +16,11 @@ from reconciler.cli.options import (
     ChangedSinceOpt,
     ConfigOpt,
     PathsArg,
-    info,
     read_and_plan,
+    save_plan,
     use_color,
     utf8,
 )
-from reconciler.errors import UsageError
-from reconciler.plan import Plan
 from reconciler.render import render
 
 #: ``--detailed-exitcode``: changes are pending (Terraform's convention).
@@ -34,16 +31,6 @@ class PlanFormat(str, Enum):
     TEXT = "text"
     JSON = "json"
     MARKDOWN = "markdown"
-
-
-def save_plan(plan: Plan, out: Path) -> None:
-    try:
-        out.write_text(
-            json.dumps(plan.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
-        )
-    except OSError as exc:
-        raise UsageError(f"--out {out}: cannot write the plan there ({exc.strerror})") from None
-    info(f"Saved the plan to {out}; apply exactly it with: reconcile apply --plan {out}")
 
 
 @app.command("plan")

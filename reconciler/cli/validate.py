@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import replace
 from enum import Enum
 from typing import Annotated, TextIO
 
@@ -20,9 +19,8 @@ from reconciler.cli.options import (
     utf8,
 )
 from reconciler.errors import Problem
-from reconciler.gitdiff import ManifestChanges
 from reconciler.manifest import DEFAULT_PATHS, Validation, check
-from reconciler.workflow import affected
+from reconciler.workflow import only_affected
 
 #: Exit code for manifests with problems (the documented exit code for invalid input).
 INVALID_EXIT_CODE = 3
@@ -65,16 +63,6 @@ def validate(
         render_text(result, out, color=use_color(out))
     if result.problems:
         raise typer.Exit(INVALID_EXIT_CODE)
-
-
-def only_affected(result: Validation, changes: ManifestChanges) -> Validation:
-    """Every manifest was checked (conflicts span files); report those the change affects, and
-    anything wrong outside a delivery manifest (the config)."""
-    kept = {d.file for d in affected(result.state, changes)}
-    files = tuple(f for f in result.files if f in kept or changes.touches(f))
-    every = set(result.files)
-    problems = tuple(p for p in result.problems if p.file in files or p.file not in every)
-    return replace(result, files=files, problems=problems)
 
 
 def render_text(result: Validation, out: TextIO, *, color: bool) -> None:
