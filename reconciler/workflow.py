@@ -175,26 +175,27 @@ def read_export(
     connection: Connection, refs: Iterable[ItemRef], *, recursive: bool, concurrency: int = 8
 ) -> tuple[LiveUser, list[Export]]:
     """The reconciler's account, and each item with its collaborators (and, for folders, the
-    files below with their tasks). ``recursive`` adds every collaborated folder below."""
+    files below with their tasks). ``recursive`` adds the folders below. Items nobody but the
+    reconciler collaborates on are left out: a delivery needs clients."""
     reader = connection.reader
     me = reader.me()
-    requested = list(dict.fromkeys(refs))
-    wanted = list(requested)
+    wanted = list(dict.fromkeys(refs))
     if recursive:
         roots = [r.id for r in wanted if r.kind is ItemKind.FOLDER]
         below = [ItemRef(ItemKind.FOLDER, f) for f in subfolders(reader, roots)]
         wanted += [r for r in below if r not in wanted]
     items = read_items(reader, wanted, concurrency=concurrency)
-    if recursive:
-        given = set(requested)
-        wanted = [r for r in wanted if r in given or _shared(items[r], me)]
+    wanted = [r for r in wanted if _shared(items[r], me)]
     folders = [r.id for r in wanted if r.kind is ItemKind.FOLDER]
     files = read_folder_files(reader, folders, with_tasks=True, concurrency=concurrency)
     return me, [Export(items[r], files.get(r.id, ())) for r in wanted]
 
 
 def _shared(item: LiveItem, me: LiveUser) -> bool:
-    return any(c.principal_id != me.id for c in item.collaborations)
+    return any(
+        c.principal_id not in (me.id, item.owner_id) or c.principal_id is None
+        for c in item.collaborations
+    )
 
 
 def subfolders(reader: BoxReader, roots: Iterable[str]) -> list[str]:
