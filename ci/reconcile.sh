@@ -6,7 +6,7 @@
 #   apply      apply (the changed deliveries, or all), journal and report in RECONCILE_OUT_DIR and
 #              the job summary; with RECONCILE_STATUS=true the status of invitations and
 #              approvals too
-# Box credentials come from the environment (BOX_*); nothing here prints them (no `set -x`).
+# Box credentials come from the environment (BOX_*); nothing here prints them (no command tracing).
 set -euo pipefail
 
 command="${1:-${RECONCILE_COMMAND:-}}"

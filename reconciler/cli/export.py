@@ -77,7 +77,9 @@ def export_command(
     )
     skipped = len(refs) - len([e for e in exports if e.item.ref in refs])
     if skipped:
-        info(f"Left out {skipped} of the items named: nobody but the reconciler collaborates there.")
+        info(
+            f"Left out {skipped} of the items named: nobody but the reconciler collaborates there."
+        )
     targets = _targets(exports, out, name)
     out.mkdir(parents=True, exist_ok=True)
     for export, (delivery, path) in zip(exports, targets, strict=True):
