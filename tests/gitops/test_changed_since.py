@@ -1,4 +1,4 @@
-"""``--changed-since REF``: only the deliveries a change touches, with all that share their items."""
+"""``--changed-since REF``: the deliveries a change touches, with all that share their items."""
 
 from __future__ import annotations
 

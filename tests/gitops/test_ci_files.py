@@ -28,13 +28,17 @@ GITLAB_PIPELINE = REPO / "examples" / "gitlab" / ".gitlab-ci.yml"
     ],
 )
 def test_validates_against_the_builtin_schema(schema: str, path: Path) -> None:
-    done = subprocess.run(
+    done = check(schema, path)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def check(schema: str, path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema, str(path)],
         capture_output=True,
         text=True,
         timeout=120,
     )
-    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_a_broken_workflow_is_caught_by_the_same_check(tmp_path: Path) -> None:
@@ -42,14 +46,7 @@ def test_a_broken_workflow_is_caught_by_the_same_check(tmp_path: Path) -> None:
     broken["jobs"]["plan"]["permissions"]["pull-requests"] = "admin"
     target = tmp_path / "broken.yml"
     target.write_text(yaml.safe_dump(broken), encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows"]
-        + [str(target)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode != 0
+    assert check("vendor.github-workflows", target).returncode != 0
 
 
 def _load(path: Path) -> dict[str, Any]:
