@@ -27,7 +27,7 @@ from reconciler.cli.options import (
     save_plan,
     utf8,
 )
-from reconciler.errors import ForgeError, ManifestError
+from reconciler.errors import ConfigError, ForgeError, ManifestError
 from reconciler.forge import Thread, post_sticky
 from reconciler.forge.github import DEFAULT_API, GitHubThread, PullRequest, from_event
 from reconciler.forge.gitlab import TOKEN_VARIABLES, GitLabThread, token_from
@@ -115,17 +115,25 @@ def comment_command(
 def _poster(
     env: Mapping[str, str], gitlab: bool, repo: str | None, pr: int | None
 ) -> tuple[Thread | None, bool, str]:
-    """The thread to post on (None: no token to write with), whether a refusal is expected
-    (a fork's pull request), and why there is no thread."""
+    """The thread to post on (None: a fork's request, with no token to write with), whether a
+    refusal is expected (a fork's token is read-only), and why there is no thread."""
     if gitlab:
+        fork = env.get("CI_MERGE_REQUEST_SOURCE_PROJECT_ID", "") not in (
+            "",
+            env.get("CI_MERGE_REQUEST_PROJECT_ID", ""),
+        )
         token = token_from(env)
         if token is None:
-            return None, True, f"no GitLab token ({' or '.join(TOKEN_VARIABLES)})"
-        return GitLabThread.from_env(env, token), False, ""
+            if fork:
+                return None, True, "a merge request from a fork gets no token"
+            raise ConfigError(f"--gitlab needs a token in {' or '.join(TOKEN_VARIABLES)}")
+        return GitLabThread.from_env(env, token), fork, ""
     pull = PullRequest(repo, pr) if repo is not None and pr is not None else from_event(env)
     token = env.get("GITHUB_TOKEN")
     if not token:
-        return None, True, "no GITHUB_TOKEN"
+        if pull.fork:
+            return None, True, "a pull request from a fork gets no GITHUB_TOKEN"
+        raise ConfigError("no GITHUB_TOKEN to comment with (it needs pull-requests: write)")
     api = env.get("GITHUB_API_URL") or DEFAULT_API
     return GitHubThread(api, token, pull), pull.fork, ""
 

@@ -126,3 +126,13 @@ def test_an_unknown_ref_is_a_usage_error(repo: Studio) -> None:
     assert result.code == 3
     assert "--changed-since no-such-branch" in result.err
     assert "fetch-depth: 0" in result.err
+
+
+def test_a_changed_config_plans_every_delivery(repo: Studio) -> None:
+    repo.edit("reconcile.yaml", lambda doc: doc.update(concurrency=4))
+
+    assert planned(repo, "--changed-since", "HEAD") == {
+        "acme-spring-2026",
+        "globex-lookbook",
+        "initech-stills",
+    }

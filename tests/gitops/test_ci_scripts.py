@@ -237,3 +237,11 @@ def test_gitlab_gets_one_note_edited_in_place(pipeline: Pipeline) -> None:
     assert "<b>globex-lookbook</b>" in note
     assert pipeline.forge.forge.count("POST") == 1
     assert pipeline.forge.forge.count("PUT") == 1
+
+
+def test_without_a_token_on_the_repository_itself_the_job_fails(pipeline: Pipeline) -> None:
+    result = pipeline.run("plan", GITHUB_TOKEN="")
+
+    assert result.code == 3
+    assert "no GITHUB_TOKEN" in result.err
+    assert pipeline.plan_comments() == []
