@@ -12,7 +12,7 @@ import requests
 
 from reconciler.errors import ConfigError, UsageError
 from reconciler.forge import Comment
-from reconciler.forge.http import send
+from reconciler.forge.http import comment_of, send
 
 DEFAULT_API = "https://api.github.com"
 API_VERSION = "2022-11-28"
@@ -81,16 +81,16 @@ class GitHubThread:
         while url:
             page = send(self.session, "GET", url, f"list the comments of {self.where}")
             for entry in page.json():
-                yield Comment(str(entry["id"]), str(entry.get("body") or ""))
+                yield comment_of(entry)
             url = page.links.get("next", {}).get("url")
 
     def create(self, body: str) -> Comment:
         url = f"{self.api}/repos/{self.pull.repo}/issues/{self.pull.number}/comments"
-        made = send(self.session, "POST", url, f"comment on {self.where}", {"body": body}).json()
-        return Comment(str(made["id"]), str(made.get("body") or ""))
+        return comment_of(
+            send(self.session, "POST", url, f"comment on {self.where}", {"body": body})
+        )
 
     def update(self, comment_id: str, body: str) -> Comment:
         url = f"{self.api}/repos/{self.pull.repo}/issues/comments/{comment_id}"
         what = f"edit comment {comment_id} on {self.where}"
-        made = send(self.session, "PATCH", url, what, {"body": body}).json()
-        return Comment(str(made["id"]), str(made.get("body") or ""))
+        return comment_of(send(self.session, "PATCH", url, what, {"body": body}))

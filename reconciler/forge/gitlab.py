@@ -9,7 +9,7 @@ import requests
 
 from reconciler.errors import UsageError
 from reconciler.forge import Comment
-from reconciler.forge.http import send
+from reconciler.forge.http import comment_of, send
 
 #: Where the token comes from: a project or personal access token with the ``api`` scope
 #: (CI_JOB_TOKEN cannot write notes).
@@ -47,16 +47,14 @@ class GitLabThread:
             answer = send(self.session, "GET", url, f"list the notes of {self.where}")
             for entry in answer.json():
                 if not entry.get("system"):
-                    yield Comment(str(entry["id"]), str(entry.get("body") or ""))
+                    yield comment_of(entry)
             page = answer.headers.get("X-Next-Page") or None
 
     def create(self, body: str) -> Comment:
         what = f"add a note to {self.where}"
-        made = send(self.session, "POST", f"{self.base}/notes", what, {"body": body}).json()
-        return Comment(str(made["id"]), str(made.get("body") or ""))
+        return comment_of(send(self.session, "POST", f"{self.base}/notes", what, {"body": body}))
 
     def update(self, comment_id: str, body: str) -> Comment:
         what = f"edit note {comment_id} on {self.where}"
         url = f"{self.base}/notes/{comment_id}"
-        made = send(self.session, "PUT", url, what, {"body": body}).json()
-        return Comment(str(made["id"]), str(made.get("body") or ""))
+        return comment_of(send(self.session, "PUT", url, what, {"body": body}))

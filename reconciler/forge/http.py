@@ -7,6 +7,7 @@ from typing import Any
 import requests
 
 from reconciler.errors import ForgeError
+from reconciler.forge import Comment
 
 TIMEOUT_SECONDS = 30
 
@@ -25,6 +26,12 @@ def send(
             status=response.status_code,
         )
     return response
+
+
+def comment_of(answer: requests.Response | dict[str, Any]) -> Comment:
+    """A comment or note as both forges send it: ``{"id": 1, "body": "..."}``."""
+    entry = answer.json() if isinstance(answer, requests.Response) else answer
+    return Comment(str(entry["id"]), str(entry.get("body") or ""))
 
 
 def _message(response: requests.Response) -> str:
