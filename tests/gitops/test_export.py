@@ -84,3 +84,24 @@ def test_export_never_replaces_a_file(studio: Studio) -> None:
     assert first.out.split() == ["x/acme.yaml"]
     assert again.code == 3
     assert "exists already" in again.err
+
+
+def test_a_login_the_policy_would_refuse_is_exported_by_user_id(studio: Studio) -> None:
+    studio.edit(
+        "deliveries/globex/lookbook.yaml",
+        lambda doc: doc["clients"].append({"user": "10003", "role": "viewer"}),
+    )
+    assert studio.apply().code == 0
+    studio.edit(
+        "reconcile.yaml",
+        lambda doc: doc["policy"]["allowed_domains"].remove("studio.example"),
+    )
+    shutil.rmtree(studio.path("deliveries"))
+
+    exported = studio.cli("export", "--folder", GLOBEX_FOLDER, "--out", "deliveries")
+
+    (path,) = exported.out.split()
+    text = studio.path(path).read_text(encoding="utf-8")
+    assert '- user: "10003"  # leo@studio.example' in text
+    assert studio.cli("validate").code == 0
+    assert studio.cli("plan", "--detailed-exitcode").code == 0
