@@ -80,6 +80,7 @@ def sign_up(box: Sandbox, login: str, name: str, accept: bool) -> tuple[User, st
     """An invited person creates a free Box account; with ``accept`` their invitations are accepted
     (each raising COLLABORATION.ACCEPTED for the webhooks), without it they stay pending."""
     from reconciler.sandbox.services.collaborations import event
+    from reconciler.sandbox.services.events import record_collaboration
     from reconciler.sandbox.services.users import find_by_login
 
     state = box.state
@@ -112,6 +113,7 @@ def sign_up(box: Sandbox, login: str, name: str, accept: bool) -> tuple[User, st
                 collab.acknowledged_at = now
                 collab.modified_at = now
                 events.append(event("COLLABORATION.ACCEPTED", state, collab, user))
+                record_collaboration(state, user, "accept", collab)
         box.persist()
     if events and box.hooks.on_events is not None:
         box.hooks.on_events(state, events)

@@ -7,6 +7,7 @@ from reconciler.sandbox.server import ServiceHooks
 from reconciler.sandbox.services import (
     collaboration_listings,
     collaborations,
+    event_stream,
     groups,
     hub_collaborations,
     hubs,
@@ -28,6 +29,7 @@ SERVICES = (
     hubs,
     hub_collaborations,
     webhooks,
+    event_stream,
     oauth,
 )
 
