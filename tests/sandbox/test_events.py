@@ -79,9 +79,7 @@ def test_pages_of_limit_events_resume_in_order_without_repeats(
     assert len(set(ids)) == 5
 
 
-def test_a_user_stream_shows_only_what_that_user_can_see(
-    studio: Sandbox, admin: BoxClient
-) -> None:
+def test_a_user_stream_shows_only_what_that_user_can_see(studio: Sandbox, admin: BoxClient) -> None:
     invite(admin, login="bob@client.example")  # Bob accepts at once
     invite(admin, login="carl@client.example")  # Carl's invitation stays pending
     upload(admin, "cut.jpg")
@@ -225,9 +223,7 @@ def test_a_long_poll_answers_new_change_when_an_event_is_recorded(
     assert long_poll(url, position) == "new_change"
 
 
-def test_a_long_poll_ignores_events_its_user_cannot_see(
-    studio: Sandbox, admin: BoxClient
-) -> None:
+def test_a_long_poll_ignores_events_its_user_cannot_see(studio: Sandbox, admin: BoxClient) -> None:
     short_long_polls(studio)
     url, position = realtime_url(studio, "ann"), now(studio, "ann")
     upload(admin, "private.jpg")
