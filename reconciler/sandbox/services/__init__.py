@@ -7,6 +7,7 @@ from reconciler.sandbox.server import ServiceHooks
 from reconciler.sandbox.services import (
     collaboration_listings,
     collaborations,
+    copies,
     event_stream,
     groups,
     hub_collaborations,
@@ -23,6 +24,7 @@ SERVICES = (
     users,
     groups,
     items,
+    copies,
     collaborations,
     collaboration_listings,
     tasks,

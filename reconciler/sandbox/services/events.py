@@ -15,8 +15,7 @@ UPLOAD                  ITEM_UPLOAD                 all, changes   everyone with
 MOVE                    ITEM_MOVE                   all, changes   everyone with access to the
                                                                    item before or after the move
 COPY                    ITEM_COPY                   all, changes   everyone with access to the
-                                                                   copy (kept for a copy route:
-                                                                   the sandbox serves none yet)
+                                                                   copy (a folder: one event)
 COLLABORATION_INVITE    COLLAB_INVITE_COLLABORATOR  all, changes   changes: the item's owner and
                         (pending invitations only)                 whoever invited; all: also
                                                                    the invitee (with an account)
