@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,9 +18,11 @@ from box_sdk_gen import (
     UpdateFileByIdParent,
 )
 
+from reconciler.sandbox.seed import build_state
 from reconciler.sandbox.server import Sandbox
+from reconciler.sandbox.state import State
 from tests.conftest import ADMIN_TOKEN, sdk_client
-from tests.sandbox.test_collaborations import DELIVERY, HERO, invite
+from tests.sandbox.test_collaborations import DELIVERY, HERO, invite, studio_seed
 from tests.sandbox.test_items import upload
 
 RAW = "40003"  # Deliveries/Acme/Raw
@@ -262,3 +265,17 @@ def test_copies_are_recorded_with_the_copy_as_source(studio: Sandbox, admin: Box
     assert clash.value.response_info.status_code == 409
     assert clash.value.response_info.code == "item_name_in_use"
     assert len(events(studio, stream_position=position)["entries"]) == 2
+
+
+def test_a_restarted_sandbox_keeps_its_events_and_positions(tmp_path: Path) -> None:
+    state_file = tmp_path / "box.json"
+    first = Sandbox(build_state(studio_seed()), state_file=state_file)
+    with first:
+        upload(sdk_client(first.base_url), "kept.jpg")
+        position = now(first)
+    second = Sandbox(State.load(state_file))
+    with second:
+        assert types(events(second, stream_position=0)) == ["ITEM_UPLOAD"]
+        assert now(second) == position
+        upload(sdk_client(second.base_url), "new.jpg")
+        assert types(events(second, stream_position=position)) == ["ITEM_UPLOAD"]
