@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 def routes(box: Sandbox) -> list[Route]:
     """The control routes, bound to one running sandbox."""
     from reconciler.sandbox.faults import Faults
+    from reconciler.sandbox.services.event_stream import CONTROL_ROUTES as EVENT_SETTINGS
 
     def reset(call: Call) -> Reply:
         box.replace_state(build_state(box.reset_to, clock=box.state.clock))
@@ -73,6 +74,7 @@ def routes(box: Sandbox) -> list[Route]:
         Route("DELETE", "/_sandbox/faults", delete_faults),
         Route("GET", "/_sandbox/requests", get_requests),
         Route("DELETE", "/_sandbox/requests", delete_requests),
+        *EVENT_SETTINGS,
     ]
 
 

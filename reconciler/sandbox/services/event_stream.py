@@ -242,6 +242,9 @@ ROUTES = [
         handle_long_poll,
         params=("channel", "stream_type", "stream_position"),
     ),
+]
+#: the long-poll timeout, in the control plane (``control.py`` serves these)
+CONTROL_ROUTES = [
     Route("GET", "/_sandbox/events", handle_get_settings),
     Route("PUT", "/_sandbox/events", handle_put_settings),
 ]
