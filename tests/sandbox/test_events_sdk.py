@@ -19,6 +19,7 @@ from box_sdk_gen.schemas.event import Event
 
 from reconciler.sandbox.server import Sandbox
 from tests.sandbox.test_collaborations import invite
+from tests.sandbox.test_events import short_long_polls
 from tests.sandbox.test_items import upload
 
 
@@ -30,6 +31,9 @@ def test_the_sdk_event_stream_yields_an_upload_made_while_it_long_polls(
             stream_type=GetEventStreamQueryParamsStreamTypeField.CHANGES
         )
     )
+    # short long polls: the stream also goes through reconnect -> OPTIONS -> poll again, and
+    # once stopped it leaves within one poll
+    short_long_polls(studio, 0.5)
     received: queue.Queue[Event] = queue.Queue()
 
     def follow() -> None:
@@ -55,8 +59,8 @@ def test_the_sdk_event_stream_yields_an_upload_made_while_it_long_polls(
         assert received.get(timeout=30).event_type == "COLLAB_ADD_COLLABORATOR"
     finally:
         stream.stop()
-        studio.state.event_log.interrupt()  # its pending long poll answers now
         follower.join(timeout=30)
+    assert not follower.is_alive()
 
 
 def test_what_the_sdk_suite_checks_of_events(studio: Sandbox, admin: BoxClient) -> None:

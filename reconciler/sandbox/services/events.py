@@ -30,7 +30,8 @@ TASK_ASSIGNMENT_UPDATE  (none)                      --             enterprise st
 DELETE_USER             (none)                      --             enterprise streams only
 ======================  ==========================  =============  =============================
 
-A collaboration created already accepted (a managed user, or an account that accepts at once)
+"The collaborator" is a user; the members of a group granted access are not told. A
+collaboration created already accepted (a managed user, or an account that accepts at once)
 records COLLABORATION_INVITE then COLLABORATION_ACCEPT, and users see COLLAB_ADD_COLLABORATOR
 only. A rejected invitation records nothing (Box has no enterprise event for it).
 
