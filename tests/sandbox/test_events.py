@@ -17,6 +17,7 @@ from box_sdk_gen import (
     UpdateCollaborationByIdStatus,
     UpdateFileByIdParent,
 )
+from box_sdk_gen.managers.tasks import CreateTaskAction, CreateTaskItem
 
 from reconciler.sandbox.seed import build_state
 from reconciler.sandbox.server import Sandbox
@@ -24,6 +25,7 @@ from reconciler.sandbox.state import State
 from tests.conftest import ADMIN_TOKEN, sdk_client
 from tests.sandbox.test_collaborations import DELIVERY, HERO, invite, studio_seed
 from tests.sandbox.test_items import upload
+from tests.sandbox.test_tasks import assign, resolve
 
 RAW = "40003"  # Deliveries/Acme/Raw
 
@@ -279,3 +281,44 @@ def test_a_restarted_sandbox_keeps_its_events_and_positions(tmp_path: Path) -> N
         assert now(second) == position
         upload(sdk_client(second.base_url), "new.jpg")
         assert types(events(second, stream_position=position)) == ["ITEM_UPLOAD"]
+
+
+def test_task_assignments_are_recorded_and_their_updates_only_for_the_enterprise(
+    studio: Sandbox, admin: BoxClient
+) -> None:
+    invite(admin, login="bob@client.example")
+    position = now(studio)
+    task = admin.tasks.create_task(
+        CreateTaskItem(id=HERO), action=CreateTaskAction.REVIEW, message="Approve?"
+    )
+    assignment = assign(admin, str(task.id), user_id="20001")
+    resolve(sdk_client(studio.base_url, "bob"), str(assignment.id), "approved")
+    enterprise = events(studio, stream_type="admin_logs_streaming", stream_position=position)
+    assert types(enterprise) == ["TASK_ASSIGNMENT_CREATE", "TASK_ASSIGNMENT_UPDATE"]
+    update = enterprise["entries"][1]
+    assert update["created_by"]["id"] == "20001"
+    assert update["source"]["item_id"] == HERO
+    assert update["additional_details"]["task_assignment"]["resolution_state"] == "approved"
+    assert update["additional_details"]["task"]["message"] == "Approve?"
+    for token in (ADMIN_TOKEN, "bob"):
+        assert types(events(studio, token, stream_position=position)) == ["TASK_ASSIGNMENT_CREATE"]
+        assert types(events(studio, token, stream_position=position, stream_type="changes")) == []
+
+
+def test_a_newcomer_who_signs_up_and_accepts_is_an_acceptance_in_both_streams(
+    studio: Sandbox, admin: BoxClient
+) -> None:
+    invite(admin, login="dana@newco.example")
+    signup = requests.post(
+        f"{studio.base_url}/_sandbox/signup",
+        json={"login": "dana@newco.example", "accept": True},
+        timeout=10,
+    )
+    dana = signup.json()["user"]["id"]
+    enterprise = events(studio, stream_type="admin_logs_streaming")
+    assert types(enterprise) == ["COLLABORATION_INVITE", "COLLABORATION_ACCEPT"]
+    assert enterprise["entries"][0]["source"]["user_name"] == "dana@newco.example"
+    assert enterprise["entries"][1]["created_by"]["id"] == dana
+    changes = events(studio, stream_type="changes")
+    assert types(changes) == ["COLLAB_INVITE_COLLABORATOR", "COLLAB_ADD_COLLABORATOR"]
+    assert types(events(studio, signup.json()["token"])) == ["COLLAB_ADD_COLLABORATOR"]
