@@ -77,11 +77,8 @@ def _flag(value: Any, default: bool) -> bool:
 def _ids(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list):
         return ()
-    out: list[str] = []
-    for item in value:
-        if isinstance(item, str) and item.isdigit() and item not in out:
-            out.append(item)
-    return tuple(out)
+    # dict.fromkeys: first occurrence kept, in order, in one pass (a list scan is quadratic).
+    return tuple(dict.fromkeys(i for i in value if isinstance(i, str) and i.isdigit()))
 
 
 def _clients(doc: Document, value: Any) -> tuple[Client, ...]:
@@ -131,7 +128,7 @@ def _approval(doc: Document, data: Mapping) -> ApprovalRule:
     rule = data.get("completion_rule")
     return ApprovalRule(
         message=_text(data.get("message"), ApprovalRule.message) or ApprovalRule.message,
-        due_in_days=due if isinstance(due, int) and not isinstance(due, bool) else None,
+        due_in_days=whole(due),
         completion_rule=rule if rule in _COMPLETION_RULES else ApprovalRule.completion_rule,
         include=_globs(data.get("include")),
         exclude=_globs(data.get("exclude")),
@@ -182,9 +179,21 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(v.strip() for v in value if isinstance(v, str))
 
 
+def whole(value: Any) -> int | None:
+    """A whole number as the schema's "integer" accepts it: ``7`` and ``7.0`` alike."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
 def _number(value: Any, default: Any, kind: type) -> Any:
+    if kind is int:
+        number = whole(value)
+        return default if number is None else number
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return default
-    if kind is int and not isinstance(value, int):
         return default
     return kind(value)
