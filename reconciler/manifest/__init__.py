@@ -91,7 +91,9 @@ def _with_schema(doc: Document, name: str) -> list[Problem]:
     """The loader's problems, then the schema's about everything the loader did not object to
     already (an alias, a foreign tag, a non-finite number are not judged twice)."""
     spoken_for = {(p.line, p.column) for p in doc.problems}
-    return doc.problems + [p for p in schema.check(doc, name) if (p.line, p.column) not in spoken_for]
+    return doc.problems + [
+        p for p in schema.check(doc, name) if (p.line, p.column) not in spoken_for
+    ]
 
 
 def validate(

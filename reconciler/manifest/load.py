@@ -349,8 +349,8 @@ def read(path: str) -> Document:
     """
     doc = Document(path)
     try:
-        raw = _read_regular(path)
-    except _NotReadable as err:
+        raw = read_regular(path)
+    except NotReadable as err:
         doc.problems.append(doc.problem((1, 1), "unreadable-file", str(err)))
         return doc
     except OSError as err:
@@ -363,22 +363,23 @@ def read(path: str) -> Document:
     return parse(text, path)
 
 
-class _NotReadable(Exception):
+class NotReadable(Exception):
     """A path that is not something a manifest can be (a folder, a FIFO, a device, too big)."""
 
 
-def _read_regular(path: str) -> bytes:
+def read_regular(path: str) -> bytes:
+    """The bytes of a regular file of at most MAX_FILE_BYTES; NotReadable or OSError if not."""
     # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then says what it is.
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     with os.fdopen(fd, "rb") as handle:
         mode = os.fstat(fd).st_mode
         if stat.S_ISDIR(mode):
-            raise _NotReadable("this is a directory, not a YAML file")
+            raise NotReadable("this is a directory, not a YAML file")
         if not stat.S_ISREG(mode):
-            raise _NotReadable("not a regular file (a FIFO, socket or device is never read)")
+            raise NotReadable("not a regular file (a FIFO, socket or device is never read)")
         raw = handle.read(MAX_FILE_BYTES + 1)
     if len(raw) > MAX_FILE_BYTES:
-        raise _NotReadable(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        raise NotReadable(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
     return raw
 
 
@@ -393,11 +394,11 @@ def find_manifests(paths: Iterable[str]) -> list[str]:
         if os.path.isdir(given):
             files = list(_walk(given))
             if not files:
-                raise UsageError(f"no manifests (*.yaml, *.yml) found in {given}")
+                raise UsageError(f"no manifests (*.yaml, *.yml) found in {printable(given)}")
         elif os.path.exists(given):
             files = [given]
         else:
-            raise UsageError(f"no such file or directory: {given}")
+            raise UsageError(f"no such file or directory: {printable(given)}")
         for file in files:
             real = os.path.realpath(file)
             if real not in seen:
