@@ -102,6 +102,21 @@ class _Lines:
         return self.at(mark.index)
 
 
+#: What YAML takes for a line break but editors and git do not: NEL, LINE and PARAGRAPH SEPARATOR.
+_FOREIGN_BREAKS = "\u0085\u2028\u2029"
+
+
+def _hide_breaks(text: str) -> tuple[str, dict[int, str]]:
+    """``text`` with each foreign break swapped for a private-use character the text does not
+    use, so that a comment stays one line; and the table that puts them back into values."""
+    present = [c for c in _FOREIGN_BREAKS if c in text]
+    if not present:
+        return text, {}
+    spares = (chr(c) for c in range(0xE000, 0xF900) if chr(c) not in text)
+    swap = {ord(c): spare for c, spare in zip(present, spares)}
+    return text.translate(swap), {ord(spare): c for c, spare in zip(present, swap.values())}
+
+
 class _TooDeep(Exception):
     def __init__(self, mark: yaml.Mark) -> None:
         self.mark = mark
@@ -165,9 +180,10 @@ _Loader = _loader_class()
 class _Builder:
     """Turns a node tree into Mapping/Sequence/scalars, collecting problems as it goes."""
 
-    def __init__(self, doc: Document, lines: _Lines) -> None:
+    def __init__(self, doc: Document, lines: _Lines, restore: dict[int, str]) -> None:
         self.doc = doc
         self.lines = lines
+        self.restore = restore
 
     def build(self, node: Node) -> Any:
         if isinstance(node, MappingNode):
@@ -176,6 +192,8 @@ class _Builder:
         if isinstance(node, SequenceNode):
             self._check_tag(node, f"{_TAG}seq")
             return self._sequence(node)
+        if self.restore and isinstance(node.value, str):
+            node.value = node.value.translate(self.restore)
         return self._scalar(node)
 
     def _check_tag(self, node: Node, expected: str) -> None:
@@ -240,7 +258,7 @@ class _Builder:
                 )
                 continue
             # Keys stay as written, so "no:" or "1:" is reported as an unknown key, not a bool.
-            key = str(key_node.value)
+            key = str(key_node.value).translate(self.restore)
             if key in out:
                 first = out.key_positions[key]
                 self.doc.problems.append(
@@ -301,6 +319,7 @@ def parse(text: str, file: str) -> Document:
     """Parse YAML text into located data; every problem ends up in ``Document.problems``."""
     doc = Document(file)
     lines = _Lines(text)
+    text, restore = _hide_breaks(text)
     try:
         loader = _Loader(text)  # the pure-Python reader already checks characters here
         node = loader.get_single_node()
@@ -337,7 +356,7 @@ def parse(text: str, file: str) -> Document:
         doc.problems.append(doc.problem((1, 1), "empty-file", "the file has no YAML content"))
         return doc
     doc.position = lines.of(node)
-    doc.data = _Builder(doc, lines).build(node)
+    doc.data = _Builder(doc, lines, restore).build(node)
     return doc
 
 
