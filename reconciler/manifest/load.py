@@ -113,8 +113,8 @@ def _hide_breaks(text: str) -> tuple[str, dict[int, str]]:
     if not present:
         return text, {}
     spares = (chr(c) for c in range(0xE000, 0xF900) if chr(c) not in text)
-    swap = {ord(c): spare for c, spare in zip(present, spares)}
-    return text.translate(swap), {ord(spare): c for c, spare in zip(present, swap.values())}
+    swap = {ord(c): spare for c, spare in zip(present, spares, strict=False)}
+    return text.translate(swap), {ord(spare): chr(code) for code, spare in swap.items()}
 
 
 class _TooDeep(Exception):
