@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import InputError, printable
-from reconciler.manifest.load import NotReadable, read_regular
+from reconciler.manifest.files import NotReadable, read_regular
 from reconciler.plan import Plan
 
 #: A saved plan nests five levels; far deeper JSON is not a plan (and would exhaust the stack).

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import math
-import os
-import stat
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -15,15 +13,18 @@ from yaml.composer import Composer
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
-from reconciler.errors import Problem, UsageError, printable
+from reconciler.errors import Problem, printable
+from reconciler.manifest.files import (
+    CONFIG_FILE_NAME,
+    MANIFEST_SUFFIXES,
+    NotReadable,
+    find_manifests,
+    read_regular,
+)
 
 #: (line, column), both 1-based, as editors show them.
 Position = tuple[int, int]
 
-MANIFEST_SUFFIXES = (".yaml", ".yml")
-CONFIG_FILE_NAME = "reconcile.yaml"
-#: Larger files are refused unread: the biggest real manifest is a few kilobytes.
-MAX_FILE_BYTES = 10 * 1024 * 1024
 #: Deeper YAML is refused; a manifest nests four levels, and Python's recursion limit is near.
 MAX_DEPTH = 64
 
@@ -382,59 +383,14 @@ def read(path: str) -> Document:
     return parse(text, path)
 
 
-class NotReadable(Exception):
-    """A path that is not something a manifest can be (a folder, a FIFO, a device, too big)."""
-
-
-def read_regular(path: str) -> bytes:
-    """The bytes of a regular file of at most MAX_FILE_BYTES; NotReadable or OSError if not."""
-    # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then says what it is.
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(fd, "rb") as handle:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
-            raise NotReadable("this is a directory, not a YAML file")
-        if not stat.S_ISREG(mode):
-            raise NotReadable("not a regular file (a FIFO, socket or device is never read)")
-        raw = handle.read(MAX_FILE_BYTES + 1)
-    if len(raw) > MAX_FILE_BYTES:
-        raise NotReadable(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-    return raw
-
-
-def find_manifests(paths: Iterable[str]) -> list[str]:
-    """Expand files and directories into manifest paths, as given, sorted and without repeats.
-
-    Raises UsageError for a path that does not exist or a directory with no manifests.
-    """
-    found: list[str] = []
-    seen: set[str] = set()
-    for given in paths:
-        if os.path.isdir(given):
-            files = list(_walk(given))
-            if not files:
-                raise UsageError(f"no manifests (*.yaml, *.yml) found in {printable(given)}")
-        elif os.path.exists(given):
-            files = [given]
-        else:
-            raise UsageError(f"no such file or directory: {printable(given)}")
-        for file in files:
-            real = os.path.realpath(file)
-            if real not in seen:
-                seen.add(real)
-                found.append(file)
-    return found
-
-
-def _walk(directory: str) -> Iterator[str]:
-    base = os.path.normpath(directory)
-    for root, dirs, files in os.walk(base):
-        # Hidden directories (.git, .venv, ...) never hold deliveries.
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if (
-                name.endswith(MANIFEST_SUFFIXES)
-                and not name.startswith(".")
-                and name != CONFIG_FILE_NAME
-            ):
-                yield os.path.join(root, name)
+__all__ = [
+    "CONFIG_FILE_NAME",
+    "MANIFEST_SUFFIXES",
+    "Document",
+    "Mapping",
+    "Sequence",
+    "find_manifests",
+    "parse",
+    "printable",
+    "read",
+]
