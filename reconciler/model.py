@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import Enum
 
-from reconciler.errors import printable
-
 
 class ItemKind(str, Enum):
     FOLDER = "folder"
@@ -64,8 +62,7 @@ class Origin:
     column: int
 
     def __str__(self) -> str:
-        # Escaped: a file name may hold a line break or an escape sequence (see Problem).
-        return f"{printable(self.file)}:{self.line}:{self.column}"
+        return f"{self.file}:{self.line}:{self.column}"
 
 
 @dataclass(frozen=True, order=True)

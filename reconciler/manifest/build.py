@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from reconciler.errors import printable
 from reconciler.manifest.load import Document, Mapping, Position
 from reconciler.model import (
     HUB_ROLES,
@@ -27,7 +28,13 @@ _COMPLETION_RULES = ("all_assignees", "any_assignee")
 
 
 def origin(doc: Document, position: Position) -> Origin:
-    return Origin(doc.file, position[0], position[1])
+    return Origin(shown(doc), position[0], position[1])
+
+
+def shown(doc: Document) -> str:
+    """The file's name as every output shows it: a name may hold a line break, an escape
+    sequence or bytes that are not UTF-8, and none of them may reach a terminal or JSON as is."""
+    return printable(doc.file)
 
 
 def build_delivery(doc: Document) -> Delivery | None:
@@ -39,7 +46,7 @@ def build_delivery(doc: Document) -> Delivery | None:
     approval = data.get("approval")
     return Delivery(
         name=name if isinstance(name, str) else "",
-        file=doc.file,
+        file=shown(doc),
         description=_text(data.get("description"), ""),
         folders=_ids(data.get("folders")),
         files=_ids(data.get("files")),
@@ -164,7 +171,7 @@ def build_policy(doc: Document | None) -> Policy:
         max_requests_per_second=_number(
             data.get("max_requests_per_second"), defaults.max_requests_per_second, float
         ),
-        origin=Origin(doc.file, 1, 1),
+        origin=Origin(shown(doc), 1, 1),
     )
 
 
