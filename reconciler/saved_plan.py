@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import InputError, printable
 from reconciler.manifest.files import NotReadable, read_regular
-from reconciler.plan import Plan
+
+if TYPE_CHECKING:
+    from reconciler.plan import Plan
 
 #: A saved plan nests five levels; far deeper JSON is not a plan (and would exhaust the stack).
 MAX_DEPTH = 32
@@ -33,6 +35,8 @@ def load_saved_plan(path: Path) -> Plan:
         raise InputError(f"{name}: not a JSON plan")
     if _depth(document) > MAX_DEPTH:
         raise InputError(f"{name}: not a JSON plan (nested more than {MAX_DEPTH} levels deep)")
+    from reconciler.plan import Plan  # the plan model is only needed once the JSON is sound
+
     try:
         return Plan.from_dict(document)
     except InputError as exc:

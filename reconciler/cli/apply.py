@@ -28,7 +28,6 @@ from reconciler.errors import Interrupted, PartialApply, UsageError
 from reconciler.plan import Plan, check_current, check_safety
 from reconciler.planner import collaborator_counts
 from reconciler.render import render
-from reconciler.saved_plan import load_saved_plan
 
 MARKS = {
     Outcome.APPLIED: ("✓", "green"),
@@ -42,6 +41,12 @@ MARKS = {
 class ReportFormat(str, Enum):
     TEXT = "text"
     JSON = "json"
+
+
+def load_saved_plan(path: Path) -> Plan:
+    from reconciler.saved_plan import load_saved_plan as load  # only when a plan is given
+
+    return load(path)
 
 
 def open_journal(path: Path) -> Journal:

@@ -11,7 +11,7 @@ import typer
 
 from reconciler.cli.app import app
 from reconciler.cli.options import ConfigOpt, PathsArg, use_color, utf8
-from reconciler.errors import Problem, printable
+from reconciler.errors import Problem
 from reconciler.manifest import DEFAULT_PATHS, Validation, check
 
 #: Exit code for manifests with problems (the documented exit code for invalid input).
@@ -84,7 +84,7 @@ def _count(n: int, noun: str) -> str:
 def render_json(result: Validation, out: TextIO) -> None:
     document = {
         "valid": not result.problems,
-        "manifests": [printable(file) for file in result.files],
+        "manifests": list(result.files),
         "problems": [p.to_dict() for p in result.problems],
         "summary": summary(result),
     }

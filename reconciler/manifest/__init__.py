@@ -73,7 +73,8 @@ def check(paths: Iterable[str] | str | None = None, config_path: str | None = No
         problems.extend(_check_one(doc, policy, config_name, deliveries))
     problems.extend(check_across(deliveries))
     state = DesiredState(tuple(sorted(deliveries, key=lambda d: (d.name, d.file))))
-    return Validation(tuple(files), tuple(sorted(set(problems))), state, policy)
+    shown = tuple(printable(file) for file in files)  # names as every output shows them
+    return Validation(shown, tuple(sorted(set(problems))), state, policy)
 
 
 def _check_one(
