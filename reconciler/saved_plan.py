@@ -41,6 +41,9 @@ def load_saved_plan(path: Path) -> Plan:
         return Plan.from_dict(document)
     except InputError as exc:
         raise InputError(f"{name}: {exc}") from None
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        # A field of the wrong shape (a text where an object belongs, ...): not a plan we wrote.
+        raise InputError(f"{name}: saved plan is not readable: {printable(repr(exc))}") from None
 
 
 def _depth(document: Any) -> int:
