@@ -6,6 +6,7 @@ import math
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any, cast
 
 import yaml
@@ -92,7 +93,8 @@ class _Lines:
     """
 
     def __init__(self, text: str) -> None:
-        self.starts = [0] + [i + 1 for i, char in enumerate(text) if char == "\n"]
+        lengths = (len(line) + 1 for line in text.split("\n")[:-1])
+        self.starts = [0, *accumulate(lengths)]  # where each line begins
 
     def at(self, index: int) -> Position:
         line = bisect_right(self.starts, index)
@@ -119,6 +121,8 @@ def _hide_breaks(text: str) -> tuple[str, dict[int, str]]:
 
 
 class _TooDeep(Exception):
+    """Nesting beyond MAX_DEPTH, raised where the node that goes too deep starts."""
+
     def __init__(self, mark: yaml.Mark) -> None:
         self.mark = mark
 
