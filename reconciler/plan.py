@@ -214,9 +214,14 @@ def _plain(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 @dataclass(frozen=True)
 class Plan:
-    """Changes in apply order (the order is part of the plan), with counts and a checksum."""
+    """Changes in apply order (the order is part of the plan), with counts and a checksum.
+
+    ``collaborators`` (live collaborators per item, when the plan was made from a live read)
+    is what the safety check weighs removals against; it is not part of the saved form.
+    """
 
     changes: tuple[Change, ...] = ()
+    collaborators: Mapping[ItemRef, int] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         # The full content breaks ties, so even duplicate keys cannot make order depend on input.
@@ -277,6 +282,41 @@ class Plan:
             ensure_ascii=False,
         )
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def check_safety(self, policy: Policy) -> None:
+        """Refuse removals above ``safety.max_removals`` or an item's ``max_removal_fraction``.
+
+        The fraction applies only to items with at least four live collaborators, so removing
+        one of two people is not a mass removal.
+        """
+        removals = [c for c in self.changes if c.action is Action.REMOVE]
+        if len(removals) > policy.max_removals:
+            raise UnsafePlan(
+                f"the plan removes {len(removals)} collaborators, more than "
+                f"safety.max_removals = {policy.max_removals}; use --force to apply it anyway"
+            )
+        per_item = Counter(
+            c.item for c in removals if c.kind in (Kind.COLLABORATION, Kind.HUB_COLLABORATION)
+        )
+        for item, removed in sorted(per_item.items()):
+            total = self.collaborators.get(item, 0)
+            if total >= 4 and removed / total > policy.max_removal_fraction:
+                raise UnsafePlan(
+                    f"the plan removes {removed} of the {total} collaborators of {item}, more "
+                    f"than safety.max_removal_fraction = {policy.max_removal_fraction:g}; "
+                    "use --force to apply it anyway"
+                )
+
+    def check_current(self, fresh: Plan) -> None:
+        """Refuse to apply this saved plan when it no longer matches what Box and the manifests
+        ask for (``fresh``, planned just now)."""
+        if self.checksum() == fresh.checksum():
+            return
+        differences = diff_plans(self, fresh) or ["the planned changes differ"]
+        raise StalePlan(
+            "the saved plan no longer matches Box and the manifests; plan again. What changed:\n"
+            + "\n".join(f"  {line}" for line in differences)
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -378,41 +418,5 @@ def diff_plans(old: Plan, new: Plan) -> list[str]:
     return sorted(set(lines))
 
 
-def check_current(saved: Plan, fresh: Plan) -> None:
-    """Refuse to apply a saved plan that no longer matches what Box and the manifests ask for."""
-    if saved.checksum() == fresh.checksum():
-        return
-    differences = diff_plans(saved, fresh) or ["the planned changes differ"]
-    raise StalePlan(
-        "the saved plan no longer matches Box and the manifests; plan again. What changed:\n"
-        + "\n".join(f"  {line}" for line in differences)
-    )
-
-
 def _words(value: Any) -> str:
     return "nothing" if value is None else json.dumps(value, ensure_ascii=False)
-
-
-def check_safety(plan: Plan, policy: Policy, live_counts: Mapping[ItemRef, int]) -> None:
-    """Refuse removals above ``safety.max_removals`` or an item's ``max_removal_fraction``.
-
-    ``live_counts`` is the number of live collaborators per item; the fraction applies only to
-    items with at least four, so removing one of two people is not a mass removal.
-    """
-    removals = [c for c in plan.changes if c.action is Action.REMOVE]
-    if len(removals) > policy.max_removals:
-        raise UnsafePlan(
-            f"the plan removes {len(removals)} collaborators, more than "
-            f"safety.max_removals = {policy.max_removals}; use --force to apply it anyway"
-        )
-    per_item = Counter(
-        c.item for c in removals if c.kind in (Kind.COLLABORATION, Kind.HUB_COLLABORATION)
-    )
-    for item, removed in sorted(per_item.items()):
-        total = live_counts.get(item, 0)
-        if total >= 4 and removed / total > policy.max_removal_fraction:
-            raise UnsafePlan(
-                f"the plan removes {removed} of the {total} collaborators of {item}, more than "
-                f"safety.max_removal_fraction = {policy.max_removal_fraction:g}; "
-                "use --force to apply it anyway"
-            )

@@ -14,7 +14,6 @@ from enum import Enum
 from typing import Any
 
 from reconciler import globs
-from reconciler.invitations import most_advanced
 from reconciler.model import (
     Client,
     Delivery,
@@ -27,6 +26,7 @@ from reconciler.model import (
     PrincipalKind,
     reviews_by,
 )
+from reconciler.planning.invitations import most_advanced
 
 FORMAT_VERSION = 1
 
@@ -209,8 +209,7 @@ def _delivery_status(delivery: Delivery, live: LiveState) -> DeliveryStatus:
 def _client_status(
     delivery: Delivery, client: Client, files: tuple[LiveFile, ...], live: LiveState
 ) -> ClientStatus:
-    refs = delivery.items() + tuple(ItemRef(ItemKind.HUB, h) for h in delivery.hubs)
-    items = tuple(ItemInvitation(ref, _invitation(client, ref, live)) for ref in refs)
+    items = tuple(ItemInvitation(ref, _invitation(client, ref, live)) for ref in delivery.refs())
     # Hub membership waits for an accepted invitation, so it does not count as one.
     shared = [i.state for i in items if i.item.kind is not ItemKind.HUB]
     summary = min(shared, key=INVITATION_RANK.__getitem__, default=Invitation.NOT_INVITED)

@@ -25,8 +25,7 @@ from reconciler.cli.options import (
 )
 from reconciler.cli.plan import read_and_plan
 from reconciler.errors import InputError, Interrupted, PartialApply, UsageError
-from reconciler.plan import Plan, check_current, check_safety
-from reconciler.planner import collaborator_counts
+from reconciler.plan import Plan
 from reconciler.render import render
 
 MARKS = {
@@ -146,13 +145,13 @@ def apply_command(
     saved_plan = load_saved_plan(saved) if saved is not None else None
     desired, connection, live, plan = read_and_plan(paths, config, base_url, as_user)
     if saved_plan is not None:
-        check_current(saved_plan, plan)
+        saved_plan.check_current(plan)
     stdout = utf8(sys.stdout)
     color = use_color(stdout)
     if output is ReportFormat.TEXT:
         render(plan, stdout, format="text", color=color)
     if not force:
-        check_safety(plan, desired.policy, collaborator_counts(live))
+        plan.check_safety(desired.policy)
     if not plan.has_changes:
         info("Nothing to apply: Box matches the manifests.")
         if output is ReportFormat.JSON:
