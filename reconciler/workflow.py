@@ -99,14 +99,28 @@ def make_plan(desired: Desired, live: LiveState) -> Plan:
     return planning.plan(desired.state, live, desired.policy)
 
 
+def check_apply(plan: Plan, desired: Desired, live: LiveState, *, force: bool = False) -> None:
+    """Refuse what ``apply`` must not do: a plan that is no longer what the manifests and ``live``
+    ask for (``StalePlan``: a saved plan made before Box changed), or, unless ``force``,
+    removals above the policy's safety limits (``UnsafePlan``)."""
+    fresh = make_plan(desired, live)
+    plan.check_current(fresh)
+    if not force:
+        fresh.check_safety(desired.policy)
+
+
 def apply(
     plan: Plan,
     desired: Desired,
     connection: Connection,
     live: LiveState,
     *,
+    force: bool = False,
     on_result: Callable[[ChangeResult], None] | None = None,
 ) -> ApplyReport:
+    """Make the changes of ``plan`` in Box, after ``check_apply`` (which raises, writing nothing);
+    ``on_result`` hears of each change as it ends."""
+    check_apply(plan, desired, live, force=force)
     return apply_plan(
         plan,
         connection.writer,

@@ -14,7 +14,7 @@ from typing import Any
 from box_sdk_gen import BoxClient
 
 from reconciler.box.errors import call
-from reconciler.errors import BoxError, NotFound
+from reconciler.errors import BoxError, NotFound, ReadError
 from reconciler.model import (
     InviteStatus,
     ItemKind,
@@ -226,10 +226,6 @@ class BoxReader:
             marker = raw.get("next_marker") or None  # Box sends null or "" at the end
             if not marker:
                 return
-
-
-class ReadError(BoxError):
-    """Several items could not be read; each is named."""
 
 
 def _parallel(concurrency: int, jobs: Iterable[Callable[[], Any]]) -> list[Any]:

@@ -13,6 +13,7 @@ import typer
 from reconciler import workflow
 from reconciler.box.connect import BoxSettings, settings_from_env
 from reconciler.model import LiveState
+from reconciler.plan import Plan
 
 PathsArg = Annotated[
     Optional[list[str]],  # noqa: UP045 - typer reads the annotation at run time (py3.10)
@@ -79,6 +80,14 @@ def read_box(
     with progress("Reading Box", None) as tick:
         live = workflow.read(desired, connection, on_read=tick)
     return desired, connection, live
+
+
+def read_and_plan(
+    paths: list[str] | None, config: str | None, base_url: str | None, as_user: str | None
+) -> tuple[workflow.Desired, workflow.Connection, LiveState, Plan]:
+    """Load and check the manifests, then read Box and plan. Writes nothing."""
+    desired, connection, live = read_box(paths, config, base_url, as_user)
+    return desired, connection, live, workflow.make_plan(desired, live)
 
 
 def info(message: str) -> None:

@@ -10,7 +10,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from reconciler import workflow
 from reconciler.cli.app import app
 from reconciler.cli.options import (
     AsUserOpt,
@@ -18,31 +17,19 @@ from reconciler.cli.options import (
     ConfigOpt,
     PathsArg,
     info,
-    read_box,
+    read_and_plan,
     use_color,
     utf8,
 )
-from reconciler.errors import UsageError
-from reconciler.model import LiveState
+from reconciler.errors import ExitCode, UsageError
 from reconciler.plan import Plan
 from reconciler.render import render
-
-#: ``--detailed-exitcode``: changes are pending (Terraform's convention).
-CHANGES_PENDING = 2
 
 
 class PlanFormat(str, Enum):
     TEXT = "text"
     JSON = "json"
     MARKDOWN = "markdown"
-
-
-def read_and_plan(
-    paths: list[str] | None, config: str | None, base_url: str | None, as_user: str | None
-) -> tuple[workflow.Desired, workflow.Connection, LiveState, Plan]:
-    """Load and check the manifests, then read Box and plan. Writes nothing."""
-    desired, connection, live = read_box(paths, config, base_url, as_user)
-    return desired, connection, live, workflow.make_plan(desired, live)
 
 
 def save_plan(plan: Plan, out: Path) -> None:
@@ -98,4 +85,4 @@ def plan_command(
     if out is not None:
         save_plan(plan, out)
     if detailed_exitcode and plan.has_changes:
-        raise typer.Exit(CHANGES_PENDING)
+        raise typer.Exit(ExitCode.CHANGES_PENDING)
