@@ -6,12 +6,10 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from reconciler import workflow
-from reconciler.applier import ApplyReport, ChangeResult, Journal
 from reconciler.cli.app import app
 from reconciler.cli.options import (
     AsUserOpt,
@@ -25,9 +23,12 @@ from reconciler.cli.options import (
     utf8,
 )
 from reconciler.errors import ExitCode, InputError, Interrupted, PartialApply, UsageError
-from reconciler.model import LiveState
-from reconciler.plan import Plan
-from reconciler.render import render, report
+
+if TYPE_CHECKING:
+    from reconciler import workflow
+    from reconciler.applier import ApplyReport, Journal
+    from reconciler.model import LiveState
+    from reconciler.plan import Plan
 
 
 class ReportFormat(str, Enum):
@@ -36,6 +37,8 @@ class ReportFormat(str, Enum):
 
 
 def load_saved_plan(path: Path) -> Plan:
+    from reconciler.plan import Plan
+
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -51,6 +54,8 @@ def load_saved_plan(path: Path) -> Plan:
 
 
 def open_journal(path: Path) -> Journal:
+    from reconciler.applier import Journal
+
     try:
         return Journal.open(path)
     except OSError as exc:
@@ -89,6 +94,9 @@ def run_apply(
     journal: Path | None,
 ) -> ApplyReport:
     """The library's apply, with a progress bar and, when asked, a journal line per change."""
+    from reconciler import workflow
+    from reconciler.applier import ChangeResult
+
     sink = open_journal(journal) if journal is not None else None
     try:
         with progress("Applying", len(plan.executable())) as advance:
@@ -158,6 +166,11 @@ def apply_command(
     Exit codes: 0 done, 1 Box error, 3 invalid input, 4 refused (unsafe without --force, or a
     saved plan that no longer matches Box), 5 some changes failed (each one is reported).
     """
+    from reconciler import workflow
+    from reconciler.applier import ApplyReport
+    from reconciler.render import report
+    from reconciler.render.plan import render
+
     saved_plan = load_saved_plan(saved) if saved is not None else None
     desired, connection, live, plan = read_and_plan(paths, config, base_url, as_user)
     if saved_plan is not None:  # a stale saved plan is refused before anything is shown

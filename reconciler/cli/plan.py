@@ -6,7 +6,7 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -22,8 +22,9 @@ from reconciler.cli.options import (
     utf8,
 )
 from reconciler.errors import ExitCode, UsageError
-from reconciler.plan import Plan
-from reconciler.render import render
+
+if TYPE_CHECKING:
+    from reconciler.plan import Plan
 
 
 class PlanFormat(str, Enum):
@@ -80,6 +81,8 @@ def plan_command(
     """
     *_, plan = read_and_plan(paths, config, base_url, as_user)
     stdout = utf8(sys.stdout)
+    from reconciler.render.plan import render
+
     render(plan, stdout, format=output.value, color=use_color(stdout))
     stdout.flush()
     if out is not None:

@@ -29,7 +29,7 @@ from reconciler.model import (
 )
 from reconciler.plan import Action, Change, Kind, Plan, principal_id
 from reconciler.planning import plan
-from reconciler.render import render
+from reconciler.render.plan import render
 from tests.unit.test_planner import (
     FOLDER,
     ME,
