@@ -24,6 +24,7 @@ from reconciler.model import (
     LiveAssignment,
     LiveCollaboration,
     LiveTask,
+    box_time,
     reviews_by,
 )
 from reconciler.plan import Action, Change, ChangeKey, Kind
@@ -111,10 +112,8 @@ def _find(ctx: Context, item: ItemRef, change: Change) -> LiveCollaboration | No
 
 
 def _collab_outputs(collab: LiveCollaboration) -> dict[str, str]:
-    out = {"collaboration_id": collab.id, "status": collab.status.value}
-    if collab.principal_type == "user" and collab.principal_id:
-        out["user_id"] = collab.principal_id
-    return out
+    # The status tells a follow-through change whether the invitation was accepted at once.
+    return {**collab.box_ids(), "status": collab.status.value}
 
 
 def _role(change: Change) -> str:
@@ -250,9 +249,7 @@ def _our_task(ctx: Context, file_id: str, message: str) -> LiveTask | None:
 
 
 def _due_at(value: object) -> datetime | None:
-    if isinstance(value, str) and value:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return None
+    return box_time(value) if isinstance(value, str) else None
 
 
 @executor(Kind.TASK, Action.ADD)

@@ -38,6 +38,14 @@ class Kind(str, Enum):
     TASK_ASSIGNMENT = "task_assignment"
 
 
+#: Every change a plan can ask the applier to make, each with its executor. Review tasks are never
+#: removed (a decided review is history) and assignments never changed (their state is the
+#: approver's, never ours).
+EXECUTABLE: frozenset[tuple[Kind, Action]] = frozenset(
+    {(k, a) for k in (Kind.COLLABORATION, Kind.HUB_COLLABORATION) for a in Action if a.executable}
+    | {(Kind.TASK, Action.ADD), (Kind.TASK, Action.CHANGE)}
+    | {(Kind.TASK_ASSIGNMENT, Action.ADD), (Kind.TASK_ASSIGNMENT, Action.REMOVE)}
+)
 #: Apply order between kinds: a person must collaborate before joining a hub or being assigned.
 KIND_ORDER: Mapping[Kind, int] = {k: i for i, k in enumerate(Kind)}
 #: Adds and changes first, removes after them; reported lines come last and are never executed.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import timezone
 from enum import Enum
 from typing import Any
 
@@ -24,6 +24,7 @@ from reconciler.model import (
     LiveFile,
     LiveState,
     PrincipalKind,
+    box_time,
     reviews_by,
 )
 from reconciler.planning.invitations import most_advanced
@@ -284,12 +285,7 @@ def _is_assignee(assignment: LiveAssignment, client: Client, ids: frozenset[str]
 
 def _utc(stamp: str | None) -> str | None:
     """Box sends local offsets (``-08:00``); one zone makes the latest the largest string."""
-    if not stamp:
-        return None
-    try:
-        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return stamp  # kept as Box sent it rather than dropped
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+    when = box_time(stamp)
+    if when is None:
+        return stamp or None  # an unreadable time is kept as Box sent it rather than dropped
     return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
