@@ -176,9 +176,14 @@ def _change_role(change: Change, ctx: Context) -> dict[str, str]:
 
 @executor(Kind.COLLABORATION, Action.REMOVE)
 def _remove(change: Change, ctx: Context) -> dict[str, str]:
+    return _delete_collaboration(change, ctx.writer.remove)
+
+
+def _delete_collaboration(change: Change, delete: Callable[[str], None]) -> dict[str, str]:
+    """Remove the (hub) collaboration a change carries the id of."""
     collab_id = change.collaboration_id
-    assert collab_id, "a removal carries the collaboration id"
-    _delete(lambda: ctx.writer.remove(collab_id))
+    assert collab_id, f"a {change.kind.value} removal carries the collaboration id"
+    _delete(lambda: delete(collab_id))
     return {"collaboration_id": collab_id}
 
 
@@ -231,10 +236,7 @@ def _change_hub_role(change: Change, ctx: Context) -> dict[str, str]:
 
 @executor(Kind.HUB_COLLABORATION, Action.REMOVE)
 def _leave_hub(change: Change, ctx: Context) -> dict[str, str]:
-    collab_id = change.collaboration_id
-    assert collab_id, "a hub removal carries the hub collaboration id"
-    _delete(lambda: ctx.writer.remove_from_hub(collab_id))
-    return {"collaboration_id": collab_id}
+    return _delete_collaboration(change, ctx.writer.remove_from_hub)
 
 
 # --- approval tasks ------------------------------------------------------------------------

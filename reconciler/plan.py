@@ -10,9 +10,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from deepdiff import DeepDiff
-from deepdiff.helper import notpresent
-
+from reconciler.diff import diff_plans, field_changes, plain
 from reconciler.errors import InputError, StalePlan, UnsafePlan
 from reconciler.model import ItemKind, ItemRef, Policy, Principal, PrincipalKind
 
@@ -143,8 +141,8 @@ class Change:
         return {
             "action": self.action.value,
             "id": str(self.key),
-            "before": _plain(self.before),
-            "after": _plain(self.after),
+            "before": plain(self.before),
+            "after": plain(self.after),
             "notify": self.notify,
             "on_acceptance": self.on_acceptance,
             "depends_on": [str(k) for k in self.depends_on],
@@ -181,8 +179,8 @@ class Change:
             "item": {"type": self.item.kind.value, "id": self.item.id, "name": self.item_name},
             "principal": principal,
             "file": None if self.file is None else {"id": self.file, "name": self.file_name},
-            "before": _plain(self.before),
-            "after": _plain(self.after),
+            "before": plain(self.before),
+            "after": plain(self.after),
             "reason": self.reason,
             "origin": self.origin,
             "notify": self.notify,
@@ -190,34 +188,6 @@ class Change:
             "depends_on": [str(k) for k in self.depends_on],
             "box_ids": dict(sorted(self.box_ids.items())),
         }
-
-
-def field_changes(
-    before: Mapping[str, Any], after: Mapping[str, Any]
-) -> list[tuple[str, Any, Any]]:
-    """``(dotted field, before, after)`` for every leaf that differs between two mappings."""
-    diff = _deep_diff(_plain(before), _plain(after))
-    out: list[tuple[str, Any, Any]] = []
-    for report in diff.values():
-        for level in report:
-            path = ".".join(str(p) for p in level.path(output_format="list"))
-            t1 = None if _missing(level.t1) else level.t1
-            t2 = None if _missing(level.t2) else level.t2
-            out.append((path, t1, t2))
-    return sorted(out, key=lambda row: row[0])
-
-
-def _missing(value: Any) -> bool:
-    return value is notpresent
-
-
-def _deep_diff(old: Any, new: Any) -> Any:
-    # Without threshold 0, deepdiff reports two mostly different mappings as one root change.
-    return DeepDiff(old, new, view="tree", threshold_to_diff_deeper=0)
-
-
-def _plain(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    return None if value is None else json.loads(json.dumps(dict(value), sort_keys=True))
 
 
 @dataclass(frozen=True)
@@ -395,36 +365,3 @@ def _principal_from_dict(row: Mapping[str, Any] | None) -> Principal | None:
     if row is None:
         return None
     return Principal(PrincipalKind(row["type"]), str(row["id"]), str(row.get("name", row["id"])))
-
-
-def diff_plans(old: Plan, new: Plan) -> list[str]:
-    """What differs between a saved plan and a fresh one, one sentence per difference."""
-    old_by_id = {str(c.key): c for c in old.executable()}
-    new_by_id = {str(c.key): c for c in new.executable()}
-    diff = _deep_diff(
-        {k: c.fingerprint() for k, c in old_by_id.items()},
-        {k: c.fingerprint() for k, c in new_by_id.items()},
-    )
-    lines: list[str] = []
-    for report in diff.values():
-        for level in report:
-            path = level.path(output_format="list")
-            change_id = str(path[0])
-            if len(path) == 1:
-                if change_id in old_by_id:
-                    lines.append(f"no longer planned: {old_by_id[change_id].describe()}")
-                else:
-                    lines.append(f"newly planned: {new_by_id[change_id].describe()}")
-                continue
-            where = ".".join(str(p) for p in path[1:])
-            was = None if _missing(level.t1) else level.t1
-            now = None if _missing(level.t2) else level.t2
-            lines.append(
-                f"changed: {new_by_id[change_id].describe()}: {where} was {_words(was)}, "
-                f"now {_words(now)}"
-            )
-    return sorted(set(lines))
-
-
-def _words(value: Any) -> str:
-    return "nothing" if value is None else json.dumps(value, ensure_ascii=False)

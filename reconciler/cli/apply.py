@@ -36,6 +36,31 @@ class ReportFormat(str, Enum):
     JSON = "json"
 
 
+YesOpt = Annotated[
+    bool, typer.Option("--yes", "-y", help="Apply without asking (needed off a terminal).")
+]
+SavedPlanOpt = Annotated[
+    Optional[Path],  # noqa: UP045 - typer reads the annotation at run time (py3.10)
+    typer.Option(
+        "--plan",
+        help="Apply exactly this saved plan (from 'plan --out'); refused if Box changed since.",
+        show_default=False,
+    ),
+]
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="Apply even above the safety limits on removals.")
+]
+JournalOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--journal", help="Append one JSON line per change and its outcome.", show_default=False
+    ),
+]
+ReportFormatOpt = Annotated[
+    ReportFormat, typer.Option("--format", help="How to print the plan and the report.")
+]
+
+
 def load_saved_plan(path: Path) -> Plan:
     from reconciler.plan import Plan
 
@@ -129,29 +154,11 @@ def raise_for(result: ApplyReport) -> None:
 def apply_command(
     paths: PathsArg = None,
     config: ConfigOpt = None,
-    yes: Annotated[
-        bool, typer.Option("--yes", "-y", help="Apply without asking (needed off a terminal).")
-    ] = False,
-    saved: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option(
-            "--plan",
-            help="Apply exactly this saved plan (from 'plan --out'); refused if Box changed since.",
-            show_default=False,
-        ),
-    ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Apply even above the safety limits on removals.")
-    ] = False,
-    journal: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option(
-            "--journal", help="Append one JSON line per change and its outcome.", show_default=False
-        ),
-    ] = None,
-    output: Annotated[
-        ReportFormat, typer.Option("--format", help="How to print the plan and the report.")
-    ] = ReportFormat.TEXT,
+    yes: YesOpt = False,
+    saved: SavedPlanOpt = None,
+    force: ForceOpt = False,
+    journal: JournalOpt = None,
+    output: ReportFormatOpt = ReportFormat.TEXT,
     base_url: BaseUrlOpt = None,
     as_user: AsUserOpt = None,
 ) -> None:

@@ -7,9 +7,10 @@ from dataclasses import replace
 
 import pytest
 
+from reconciler.diff import diff_plans
 from reconciler.errors import InputError, StalePlan, UnsafePlan
 from reconciler.model import ItemKind, ItemRef, Policy, Principal
-from reconciler.plan import Action, Change, Kind, Plan, diff_plans
+from reconciler.plan import Action, Change, Kind, Plan
 
 FOLDER = ItemRef(ItemKind.FOLDER, "100")
 HUB = ItemRef(ItemKind.HUB, "900")
