@@ -10,8 +10,8 @@ The library in five verbs (what the ``reconcile`` command does):
 
 ``apply`` refuses (writing nothing) a plan that no longer matches Box (``StalePlan``, e.g. a
 saved plan made before someone changed Box) and removals above the safety limits of
-``reconcile.yaml`` (``UnsafePlan``) unless called with ``force=True``; ``check_apply`` asks the same
-questions without applying.
+``reconcile.yaml`` (``UnsafePlan``) unless called with ``force=True``; ``check_apply`` asks
+the same questions without applying.
 
 Names are imported on first use, so ``reconciler.sandbox`` never loads the Box SDK through here.
 """
