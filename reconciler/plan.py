@@ -195,11 +195,13 @@ class Plan:
     """Changes in apply order (the order is part of the plan), with counts and a checksum.
 
     ``collaborators`` (live collaborators per item, when the plan was made from a live read)
-    is what the safety check weighs removals against; it is not part of the saved form.
+    is what the safety check weighs removals against; ``basis`` holds the very snapshots and
+    policy the planner made it from. Neither is part of the saved form.
     """
 
     changes: tuple[Change, ...] = ()
     collaborators: Mapping[ItemRef, int] = field(default_factory=dict, compare=False)
+    basis: tuple[object, ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # The full content breaks ties, so even duplicate keys cannot make order depend on input.
@@ -260,6 +262,13 @@ class Plan:
             ensure_ascii=False,
         )
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def made_from(self, *inputs: object) -> bool:
+        """Whether the planner made this plan from these very objects (planning is pure, so
+        planning them again would give this plan)."""
+        return len(inputs) == len(self.basis) > 0 and all(
+            a is b for a, b in zip(inputs, self.basis, strict=True)
+        )
 
     def check_safety(self, policy: Policy) -> None:
         """Refuse removals above ``safety.max_removals`` or an item's ``max_removal_fraction``.

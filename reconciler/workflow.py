@@ -103,8 +103,11 @@ def check_apply(plan: Plan, desired: Desired, live: LiveState, *, force: bool = 
     """Refuse what ``apply`` must not do: a plan that is no longer what the manifests and ``live``
     ask for (``StalePlan``: a saved plan made before Box changed), or, unless ``force``,
     removals above the policy's safety limits (``UnsafePlan``)."""
-    fresh = make_plan(desired, live)
-    plan.check_current(fresh)
+    # Planning is pure: a plan made from these very inputs is what planning them again would give.
+    fresh = plan
+    if not plan.made_from(desired.state, live, desired.policy):
+        fresh = make_plan(desired, live)
+        plan.check_current(fresh)
     if not force:
         fresh.check_safety(desired.policy)
 

@@ -181,7 +181,7 @@ def apply_command(
     saved_plan = load_saved_plan(saved) if saved is not None else None
     desired, connection, live, plan = read_and_plan(paths, config, base_url, as_user)
     if saved_plan is not None:  # a stale saved plan is refused before anything is shown
-        workflow.check_apply(saved_plan, desired, live, force=True)
+        saved_plan.check_current(plan)
     stdout = utf8(sys.stdout)
     color = use_color(stdout)
     if output is ReportFormat.TEXT:

@@ -44,7 +44,9 @@ def run(inputs: Inputs, stages: tuple[Stage, ...] = STAGES) -> tuple[list[Change
 def plan(desired: DesiredState, live: LiveState, policy: Policy) -> Plan:
     """The changes that make Box match ``desired``, plus what waits and what is left alone."""
     changes, _ = run(Inputs.of(desired, live, policy))
-    return Plan(tuple(changes), collaborators=collaborator_counts(live))
+    return Plan(
+        tuple(changes), collaborators=collaborator_counts(live), basis=(desired, live, policy)
+    )
 
 
 def collaborator_counts(live: LiveState) -> dict[ItemRef, int]:

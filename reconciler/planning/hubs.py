@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from reconciler.model import InviteStatus, LiveItem, PrincipalKind
-from reconciler.plan import Action, Change, Kind
+from reconciler.model import InviteStatus, LiveItem, Principal, PrincipalKind
+from reconciler.plan import Action, Change, ChangeKey, Kind
 from reconciler.planning.access import Claim, change, plan_target, targets
 from reconciler.planning.stage import Handoff, Inputs, Step
 
@@ -20,8 +20,10 @@ WAITING: Mapping[InviteStatus, str] = {
 
 
 def stage(inputs: Inputs, handoff: Handoff) -> Step:
+    invitations = handoff.first_invitations()
+
     def join(item: LiveItem, claim: Claim) -> Change:
-        return _join_hub(item, claim, inputs, handoff)
+        return _join_hub(item, claim, inputs, invitations)
 
     changes: list[Change] = []
     for ref, target in targets(inputs.deliveries, hubs=True).items():
@@ -29,7 +31,9 @@ def stage(inputs: Inputs, handoff: Handoff) -> Step:
     return Step(tuple(changes), handoff)
 
 
-def _join_hub(item: LiveItem, claim: Claim, inputs: Inputs, handoff: Handoff) -> Change:
+def _join_hub(
+    item: LiveItem, claim: Claim, inputs: Inputs, invitations: Mapping[Principal, ChangeKey]
+) -> Change:
     principal = claim.principal
     after = {"role": claim.role}
     kind = Kind.HUB_COLLABORATION
@@ -49,7 +53,7 @@ def _join_hub(item: LiveItem, claim: Claim, inputs: Inputs, handoff: Handoff) ->
     status = inputs.statuses.get(principal.key)
     if status is not None and status in WAITING:
         return change(Action.WAIT, kind, claim, item, WAITING[status], after=after)
-    invitation = handoff.first_invitation(principal)
+    invitation = invitations.get(principal)
     if invitation is not None:
         return change(
             Action.ADD,

@@ -77,10 +77,12 @@ class Handoff:
     reviews: tuple[Review, ...] = ()
     waits: tuple[Wait, ...] = ()
 
-    def first_invitation(self, principal: Principal) -> ChangeKey | None:
-        """The first invitation of ``principal`` in apply order, if this plan creates one."""
-        keys = [key for (_, who), key in self.invitations.items() if who == principal]
-        return min(keys, key=ChangeKey.sort_key, default=None)
+    def first_invitations(self) -> dict[Principal, ChangeKey]:
+        """Each invited principal's first invitation in apply order."""
+        out: dict[Principal, ChangeKey] = {}
+        for (_, who), key in sorted(self.invitations.items(), key=lambda i: i[1].sort_key()):
+            out.setdefault(who, key)
+        return out
 
 
 @dataclass(frozen=True)

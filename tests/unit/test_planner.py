@@ -525,6 +525,14 @@ def test_collaborator_counts_per_item() -> None:
     assert plan(DesiredState(), state, Policy()).collaborators == {FOLDER: 2, HUB: 0}
 
 
+def test_a_plan_knows_the_very_inputs_it_was_made_from() -> None:
+    desired, state, policy = DesiredState((delivery("acme", email(J)),)), live(), Policy()
+    made = plan(desired, state, policy)
+    assert made.made_from(desired, state, policy)
+    assert not made.made_from(desired, replace(state), policy)  # an equal copy is not the same
+    assert not Plan(made.changes).made_from(desired, state, policy)  # nor is a saved plan
+
+
 # --- order independence --------------------------------------------------------------------
 
 
