@@ -19,7 +19,7 @@ from reconciler.model import (
 )
 from reconciler.plan import Action, Change, ChangeKey, Kind
 from reconciler.planning.invitations import most_advanced, own_access
-from reconciler.planning.stage import Inputs, where
+from reconciler.planning.stage import Inputs, change_on, where
 
 
 @dataclass(frozen=True)
@@ -152,15 +152,17 @@ def _undeclared(
     else:
         action = Action.UNMANAGED
         reason = f"not declared by any manifest{status}; left alone (prune is off)"
-    return Change(
-        action=action,
-        kind=kind,
-        delivery=delivery.name,
-        item=item.ref,
-        item_name=item.name,
-        principal=_principal_of(collab),
-        reason=reason,
-        before={"role": collab.role},
+    principal = _principal_of(collab)
+    before = {"role": collab.role}
+    return change_on(
+        action,
+        kind,
+        delivery,
+        item,
+        None,
+        principal,
+        reason,
+        before=before,
         box_ids=collab.box_ids(),
     )
 
@@ -201,14 +203,14 @@ def change(
     ids = dict(box_ids or {})
     if collab is not None:
         ids.update(collab.box_ids())
-    return Change(
-        action=action,
-        kind=kind,
-        delivery=claim.delivery.name,
-        item=item.ref,
-        item_name=item.name,
-        principal=claim.principal,
-        reason=reason,
+    return change_on(
+        action,
+        kind,
+        claim.delivery,
+        item,
+        None,
+        claim.principal,
+        reason,
         before=before,
         after=after,
         origin=where(claim.client.origin),

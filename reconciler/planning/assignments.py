@@ -26,8 +26,7 @@ from reconciler.model import (
 )
 from reconciler.plan import Action, Change, ChangeKey, Kind
 from reconciler.planning.invitations import most_advanced, own_access
-from reconciler.planning.stage import Handoff, Inputs, Review, Step, Wait, where
-from reconciler.planning.tasks import file_change
+from reconciler.planning.stage import Handoff, Inputs, Review, Step, Wait, change_on, where
 
 INCOMPLETE = "incomplete"
 
@@ -147,7 +146,7 @@ def _assign(approver: Approver, review: Review, reach: Reach) -> Change:
         assert reach.invitation is not None
         depends_on = (reach.invitation, *depends_on)
         reason = "on acceptance of the invitation created in this plan"
-    return file_change(
+    return change_on(
         Action.ADD,
         Kind.TASK_ASSIGNMENT,
         approver.delivery,
@@ -181,7 +180,7 @@ def _unassign(review: Review, people: list[Approver], reaches: _Reaches) -> Iter
             if assignment.assignee_login
             else Principal.user(assignment.assignee_id)
         )
-        yield file_change(
+        yield change_on(
             Action.REMOVE,
             Kind.TASK_ASSIGNMENT,
             pruning[0],

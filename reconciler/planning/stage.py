@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from reconciler.model import (
     Delivery,
@@ -20,7 +21,7 @@ from reconciler.model import (
     Policy,
     Principal,
 )
-from reconciler.plan import Change, ChangeKey
+from reconciler.plan import Action, Change, ChangeKey, Kind
 from reconciler.planning.invitations import accounts, statuses
 
 
@@ -100,3 +101,42 @@ Stage = Callable[[Inputs, Handoff], Step]
 def where(origin: Origin | None) -> str | None:
     """A manifest place as the ``origin`` of a change: ``file:line``."""
     return None if origin is None else f"{origin.file}:{origin.line}"
+
+
+def change_on(
+    action: Action,
+    kind: Kind,
+    delivery: Delivery,
+    item: LiveItem,
+    file: LiveFile | None,
+    principal: Principal | None,
+    reason: str,
+    *,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    origin: str | None = None,
+    notify: bool | None = None,
+    on_acceptance: bool = False,
+    depends_on: tuple[ChangeKey, ...] = (),
+    box_ids: Mapping[str, str] | None = None,
+) -> Change:
+    """A change one delivery asks for on a live item, or on one ``file`` below a delivered
+    folder (its review task or an assignment on it)."""
+    return Change(
+        action=action,
+        kind=kind,
+        delivery=delivery.name,
+        item=item.ref,
+        item_name=item.name,
+        principal=principal,
+        reason=reason,
+        before=before,
+        after=after,
+        origin=origin,
+        file=None if file is None else file.id,
+        file_name="" if file is None else file.path,
+        notify=notify,
+        on_acceptance=on_acceptance,
+        depends_on=depends_on,
+        box_ids=dict(box_ids or {}),
+    )

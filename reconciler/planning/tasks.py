@@ -8,10 +8,9 @@ a ``Review``, for the assignments stage to plan who must approve it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
 
 from reconciler.globs import selected
 from reconciler.model import (
@@ -23,11 +22,10 @@ from reconciler.model import (
     LiveFile,
     LiveItem,
     LiveTask,
-    Principal,
     reviews_by,
 )
-from reconciler.plan import Action, Change, ChangeKey, Kind
-from reconciler.planning.stage import Handoff, Inputs, Review, Step, where
+from reconciler.plan import Action, Change, Kind
+from reconciler.planning.stage import Handoff, Inputs, Review, Step, change_on, where
 
 #: The applier sets ``due_at`` from its own clock just before Box stamps ``created_at`` (to the
 #: second), so the two never agree exactly; a shift smaller than this is not worth a change.
@@ -93,7 +91,7 @@ def _plan_file(
 
 def _task_add(delivery: Delivery, item: LiveItem, file: LiveFile) -> Change:
     rule = _rule(delivery)
-    return file_change(
+    return change_on(
         Action.ADD,
         Kind.TASK,
         delivery,
@@ -115,7 +113,7 @@ def _extra_tasks(
     delivery: Delivery, item: LiveItem, file: LiveFile, ours: list[LiveTask]
 ) -> Change:
     extra = [t.id for t in ours[1:]]
-    return file_change(
+    return change_on(
         Action.UNMANAGED,
         Kind.TASK,
         delivery,
@@ -144,7 +142,7 @@ def _task_update(
     differing = [name for name in before if before[name] != after[name]]
     if not differing:
         return None
-    return file_change(
+    return change_on(
         Action.CHANGE,
         Kind.TASK,
         delivery,
@@ -170,39 +168,3 @@ def _expected_due_at(task: LiveTask, due_in_days: int | None) -> str | None:
     if current is not None and abs(current - expected) < DUE_AT_TOLERANCE:
         return task.due_at
     return expected.isoformat()
-
-
-def file_change(
-    action: Action,
-    kind: Kind,
-    delivery: Delivery,
-    item: LiveItem,
-    file: LiveFile,
-    principal: Principal | None,
-    reason: str,
-    *,
-    before: Mapping[str, Any] | None = None,
-    after: Mapping[str, Any] | None = None,
-    origin: str | None = None,
-    on_acceptance: bool = False,
-    depends_on: tuple[ChangeKey, ...] = (),
-    box_ids: Mapping[str, str] | None = None,
-) -> Change:
-    """A change about one file of a delivered folder (its task or an assignment on it)."""
-    return Change(
-        action=action,
-        kind=kind,
-        delivery=delivery.name,
-        item=item.ref,
-        item_name=item.name,
-        principal=principal,
-        reason=reason,
-        before=before,
-        after=after,
-        origin=origin,
-        file=file.id,
-        file_name=file.path,
-        on_acceptance=on_acceptance,
-        depends_on=depends_on,
-        box_ids=dict(box_ids or {}),
-    )
