@@ -11,7 +11,8 @@
     │   ├── NotFound           1  404
     │   ├── Conflict           1  409, and 400 user_already_collaborator
     │   ├── RateLimited        1  429 after the SDK's own retries
-    │   └── BoxUnavailable     1  5xx or a dropped connection: the write may have been stored
+    │   ├── BoxUnavailable     1  5xx or a dropped connection: the write may have been stored
+    │   └── ReadError          1  items that could not be read, each named
     ├── RefusedError           4  the run refuses to go on
     │   ├── UnsafePlan         4  removals above the safety limits, without --force
     │   └── StalePlan          4  a saved plan that no longer matches Box
@@ -25,16 +26,29 @@ request headers, tokens included).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Every exit code ``reconcile`` returns (the product's contract)."""
+
+    OK = 0
+    ERROR = 1  # a Box error, an internal error, or a cancelled apply
+    CHANGES_PENDING = 2  # plan --detailed-exitcode: changes are pending (Terraform's convention)
+    INVALID_INPUT = 3  # manifests, config, saved plan or flags
+    REFUSED = 4  # unsafe without --force, or a saved plan that no longer matches Box
+    PARTIAL = 5  # apply finished, but some changes failed
+    INTERRUPTED = 130  # the shell's convention for SIGINT
 
 
 class ReconcilerError(Exception):
     """Root of every error reconciler raises on purpose."""
 
-    exit_code = 1
+    exit_code = ExitCode.ERROR
 
 
 class InputError(ReconcilerError):
-    exit_code = 3
+    exit_code = ExitCode.INVALID_INPUT
 
 
 def printable(text: str) -> str:
@@ -148,8 +162,12 @@ class BoxUnavailable(BoxError):
     """A 5xx or a broken connection: a write may have been stored although it failed."""
 
 
+class ReadError(BoxError):
+    """Several items could not be read; each is named."""
+
+
 class RefusedError(ReconcilerError):
-    exit_code = 4
+    exit_code = ExitCode.REFUSED
 
 
 class UnsafePlan(RefusedError):
@@ -161,8 +179,8 @@ class StalePlan(RefusedError):
 
 
 class PartialApply(ReconcilerError):
-    exit_code = 5
+    exit_code = ExitCode.PARTIAL
 
 
 class Interrupted(ReconcilerError):
-    exit_code = 130  # the shell's convention for SIGINT
+    exit_code = ExitCode.INTERRUPTED

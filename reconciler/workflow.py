@@ -7,14 +7,14 @@ from dataclasses import dataclass
 
 from box_sdk_gen import BoxClient
 
-from reconciler import planner
+from reconciler import planning
 from reconciler.applier import ApplyReport, ChangeResult, apply_plan
 from reconciler.box.connect import BoxSettings, RequestPacer, make_client
 from reconciler.box.reader import BoxReader, read_live
 from reconciler.box.writer import BoxWriter
 from reconciler.errors import ManifestError
 from reconciler.manifest import check
-from reconciler.model import DesiredState, ItemKind, ItemRef, LiveState, Policy
+from reconciler.model import DesiredState, ItemRef, LiveState, Policy
 from reconciler.plan import Plan
 
 
@@ -62,11 +62,7 @@ def connect(
 
 def items_of(state: DesiredState) -> list[ItemRef]:
     """Every folder, file and hub the manifests mention."""
-    refs: set[ItemRef] = set()
-    for delivery in state.deliveries:
-        refs.update(delivery.items())
-        refs.update(ItemRef(ItemKind.HUB, h) for h in delivery.hubs)
-    return sorted(refs)
+    return sorted({ref for delivery in state.deliveries for ref in delivery.refs()})
 
 
 def task_folders_of(state: DesiredState) -> list[str]:
@@ -92,7 +88,7 @@ def where_declared(state: DesiredState, ref: ItemRef) -> str:
     places = sorted(
         str(origin)
         for delivery in state.deliveries
-        if ref in delivery.items() or (ref.kind is ItemKind.HUB and ref.id in delivery.hubs)
+        if ref in delivery.refs()
         for origin in (delivery.origin_of(ref),)
         if origin is not None
     )
@@ -100,7 +96,20 @@ def where_declared(state: DesiredState, ref: ItemRef) -> str:
 
 
 def make_plan(desired: Desired, live: LiveState) -> Plan:
-    return planner.plan(desired.state, live, desired.policy)
+    return planning.plan(desired.state, live, desired.policy)
+
+
+def check_apply(plan: Plan, desired: Desired, live: LiveState, *, force: bool = False) -> None:
+    """Refuse what ``apply`` must not do: a plan that is no longer what the manifests and ``live``
+    ask for (``StalePlan``: a saved plan made before Box changed), or, unless ``force``,
+    removals above the policy's safety limits (``UnsafePlan``)."""
+    # Planning is pure: a plan made from these very inputs is what planning them again would give.
+    fresh = plan
+    if not plan.made_from(desired.state, live, desired.policy):
+        fresh = make_plan(desired, live)
+        plan.check_current(fresh)
+    if not force:
+        fresh.check_safety(desired.policy)
 
 
 def apply(
@@ -109,8 +118,12 @@ def apply(
     connection: Connection,
     live: LiveState,
     *,
+    force: bool = False,
     on_result: Callable[[ChangeResult], None] | None = None,
 ) -> ApplyReport:
+    """Make the changes of ``plan`` in Box, after ``check_apply`` (which raises, writing nothing);
+    ``on_result`` hears of each change as it ends."""
+    check_apply(plan, desired, live, force=force)
     return apply_plan(
         plan,
         connection.writer,

@@ -1,4 +1,8 @@
-"""What the commands that talk to Box share: options, reading Box, streams, colour, progress."""
+"""What the commands share: options, reading Box, streams, colour, progress.
+
+Only typer is imported up front: a command that never talks to Box (``validate``) must not pay
+for loading the Box SDK, so what reaches Box is imported by the functions that need it.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,15 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from typing import Annotated, Optional, TextIO
+from typing import TYPE_CHECKING, Annotated, Optional, TextIO
 
 import typer
 
-from reconciler import workflow
-from reconciler.box.connect import BoxSettings, settings_from_env
-from reconciler.model import LiveState
+if TYPE_CHECKING:
+    from reconciler import workflow
+    from reconciler.box.connect import BoxSettings
+    from reconciler.model import LiveState
+    from reconciler.plan import Plan
 
 PathsArg = Annotated[
     Optional[list[str]],  # noqa: UP045 - typer reads the annotation at run time (py3.10)
@@ -47,6 +53,8 @@ AsUserOpt = Annotated[
 
 
 def box_settings(base_url: str | None, as_user: str | None) -> BoxSettings:
+    from reconciler.box.connect import settings_from_env
+
     return settings_from_env(os.environ, BOX_BASE_URL=base_url, BOX_AS_USER=as_user)
 
 
@@ -70,6 +78,8 @@ def read_box(
     paths: list[str] | None, config: str | None, base_url: str | None, as_user: str | None
 ) -> tuple[workflow.Desired, workflow.Connection, LiveState]:
     """Load and check the manifests, connect, and read what they mention from Box."""
+    from reconciler import workflow
+
     desired = workflow.load(paths, config)
     connection = workflow.connect(box_settings(base_url, as_user), desired.policy)
     info(
@@ -79,6 +89,16 @@ def read_box(
     with progress("Reading Box", None) as tick:
         live = workflow.read(desired, connection, on_read=tick)
     return desired, connection, live
+
+
+def read_and_plan(
+    paths: list[str] | None, config: str | None, base_url: str | None, as_user: str | None
+) -> tuple[workflow.Desired, workflow.Connection, LiveState, Plan]:
+    """Load and check the manifests, then read Box and plan. Writes nothing."""
+    from reconciler import workflow
+
+    desired, connection, live = read_box(paths, config, base_url, as_user)
+    return desired, connection, live, workflow.make_plan(desired, live)
 
 
 def info(message: str) -> None:

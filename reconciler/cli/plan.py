@@ -6,11 +6,10 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from reconciler import workflow
 from reconciler.cli.app import app
 from reconciler.cli.options import (
     AsUserOpt,
@@ -18,31 +17,20 @@ from reconciler.cli.options import (
     ConfigOpt,
     PathsArg,
     info,
-    read_box,
+    read_and_plan,
     use_color,
     utf8,
 )
-from reconciler.errors import UsageError
-from reconciler.model import LiveState
-from reconciler.plan import Plan
-from reconciler.render import render
+from reconciler.errors import ExitCode, UsageError
 
-#: ``--detailed-exitcode``: changes are pending (Terraform's convention).
-CHANGES_PENDING = 2
+if TYPE_CHECKING:
+    from reconciler.plan import Plan
 
 
 class PlanFormat(str, Enum):
     TEXT = "text"
     JSON = "json"
     MARKDOWN = "markdown"
-
-
-def read_and_plan(
-    paths: list[str] | None, config: str | None, base_url: str | None, as_user: str | None
-) -> tuple[workflow.Desired, workflow.Connection, LiveState, Plan]:
-    """Load and check the manifests, then read Box and plan. Writes nothing."""
-    desired, connection, live = read_box(paths, config, base_url, as_user)
-    return desired, connection, live, workflow.make_plan(desired, live)
 
 
 def save_plan(plan: Plan, out: Path) -> None:
@@ -93,9 +81,11 @@ def plan_command(
     """
     *_, plan = read_and_plan(paths, config, base_url, as_user)
     stdout = utf8(sys.stdout)
+    from reconciler.render.plan import render
+
     render(plan, stdout, format=output.value, color=use_color(stdout))
     stdout.flush()
     if out is not None:
         save_plan(plan, out)
     if detailed_exitcode and plan.has_changes:
-        raise typer.Exit(CHANGES_PENDING)
+        raise typer.Exit(ExitCode.CHANGES_PENDING)
