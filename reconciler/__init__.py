@@ -8,6 +8,11 @@ The library in five verbs (what the ``reconcile`` command does):
     plan = reconciler.make_plan(desired, live)              # pure
     report = reconciler.apply(plan, desired, box, live)     # writes, and reports each change
 
+``apply`` refuses (writing nothing) a plan that no longer matches Box (``StalePlan``, e.g. a
+saved plan made before someone changed Box) and removals above the safety limits of
+``reconcile.yaml`` (``UnsafePlan``) unless called with ``force=True``; ``check_apply`` asks
+the same questions without applying.
+
 Names are imported on first use, so ``reconciler.sandbox`` never loads the Box SDK through here.
 """
 
@@ -24,10 +29,13 @@ _PUBLIC = {
     "read": "reconciler.workflow",
     "make_plan": "reconciler.workflow",
     "apply": "reconciler.workflow",
+    "check_apply": "reconciler.workflow",
     "Desired": "reconciler.workflow",
     "Plan": "reconciler.plan",
     "Change": "reconciler.plan",
     "ApplyReport": "reconciler.applier",
+    "StalePlan": "reconciler.errors",
+    "UnsafePlan": "reconciler.errors",
     "settings_from_env": "reconciler.box.connect",
 }
 

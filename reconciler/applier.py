@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -181,21 +181,33 @@ def apply_plan(
         # queued ones are cancelled, and the report says exactly which.
         pool.shutdown(wait=True, cancel_futures=True)
         report.interrupted = True
-        recorded = len(report.results) - sum(len(p) for p in phases[:current])
-        for index, change in enumerate(phases[current] if phases else ()):
-            if index < recorded:
-                continue
-            started = futures[index] if index < len(futures) else None
-            if started is not None and started.done() and not started.cancelled():
-                record(started.result())
-            else:
-                record(ChangeResult(change, Outcome.NOT_STARTED, "not started: interrupted"))
-        for phase in phases[current + 1 :]:
-            for change in phase:
-                record(ChangeResult(change, Outcome.NOT_STARTED, "not started: interrupted"))
+        already = len(report.results) - sum(len(p) for p in phases[:current])
+        for result in _after_interruption(phases, current, futures, already):
+            record(result)
     finally:
         pool.shutdown(wait=True)
     return report
+
+
+def _after_interruption(
+    phases: list[list[Change]],
+    current: int,
+    futures: list[Future[ChangeResult]],
+    recorded: int,
+) -> Iterator[ChangeResult]:
+    """What became of each change not yet recorded: done in the phase under way, or not started.
+    ``recorded`` changes of the current phase were reported before the interruption."""
+    for index, change in enumerate(phases[current] if phases else ()):
+        if index < recorded:
+            continue
+        started = futures[index] if index < len(futures) else None
+        if started is not None and started.done() and not started.cancelled():
+            yield started.result()
+        else:
+            yield ChangeResult(change, Outcome.NOT_STARTED, "not started: interrupted")
+    for phase in phases[current + 1 :]:
+        for change in phase:
+            yield ChangeResult(change, Outcome.NOT_STARTED, "not started: interrupted")
 
 
 class Journal:

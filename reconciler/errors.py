@@ -11,7 +11,8 @@
     │   ├── NotFound           1  404
     │   ├── Conflict           1  409, and 400 user_already_collaborator
     │   ├── RateLimited        1  429 after the SDK's own retries
-    │   └── BoxUnavailable     1  5xx or a dropped connection: the write may have been stored
+    │   ├── BoxUnavailable     1  5xx or a dropped connection: the write may have been stored
+    │   └── ReadError          1  items that could not be read, each named
     ├── ForgeError             1  GitHub or GitLab refused or failed a comment call
     ├── RefusedError           4  the run refuses to go on
     │   ├── UnsafePlan         4  removals above the safety limits, without --force
@@ -26,27 +27,62 @@ request headers, tokens included).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Every exit code ``reconcile`` returns (the product's contract)."""
+
+    OK = 0
+    ERROR = 1  # a Box error, an internal error, or a cancelled apply
+    CHANGES_PENDING = 2  # plan --detailed-exitcode: changes are pending (Terraform's convention)
+    INVALID_INPUT = 3  # manifests, config, saved plan or flags
+    REFUSED = 4  # unsafe without --force, or a saved plan that no longer matches Box
+    PARTIAL = 5  # apply finished, but some changes failed
+    INTERRUPTED = 130  # the shell's convention for SIGINT
 
 
 class ReconcilerError(Exception):
     """Root of every error reconciler raises on purpose."""
 
-    exit_code = 1
+    exit_code = ExitCode.ERROR
 
 
 class InputError(ReconcilerError):
-    exit_code = 3
+    exit_code = ExitCode.INVALID_INPUT
+
+
+def printable(text: str) -> str:
+    """Text with control characters escaped: messages quote what people wrote (and name files
+    people named), and a stray escape sequence, line break or undecodable byte must not reach a
+    terminal, forge a line, or make JSON output invalid UTF-8."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _escaped(c) for c in text)
+
+
+def _escaped(char: str) -> str:
+    if "\udc80" <= char <= "\udcff":  # a byte that was not UTF-8 (os.fsdecode's surrogateescape)
+        return f"\\x{ord(char) - 0xDC00:02x}"
+    return char.encode("unicode_escape", "backslashreplace").decode()
 
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One located problem in an input file, as ``FILE:LINE:COL: message``."""
+    """One located problem in an input file, as ``FILE:LINE:COL: message``.
+
+    File name and message are kept escaped (``printable``), so every way a problem is shown is.
+    """
 
     file: str
     line: int
     column: int
     code: str
     message: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "file", printable(self.file))
+        object.__setattr__(self, "message", printable(self.message))
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}: {self.message}"
@@ -127,8 +163,14 @@ class BoxUnavailable(BoxError):
     """A 5xx or a broken connection: a write may have been stored although it failed."""
 
 
+class ReadError(BoxError):
+    """Several items could not be read; each is named."""
+
+
 class ForgeError(ReconcilerError):
     """A GitHub or GitLab API call failed; ``status`` is the HTTP status (None: no answer)."""
+
+    exit_code = ExitCode.ERROR
 
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
@@ -136,7 +178,7 @@ class ForgeError(ReconcilerError):
 
 
 class RefusedError(ReconcilerError):
-    exit_code = 4
+    exit_code = ExitCode.REFUSED
 
 
 class UnsafePlan(RefusedError):
@@ -148,8 +190,8 @@ class StalePlan(RefusedError):
 
 
 class PartialApply(ReconcilerError):
-    exit_code = 5
+    exit_code = ExitCode.PARTIAL
 
 
 class Interrupted(ReconcilerError):
-    exit_code = 130  # the shell's convention for SIGINT
+    exit_code = ExitCode.INTERRUPTED

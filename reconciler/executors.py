@@ -24,6 +24,7 @@ from reconciler.model import (
     LiveAssignment,
     LiveCollaboration,
     LiveTask,
+    box_time,
     reviews_by,
 )
 from reconciler.plan import Action, Change, ChangeKey, Kind
@@ -111,10 +112,8 @@ def _find(ctx: Context, item: ItemRef, change: Change) -> LiveCollaboration | No
 
 
 def _collab_outputs(collab: LiveCollaboration) -> dict[str, str]:
-    out = {"collaboration_id": collab.id, "status": collab.status.value}
-    if collab.principal_type == "user" and collab.principal_id:
-        out["user_id"] = collab.principal_id
-    return out
+    # The status tells a follow-through change whether the invitation was accepted at once.
+    return {**collab.box_ids(), "status": collab.status.value}
 
 
 def _role(change: Change) -> str:
@@ -177,9 +176,14 @@ def _change_role(change: Change, ctx: Context) -> dict[str, str]:
 
 @executor(Kind.COLLABORATION, Action.REMOVE)
 def _remove(change: Change, ctx: Context) -> dict[str, str]:
+    return _delete_collaboration(change, ctx.writer.remove)
+
+
+def _delete_collaboration(change: Change, delete: Callable[[str], None]) -> dict[str, str]:
+    """Remove the (hub) collaboration a change carries the id of."""
     collab_id = change.collaboration_id
-    assert collab_id, "a removal carries the collaboration id"
-    _delete(lambda: ctx.writer.remove(collab_id))
+    assert collab_id, f"a {change.kind.value} removal carries the collaboration id"
+    _delete(lambda: delete(collab_id))
     return {"collaboration_id": collab_id}
 
 
@@ -232,10 +236,7 @@ def _change_hub_role(change: Change, ctx: Context) -> dict[str, str]:
 
 @executor(Kind.HUB_COLLABORATION, Action.REMOVE)
 def _leave_hub(change: Change, ctx: Context) -> dict[str, str]:
-    collab_id = change.collaboration_id
-    assert collab_id, "a hub removal carries the hub collaboration id"
-    _delete(lambda: ctx.writer.remove_from_hub(collab_id))
-    return {"collaboration_id": collab_id}
+    return _delete_collaboration(change, ctx.writer.remove_from_hub)
 
 
 # --- approval tasks ------------------------------------------------------------------------
@@ -250,9 +251,7 @@ def _our_task(ctx: Context, file_id: str, message: str) -> LiveTask | None:
 
 
 def _due_at(value: object) -> datetime | None:
-    if isinstance(value, str) and value:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return None
+    return box_time(value) if isinstance(value, str) else None
 
 
 @executor(Kind.TASK, Action.ADD)

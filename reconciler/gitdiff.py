@@ -1,15 +1,18 @@
-"""Which manifests differ between a git revision and the working tree (``--changed-since``)."""
+"""Which manifests differ between a git revision and the working tree (``--changed-since``), and
+which deliveries that change affects."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import yaml
 
 from reconciler.errors import UsageError
+from reconciler.manifest import Validation
+from reconciler.model import Delivery, DesiredState, ItemKind, ItemRef
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 #: Deleting a manifest never removes access (a lost file must not lock a client out).
@@ -106,3 +109,33 @@ def _git(*args: str, what: str) -> str:
             )
         raise UsageError(f"--changed-since {what}: {reason}")
     return done.stdout
+
+
+def affected(state: DesiredState, changes: ManifestChanges) -> tuple[Delivery, ...]:
+    """The deliveries whose manifests changed, and every delivery that shares a folder, file or
+    hub with one of those, transitively: an item is planned with all of its claimants, or a
+    pruning delivery would take the others' collaborators for undeclared ones."""
+    if changes.config_changed:
+        return state.deliveries
+    chosen = {d.name for d in state.deliveries if changes.touches(d.file)}
+    grown = True
+    while grown:
+        claimed = {ref for d in state.deliveries if d.name in chosen for ref in _claims(d)}
+        more = {d.name for d in state.deliveries if claimed.intersection(_claims(d))}
+        grown = not more <= chosen
+        chosen |= more
+    return tuple(d for d in state.deliveries if d.name in chosen)
+
+
+def _claims(delivery: Delivery) -> set[ItemRef]:
+    return {*delivery.items(), *(ItemRef(ItemKind.HUB, h) for h in delivery.hubs)}
+
+
+def only_affected(result: Validation, changes: ManifestChanges) -> Validation:
+    """Every manifest was checked (conflicts span files); report those the change affects, and
+    anything wrong outside a delivery manifest (the config)."""
+    kept = {d.file for d in affected(result.state, changes)}
+    files = tuple(f for f in result.files if f in kept or changes.touches(f))
+    every = set(result.files)
+    problems = tuple(p for p in result.problems if p.file in files or p.file not in every)
+    return replace(result, files=files, problems=problems)

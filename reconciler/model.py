@@ -142,10 +142,17 @@ class Delivery:
         return next((where for item, where in self.item_origins if item == ref), self.origin)
 
     def items(self) -> tuple[ItemRef, ...]:
-        """Folders and files this delivery shares (hubs are memberships, see ``hub_grants``)."""
+        """Folders and files this delivery shares (hubs are memberships, see ``hub_refs``)."""
         return tuple(ItemRef(ItemKind.FOLDER, f) for f in self.folders) + tuple(
             ItemRef(ItemKind.FILE, f) for f in self.files
         )
+
+    def hub_refs(self) -> tuple[ItemRef, ...]:
+        return tuple(ItemRef(ItemKind.HUB, h) for h in self.hubs)
+
+    def refs(self) -> tuple[ItemRef, ...]:
+        """Every folder, file and hub this delivery names."""
+        return self.items() + self.hub_refs()
 
     def approvers(self) -> tuple[Client, ...]:
         return tuple(
@@ -153,38 +160,9 @@ class Delivery:
         )
 
 
-@dataclass(frozen=True, order=True)
-class Grant:
-    """One desired collaboration: this principal has this role on this item, for this delivery."""
-
-    delivery: str
-    item: ItemRef
-    principal: Principal
-    role: str
-    origin: Origin | None = field(default=None, compare=False)
-
-
 @dataclass(frozen=True)
 class DesiredState:
     deliveries: tuple[Delivery, ...] = ()
-
-    def grants(self) -> tuple[Grant, ...]:
-        out = [
-            Grant(d.name, item, c.principal, c.role, c.origin)
-            for d in self.deliveries
-            for item in d.items()
-            for c in d.clients
-        ]
-        return tuple(sorted(out))
-
-    def hub_grants(self) -> tuple[Grant, ...]:
-        out = [
-            Grant(d.name, ItemRef(ItemKind.HUB, h), c.principal, c.hub_role, c.origin)
-            for d in self.deliveries
-            for h in d.hubs
-            for c in d.clients
-        ]
-        return tuple(sorted(out))
 
 
 @dataclass(frozen=True)
@@ -248,6 +226,13 @@ class LiveCollaboration:
             return self.principal_type == "user" and self.principal_id == principal.key
         emails = {e.casefold() for e in (self.login, self.invite_email) if e}
         return principal.key in emails
+
+    def box_ids(self) -> dict[str, str]:
+        """The ids a change about this collaboration carries: its own, and its user's or group's."""
+        ids = {"collaboration_id": self.id}
+        if self.principal_type in ("user", "group") and self.principal_id:
+            ids[f"{self.principal_type}_id"] = self.principal_id
+        return ids
 
 
 @dataclass(frozen=True)

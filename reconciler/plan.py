@@ -10,9 +10,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from deepdiff import DeepDiff
-from deepdiff.helper import notpresent
-
+from reconciler.diff import diff_plans, field_changes, plain
 from reconciler.errors import InputError, StalePlan, UnsafePlan
 from reconciler.model import ItemKind, ItemRef, Policy, Principal, PrincipalKind
 
@@ -38,6 +36,14 @@ class Kind(str, Enum):
     TASK_ASSIGNMENT = "task_assignment"
 
 
+#: Every change a plan can ask the applier to make, each with its executor. Review tasks are never
+#: removed (a decided review is history) and assignments never changed (their state is the
+#: approver's, never ours).
+EXECUTABLE: frozenset[tuple[Kind, Action]] = frozenset(
+    {(k, a) for k in (Kind.COLLABORATION, Kind.HUB_COLLABORATION) for a in Action if a.executable}
+    | {(Kind.TASK, Action.ADD), (Kind.TASK, Action.CHANGE)}
+    | {(Kind.TASK_ASSIGNMENT, Action.ADD), (Kind.TASK_ASSIGNMENT, Action.REMOVE)}
+)
 #: Apply order between kinds: a person must collaborate before joining a hub or being assigned.
 KIND_ORDER: Mapping[Kind, int] = {k: i for i, k in enumerate(Kind)}
 #: Adds and changes first, removes after them; reported lines come last and are never executed.
@@ -135,8 +141,8 @@ class Change:
         return {
             "action": self.action.value,
             "id": str(self.key),
-            "before": _plain(self.before),
-            "after": _plain(self.after),
+            "before": plain(self.before),
+            "after": plain(self.after),
             "notify": self.notify,
             "on_acceptance": self.on_acceptance,
             "depends_on": [str(k) for k in self.depends_on],
@@ -173,8 +179,8 @@ class Change:
             "item": {"type": self.item.kind.value, "id": self.item.id, "name": self.item_name},
             "principal": principal,
             "file": None if self.file is None else {"id": self.file, "name": self.file_name},
-            "before": _plain(self.before),
-            "after": _plain(self.after),
+            "before": plain(self.before),
+            "after": plain(self.after),
             "reason": self.reason,
             "origin": self.origin,
             "notify": self.notify,
@@ -184,39 +190,18 @@ class Change:
         }
 
 
-def field_changes(
-    before: Mapping[str, Any], after: Mapping[str, Any]
-) -> list[tuple[str, Any, Any]]:
-    """``(dotted field, before, after)`` for every leaf that differs between two mappings."""
-    diff = _deep_diff(_plain(before), _plain(after))
-    out: list[tuple[str, Any, Any]] = []
-    for report in diff.values():
-        for level in report:
-            path = ".".join(str(p) for p in level.path(output_format="list"))
-            t1 = None if _missing(level.t1) else level.t1
-            t2 = None if _missing(level.t2) else level.t2
-            out.append((path, t1, t2))
-    return sorted(out, key=lambda row: row[0])
-
-
-def _missing(value: Any) -> bool:
-    return value is notpresent
-
-
-def _deep_diff(old: Any, new: Any) -> Any:
-    # Without threshold 0, deepdiff reports two mostly different mappings as one root change.
-    return DeepDiff(old, new, view="tree", threshold_to_diff_deeper=0)
-
-
-def _plain(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    return None if value is None else json.loads(json.dumps(dict(value), sort_keys=True))
-
-
 @dataclass(frozen=True)
 class Plan:
-    """Changes in apply order (the order is part of the plan), with counts and a checksum."""
+    """Changes in apply order (the order is part of the plan), with counts and a checksum.
+
+    ``collaborators`` (live collaborators per item, when the plan was made from a live read)
+    is what the safety check weighs removals against; ``basis`` holds the very snapshots and
+    policy the planner made it from. Neither is part of the saved form.
+    """
 
     changes: tuple[Change, ...] = ()
+    collaborators: Mapping[ItemRef, int] = field(default_factory=dict, compare=False)
+    basis: tuple[object, ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # The full content breaks ties, so even duplicate keys cannot make order depend on input.
@@ -277,6 +262,48 @@ class Plan:
             ensure_ascii=False,
         )
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def made_from(self, *inputs: object) -> bool:
+        """Whether the planner made this plan from these very objects (planning is pure, so
+        planning them again would give this plan)."""
+        return len(inputs) == len(self.basis) > 0 and all(
+            a is b for a, b in zip(inputs, self.basis, strict=True)
+        )
+
+    def check_safety(self, policy: Policy) -> None:
+        """Refuse removals above ``safety.max_removals`` or an item's ``max_removal_fraction``.
+
+        The fraction applies only to items with at least four live collaborators, so removing
+        one of two people is not a mass removal.
+        """
+        removals = [c for c in self.changes if c.action is Action.REMOVE]
+        if len(removals) > policy.max_removals:
+            raise UnsafePlan(
+                f"the plan removes {len(removals)} collaborators, more than "
+                f"safety.max_removals = {policy.max_removals}; use --force to apply it anyway"
+            )
+        per_item = Counter(
+            c.item for c in removals if c.kind in (Kind.COLLABORATION, Kind.HUB_COLLABORATION)
+        )
+        for item, removed in sorted(per_item.items()):
+            total = self.collaborators.get(item, 0)
+            if total >= 4 and removed / total > policy.max_removal_fraction:
+                raise UnsafePlan(
+                    f"the plan removes {removed} of the {total} collaborators of {item}, more "
+                    f"than safety.max_removal_fraction = {policy.max_removal_fraction:g}; "
+                    "use --force to apply it anyway"
+                )
+
+    def check_current(self, fresh: Plan) -> None:
+        """Refuse to apply this saved plan when it no longer matches what Box and the manifests
+        ask for (``fresh``, planned just now)."""
+        if self.checksum() == fresh.checksum():
+            return
+        differences = diff_plans(self, fresh) or ["the planned changes differ"]
+        raise StalePlan(
+            "the saved plan no longer matches Box and the manifests; plan again. What changed:\n"
+            + "\n".join(f"  {line}" for line in differences)
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -347,72 +374,3 @@ def _principal_from_dict(row: Mapping[str, Any] | None) -> Principal | None:
     if row is None:
         return None
     return Principal(PrincipalKind(row["type"]), str(row["id"]), str(row.get("name", row["id"])))
-
-
-def diff_plans(old: Plan, new: Plan) -> list[str]:
-    """What differs between a saved plan and a fresh one, one sentence per difference."""
-    old_by_id = {str(c.key): c for c in old.executable()}
-    new_by_id = {str(c.key): c for c in new.executable()}
-    diff = _deep_diff(
-        {k: c.fingerprint() for k, c in old_by_id.items()},
-        {k: c.fingerprint() for k, c in new_by_id.items()},
-    )
-    lines: list[str] = []
-    for report in diff.values():
-        for level in report:
-            path = level.path(output_format="list")
-            change_id = str(path[0])
-            if len(path) == 1:
-                if change_id in old_by_id:
-                    lines.append(f"no longer planned: {old_by_id[change_id].describe()}")
-                else:
-                    lines.append(f"newly planned: {new_by_id[change_id].describe()}")
-                continue
-            where = ".".join(str(p) for p in path[1:])
-            was = None if _missing(level.t1) else level.t1
-            now = None if _missing(level.t2) else level.t2
-            lines.append(
-                f"changed: {new_by_id[change_id].describe()}: {where} was {_words(was)}, "
-                f"now {_words(now)}"
-            )
-    return sorted(set(lines))
-
-
-def check_current(saved: Plan, fresh: Plan) -> None:
-    """Refuse to apply a saved plan that no longer matches what Box and the manifests ask for."""
-    if saved.checksum() == fresh.checksum():
-        return
-    differences = diff_plans(saved, fresh) or ["the planned changes differ"]
-    raise StalePlan(
-        "the saved plan no longer matches Box and the manifests; plan again. What changed:\n"
-        + "\n".join(f"  {line}" for line in differences)
-    )
-
-
-def _words(value: Any) -> str:
-    return "nothing" if value is None else json.dumps(value, ensure_ascii=False)
-
-
-def check_safety(plan: Plan, policy: Policy, live_counts: Mapping[ItemRef, int]) -> None:
-    """Refuse removals above ``safety.max_removals`` or an item's ``max_removal_fraction``.
-
-    ``live_counts`` is the number of live collaborators per item; the fraction applies only to
-    items with at least four, so removing one of two people is not a mass removal.
-    """
-    removals = [c for c in plan.changes if c.action is Action.REMOVE]
-    if len(removals) > policy.max_removals:
-        raise UnsafePlan(
-            f"the plan removes {len(removals)} collaborators, more than "
-            f"safety.max_removals = {policy.max_removals}; use --force to apply it anyway"
-        )
-    per_item = Counter(
-        c.item for c in removals if c.kind in (Kind.COLLABORATION, Kind.HUB_COLLABORATION)
-    )
-    for item, removed in sorted(per_item.items()):
-        total = live_counts.get(item, 0)
-        if total >= 4 and removed / total > policy.max_removal_fraction:
-            raise UnsafePlan(
-                f"the plan removes {removed} of the {total} collaborators of {item}, more than "
-                f"safety.max_removal_fraction = {policy.max_removal_fraction:g}; "
-                "use --force to apply it anyway"
-            )

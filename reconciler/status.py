@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import timezone
 from enum import Enum
 from typing import Any
 
 from reconciler import globs
-from reconciler.invitations import most_advanced
 from reconciler.model import (
     Client,
     Delivery,
@@ -25,8 +24,10 @@ from reconciler.model import (
     LiveFile,
     LiveState,
     PrincipalKind,
+    box_time,
     reviews_by,
 )
+from reconciler.planning.invitations import most_advanced
 
 FORMAT_VERSION = 1
 
@@ -209,8 +210,7 @@ def _delivery_status(delivery: Delivery, live: LiveState) -> DeliveryStatus:
 def _client_status(
     delivery: Delivery, client: Client, files: tuple[LiveFile, ...], live: LiveState
 ) -> ClientStatus:
-    refs = delivery.items() + tuple(ItemRef(ItemKind.HUB, h) for h in delivery.hubs)
-    items = tuple(ItemInvitation(ref, _invitation(client, ref, live)) for ref in refs)
+    items = tuple(ItemInvitation(ref, _invitation(client, ref, live)) for ref in delivery.refs())
     # Hub membership waits for an accepted invitation, so it does not count as one.
     shared = [i.state for i in items if i.item.kind is not ItemKind.HUB]
     summary = min(shared, key=INVITATION_RANK.__getitem__, default=Invitation.NOT_INVITED)
@@ -285,12 +285,7 @@ def _is_assignee(assignment: LiveAssignment, client: Client, ids: frozenset[str]
 
 def _utc(stamp: str | None) -> str | None:
     """Box sends local offsets (``-08:00``); one zone makes the latest the largest string."""
-    if not stamp:
-        return None
-    try:
-        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return stamp  # kept as Box sent it rather than dropped
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+    when = box_time(stamp)
+    if when is None:
+        return stamp or None  # an unreadable time is kept as Box sent it rather than dropped
     return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from box_sdk_gen import BoxClient
 
-from reconciler import planner
+from reconciler import planning
 from reconciler.applier import ApplyReport, ChangeResult, apply_plan
 from reconciler.box.connect import BoxSettings, RequestPacer, make_client
 from reconciler.box.reader import BoxReader, read_folder_files, read_items, read_live
 from reconciler.box.writer import BoxWriter
 from reconciler.errors import ManifestError
-from reconciler.gitdiff import ManifestChanges
-from reconciler.manifest import Validation, check
+from reconciler.gitdiff import ManifestChanges, affected
+from reconciler.manifest import check
 from reconciler.manifest.dump import Export
 from reconciler.model import (
-    Delivery,
     DesiredState,
     ItemKind,
     ItemRef,
@@ -73,11 +72,7 @@ def connect(
 
 def items_of(state: DesiredState) -> list[ItemRef]:
     """Every folder, file and hub the manifests mention."""
-    refs: set[ItemRef] = set()
-    for delivery in state.deliveries:
-        refs.update(delivery.items())
-        refs.update(ItemRef(ItemKind.HUB, h) for h in delivery.hubs)
-    return sorted(refs)
+    return sorted({ref for delivery in state.deliveries for ref in delivery.refs()})
 
 
 def task_folders_of(state: DesiredState) -> list[str]:
@@ -103,7 +98,7 @@ def where_declared(state: DesiredState, ref: ItemRef) -> str:
     places = sorted(
         str(origin)
         for delivery in state.deliveries
-        if ref in delivery.items() or (ref.kind is ItemKind.HUB and ref.id in delivery.hubs)
+        if ref in delivery.refs()
         for origin in (delivery.origin_of(ref),)
         if origin is not None
     )
@@ -111,7 +106,20 @@ def where_declared(state: DesiredState, ref: ItemRef) -> str:
 
 
 def make_plan(desired: Desired, live: LiveState) -> Plan:
-    return planner.plan(desired.state, live, desired.policy)
+    return planning.plan(desired.state, live, desired.policy)
+
+
+def check_apply(plan: Plan, desired: Desired, live: LiveState, *, force: bool = False) -> None:
+    """Refuse what ``apply`` must not do: a plan that is no longer what the manifests and ``live``
+    ask for (``StalePlan``: a saved plan made before Box changed), or, unless ``force``,
+    removals above the policy's safety limits (``UnsafePlan``)."""
+    # Planning is pure: a plan made from these very inputs is what planning them again would give.
+    fresh = plan
+    if not plan.made_from(desired.state, live, desired.policy):
+        fresh = make_plan(desired, live)
+        plan.check_current(fresh)
+    if not force:
+        fresh.check_safety(desired.policy)
 
 
 def apply(
@@ -120,8 +128,12 @@ def apply(
     connection: Connection,
     live: LiveState,
     *,
+    force: bool = False,
     on_result: Callable[[ChangeResult], None] | None = None,
 ) -> ApplyReport:
+    """Make the changes of ``plan`` in Box, after ``check_apply`` (which raises, writing nothing);
+    ``on_result`` hears of each change as it ends."""
+    check_apply(plan, desired, live, force=force)
     return apply_plan(
         plan,
         connection.writer,
@@ -132,26 +144,6 @@ def apply(
     )
 
 
-def affected(state: DesiredState, changes: ManifestChanges) -> tuple[Delivery, ...]:
-    """The deliveries whose manifests changed, and every delivery that shares a folder, file or
-    hub with one of those, transitively: an item is planned with all of its claimants, or a
-    pruning delivery would take the others' collaborators for undeclared ones."""
-    if changes.config_changed:
-        return state.deliveries
-    chosen = {d.name for d in state.deliveries if changes.touches(d.file)}
-    grown = True
-    while grown:
-        claimed = {ref for d in state.deliveries if d.name in chosen for ref in _claims(d)}
-        more = {d.name for d in state.deliveries if claimed.intersection(_claims(d))}
-        grown = not more <= chosen
-        chosen |= more
-    return tuple(d for d in state.deliveries if d.name in chosen)
-
-
-def _claims(delivery: Delivery) -> set[ItemRef]:
-    return {*delivery.items(), *(ItemRef(ItemKind.HUB, h) for h in delivery.hubs)}
-
-
 def narrow(desired: Desired, changes: ManifestChanges) -> Desired:
     """Only what ``changes`` affects; validation already ran over every manifest."""
     kept = affected(desired.state, changes)
@@ -159,16 +151,6 @@ def narrow(desired: Desired, changes: ManifestChanges) -> Desired:
     return Desired(
         DesiredState(kept), desired.policy, tuple(f for f in desired.files if f in files)
     )
-
-
-def only_affected(result: Validation, changes: ManifestChanges) -> Validation:
-    """Every manifest was checked (conflicts span files); report those the change affects, and
-    anything wrong outside a delivery manifest (the config)."""
-    kept = {d.file for d in affected(result.state, changes)}
-    files = tuple(f for f in result.files if f in kept or changes.touches(f))
-    every = set(result.files)
-    problems = tuple(p for p in result.problems if p.file in files or p.file not in every)
-    return replace(result, files=files, problems=problems)
 
 
 def read_export(

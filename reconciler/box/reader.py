@@ -14,7 +14,7 @@ from typing import Any
 from box_sdk_gen import BoxClient
 
 from reconciler.box.errors import call
-from reconciler.errors import BoxError, NotFound
+from reconciler.errors import BoxError, NotFound, ReadError
 from reconciler.model import (
     InviteStatus,
     ItemKind,
@@ -135,35 +135,28 @@ class BoxReader:
         )
 
     def item(self, ref: ItemRef) -> LiveItem:
-        info: Any
+        if ref.kind is ItemKind.HUB:
+            return self.hub(ref.id)
+        get: Callable[..., Any]
+        collaborations: Callable[..., Any]
         if ref.kind is ItemKind.FOLDER:
-            info = self._call(
-                f"read folder {ref.id}",
-                lambda: self.client.folders.get_folder_by_id(
-                    ref.id, fields=["id", "type", "name", "owned_by"]
-                ),
-            )
-            pages = self._marker_pages(
-                f"list collaborations of folder {ref.id}",
-                lambda marker: self.client.list_collaborations.get_folder_collaborations(
-                    ref.id, fields=COLLAB_FIELDS, limit=PAGE, marker=marker
-                ),
-            )
-        elif ref.kind is ItemKind.FILE:
-            info = self._call(
-                f"read file {ref.id}",
-                lambda: self.client.files.get_file_by_id(
-                    ref.id, fields=["id", "type", "name", "owned_by"]
-                ),
-            )
-            pages = self._marker_pages(
-                f"list collaborations of file {ref.id}",
-                lambda marker: self.client.list_collaborations.get_file_collaborations(
-                    ref.id, fields=COLLAB_FIELDS, limit=PAGE, marker=marker
-                ),
+            get, collaborations = (
+                self.client.folders.get_folder_by_id,
+                self.client.list_collaborations.get_folder_collaborations,
             )
         else:
-            return self.hub(ref.id)
+            get, collaborations = (
+                self.client.files.get_file_by_id,
+                self.client.list_collaborations.get_file_collaborations,
+            )
+        kind = ref.kind.value
+        info: Any = self._call(
+            f"read {kind} {ref.id}", lambda: get(ref.id, fields=["id", "type", "name", "owned_by"])
+        )
+        pages = self._marker_pages(
+            f"list collaborations of {kind} {ref.id}",
+            lambda marker: collaborations(ref.id, fields=COLLAB_FIELDS, limit=PAGE, marker=marker),
+        )
         raw = raw_json(info)
         owner = raw.get("owned_by") or {}
         return LiveItem(
@@ -226,10 +219,6 @@ class BoxReader:
             marker = raw.get("next_marker") or None  # Box sends null or "" at the end
             if not marker:
                 return
-
-
-class ReadError(BoxError):
-    """Several items could not be read; each is named."""
 
 
 def _parallel(concurrency: int, jobs: Iterable[Callable[[], Any]]) -> list[Any]:

@@ -8,7 +8,7 @@ import sys
 import typer
 
 from reconciler import __version__
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ExitCode, ReconcilerError
 
 try:  # typer >= 0.29 carries its own copy of click
     from typer._click.exceptions import ClickException, UsageError
@@ -28,9 +28,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-
-#: typer/click report usage errors with exit 2; our contract says 3 (2 means "changes pending").
-USAGE_EXIT_CODE = 3
 
 
 def _version_callback(value: bool) -> None:
@@ -82,18 +79,18 @@ def run(argv: list[str] | None = None) -> int:
     try:
         # With standalone_mode=False, typer.Exit(code) comes back as the return value.
         returned = app(args=argv, standalone_mode=False)
-        return returned if isinstance(returned, int) else 0
+        return returned if isinstance(returned, int) else ExitCode.OK
     except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except UsageError as exc:
+        if isinstance(exc.code, int):
+            return exc.code
+        return ExitCode.OK if exc.code is None else ExitCode.ERROR
+    except (UsageError, ClickException) as exc:
+        # click reports usage errors with exit 2; ours is 3 (2 means "changes pending").
         exc.show()
-        return USAGE_EXIT_CODE
-    except ClickException as exc:
-        exc.show()
-        return USAGE_EXIT_CODE
+        return ExitCode.INVALID_INPUT
     except typer.Abort:
         typer.echo("Aborted.", err=True)
-        return 1
+        return ExitCode.ERROR
     except typer.Exit as exc:
         return exc.exit_code
     except ReconcilerError as err:
@@ -101,13 +98,13 @@ def run(argv: list[str] | None = None) -> int:
         return err.exit_code
     except KeyboardInterrupt:
         typer.echo("Interrupted.", err=True)
-        return 130
+        return ExitCode.INTERRUPTED
     except Exception as exc:  # the last line of defence: no traceback reaches the user
         logging.getLogger(__name__).debug("internal error", exc_info=True)
         typer.echo(
             f"Internal error: {type(exc).__name__}: {exc} (run with -v for details)", err=True
         )
-        return 1
+        return ExitCode.ERROR
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional, TextIO
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from reconciler import workflow
-from reconciler.applier import ApplyReport, ChangeResult, Journal, Outcome
 from reconciler.cli.app import app
 from reconciler.cli.options import (
     AsUserOpt,
@@ -25,18 +22,13 @@ from reconciler.cli.options import (
     use_color,
     utf8,
 )
-from reconciler.errors import InputError, Interrupted, PartialApply, UsageError
-from reconciler.plan import Plan, check_current, check_safety
-from reconciler.planner import collaborator_counts
-from reconciler.render import render
+from reconciler.errors import ExitCode, Interrupted, PartialApply, UsageError
 
-MARKS = {
-    Outcome.APPLIED: ("✓", "green"),
-    Outcome.FAILED: ("✗", "red"),
-    Outcome.SKIPPED: ("-", "yellow"),
-    Outcome.WAITING: ("…", "cyan"),
-    Outcome.NOT_STARTED: ("·", "yellow"),
-}
+if TYPE_CHECKING:
+    from reconciler import workflow
+    from reconciler.applier import ApplyReport, Journal
+    from reconciler.model import LiveState
+    from reconciler.plan import Plan
 
 
 class ReportFormat(str, Enum):
@@ -44,22 +36,40 @@ class ReportFormat(str, Enum):
     JSON = "json"
 
 
+YesOpt = Annotated[
+    bool, typer.Option("--yes", "-y", help="Apply without asking (needed off a terminal).")
+]
+SavedPlanOpt = Annotated[
+    Optional[Path],  # noqa: UP045 - typer reads the annotation at run time (py3.10)
+    typer.Option(
+        "--plan",
+        help="Apply exactly this saved plan (from 'plan --out'); refused if Box changed since.",
+        show_default=False,
+    ),
+]
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="Apply even above the safety limits on removals.")
+]
+JournalOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--journal", help="Append one JSON line per change and its outcome.", show_default=False
+    ),
+]
+ReportFormatOpt = Annotated[
+    ReportFormat, typer.Option("--format", help="How to print the plan and the report.")
+]
+
+
 def load_saved_plan(path: Path) -> Plan:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the saved plan ({exc.strerror})") from None
-    except ValueError as exc:
-        raise InputError(f"{path}: not a JSON plan ({exc})") from None
-    if not isinstance(document, dict):
-        raise InputError(f"{path}: not a JSON plan")
-    try:
-        return Plan.from_dict(document)
-    except InputError as exc:
-        raise InputError(f"{path}: {exc}") from None
+    from reconciler.saved_plan import load_saved_plan as load  # only when a plan is given
+
+    return load(path)
 
 
 def open_journal(path: Path) -> Journal:
+    from reconciler.applier import Journal
+
     try:
         return Journal.open(path)
     except OSError as exc:
@@ -76,60 +86,68 @@ def confirm(plan: Plan) -> bool:
     return answer.strip() == "yes"
 
 
-def render_report(report: ApplyReport, out: TextIO, *, color: bool) -> None:
-    for result in report.results:
-        out.write(_result_line(result, color) + "\n")
-    counts = report.counts()
-    headline = "Apply interrupted" if report.interrupted else "Apply complete"
-    out.write(
-        f"\n{headline}: {counts['applied']} applied, {counts['failed']} failed, "
-        f"{counts['skipped']} skipped, {counts['waiting']} waiting"
-        + (f", {counts['not_started']} not started" if report.interrupted else "")
-        + ".\n"
-    )
-
-
-def _result_line(result: ChangeResult, color: bool) -> str:
-    mark, tint = MARKS[result.outcome]
-    if color:
-        mark = typer.style(mark, fg=tint, bold=True)
-    extra = ""
-    if result.outcome is Outcome.FAILED and (result.status or result.code or result.request_id):
-        extra = (
-            f" [status {result.status or '-'}, code {result.code or '-'}, "
-            f"request id {result.request_id or '-'}]"
+def require_confirmation(plan: Plan) -> None:
+    """Off a terminal only --yes (or a saved plan) confirms; on one, the person types yes."""
+    if not sys.stdin.isatty():
+        raise UsageError(
+            "apply changes Box: pass --yes to confirm off a terminal, or apply a saved "
+            "plan with --plan"
         )
-    detail = "" if result.detail == "applied" else f": {result.detail}"
-    return f"  {mark} {result.change.describe()}{detail}{extra}"
+    if not confirm(plan):
+        info("Apply cancelled; nothing was changed.")
+        raise typer.Exit(ExitCode.ERROR)
+
+
+def run_apply(
+    plan: Plan,
+    desired: workflow.Desired,
+    connection: workflow.Connection,
+    live: LiveState,
+    *,
+    force: bool,
+    journal: Path | None,
+) -> ApplyReport:
+    """The library's apply, with a progress bar and, when asked, a journal line per change."""
+    from reconciler import workflow
+    from reconciler.applier import ChangeResult
+
+    sink = open_journal(journal) if journal is not None else None
+    try:
+        with progress("Applying", len(plan.executable())) as advance:
+
+            def on_result(result: ChangeResult) -> None:
+                advance()
+                if sink is not None:
+                    sink.record(result)
+
+            return workflow.apply(plan, desired, connection, live, force=force, on_result=on_result)
+    finally:
+        if sink is not None:
+            sink.close()
+
+
+def raise_for(result: ApplyReport) -> None:
+    if result.interrupted:
+        raise Interrupted(
+            "apply was interrupted: the changes under way finished and are listed above; "
+            "those not started were not made. Run apply again to carry on."
+        )
+    if result.failed:
+        raise PartialApply(
+            f"{len(result.failed)} of {len(result.results)} changes failed; each is listed "
+            "above. Run apply again once the cause is fixed: it converges and never duplicates."
+        )
 
 
 @app.command("apply")
 def apply_command(
     paths: PathsArg = None,
     config: ConfigOpt = None,
-    yes: Annotated[
-        bool, typer.Option("--yes", "-y", help="Apply without asking (needed off a terminal).")
-    ] = False,
-    saved: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option(
-            "--plan",
-            help="Apply exactly this saved plan (from 'plan --out'); refused if Box changed since.",
-            show_default=False,
-        ),
-    ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Apply even above the safety limits on removals.")
-    ] = False,
-    journal: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option(
-            "--journal", help="Append one JSON line per change and its outcome.", show_default=False
-        ),
-    ] = None,
-    output: Annotated[
-        ReportFormat, typer.Option("--format", help="How to print the plan and the report.")
-    ] = ReportFormat.TEXT,
+    yes: YesOpt = False,
+    saved: SavedPlanOpt = None,
+    force: ForceOpt = False,
+    journal: JournalOpt = None,
+    output: ReportFormatOpt = ReportFormat.TEXT,
     changed_since: ChangedSinceOpt = None,
     base_url: BaseUrlOpt = None,
     as_user: AsUserOpt = None,
@@ -145,56 +163,30 @@ def apply_command(
     Exit codes: 0 done, 1 Box error, 3 invalid input, 4 refused (unsafe without --force, or a
     saved plan that no longer matches Box), 5 some changes failed (each one is reported).
     """
+    from reconciler import workflow
+    from reconciler.applier import ApplyReport
+    from reconciler.render import report
+    from reconciler.render.plan import render
+
     saved_plan = load_saved_plan(saved) if saved is not None else None
     desired, connection, live, plan = read_and_plan(paths, config, base_url, as_user, changed_since)
-    if saved_plan is not None:
-        check_current(saved_plan, plan)
+    if saved_plan is not None:  # a stale saved plan is refused before anything is shown
+        saved_plan.check_current(plan)
     stdout = utf8(sys.stdout)
     color = use_color(stdout)
     if output is ReportFormat.TEXT:
         render(plan, stdout, format="text", color=color)
-    if not force:
-        check_safety(plan, desired.policy, collaborator_counts(live))
+    workflow.check_apply(plan, desired, live, force=force)
     if not plan.has_changes:
         info("Nothing to apply: Box matches the manifests.")
         if output is ReportFormat.JSON:
-            json.dump({"plan": plan.to_dict(), "report": ApplyReport().to_dict()}, stdout, indent=2)
-            stdout.write("\n")
+            report.render_json(plan, ApplyReport(), stdout)
         return
     if saved_plan is None and not yes:
-        if not sys.stdin.isatty():
-            raise UsageError(
-                "apply changes Box: pass --yes to confirm off a terminal, or apply a saved "
-                "plan with --plan"
-            )
-        if not confirm(plan):
-            info("Apply cancelled; nothing was changed.")
-            raise typer.Exit(1)
-    sink = open_journal(journal) if journal is not None else None
-    try:
-        with progress("Applying", len(plan.executable())) as advance:
-
-            def on_result(result: ChangeResult) -> None:
-                advance()
-                if sink is not None:
-                    sink.record(result)
-
-            report = workflow.apply(plan, desired, connection, live, on_result=on_result)
-    finally:
-        if sink is not None:
-            sink.close()
+        require_confirmation(plan)
+    result = run_apply(plan, desired, connection, live, force=force, journal=journal)
     if output is ReportFormat.JSON:
-        json.dump({"plan": plan.to_dict(), "report": report.to_dict()}, stdout, indent=2)
-        stdout.write("\n")
+        report.render_json(plan, result, stdout)
     else:
-        render_report(report, stdout, color=color)
-    if report.interrupted:
-        raise Interrupted(
-            "apply was interrupted: the changes under way finished and are listed above; "
-            "those not started were not made. Run apply again to carry on."
-        )
-    if report.failed:
-        raise PartialApply(
-            f"{len(report.failed)} of {len(report.results)} changes failed; each is listed "
-            "above. Run apply again once the cause is fixed: it converges and never duplicates."
-        )
+        report.render_text(result, stdout, color=color)
+    raise_for(result)

@@ -9,11 +9,11 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from reconciler import __version__, workflow
+from reconciler import __version__
 from reconciler.cli.app import app
 from reconciler.cli.options import (
     AsUserOpt,
@@ -28,12 +28,9 @@ from reconciler.cli.options import (
     utf8,
 )
 from reconciler.errors import ConfigError, ForgeError, ManifestError
-from reconciler.forge import Thread, post_sticky
-from reconciler.forge.github import DEFAULT_API, GitHubThread, PullRequest, from_event
-from reconciler.forge.gitlab import TOKEN_VARIABLES, GitLabThread, token_from
-from reconciler.manifest import DEFAULT_PATHS, check
-from reconciler.render.comment import Context, plan_comment, validation_comment
-from reconciler.render.markdown import MARKER
+
+if TYPE_CHECKING:
+    from reconciler.forge import Thread
 
 #: Big enough for any plan: the job summary takes up to 1 MiB.
 UNCUT = 1 << 20
@@ -87,6 +84,11 @@ def comment_command(
     GITHUB_EVENT_PATH unless --repo and --pr are given.
     Exit codes: 0 posted, 1 Box or forge error, 3 invalid manifests or usage.
     """
+    from reconciler import workflow
+    from reconciler.gitdiff import only_affected
+    from reconciler.manifest import DEFAULT_PATHS, check
+    from reconciler.render.comment import Context, plan_comment, validation_comment
+
     env = os.environ
     if (repo is None) != (pr is None):
         raise typer.BadParameter("--repo and --pr go together")
@@ -95,7 +97,7 @@ def comment_command(
     result = check(paths or list(DEFAULT_PATHS), config)
     changes = manifest_changes(paths, config, changed_since)
     if changes is not None:
-        result = workflow.only_affected(result, changes)
+        result = only_affected(result, changes)
         context = replace(context, changed_since=changes.ref, deleted=changes.deleted)
     if result.problems:
         body = validation_comment(result.problems, len(result.files), context)
@@ -117,6 +119,9 @@ def _poster(
 ) -> tuple[Thread | None, bool, str]:
     """The thread to post on (None: a fork's request, with no token to write with), whether a
     refusal is expected (a fork's token is read-only), and why there is no thread."""
+    from reconciler.forge.github import DEFAULT_API, GitHubThread, PullRequest, from_event
+    from reconciler.forge.gitlab import TOKEN_VARIABLES, GitLabThread, token_from
+
     if gitlab:
         fork = env.get("CI_MERGE_REQUEST_SOURCE_PROJECT_ID", "") not in (
             "",
@@ -140,6 +145,9 @@ def _poster(
 
 def _publish(body: str, full: str, post: tuple[Thread | None, bool, str]) -> None:
     """The comment to stdout and the thread; the whole plan to the job summary."""
+    from reconciler.forge import post_sticky
+    from reconciler.render.markdown import MARKER
+
     thread, refusal_expected, why_not = post
     stdout = utf8(sys.stdout)
     stdout.write(body)

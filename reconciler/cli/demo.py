@@ -11,17 +11,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 import yaml
 
-from reconciler.box.people import Person
 from reconciler.cli.app import app
 from reconciler.cli.options import use_color, utf8
 from reconciler.errors import ConfigError, ReconcilerError
-from reconciler.sandbox.control import sign_up
-from reconciler.sandbox.seed import build_state, validate_seed
-from reconciler.sandbox.server import Sandbox
+
+if TYPE_CHECKING:
+    from reconciler.sandbox.server import Sandbox
 
 ACME_FOLDER = "213534631621"
 NEWCOMER = "jane.doe@acme.example"  # invited without a Box account; signs up during the demo
@@ -30,6 +30,8 @@ NEWCOMER = "jane.doe@acme.example"  # invited without a Box account; signs up du
 def sample_seed() -> dict:
     text = resources.files("reconciler.sandbox").joinpath("sample_studio.yaml").read_text("utf-8")
     doc = yaml.safe_load(text)
+    from reconciler.sandbox.seed import validate_seed
+
     validate_seed(doc)
     return doc
 
@@ -119,6 +121,9 @@ def demo() -> None:
     """
     started = time.monotonic()
     seed = sample_seed()
+    from reconciler.sandbox.seed import build_state
+    from reconciler.sandbox.server import Sandbox
+
     box = Sandbox(build_state(seed), reset_to=seed)
     base_url = box.start()
     show = Transcript()
@@ -139,6 +144,9 @@ def demo() -> None:
 
 
 def run_story(show: Transcript, box: Sandbox, base_url: str) -> None:
+    from reconciler.box.people import Person
+    from reconciler.sandbox.control import sign_up
+
     show.say(f"A Box sandbox with the sample studio is serving on {base_url}.")
     show.step("Validate the manifests (no Box calls)")
     show.command(["validate"])

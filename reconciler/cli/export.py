@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from reconciler import workflow
 from reconciler.cli.app import app
 from reconciler.cli.options import AsUserOpt, BaseUrlOpt, ConfigOpt, box_settings, info
 from reconciler.errors import ConfigError, UsageError
-from reconciler.manifest import load_config
-from reconciler.manifest.dump import Export, dump, slug
-from reconciler.model import ItemKind, ItemRef
+
+if TYPE_CHECKING:
+    from reconciler.manifest.dump import Export
 
 #: Where the modeline points: ``reconcile schema delivery > schemas/delivery.schema.json``.
 SCHEMA = Path("schemas/delivery.schema.json")
@@ -59,6 +58,11 @@ def export_command(
 
     Exit codes: 0 written, 1 Box error, 3 invalid input (a file that exists is never replaced).
     """
+    from reconciler import workflow
+    from reconciler.manifest import load_config
+    from reconciler.manifest.dump import dump
+    from reconciler.model import ItemKind, ItemRef
+
     refs = [ItemRef(ItemKind.FOLDER, i) for i in folder or []]
     refs += [ItemRef(ItemKind.HUB, i) for i in hub or []]
     for ref in refs:
@@ -83,9 +87,7 @@ def export_command(
     targets = _targets(exports, out, name)
     out.mkdir(parents=True, exist_ok=True)
     for export, (delivery, path) in zip(exports, targets, strict=True):
-        schema = os.path.relpath(
-            Path("schemas/delivery.schema.json").resolve(), path.parent.resolve()
-        )
+        schema = os.path.relpath(SCHEMA.resolve(), path.parent.resolve())
         path.write_text(dump(export, delivery, me, policy, schema), encoding="utf-8")
         typer.echo(str(path))
     info(f"Exported {len(exports)} manifests to {out}; check them with: reconcile plan")
@@ -93,6 +95,8 @@ def export_command(
 
 def _targets(exports: list[Export], out: Path, name: str | None) -> list[tuple[str, Path]]:
     """A unique delivery name and a new file for each export; existing files are refused."""
+    from reconciler.manifest.dump import slug
+
     taken: set[str] = {p.stem for p in out.glob("*.y*ml")} if out.is_dir() else set()
     targets: list[tuple[str, Path]] = []
     for export in exports:

@@ -1,4 +1,8 @@
-"""What the commands that talk to Box share: options, reading Box, streams, colour, progress."""
+"""What the commands share: options, reading Box, streams, colour, progress.
+
+Only typer is imported up front: a command that never talks to Box (``validate``) must not pay
+for loading the Box SDK, so what reaches Box is imported by the functions that need it.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +11,20 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from pathlib import Path
-from typing import Annotated, Optional, TextIO
+from typing import TYPE_CHECKING, Annotated, Optional, TextIO
 
 import typer
 
-from reconciler import workflow
-from reconciler.box.connect import BoxSettings, settings_from_env
 from reconciler.errors import UsageError
-from reconciler.gitdiff import ManifestChanges, changed_since
-from reconciler.manifest import DEFAULT_PATHS
-from reconciler.manifest.load import CONFIG_FILE_NAME
-from reconciler.model import LiveState
-from reconciler.plan import Plan
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from reconciler import workflow
+    from reconciler.box.connect import BoxSettings
+    from reconciler.gitdiff import ManifestChanges
+    from reconciler.model import LiveState
+    from reconciler.plan import Plan
 
 PathsArg = Annotated[
     Optional[list[str]],  # noqa: UP045 - typer reads the annotation at run time (py3.10)
@@ -52,7 +57,6 @@ AsUserOpt = Annotated[
     ),
 ]
 
-
 ChangedSinceOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
@@ -74,13 +78,20 @@ def manifest_changes(
     loudly, since deleting a manifest leaves its access in Box."""
     if ref is None:
         return None
+    from reconciler.gitdiff import changed_since
+    from reconciler.manifest import DEFAULT_PATHS
+    from reconciler.render.colour import paint
+
     changes = changed_since(ref, paths or list(DEFAULT_PATHS), config or _default_config())
+    color = use_color(sys.stderr)
     for deleted in changes.deleted:
-        typer.echo(typer.style(f"Warning: {deleted.warning()}", fg="red", bold=True), err=True)
+        typer.echo(paint(f"Warning: {deleted.warning()}", "red", color=color, bold=True), err=True)
     return changes
 
 
 def _default_config() -> str | None:
+    from reconciler.manifest.load import CONFIG_FILE_NAME
+
     return CONFIG_FILE_NAME if os.path.isfile(CONFIG_FILE_NAME) else None
 
 
@@ -88,6 +99,8 @@ def load_desired(
     paths: list[str] | None, config: str | None, changed_since_ref: str | None
 ) -> tuple[workflow.Desired, ManifestChanges | None]:
     """Every manifest, checked; with ``--changed-since`` only the affected deliveries remain."""
+    from reconciler import workflow
+
     desired = workflow.load(paths, config)
     changes = manifest_changes(paths, config, changed_since_ref)
     if changes is not None:
@@ -100,6 +113,8 @@ def load_desired(
 
 
 def box_settings(base_url: str | None, as_user: str | None) -> BoxSettings:
+    from reconciler.box.connect import settings_from_env
+
     return settings_from_env(os.environ, BOX_BASE_URL=base_url, BOX_AS_USER=as_user)
 
 
@@ -139,6 +154,8 @@ def read_and_plan(
     changed_since_ref: str | None = None,
 ) -> tuple[workflow.Desired, workflow.Connection, LiveState, Plan]:
     """Load and check the manifests, then read Box and plan. Writes nothing."""
+    from reconciler import workflow
+
     desired, connection, live = read_box(paths, config, base_url, as_user, changed_since_ref)
     return desired, connection, live, workflow.make_plan(desired, live)
 
@@ -146,6 +163,9 @@ def read_and_plan(
 def connect_and_read(
     desired: workflow.Desired, base_url: str | None, as_user: str | None
 ) -> tuple[workflow.Connection, LiveState]:
+    """Connect with the policy's pacing and read what ``desired`` mentions from Box."""
+    from reconciler import workflow
+
     connection = workflow.connect(box_settings(base_url, as_user), desired.policy)
     info(
         f"Reading Box for {len(desired.state.deliveries)} deliveries "
@@ -154,6 +174,17 @@ def connect_and_read(
     with progress("Reading Box", None) as tick:
         live = workflow.read(desired, connection, on_read=tick)
     return connection, live
+
+
+def save_plan(plan: Plan, out: Path) -> None:
+    """The plan as JSON at ``out``, for ``apply --plan``."""
+    try:
+        out.write_text(
+            json.dumps(plan.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot write the plan there ({exc.strerror})") from None
+    info(f"Saved the plan to {out}; apply exactly it with: reconcile apply --plan {out}")
 
 
 def info(message: str) -> None:
@@ -182,13 +213,3 @@ def progress(description: str, total: int | None) -> Iterator[Callable[[], None]
     ) as bar:
         task = bar.add_task(description, total=total)
         yield lambda: bar.advance(task)
-
-
-def save_plan(plan: Plan, out: Path) -> None:
-    try:
-        out.write_text(
-            json.dumps(plan.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
-        )
-    except OSError as exc:
-        raise UsageError(f"--out {out}: cannot write the plan there ({exc.strerror})") from None
-    info(f"Saved the plan to {out}; apply exactly it with: reconcile apply --plan {out}")

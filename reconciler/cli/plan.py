@@ -21,10 +21,7 @@ from reconciler.cli.options import (
     use_color,
     utf8,
 )
-from reconciler.render import render
-
-#: ``--detailed-exitcode``: changes are pending (Terraform's convention).
-CHANGES_PENDING = 2
+from reconciler.errors import ExitCode
 
 
 class PlanFormat(str, Enum):
@@ -73,9 +70,11 @@ def plan_command(
     """
     *_, plan = read_and_plan(paths, config, base_url, as_user, changed_since)
     stdout = utf8(sys.stdout)
+    from reconciler.render.plan import render
+
     render(plan, stdout, format=output.value, color=use_color(stdout))
     stdout.flush()
     if out is not None:
         save_plan(plan, out)
     if detailed_exitcode and plan.has_changes:
-        raise typer.Exit(CHANGES_PENDING)
+        raise typer.Exit(ExitCode.CHANGES_PENDING)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from reconciler.cli.app import app
 from reconciler.errors import ConfigError, InputError, UsageError
-from reconciler.sandbox.errors import SandboxError
-from reconciler.sandbox.seed import DEFAULT_ADMIN_TOKEN, build_state, default_seed, load_seed_file
-from reconciler.sandbox.server import Sandbox
-from reconciler.sandbox.state import State
+from reconciler.sandbox.seed import DEFAULT_ADMIN_TOKEN
+
+if TYPE_CHECKING:
+    from reconciler.sandbox.state import State
 
 sandbox_app = typer.Typer(
     help="The local Box API emulator (the sandbox) that tests and the demo run against.",
@@ -26,6 +26,9 @@ DEFAULT_PORT = 8080
 
 def seed_document(seed_file: Path | None, admin_token: str | None) -> dict[str, Any]:
     """The seed to start from: the file given, or the default enterprise with one admin."""
+    from reconciler.sandbox.errors import SandboxError
+    from reconciler.sandbox.seed import default_seed, load_seed_file  # the seed's own schema
+
     if seed_file is None:
         return default_seed(admin_token or DEFAULT_ADMIN_TOKEN)
     if admin_token is not None:
@@ -40,6 +43,9 @@ def seed_document(seed_file: Path | None, admin_token: str | None) -> dict[str, 
 
 def initial_state(seed: dict[str, Any], state_file: Path | None) -> State:
     """The saved state when ``state_file`` exists (nothing written is lost), else the seed's."""
+    from reconciler.sandbox.seed import build_state
+    from reconciler.sandbox.state import State
+
     if state_file is None or not state_file.exists():
         return build_state(seed)
     try:
@@ -89,6 +95,8 @@ def serve(
       curl -X POST localhost:8080/_sandbox/signup -d '{"login": "jane.doe@acme.example"}'
       reconcile sandbox serve --state box.json   # survives restarts
     """
+    from reconciler.sandbox.server import Sandbox
+
     seed = seed_document(seed_file, admin_token)
     state = initial_state(seed, state_file)
     box = Sandbox(state, state_file=state_file, reset_to=seed)

@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from reconciler import status
 from reconciler.cli.app import app
 from reconciler.cli.options import (
     AsUserOpt,
@@ -19,7 +18,6 @@ from reconciler.cli.options import (
     use_color,
     utf8,
 )
-from reconciler.render.status import render
 
 
 class StatusFormat(str, Enum):
@@ -58,6 +56,9 @@ def status_command(
 
     Exit codes: 0 ok, 1 Box error, 3 invalid input.
     """
+    from reconciler import status
+    from reconciler.render.status import render
+
     desired, _, live = read_box(paths, config, base_url, as_user)
     result = status.report(desired.state, live)
     stdout = utf8(sys.stdout)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from enum import Enum
-from typing import Annotated, TextIO
+from typing import Annotated
 
 import typer
 
@@ -18,12 +17,9 @@ from reconciler.cli.options import (
     use_color,
     utf8,
 )
-from reconciler.errors import Problem
-from reconciler.manifest import DEFAULT_PATHS, Validation, check
-from reconciler.workflow import only_affected
-
-#: Exit code for manifests with problems (the documented exit code for invalid input).
-INVALID_EXIT_CODE = 3
+from reconciler.errors import ExitCode
+from reconciler.manifest import DEFAULT_PATHS, check
+from reconciler.render.validation import render_json, render_text
 
 
 class OutputFormat(str, Enum):
@@ -55,6 +51,8 @@ def validate(
     result = check(paths or list(DEFAULT_PATHS), config)
     changes = manifest_changes(paths, config, changed_since)
     if changes is not None:
+        from reconciler.gitdiff import only_affected
+
         result = only_affected(result, changes)
     out = utf8(sys.stdout)
     if output is OutputFormat.JSON:
@@ -62,44 +60,4 @@ def validate(
     else:
         render_text(result, out, color=use_color(out))
     if result.problems:
-        raise typer.Exit(INVALID_EXIT_CODE)
-
-
-def render_text(result: Validation, out: TextIO, *, color: bool) -> None:
-    for problem in result.problems:
-        out.write(_line(problem, color) + "\n")
-    out.write(summary(result) + "\n")
-
-
-def _line(problem: Problem, color: bool) -> str:
-    where = f"{problem.file}:{problem.line}:{problem.column}:"
-    code = f"[{problem.code}]"
-    if color:
-        where = typer.style(where, bold=True)
-        code = typer.style(code, fg=typer.colors.RED)
-    return f"{where} {problem.message} {code}"
-
-
-def summary(result: Validation) -> str:
-    manifests = _count(len(result.files), "manifest")
-    if not result.problems:
-        return f"OK: {manifests} valid, no problems."
-    broken = len({p.file for p in result.problems})
-    return f"Found {_count(len(result.problems), 'problem')} in {broken} of {manifests}" + (
-        " (counting the config)." if broken > len(result.files) else "."
-    )
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-def render_json(result: Validation, out: TextIO) -> None:
-    document = {
-        "valid": not result.problems,
-        "manifests": list(result.files),
-        "problems": [p.to_dict() for p in result.problems],
-        "summary": summary(result),
-    }
-    json.dump(document, out, indent=2, ensure_ascii=False)
-    out.write("\n")
+        raise typer.Exit(ExitCode.INVALID_INPUT)

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TextIO
 
 from reconciler.errors import UsageError
+from reconciler.render.colour import paint
 from reconciler.status import (
     ClientStatus,
     DeliveryStatus,
@@ -40,17 +41,15 @@ FILE_COLUMNS: tuple[str, ...] = (
     "resolved_at",
 )
 
-_RESET = "\033[0m"
-_BOLD = "\033[1m"
 #: Rejections alert the team (red); approvals start billing (green).
 COLORS: Mapping[str, str] = {
-    Invitation.ACCEPTED.value: "\033[32m",
-    Invitation.PENDING.value: "\033[33m",
-    Invitation.REJECTED.value: "\033[31m",
-    Invitation.NOT_INVITED.value: "\033[2m",
-    FileState.APPROVED.value: "\033[32m",
-    FileState.WAITING.value: "\033[36m",
-    FileState.NOT_ASSIGNED.value: "\033[2m",
+    Invitation.ACCEPTED.value: "green",
+    Invitation.PENDING.value: "yellow",
+    Invitation.REJECTED.value: "red",
+    Invitation.NOT_INVITED.value: "dim",
+    FileState.APPROVED.value: "green",
+    FileState.WAITING.value: "cyan",
+    FileState.NOT_ASSIGNED.value: "dim",
 }
 NOTHING = "-"
 
@@ -163,7 +162,7 @@ def table_lines(report: StatusReport, *, files: bool = False, color: bool = Fals
     for index, delivery in enumerate(report.deliveries):
         if index:
             yield ""
-        yield _paint(f"{delivery.name}  ({delivery.manifest})", _BOLD, color)
+        yield paint(f"{delivery.name}  ({delivery.manifest})", "bold", color=color)
         rows = [_client_cells(c) for c in delivery.clients]
         yield from _aligned(CLIENT_HEADINGS, rows, color)
         file_table = [
@@ -178,7 +177,7 @@ def table_lines(report: StatusReport, *, files: bool = False, color: bool = Fals
     if rejected:
         yield ""
         note = f"{rejected} rejected file(s) need the team's attention."
-        yield _paint(note, COLORS[FileState.REJECTED.value], color)
+        yield paint(note, COLORS[FileState.REJECTED.value], color=color)
 
 
 def _client_cells(client: ClientStatus) -> tuple[str, ...]:
@@ -207,7 +206,7 @@ def _aligned(headings: Sequence[str], rows: Sequence[Sequence[str]], color: bool
         for i, value in enumerate(row):
             code = _color_of(headings[i], value)
             cell = justify[i](value, widths[i])
-            cells.append(_paint(cell, code, color) if code else cell)
+            cells.append(paint(cell, code, color=color))
         yield "  " + "  ".join(cells).rstrip()
 
 
@@ -217,10 +216,6 @@ def _color_of(heading: str, value: str) -> str | None:
     if heading == "REJECTED" and value not in ("0", NOTHING):
         return COLORS[FileState.REJECTED.value]
     return None
-
-
-def _paint(text: str, code: str, color: bool) -> str:
-    return f"{code}{text}{_RESET}" if color else text
 
 
 FORMATS: Mapping[str, Callable[[StatusReport, TextIO, bool, bool], None]] = {

@@ -8,6 +8,7 @@ from typing import Any, TextIO
 
 from reconciler.model import ItemRef
 from reconciler.plan import Action, Change, Kind, Plan
+from reconciler.render.colour import paint
 
 SYMBOLS: Mapping[Action, str] = {
     Action.ADD: "+",
@@ -19,15 +20,13 @@ SYMBOLS: Mapping[Action, str] = {
 LEGEND = "Legend: + add  ~ change  - remove  … waiting (not yet possible)  ? unmanaged (left alone)"
 NO_CHANGES = "No changes. Box matches the manifests."
 
-_RESET = "\033[0m"
 COLORS: Mapping[Action, str] = {
-    Action.ADD: "\033[32m",
-    Action.CHANGE: "\033[33m",
-    Action.REMOVE: "\033[31m",
-    Action.WAIT: "\033[36m",
-    Action.UNMANAGED: "\033[2m",
+    Action.ADD: "green",
+    Action.CHANGE: "yellow",
+    Action.REMOVE: "red",
+    Action.WAIT: "cyan",
+    Action.UNMANAGED: "dim",
 }
-_BOLD = "\033[1m"
 
 
 def render(plan: Plan, stream: TextIO, *, color: bool = False) -> None:
@@ -42,17 +41,17 @@ def lines(plan: Plan, *, color: bool = False) -> Iterator[str]:
     yield LEGEND
     for delivery, changes in by_delivery(plan).items():
         yield ""
-        yield _paint(delivery, _BOLD, color)
+        yield paint(delivery, "bold", color=color)
         for item, item_changes in by_item(changes).items():
             yield f"  {item_title(item, item_changes[0].item_name)}"
             for change in item_changes:
-                yield "    " + _paint(change_line(change), COLORS[change.action], color)
+                yield "    " + paint(change_line(change), COLORS[change.action], color=color)
     unmanaged = [c for c in plan.changes if c.action is Action.UNMANAGED]
     if unmanaged:
         yield ""
         yield f"Note: {unmanaged_title(unmanaged)} reported and left alone:"
         for change in unmanaged:
-            yield "  " + _paint(unmanaged_line(change), COLORS[Action.UNMANAGED], color)
+            yield "  " + paint(unmanaged_line(change), COLORS[Action.UNMANAGED], color=color)
     yield ""
     yield plan_line(plan) if (plan.has_changes or plan.waiting) else NO_CHANGES
 
@@ -164,7 +163,3 @@ def unmanaged_title(changes: list[Change], adjective: str = "") -> str:
 
 def _value(value: Any) -> str:
     return "none" if value is None else str(value)
-
-
-def _paint(text: str, code: str, color: bool) -> str:
-    return f"{code}{text}{_RESET}" if color else text

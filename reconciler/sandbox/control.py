@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 def routes(box: Sandbox) -> list[Route]:
     """The control routes, bound to one running sandbox."""
     from reconciler.sandbox.faults import Faults
+    from reconciler.sandbox.services.event_stream import CONTROL_ROUTES as EVENT_SETTINGS
 
     def reset(call: Call) -> Reply:
         box.replace_state(build_state(box.reset_to, clock=box.state.clock))
@@ -73,6 +74,7 @@ def routes(box: Sandbox) -> list[Route]:
         Route("DELETE", "/_sandbox/faults", delete_faults),
         Route("GET", "/_sandbox/requests", get_requests),
         Route("DELETE", "/_sandbox/requests", delete_requests),
+        *EVENT_SETTINGS,
     ]
 
 
@@ -80,6 +82,7 @@ def sign_up(box: Sandbox, login: str, name: str, accept: bool) -> tuple[User, st
     """An invited person creates a free Box account; with ``accept`` their invitations are accepted
     (each raising COLLABORATION.ACCEPTED for the webhooks), without it they stay pending."""
     from reconciler.sandbox.services.collaborations import event
+    from reconciler.sandbox.services.events import record_collaboration
     from reconciler.sandbox.services.users import find_by_login
 
     state = box.state
@@ -112,6 +115,7 @@ def sign_up(box: Sandbox, login: str, name: str, accept: bool) -> tuple[User, st
                 collab.acknowledged_at = now
                 collab.modified_at = now
                 events.append(event("COLLABORATION.ACCEPTED", state, collab, user))
+                record_collaboration(state, user, "accept", collab)
         box.persist()
     if events and box.hooks.on_events is not None:
         box.hooks.on_events(state, events)

@@ -151,3 +151,20 @@ def test_python_dash_m_runs_the_same_command() -> None:
     assert done.returncode == 3
     assert "no-clients.yaml:3:7: delivery 'no-clients' has no clients" in done.stdout
     assert done.stderr == ""
+
+
+def test_validate_loads_neither_the_box_sdk_nor_the_planner() -> None:
+    # Validate runs first in every CI job; the SDK alone would triple its start-up time.
+    probe = (
+        "import io, sys, contextlib\n"
+        "from reconciler.cli.app import run\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    code = run(['validate', 'deliveries/'])\n"
+        "heavy = ('box_sdk_gen', 'deepdiff', 'reconciler.plan', 'reconciler.render.plan',"
+        " 'reconciler.planning', 'reconciler.workflow')\n"
+        "print(code, sorted(m for m in sys.modules if m.startswith(heavy)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "0 []"

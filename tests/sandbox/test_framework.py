@@ -17,6 +17,7 @@ from reconciler.sandbox.services import all_routes
 from tests.conftest import ADMIN_TOKEN, sdk_client
 from tests.openapi_check import (
     DEVIATIONS,
+    OUTSIDE_DESCRIPTION,
     Deviation,
     ResponseChecker,
     apply_deviation,
@@ -423,6 +424,7 @@ def test_every_route_the_sandbox_serves_is_described() -> None:
         f"{route.method} {route.rule}"
         for route in all_routes()
         if find_operation(route.method, route.rule) is None
+        and (route.method, route.rule) not in OUTSIDE_DESCRIPTION
     ]
     assert undescribed == []
 

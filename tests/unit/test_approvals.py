@@ -28,8 +28,8 @@ from reconciler.model import (
     Principal,
 )
 from reconciler.plan import Action, Change, Kind, Plan, principal_id
-from reconciler.planner import plan
-from reconciler.render import render
+from reconciler.planning import plan
+from reconciler.render.plan import render
 from tests.unit.test_planner import (
     FOLDER,
     ME,

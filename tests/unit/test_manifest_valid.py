@@ -13,13 +13,13 @@ from reconciler.model import (
     Client,
     Delivery,
     DesiredState,
-    Grant,
     ItemKind,
     ItemRef,
     Origin,
     Policy,
     Principal,
 )
+from reconciler.planning.access import targets
 from reconciler.workflow import load
 
 CORPUS = Path(__file__).parent / "manifests"
@@ -149,13 +149,17 @@ def test_emails_compare_case_insensitively_but_show_as_written() -> None:
     assert str(jane) == "Jane.Doe@Acme.example"
 
 
-def test_grants_point_back_at_the_manifest_line() -> None:
+def test_claims_point_back_at_the_manifest_line() -> None:
     state = load([str(VALID / "full.yaml")], config_path=POLICY).state
     folder = ItemRef(ItemKind.FOLDER, "1001")
-    grant = next(g for g in state.grants() if g.item == folder and g.principal.key == "5001")
-    assert grant == Grant("full-delivery", folder, Principal.user("5001"), "viewer uploader")
-    assert str(grant.origin) == f"{VALID}/full.yaml:18:11"
-    hub_roles = {g.principal.display: g.role for g in state.hub_grants()}
+    claims = targets(state.deliveries, hubs=False)[folder].claims
+    claim = next(c for c in claims if c.principal == Principal.user("5001"))
+    assert (claim.delivery.name, claim.role) == ("full-delivery", "viewer uploader")
+    assert str(claim.client.origin) == f"{VALID}/full.yaml:18:11"
+    hub = ItemRef(ItemKind.HUB, state.deliveries[0].hubs[0])
+    hub_roles = {
+        c.principal.display: c.role for c in targets(state.deliveries, hubs=True)[hub].claims
+    }
     assert hub_roles == {
         "Jane.Doe@Acme.example": "viewer",
         "cmo@acme.example": "editor",

@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
+from reconciler.diff import diff_plans
 from reconciler.errors import InputError, StalePlan, UnsafePlan
 from reconciler.model import ItemKind, ItemRef, Policy, Principal
-from reconciler.plan import Action, Change, Kind, Plan, check_current, diff_plans
-from reconciler.plan import check_safety as check
+from reconciler.plan import Action, Change, Kind, Plan
 
 FOLDER = ItemRef(ItemKind.FOLDER, "100")
 HUB = ItemRef(ItemKind.HUB, "900")
@@ -277,9 +277,9 @@ def test_diff_of_plans_with_nothing_in_common_lists_each_change() -> None:
 
 def test_stale_saved_plan_is_refused_with_what_changed() -> None:
     saved = Plan((invite(), promote()))
-    check_current(saved, Plan((promote(box_id="c2"), invite())))  # same work: still current
+    saved.check_current(Plan((promote(box_id="c2"), invite())))  # same work: still current
     with pytest.raises(StalePlan, match=r"no longer planned: change collaboration cmo") as err:
-        check_current(saved, Plan((invite(),)))
+        saved.check_current(Plan((invite(),)))
     assert err.value.exit_code == 4
 
 
@@ -309,23 +309,25 @@ def test_field_changes_use_deepdiff_paths() -> None:
 
 
 def test_removals_within_limits_pass() -> None:
-    plan = Plan(tuple(removal(n) for n in range(2)))
-    check(plan, Policy(max_removals=2), {FOLDER: 10})
+    plan = Plan(tuple(removal(n) for n in range(2)), collaborators={FOLDER: 10})
+    plan.check_safety(Policy(max_removals=2))
 
 
 def test_too_many_removals_are_refused_naming_limit_and_count() -> None:
-    plan = Plan(tuple(removal(n, ItemRef(ItemKind.FOLDER, str(n))) for n in range(3)))
+    plan = Plan(
+        tuple(removal(n, ItemRef(ItemKind.FOLDER, str(n))) for n in range(3)), collaborators={}
+    )
     with pytest.raises(UnsafePlan, match=r"removes 3 collaborators.*max_removals = 2") as err:
-        check(plan, Policy(max_removals=2), {})
+        plan.check_safety(Policy(max_removals=2))
     assert err.value.exit_code == 4
 
 
 def test_removing_too_large_a_fraction_of_an_item_is_refused() -> None:
-    plan = Plan((removal(1), removal(2)))
+    plan = Plan((removal(1), removal(2)), collaborators={FOLDER: 4})
     with pytest.raises(UnsafePlan, match=r"2 of the 4 collaborators of folder:100.*0\.25"):
-        check(plan, Policy(max_removal_fraction=0.25), {FOLDER: 4})
+        plan.check_safety(Policy(max_removal_fraction=0.25))
 
 
 def test_fraction_is_not_checked_on_items_with_fewer_than_four_collaborators() -> None:
-    plan = Plan((removal(1), removal(2), removal(3)))
-    check(plan, Policy(max_removal_fraction=0.25), {FOLDER: 3})
+    plan = Plan((removal(1), removal(2), removal(3)), collaborators={FOLDER: 3})
+    plan.check_safety(Policy(max_removal_fraction=0.25))

@@ -24,7 +24,7 @@ from reconciler.model import (
     Principal,
 )
 from reconciler.plan import Action, Change, Kind, Plan, principal_id
-from reconciler.planner import collaborator_counts, plan
+from reconciler.planning import collaborator_counts, plan
 
 FOLDER = ItemRef(ItemKind.FOLDER, "100")
 OTHER_FOLDER = ItemRef(ItemKind.FOLDER, "200")
@@ -521,6 +521,16 @@ def test_missing_live_item_plans_adds_without_a_name() -> None:
 def test_collaborator_counts_per_item() -> None:
     state = live(accepted("c1", "5", "a@x.example"), pending("c2", "b@x.example"))
     assert collaborator_counts(state) == {FOLDER: 2, HUB: 0}
+    # The plan carries them, so its safety check needs nothing else.
+    assert plan(DesiredState(), state, Policy()).collaborators == {FOLDER: 2, HUB: 0}
+
+
+def test_a_plan_knows_the_very_inputs_it_was_made_from() -> None:
+    desired, state, policy = DesiredState((delivery("acme", email(J)),)), live(), Policy()
+    made = plan(desired, state, policy)
+    assert made.made_from(desired, state, policy)
+    assert not made.made_from(desired, replace(state), policy)  # an equal copy is not the same
+    assert not Plan(made.changes).made_from(desired, state, policy)  # nor is a saved plan
 
 
 # --- order independence --------------------------------------------------------------------

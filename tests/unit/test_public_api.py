@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import reconciler
 
+README = Path(__file__).resolve().parents[2] / "README.md"
+
 
 def test_the_verbs_are_there() -> None:
-    for name in ("load", "connect", "read", "make_plan", "apply", "Plan", "Change"):
+    for name in ("load", "connect", "read", "make_plan", "apply", "check_apply", "Plan", "Change"):
         assert callable(getattr(reconciler, name)), name
+
+
+def test_the_readme_shows_the_library_as_the_package_does() -> None:
+    def example(text: str) -> list[str]:
+        return [" ".join(line.split()) for line in text.splitlines() if "= reconciler." in line]
+
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+    assert reconciler.__doc__ is not None
+    assert [example(b) for b in blocks] == [example(reconciler.__doc__)]
+    for line in example(reconciler.__doc__):
+        verb = re.search(r"reconciler\.(\w+)\(", line)
+        assert verb is not None and callable(getattr(reconciler, verb.group(1)))
 
 
 def test_the_sandbox_does_not_load_the_sdk_or_the_reconciler() -> None:

@@ -17,7 +17,8 @@ import pytest
 from reconciler.errors import UsageError
 from reconciler.model import ItemKind, ItemRef, Principal
 from reconciler.plan import Action, Change, Kind, Plan
-from reconciler.render import FORMATS, markdown, render
+from reconciler.render import markdown
+from reconciler.render.plan import FORMATS, render
 
 GOLDEN = Path(__file__).parent / "golden"
 FOLDER = ItemRef(ItemKind.FOLDER, "213534631621")

@@ -7,6 +7,8 @@ from reconciler.sandbox.server import ServiceHooks
 from reconciler.sandbox.services import (
     collaboration_listings,
     collaborations,
+    copies,
+    event_stream,
     groups,
     hub_collaborations,
     hubs,
@@ -22,12 +24,14 @@ SERVICES = (
     users,
     groups,
     items,
+    copies,
     collaborations,
     collaboration_listings,
     tasks,
     hubs,
     hub_collaborations,
     webhooks,
+    event_stream,
     oauth,
 )
 

@@ -1,24 +1,17 @@
-"""Approval tasks, planned purely: one review task per delivered file, found again, never doubled.
+"""The review tasks stage: one review task per delivered file, found again, never doubled.
 
 The reconciler's task on a file is the ``review`` task its own account created. Files are those
 below each delivered folder that the delivery's ``approval.include``/``exclude`` select; the first
-delivery (by name) that selects a file speaks for its task, and ``assignments`` plans who must
-approve it.
+delivery (by name) that selects a file speaks for its task. It hands each file and its task on as
+a ``Review``, for the assignments stage to plan who must approve it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import timedelta
 
-from reconciler.assignments import (
-    Folder,
-    Invitations,
-    file_change,
-    plan_assignments,
-    waits,
-    where,
-)
 from reconciler.globs import selected
 from reconciler.model import (
     REVIEW,
@@ -28,40 +21,35 @@ from reconciler.model import (
     ItemRef,
     LiveFile,
     LiveItem,
-    LiveState,
     LiveTask,
     reviews_by,
 )
 from reconciler.plan import Action, Change, Kind
+from reconciler.planning.stage import Handoff, Inputs, Review, Step, change_on, where
 
 #: The applier sets ``due_at`` from its own clock just before Box stamps ``created_at`` (to the
 #: second), so the two never agree exactly; a shift smaller than this is not worth a change.
 DUE_AT_TOLERANCE = timedelta(hours=1)
 
 
-def plan_approvals(
-    deliveries: Sequence[Delivery], live: LiveState, invitations: Invitations
-) -> list[Change]:
-    """Task and assignment changes for every delivered folder whose delivery has ``approval``.
-
-    ``invitations`` are the folder invitations this plan creates (see
-    ``invitations.invitations_by_item``): assignments for those people follow on acceptance.
-    """
-    out: list[Change] = []
+def stage(inputs: Inputs, handoff: Handoff) -> Step:
+    """Task changes for every delivered folder whose delivery has ``approval``."""
+    changes: list[Change] = []
+    reviews: list[Review] = []
     planned_files: set[str] = set()  # a file below two delivered folders still gets one task
-    for folder_id, rules in _folders(deliveries).items():
+    for folder_id, rules in _folders(inputs.deliveries).items():
         ref = ItemRef(ItemKind.FOLDER, folder_id)
-        folder = Folder(live.items.get(ref) or LiveItem(ref, "", None), rules)
-        files = sorted(live.files.get(folder_id, ()), key=lambda f: (f.path, f.id))
+        folder = inputs.live.items.get(ref) or LiveItem(ref, "", None)
+        files = sorted(inputs.live.files.get(folder_id, ()), key=lambda f: (f.path, f.id))
         for file in files:
-            if file.id in planned_files:
+            selecting = tuple(d for d in rules if _selects(d, file))
+            if file.id in planned_files or not selecting:
                 continue
-            selecting = [d for d in rules if _selects(d, file)]
-            if selecting:
-                planned_files.add(file.id)
-                out.extend(_plan_file(file, folder, selecting, live, invitations))
-        out.extend(waits(folder))
-    return out
+            planned_files.add(file.id)
+            review, planned = _plan_file(file, folder, selecting, inputs.live.me.id)
+            reviews.append(review)
+            changes.extend(planned)
+    return Step(tuple(changes), replace(handoff, reviews=tuple(reviews)))
 
 
 def _folders(deliveries: Iterable[Delivery]) -> dict[str, list[Delivery]]:
@@ -83,37 +71,27 @@ def _selects(delivery: Delivery, file: LiveFile) -> bool:
     return selected(file.path, rule.include, rule.exclude)
 
 
-# --- one file ------------------------------------------------------------------------------
-
-
 def _plan_file(
-    file: LiveFile,
-    folder: Folder,
-    selecting: list[Delivery],
-    live: LiveState,
-    invitations: Invitations,
-) -> list[Change]:
+    file: LiveFile, folder: LiveItem, selecting: tuple[Delivery, ...], me_id: str
+) -> tuple[Review, list[Change]]:
     """The first delivery (by name) that selects a file speaks for its task."""
     owner = selecting[0]
-    ours = reviews_by(file.tasks, live.me.id)
+    ours = reviews_by(file.tasks, me_id)
+    if not ours:
+        add = _task_add(owner, folder, file)
+        return Review(file, folder, selecting, None, add.key), [add]
     out: list[Change] = []
-    task = ours[0] if ours else None
-    if task is None:
-        out.append(_task_add(owner, folder.item, file))
-    else:
-        if len(ours) > 1:
-            out.append(_extra_tasks(owner, folder.item, file, ours))
-        update = _task_update(owner, folder.item, file, task)
-        if update is not None:
-            out.append(update)
-    task_key = None if task is not None else out[0].key
-    out.extend(plan_assignments(file, task, task_key, folder, selecting, live, invitations))
-    return out
+    if len(ours) > 1:
+        out.append(_extra_tasks(owner, folder, file, ours))
+    update = _task_update(owner, folder, file, ours[0])
+    if update is not None:
+        out.append(update)
+    return Review(file, folder, selecting, ours[0], None), out
 
 
 def _task_add(delivery: Delivery, item: LiveItem, file: LiveFile) -> Change:
     rule = _rule(delivery)
-    return file_change(
+    return change_on(
         Action.ADD,
         Kind.TASK,
         delivery,
@@ -135,7 +113,7 @@ def _extra_tasks(
     delivery: Delivery, item: LiveItem, file: LiveFile, ours: list[LiveTask]
 ) -> Change:
     extra = [t.id for t in ours[1:]]
-    return file_change(
+    return change_on(
         Action.UNMANAGED,
         Kind.TASK,
         delivery,
@@ -164,7 +142,7 @@ def _task_update(
     differing = [name for name in before if before[name] != after[name]]
     if not differing:
         return None
-    return file_change(
+    return change_on(
         Action.CHANGE,
         Kind.TASK,
         delivery,

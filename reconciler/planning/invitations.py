@@ -1,4 +1,5 @@
-"""How far each person's invitation got, read from a live snapshot and from a plan's invites."""
+"""How far each person's invitation got, read from a live snapshot: the knowledge every stage
+shares about who accepted, who is pending and who has a Box account."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ from collections.abc import Iterable, Mapping
 from reconciler.model import (
     InviteStatus,
     ItemKind,
-    ItemRef,
     LiveCollaboration,
+    LiveItem,
     LiveState,
     LiveUser,
     Principal,
+    PrincipalKind,
 )
-from reconciler.plan import Action, Change, ChangeKey, Kind
 
 #: When one person has several collaborations on an item, the one that says most wins.
 STATUS_PREFERENCE: Mapping[InviteStatus, int] = {
@@ -43,7 +44,7 @@ def accounts(live: LiveState) -> dict[str, LiveUser]:
     return out
 
 
-def invitations(live: LiveState) -> dict[str, InviteStatus]:
+def statuses(live: LiveState) -> dict[str, InviteStatus]:
     """Email (casefolded) -> the most advanced status of any invitation to a folder or file."""
     out: dict[str, InviteStatus] = {}
     for collab in item_collaborations(live):
@@ -68,19 +69,11 @@ def item_collaborations(live: LiveState) -> list[LiveCollaboration]:
     )
 
 
-def first_invitations(changes: Iterable[Change]) -> dict[Principal, ChangeKey]:
-    """For each principal invited in this plan, the first invitation (in apply order)."""
-    out: dict[Principal, ChangeKey] = {}
-    for change in sorted(changes, key=Change.sort_key):
-        if change.action is Action.ADD and change.principal is not None:
-            out.setdefault(change.principal, change.key)
-    return out
-
-
-def invitations_by_item(changes: Iterable[Change]) -> dict[tuple[ItemRef, Principal], ChangeKey]:
-    """The folder and file invitations this plan creates, by item and principal."""
-    return {
-        (c.item, c.principal): c.key
-        for c in changes
-        if c.kind is Kind.COLLABORATION and c.action is Action.ADD and c.principal is not None
-    }
+def own_access(principal: Principal, item: LiveItem, live: LiveState) -> str | None:
+    """The Box user id of the owner or the reconciler's account, who reach an item without an
+    invitation; None for everyone else."""
+    if principal.kind is PrincipalKind.USER and principal.key in {item.owner_id, live.me.id}:
+        return principal.key
+    if principal.kind is PrincipalKind.EMAIL and principal.key == live.me.login.casefold():
+        return live.me.id
+    return None

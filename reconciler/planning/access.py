@@ -1,0 +1,236 @@
+"""Comparing who has access to one folder, file or hub with who the manifests say should: the
+part the collaboration and hub stages share (claims, matching, role changes, undeclared people)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from reconciler.model import (
+    ROLE_RANK,
+    Client,
+    Delivery,
+    InviteStatus,
+    ItemRef,
+    LiveCollaboration,
+    LiveItem,
+    Principal,
+    PrincipalKind,
+)
+from reconciler.plan import Action, Change, ChangeKey, Kind
+from reconciler.planning.invitations import most_advanced, own_access
+from reconciler.planning.stage import Inputs, change_on, where
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One delivery asking for one principal to have one role on one item or hub."""
+
+    delivery: Delivery
+    client: Client
+    role: str
+
+    @property
+    def principal(self) -> Principal:
+        return self.client.principal
+
+
+@dataclass
+class Target:
+    """An item or hub, the deliveries that share it (sorted by name) and what they ask for."""
+
+    deliveries: list[Delivery] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+
+
+#: What a stage plans for a claim nobody in Box answers yet (an invitation, a hub membership).
+Missing = Callable[[LiveItem, Claim], Change]
+
+
+def targets(deliveries: Iterable[Delivery], *, hubs: bool) -> dict[ItemRef, Target]:
+    out: dict[ItemRef, Target] = {}
+    for delivery in deliveries:
+        for ref in delivery.hub_refs() if hubs else delivery.items():
+            target = out.setdefault(ref, Target())
+            target.deliveries.append(delivery)
+            for client in delivery.clients:
+                role = client.hub_role if hubs else client.role
+                target.claims.append(Claim(delivery, client, role))
+    return dict(sorted(out.items()))
+
+
+def plan_target(
+    ref: ItemRef, kind: Kind, target: Target, inputs: Inputs, missing: Missing
+) -> list[Change]:
+    """Every claim on one item compared with Box, then whoever Box has that no claim names."""
+    item = inputs.live.items.get(ref) or LiveItem(ref, "", None)
+    declared: set[str] = set()
+    out: list[Change] = []
+    for claim in _first_claims(target.claims):
+        found = [c for c in item.collaborations if _matches(c, claim.principal, kind, inputs)]
+        declared.update(c.id for c in found)
+        best = most_advanced(found)
+        if best is not None:
+            change = _compare(item, kind, claim, best, inputs)
+        elif own_access(claim.principal, item, inputs.live) is not None:
+            change = None
+        else:
+            change = missing(item, claim)
+        if change is not None:
+            out.append(change)
+    undeclared = sorted(
+        (c for c in item.collaborations if c.id not in declared), key=lambda c: c.id
+    )
+    out.extend(_undeclared(item, kind, collab, target.deliveries, inputs) for collab in undeclared)
+    return out
+
+
+def _first_claims(claims: list[Claim]) -> list[Claim]:
+    """One claim per principal: validation forbids conflicting roles; the first delivery speaks."""
+    seen: dict[Principal, Claim] = {}
+    for claim in claims:
+        seen.setdefault(claim.principal, claim)
+    return sorted(seen.values(), key=lambda c: (c.principal, c.delivery.name))
+
+
+def _matches(collab: LiveCollaboration, principal: Principal, kind: Kind, inputs: Inputs) -> bool:
+    if collab.matches(principal):
+        return True
+    # Hub collaborations carry no invite_email and hide the login while pending, so an email
+    # client is recognised there by the Box user their accepted invitation revealed.
+    account = inputs.accounts.get(principal.key) if principal.kind is PrincipalKind.EMAIL else None
+    return (
+        kind is Kind.HUB_COLLABORATION
+        and account is not None
+        and collab.principal_type == "user"
+        and collab.principal_id == account.id
+    )
+
+
+def _compare(
+    item: LiveItem, kind: Kind, claim: Claim, found: LiveCollaboration, inputs: Inputs
+) -> Change | None:
+    before = {"role": found.role}
+    if found.status is InviteStatus.REJECTED:
+        reason = "invitation rejected: not invited again"
+        return change(Action.WAIT, kind, claim, item, reason, before=before, collab=found)
+    if found.role.casefold() == claim.role.casefold():
+        return None
+    guard = _guard(found, item, inputs)
+    if guard and ROLE_RANK.get(claim.role, 0) < ROLE_RANK.get(found.role, 0):
+        reason = f"{guard}: never downgraded"
+        return change(Action.UNMANAGED, kind, claim, item, reason, before=before, collab=found)
+    pending = " (invitation still pending)" if found.status is InviteStatus.PENDING else ""
+    return change(
+        Action.CHANGE,
+        kind,
+        claim,
+        item,
+        f"role in Box differs from the manifest{pending}",
+        before=before,
+        after={"role": claim.role},
+        collab=found,
+    )
+
+
+def _undeclared(
+    item: LiveItem,
+    kind: Kind,
+    collab: LiveCollaboration,
+    sharing: list[Delivery],
+    inputs: Inputs,
+) -> Change:
+    pruning = [d for d in sharing if d.prune]
+    delivery = (pruning or sharing)[0]
+    guard = _guard(collab, item, inputs)
+    status = "" if collab.status is InviteStatus.ACCEPTED else f" ({collab.status.value})"
+    if guard:
+        action, reason = Action.UNMANAGED, f"{guard}: never removed"
+    elif pruning:
+        action = Action.REMOVE
+        reason = f"not declared by any manifest{status}; {delivery.name} prunes"
+    else:
+        action = Action.UNMANAGED
+        reason = f"not declared by any manifest{status}; left alone (prune is off)"
+    principal = _principal_of(collab)
+    before = {"role": collab.role}
+    return change_on(
+        action,
+        kind,
+        delivery,
+        item,
+        None,
+        principal,
+        reason,
+        before=before,
+        box_ids=collab.box_ids(),
+    )
+
+
+def _guard(collab: LiveCollaboration, item: LiveItem, inputs: Inputs) -> str | None:
+    """Why this collaborator must never be removed or downgraded, if they must not."""
+    is_user = collab.principal_type == "user"
+    if is_user and collab.principal_id and collab.principal_id == item.owner_id:
+        return "item owner"
+    me = inputs.live.me
+    if is_user and (
+        (collab.principal_id and collab.principal_id == me.id)
+        or (collab.login and collab.login.casefold() == me.login.casefold())
+    ):
+        return "the reconciler's own account"
+    names = {n.casefold() for n in (collab.login, collab.invite_email, collab.principal_id) if n}
+    if names & {p.strip().casefold() for p in inputs.policy.protected}:
+        return "protected by policy"
+    return None
+
+
+def change(
+    action: Action,
+    kind: Kind,
+    claim: Claim,
+    item: LiveItem,
+    reason: str,
+    *,
+    before: Mapping[str, str] | None = None,
+    after: Mapping[str, str] | None = None,
+    collab: LiveCollaboration | None = None,
+    box_ids: Mapping[str, str] | None = None,
+    notify: bool | None = None,
+    on_acceptance: bool = False,
+    depends_on: tuple[ChangeKey, ...] = (),
+) -> Change:
+    """A change asked for by ``claim``, carrying the Box ids of the collaboration it is about."""
+    ids = dict(box_ids or {})
+    if collab is not None:
+        ids.update(collab.box_ids())
+    return change_on(
+        action,
+        kind,
+        claim.delivery,
+        item,
+        None,
+        claim.principal,
+        reason,
+        before=before,
+        after=after,
+        origin=where(claim.client.origin),
+        notify=notify,
+        on_acceptance=on_acceptance,
+        depends_on=depends_on,
+        box_ids=ids,
+    )
+
+
+def _principal_of(collab: LiveCollaboration) -> Principal:
+    """How to name a collaborator no manifest declares: by email when Box shows one."""
+    if collab.principal_type == "group" and collab.principal_id:
+        return Principal(
+            PrincipalKind.GROUP, collab.principal_id, collab.name or collab.principal_id
+        )
+    email = collab.login or collab.invite_email
+    if email:
+        return Principal.email(email)
+    if collab.principal_id:
+        return Principal.user(collab.principal_id)
+    # A pending hub collaboration hides who it is; its id is all there is to name it by.
+    return Principal(PrincipalKind.USER, f"?{collab.id}", f"pending collaborator {collab.id}")

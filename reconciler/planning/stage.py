@@ -1,0 +1,142 @@
+"""What every planning stage reads (``Inputs``), what one hands the next (``Handoff``), and the
+``Step`` each returns: the stages talk only through these values, never through the changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.model import (
+    Delivery,
+    DesiredState,
+    InviteStatus,
+    ItemRef,
+    LiveFile,
+    LiveItem,
+    LiveState,
+    LiveTask,
+    LiveUser,
+    Origin,
+    Policy,
+    Principal,
+)
+from reconciler.plan import Action, Change, ChangeKey, Kind
+from reconciler.planning.invitations import accounts, statuses
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The two snapshots and the policy, with what Box already says about each invitation."""
+
+    deliveries: tuple[Delivery, ...]  # by name: the first delivery speaks for a shared item
+    live: LiveState
+    policy: Policy
+    accounts: Mapping[str, LiveUser]  # email (casefolded) -> Box user, from accepted invitations
+    statuses: Mapping[str, InviteStatus]  # email (casefolded) -> most advanced invitation status
+
+    @classmethod
+    def of(cls, desired: DesiredState, live: LiveState, policy: Policy) -> Inputs:
+        return cls(
+            tuple(sorted(desired.deliveries, key=lambda d: d.name)),
+            live,
+            policy,
+            accounts(live),
+            statuses(live),
+        )
+
+
+@dataclass(frozen=True)
+class Review:
+    """One delivered file with its review task (or the key of the task this plan creates)."""
+
+    file: LiveFile
+    folder: LiveItem
+    selecting: tuple[Delivery, ...]  # deliveries whose approval rule selects the file, by name
+    task: LiveTask | None
+    task_key: ChangeKey | None  # set when ``task`` is None: the task add planned for the file
+
+
+@dataclass(frozen=True)
+class Wait:
+    """An approver who cannot be assigned yet on a folder's files, and on how many of them."""
+
+    delivery: str
+    folder: LiveItem
+    principal: Principal
+    files: int
+    because: str  # "until ... accepts", or ": ... rejected the invitation"
+    origin: str | None = None
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """What earlier stages found that later ones need; each stage adds its own part."""
+
+    #: folder and file invitations this plan creates, by item and principal
+    invitations: Mapping[tuple[ItemRef, Principal], ChangeKey] = field(default_factory=dict)
+    reviews: tuple[Review, ...] = ()
+    waits: tuple[Wait, ...] = ()
+
+    def first_invitations(self) -> dict[Principal, ChangeKey]:
+        """Each invited principal's first invitation in apply order."""
+        out: dict[Principal, ChangeKey] = {}
+        for (_, who), key in sorted(self.invitations.items(), key=lambda i: i[1].sort_key()):
+            out.setdefault(who, key)
+        return out
+
+
+@dataclass(frozen=True)
+class Step:
+    """A stage's result: its changes and the handoff, with its own part added."""
+
+    changes: tuple[Change, ...]
+    handoff: Handoff
+
+
+#: A stage is pure: the same inputs and handoff give the same step.
+Stage = Callable[[Inputs, Handoff], Step]
+
+
+def where(origin: Origin | None) -> str | None:
+    """A manifest place as the ``origin`` of a change: ``file:line``."""
+    return None if origin is None else f"{origin.file}:{origin.line}"
+
+
+def change_on(
+    action: Action,
+    kind: Kind,
+    delivery: Delivery,
+    item: LiveItem,
+    file: LiveFile | None,
+    principal: Principal | None,
+    reason: str,
+    *,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    origin: str | None = None,
+    notify: bool | None = None,
+    on_acceptance: bool = False,
+    depends_on: tuple[ChangeKey, ...] = (),
+    box_ids: Mapping[str, str] | None = None,
+) -> Change:
+    """A change one delivery asks for on a live item, or on one ``file`` below a delivered
+    folder (its review task or an assignment on it)."""
+    return Change(
+        action=action,
+        kind=kind,
+        delivery=delivery.name,
+        item=item.ref,
+        item_name=item.name,
+        principal=principal,
+        reason=reason,
+        before=before,
+        after=after,
+        origin=origin,
+        file=None if file is None else file.id,
+        file_name="" if file is None else file.path,
+        notify=notify,
+        on_acceptance=on_acceptance,
+        depends_on=depends_on,
+        box_ids=dict(box_ids or {}),
+    )

@@ -1,0 +1,48 @@
+"""The validation report: every problem as FILE:LINE:COL: message [code] and a summary, or one
+JSON document for CI annotation steps."""
+
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from reconciler.errors import Problem
+from reconciler.manifest import Validation
+from reconciler.render.colour import paint
+
+
+def render_text(result: Validation, out: TextIO, *, color: bool = False) -> None:
+    for problem in result.problems:
+        out.write(_line(problem, color) + "\n")
+    out.write(summary(result) + "\n")
+
+
+def render_json(result: Validation, out: TextIO) -> None:
+    document = {
+        "valid": not result.problems,
+        "manifests": list(result.files),
+        "problems": [p.to_dict() for p in result.problems],
+        "summary": summary(result),
+    }
+    json.dump(document, out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+def summary(result: Validation) -> str:
+    manifests = _count(len(result.files), "manifest")
+    if not result.problems:
+        return f"OK: {manifests} valid, no problems."
+    broken = len({p.file for p in result.problems})
+    return f"Found {_count(len(result.problems), 'problem')} in {broken} of {manifests}" + (
+        " (counting the config)." if broken > len(result.files) else "."
+    )
+
+
+def _line(problem: Problem, color: bool) -> str:
+    where = paint(f"{problem.file}:{problem.line}:{problem.column}:", "bold", color=color)
+    code = paint(f"[{problem.code}]", "red", color=color)
+    return f"{where} {problem.message} {code}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
