@@ -146,6 +146,25 @@ class Route:
     writes: bool = False  # changes state: persisted, and subject to fail_after_commit
 
 
+def public(handler: Handler) -> Handler:
+    """Mark a handler that needs no bearer token (the OAuth token endpoint)."""
+    setattr(handler, "public", True)  # noqa: B010 - a marker the server reads with getattr
+    return handler
+
+
+def is_public(route: Route) -> bool:
+    return bool(getattr(route.handler, "public", False))
+
+
+@dataclass
+class ServiceHooks:
+    """What services plug into the server: their routes, and what to do with raised events."""
+
+    routes: list[Route] = field(default_factory=list)
+    #: called with a call's webhook events once its change is committed
+    on_events: Callable[[State, list[JSON]], None] | None = None
+
+
 def check_params(route: Route, query: Mapping[str, str]) -> None:
     for name in query:
         if name not in route.params:

@@ -16,7 +16,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qsl
@@ -27,6 +27,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer
 from werkzeug.wrappers import Request, Response
 
+from reconciler.sandbox import control, services
 from reconciler.sandbox.errors import (
     BadRequest,
     Forbidden,
@@ -38,13 +39,20 @@ from reconciler.sandbox.errors import (
 )
 from reconciler.sandbox.faults import FaultInjector, Faults
 from reconciler.sandbox.http import POLL_INTERVAL_S, close_connections, serve
-from reconciler.sandbox.routing import Call, Reply, Route, UploadPart, check_params
-from reconciler.sandbox.state import State, User, parse_datetime
+from reconciler.sandbox.routing import (
+    Call,
+    Reply,
+    Route,
+    ServiceHooks,
+    UploadPart,
+    check_params,
+    is_public,
+)
+from reconciler.sandbox.state import ADMIN_ROLES, State, User, parse_datetime
 
 log = logging.getLogger(__name__)
 
 HELP_URL = "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/"
-ADMIN_ROLES = ("admin", "coadmin")
 REQUEST_LOG_LIMIT = 100_000
 
 
@@ -60,15 +68,6 @@ class RequestRecord:
     injected: str | None = None  # "error", "rate_limit" or "fail_after_commit"
 
 
-@dataclass
-class ServiceHooks:
-    """What services and the control plane plug into the server."""
-
-    routes: list[Route] = field(default_factory=list)
-    #: called with a call's webhook events once its change is committed
-    on_events: Callable[[State, list[dict[str, Any]]], None] | None = None
-
-
 class Sandbox:
     """A Box API emulator served on 127.0.0.1."""
 
@@ -81,8 +80,6 @@ class Sandbox:
         reset_to: dict[str, Any] | None = None,
         response_observer: Callable[[str, str, str, int, Any], None] | None = None,
     ) -> None:
-        from reconciler.sandbox import control, services  # the full route table
-
         self.state = state
         self.hooks = hooks or services.default_hooks()
         self.state_file = state_file
@@ -257,7 +254,7 @@ class Sandbox:
                 form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
         state = self.state
         with state.lock:
-            if route.rule.startswith("/_sandbox/") or getattr(route.handler, "public", False):
+            if route.rule.startswith("/_sandbox/") or is_public(route):
                 caller = actor = _anonymous()
             else:
                 caller = self._authenticate(request)
@@ -378,9 +375,3 @@ class Sandbox:
 
 def _anonymous() -> User:
     return User(id="", login="", name="", enterprise_id=None)
-
-
-def public(handler: Any) -> Any:
-    """Mark a handler that needs no bearer token (the OAuth token endpoint)."""
-    handler.public = True
-    return handler

@@ -44,6 +44,10 @@ def parse_datetime(text: str) -> datetime:
 # --- records -------------------------------------------------------------------------------
 
 
+#: the enterprise roles that may administer users, use As-User and list every hub
+ADMIN_ROLES = ("admin", "coadmin")
+
+
 @dataclass
 class User:
     id: str

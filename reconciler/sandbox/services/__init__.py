@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.sandbox.routing import Route
-from reconciler.sandbox.server import ServiceHooks
+from reconciler.sandbox.routing import Route, ServiceHooks
 from reconciler.sandbox.services import (
     collaboration_listings,
     collaborations,

@@ -11,10 +11,9 @@ from reconciler.sandbox.errors import (
     invalid_parameter,
 )
 from reconciler.sandbox.routing import JSON, Call, Reply, Route, page, pick_fields
-from reconciler.sandbox.state import State, User
+from reconciler.sandbox.state import ADMIN_ROLES, State, User
 
 USER_MINI = ("type", "id", "name", "login")
-ADMIN_ROLES = ("admin", "coadmin")
 
 
 # --- views ---------------------------------------------------------------------------------
