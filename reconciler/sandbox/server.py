@@ -34,6 +34,7 @@ from reconciler.sandbox.errors import (
     InternalError,
     MethodNotAllowed,
     NotFound,
+    NotImplementedInSandbox,
     SandboxError,
     Unauthorized,
 )
@@ -45,6 +46,7 @@ from reconciler.sandbox.routing import (
     Route,
     ServiceHooks,
     UploadPart,
+    box_route,
     check_params,
     is_public,
 )
@@ -200,8 +202,10 @@ class Sandbox:
             try:
                 endpoint, args = adapter.match()
             except WzNotFound:
+                unserved(request)
                 raise NotFound(f"Not Found: {request.method} {request.path}") from None
             except WzMethodNotAllowed:
+                unserved(request)
                 raise MethodNotAllowed(
                     f"Method {request.method} is not allowed on {request.path}"
                 ) from None
@@ -371,6 +375,13 @@ class Sandbox:
             headers=headers,
             content_type="application/json",
         )
+
+
+def unserved(request: Request) -> None:
+    """A route Box has and the sandbox does not serve answers 501 naming it, never 404 or 405."""
+    route = box_route(request.method, request.path)
+    if route is not None:
+        raise NotImplementedInSandbox(f"{route} is a Box API route the sandbox does not implement")
 
 
 def _anonymous() -> User:
