@@ -19,7 +19,6 @@ from reconciler.sandbox.routing import (
     Reply,
     Route,
     page,
-    pick_fields,
     refuse_unimplemented,
     require_text,
 )
@@ -34,13 +33,12 @@ from reconciler.sandbox.services.access import (
     visible_item,
 )
 from reconciler.sandbox.services.item_views import (
-    FOLDER_MINI,
     entry_view,
     file_full,
     file_mini,
     file_view,
-    folder_full,
     folder_mini,
+    folder_view,
 )
 from reconciler.sandbox.state import File, Folder, State, User
 
@@ -342,6 +340,11 @@ def collection_view(call: Call, folder: Folder) -> JSON:
     }
 
 
+def folder_reply(call: Call, folder: Folder, status: int = 200) -> Reply:
+    view = folder_view(call.state, call.actor, folder, collection_view(call, folder), call.fields())
+    return Reply(status, view)
+
+
 def order_view(call: Call) -> list[JSON]:
     return [
         {"by": "type", "direction": "ASC"},
@@ -357,8 +360,7 @@ def handle_get_folder(call: Call) -> Reply:
     assert isinstance(folder, Folder)
     if not_modified(call, folder):
         return Reply(304)
-    full = folder_full(call.state, call.actor, folder, collection_view(call, folder))
-    return Reply(200, pick_fields(full, FOLDER_MINI, call.fields()))
+    return folder_reply(call, folder, 200)
 
 
 def handle_folder_items(call: Call) -> Reply:
@@ -384,16 +386,14 @@ def handle_folder_items(call: Call) -> Reply:
 
 def handle_create_folder(call: Call) -> Reply:
     folder = create_folder(call.state, call.actor, call.json())
-    full = folder_full(call.state, call.actor, folder, collection_view(call, folder))
-    return Reply(201, pick_fields(full, FOLDER_MINI, call.fields()))
+    return folder_reply(call, folder, 201)
 
 
 def handle_update_folder(call: Call) -> Reply:
     folder = visible_item(call.state, call.actor.id, "folder", call.args["folder_id"])
     update_item(call.state, call.actor, folder, call.json(required=False), "PUT /folders/{id}")
     assert isinstance(folder, Folder)
-    full = folder_full(call.state, call.actor, folder, collection_view(call, folder))
-    return Reply(200, pick_fields(full, FOLDER_MINI, call.fields()))
+    return folder_reply(call, folder, 200)
 
 
 def handle_delete_folder(call: Call) -> Reply:
