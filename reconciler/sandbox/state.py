@@ -161,6 +161,26 @@ class Collaboration:
 
 
 @dataclass
+class TrashedItem:
+    """A deleted folder or file, in its owner's trash until purged; its contents went with it."""
+
+    id: str
+    type: str  # folder | file
+    name: str
+    parent_id: str
+    owner_id: str
+    trashed_by_id: str
+    trashed_at: str
+    description: str = ""
+    size: int = 0
+    created_at: str = ""
+    modified_at: str = ""
+    sequence_id: int = 0
+    sha1: str = ""  # files only
+    version_id: str = ""  # files only
+
+
+@dataclass
 class Task:
     id: str
     file_id: str
@@ -260,6 +280,7 @@ TABLES: dict[str, type] = {
     "hubs": Hub,
     "hub_collaborations": HubCollaboration,
     "webhooks": Webhook,
+    "trashed_items": TrashedItem,
 }
 
 
@@ -285,6 +306,7 @@ class State:
         self.hub_collaborations: dict[str, HubCollaboration] = {}
         self.hub_items: list[HubItem] = []
         self.webhooks: dict[str, Webhook] = {}
+        self.trashed_items: dict[str, TrashedItem] = {}
 
     # -- ids and time --
 

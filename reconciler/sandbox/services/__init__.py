@@ -6,12 +6,14 @@ from reconciler.sandbox.routing import Route, ServiceHooks
 from reconciler.sandbox.services import (
     collaboration_listings,
     collaborations,
+    copies,
     groups,
     hub_collaborations,
     hubs,
     items,
     oauth,
     tasks,
+    trash,
     users,
     webhooks,
 )
@@ -21,6 +23,8 @@ SERVICES = (
     users,
     groups,
     items,
+    copies,
+    trash,
     collaborations,
     collaboration_listings,
     tasks,

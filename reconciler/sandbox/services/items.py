@@ -38,8 +38,10 @@ from reconciler.sandbox.services.item_views import (
     file_mini,
     file_view,
     folder_mini,
+    folder_size,
     folder_view,
 )
+from reconciler.sandbox.services.trash import put_in_trash
 from reconciler.sandbox.state import File, Folder, State, User
 
 SORT_KEYS = ("id", "name", "date", "size")
@@ -261,11 +263,13 @@ def delete_folder(state: State, actor: User, folder: Folder, *, recursive: bool)
     folder_ids, file_ids = subtree(state, folder.id)
     if (len(folder_ids) > 1 or file_ids) and not recursive:
         raise BadRequest("Folder is not empty", code="folder_not_empty")
+    put_in_trash(state, actor, folder, folder_size(state, folder.id))
     forget_items(state, folder_ids, file_ids)
 
 
 def delete_file(state: State, actor: User, file: File) -> None:
     require_role(state, actor.id, "file", file.id, MANAGE_ROLES)
+    put_in_trash(state, actor, file, file.size)
     forget_items(state, [], [file.id])
 
 
