@@ -52,6 +52,7 @@ FILES = (
 ENTERPRISE_ID = "900001"
 SERVICE_ACCOUNT_ID = "10001"
 CO_ADMIN_ID = "10002"
+HUB_ID = "70001"
 CLIENT_ID = "sdk-suite-app"
 CLIENT_SECRET = "sdk-suite-secret"
 KEY_ID = "sdk-suite-key"
@@ -103,6 +104,8 @@ def seed(public_pem: str) -> dict[str, Any]:
                 "role": "coadmin",
             },
         ],
+        # Box's CI account has hubs already; the hub collaboration test takes the first
+        "hubs": [{"id": HUB_ID, "title": "SDK Suite Hub", "owner": CO_ADMIN_ID}],
         "apps": [
             {
                 "client_id": CLIENT_ID,
