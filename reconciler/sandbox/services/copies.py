@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TypeVar
 
 from reconciler.sandbox.errors import BadRequest, Forbidden, invalid_parameter
 from reconciler.sandbox.routing import JSON, Call, Reply, Route, refuse_unimplemented
@@ -49,21 +50,25 @@ def copy_target(
     return name, parent_id
 
 
+Item = TypeVar("Item", Folder, File)
+
+
+def fresh_copy(
+    state: State, actor: User, item: Item, parent_id: str, owner_id: str, name: str
+) -> Item:
+    """The item under a new id in its new place, created now by the actor."""
+    now = state.now()
+    copy = replace(item, id=state.new_id(), name=name, parent_id=parent_id, owner_id=owner_id)
+    copy.created_at = copy.modified_at = now
+    copy.created_by_id, copy.sequence_id = actor.id, 0
+    return copy
+
+
 def copy_tree(
     state: State, actor: User, folder: Folder, parent_id: str, owner_id: str, name: str
 ) -> Folder:
-    now = state.now()
-    copy = replace(
-        folder,
-        id=state.new_id(),
-        name=name,
-        parent_id=parent_id,
-        owner_id=owner_id,
-        created_at=now,
-        modified_at=now,
-        created_by_id=actor.id,
-        sequence_id=0,
-    )
+    """The folder and everything in it, copied under ``parent_id``."""
+    copy = fresh_copy(state, actor, folder, parent_id, owner_id, name)
     state.folders[copy.id] = copy
     for child in children(state, folder.id):
         if isinstance(child, Folder):
@@ -76,19 +81,9 @@ def copy_tree(
 def copy_file(
     state: State, actor: User, file: File, parent_id: str, owner_id: str, name: str
 ) -> File:
-    now = state.now()
-    copy = replace(
-        file,
-        id=state.new_id(),
-        name=name,
-        parent_id=parent_id,
-        owner_id=owner_id,
-        version_id=state.new_id(),
-        created_at=now,
-        modified_at=now,
-        created_by_id=actor.id,
-        sequence_id=0,
-    )
+    """The same content as a new file, with a version of its own."""
+    copy = fresh_copy(state, actor, file, parent_id, owner_id, name)
+    copy.version_id = state.new_id()
     state.files[copy.id] = copy
     return copy
 
