@@ -3,31 +3,16 @@
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from reconciler.sandbox.controlled import ControlledSandbox
 from reconciler.sandbox.errors import BadRequest, Conflict
 from reconciler.sandbox.faults import Faults
-from reconciler.sandbox.routing import Call, Reply, Route, ServiceHooks
+from reconciler.sandbox.routing import Call, Reply, Route
 from reconciler.sandbox.seed import build_state, validate_seed
 from reconciler.sandbox.services.collaborations import event
 from reconciler.sandbox.services.users import find_by_login, user_mini
-from reconciler.sandbox.state import State, Token, User
-
-
-class ControlledSandbox(Protocol):
-    """What the control plane drives of a running sandbox (server.Sandbox is one)."""
-
-    state: State
-    hooks: ServiceHooks
-    reset_to: dict[str, Any]
-    state_file: Path | None
-
-    def replace_state(self, state: State) -> None: ...
-    def persist(self) -> None: ...
-    def set_faults(self, faults: Faults) -> None: ...
-    def request_log(self) -> list[dict[str, Any]]: ...
-    def clear_request_log(self) -> None: ...
+from reconciler.sandbox.state import Token, User
 
 
 def routes(box: ControlledSandbox) -> list[Route]:
