@@ -14,6 +14,7 @@ from reconciler.sandbox.services import (
     oauth,
     tasks,
     trash,
+    uploads,
     users,
     webhooks,
 )
@@ -23,6 +24,7 @@ SERVICES = (
     users,
     groups,
     items,
+    uploads,
     copies,
     trash,
     collaborations,

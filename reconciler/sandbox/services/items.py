@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -34,7 +32,6 @@ from reconciler.sandbox.services.access import (
 )
 from reconciler.sandbox.services.item_views import (
     entry_view,
-    file_full,
     file_mini,
     file_view,
     folder_mini,
@@ -273,50 +270,6 @@ def delete_file(state: State, actor: User, file: File) -> None:
     forget_items(state, [], [file.id])
 
 
-def upload_attributes(call: Call) -> JSON:
-    raw = call.form.get("attributes")
-    if raw is None:
-        raise BadRequest(
-            "'attributes' is required", context_info=invalid_parameter("attributes", None)
-        )
-    try:
-        attributes = json.loads(raw)
-    except ValueError:
-        raise BadRequest(
-            "Could not parse 'attributes' as JSON",
-            context_info=invalid_parameter("attributes", raw),
-        ) from None
-    if not isinstance(attributes, dict):
-        raise BadRequest(
-            "'attributes' must be a JSON object", context_info=invalid_parameter("attributes", raw)
-        )
-    return attributes
-
-
-def upload_file(state: State, actor: User, attributes: JSON, content: bytes) -> File:
-    refuse_unimplemented(
-        attributes,
-        ("name", "parent", "content_created_at", "content_modified_at"),
-        "POST /files/content",
-    )
-    name, parent_id = placement(state, actor, attributes)
-    now = state.now()
-    file = File(
-        id=state.new_id(),
-        name=name,
-        parent_id=parent_id,
-        owner_id=owner_for_new_item(state, actor, parent_id),
-        size=len(content),
-        sha1=hashlib.sha1(content).hexdigest(),
-        version_id=state.new_id(),
-        created_at=now,
-        modified_at=now,
-        created_by_id=actor.id,
-    )
-    state.files[file.id] = file
-    return file
-
-
 def not_modified(call: Call, item: Folder | File) -> bool:
     etag = call.headers.get("if-none-match")
     return etag is not None and etag.strip('"') == str(item.sequence_id)
@@ -407,25 +360,6 @@ def handle_delete_folder(call: Call) -> Reply:
     return Reply(204)
 
 
-def handle_upload(call: Call) -> Reply:
-    attributes = upload_attributes(call)
-    part = call.files.get("file")
-    if part is None:
-        raise BadRequest("'file' is required", context_info=invalid_parameter("file", None))
-    file = upload_file(call.state, call.actor, attributes, part.content)
-    view = file_view(call.state, call.actor, file, call.fields())
-    call.events.append(
-        {
-            "trigger": "FILE.UPLOADED",
-            "target_type": "file",
-            "target_id": file.id,
-            "source": file_full(call.state, call.actor, file),
-            "created_by": call.actor.id,
-        }
-    )
-    return Reply(201, {"total_count": 1, "entries": [view]})
-
-
 def handle_get_file(call: Call) -> Reply:
     file = visible_item(call.state, call.actor.id, "file", call.args["file_id"])
     assert isinstance(file, File)
@@ -470,7 +404,6 @@ ROUTES = [
         params=("recursive",),
         writes=True,
     ),
-    Route("POST", "/api/2.0/files/content", handle_upload, params=("fields",), writes=True),
     Route("GET", "/2.0/files/<file_id>", handle_get_file, params=("fields",)),
     Route("PUT", "/2.0/files/<file_id>", handle_update_file, params=("fields",), writes=True),
     Route("DELETE", "/2.0/files/<file_id>", handle_delete_file, writes=True),
