@@ -29,6 +29,7 @@ PREFIXES: dict[str, tuple[str, ...]] = {
         "/tasks",
         "/task_assignments",
         "/webhooks",
+        "/events",
         "/oauth2/token",
     ),
     "2025.0": (

@@ -11,6 +11,8 @@ from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.routing import Call, Reply, Route
 from reconciler.sandbox.seed import build_state, validate_seed
 from reconciler.sandbox.services.collaborations import event
+from reconciler.sandbox.services.event_stream import CONTROL_ROUTES as EVENT_SETTINGS
+from reconciler.sandbox.services.events import record_collaboration
 from reconciler.sandbox.services.users import find_by_login, user_mini
 from reconciler.sandbox.state import Token, User
 
@@ -69,6 +71,7 @@ def routes(box: ControlledSandbox) -> list[Route]:
         Route("DELETE", "/_sandbox/faults", delete_faults),
         Route("GET", "/_sandbox/requests", get_requests),
         Route("DELETE", "/_sandbox/requests", delete_requests),
+        *EVENT_SETTINGS,
     ]
 
 
@@ -105,6 +108,7 @@ def sign_up(box: ControlledSandbox, login: str, name: str, accept: bool) -> tupl
                 collab.acknowledged_at = now
                 collab.modified_at = now
                 events.append(event("COLLABORATION.ACCEPTED", state, collab, user))
+                record_collaboration(state, user, "accept", collab)
         box.persist()
     if events and box.hooks.on_events is not None:
         box.hooks.on_events(state, events)

@@ -113,6 +113,7 @@ class Sandbox:
         return self.base_url
 
     def stop(self) -> None:
+        self.state.event_log.interrupt()  # long polls answer now instead of holding their threads
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -143,6 +144,7 @@ class Sandbox:
 
     def replace_state(self, state: State) -> None:
         with self.state.lock:
+            self.state.event_log.interrupt()
             self.state = state
             self.persist()
 

@@ -17,6 +17,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from reconciler.sandbox.event_log import EventLog
+
 Clock = Callable[[], datetime]
 
 
@@ -307,6 +309,7 @@ class State:
         self.hub_items: list[HubItem] = []
         self.webhooks: dict[str, Webhook] = {}
         self.trashed_items: dict[str, TrashedItem] = {}
+        self.event_log = EventLog(self.lock)
 
     # -- ids and time --
 
@@ -335,6 +338,7 @@ class State:
         for name in TABLES:
             doc[name] = [dataclasses.asdict(r) for r in getattr(self, name).values()]
         doc["hub_items"] = [dataclasses.asdict(h) for h in self.hub_items]
+        doc["events"] = self.event_log.to_list()
         return doc
 
     @classmethod
@@ -348,6 +352,7 @@ class State:
                 record = record_type(**row)
                 table[getattr(record, key)] = record
         state.hub_items = [HubItem(**h) for h in doc.get("hub_items", [])]
+        state.event_log.load(doc.get("events", []))
         return state
 
     def save(self, path: Path) -> None:

@@ -1,4 +1,5 @@
-"""Sandbox copies of folders and files, and the trash, through the real SDK and over HTTP."""
+"""Sandbox copies of folders and files (and the events they record), and the trash, through the
+real SDK and over HTTP."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from box_sdk_gen import BoxAPIError, BoxClient, CopyFileParent, CopyFolderParent
 from reconciler.sandbox.server import Sandbox
 from tests.conftest import ADMIN_TOKEN, sdk_client
 from tests.sandbox.test_collaborations import DELIVERY, HERO, invite
+from tests.sandbox.test_events import RAW, events, now, types
 
 DELIVERIES = "40001"
 
@@ -25,6 +27,7 @@ def test_a_folder_copy_brings_its_contents_under_new_ids(admin: BoxClient) -> No
     assert copy.parent.id == "0" and copy.name == "Acme (copy)" and copy.id != DELIVERY
     assert [e.name for e in copy.item_collection.entries] == ["Raw", "hero.jpg"]
     assert {e.id for e in copy.item_collection.entries}.isdisjoint({"40003", HERO})
+    assert names_in(admin, copy.id) == ["Raw", "hero.jpg"]  # listed there, not only in the reply
     assert names_in(admin, DELIVERY) == ["Raw", "hero.jpg"]  # the original is untouched
 
 
@@ -35,19 +38,54 @@ def test_a_folder_copy_leaves_collaborations_behind(admin: BoxClient) -> None:
     assert admin.list_collaborations.get_folder_collaborations(copy.id).entries == []
 
 
-def test_a_copy_into_a_name_in_use_is_a_conflict(admin: BoxClient) -> None:
-    with pytest.raises(BoxAPIError) as info:
+def test_a_copy_into_a_name_in_use_is_a_conflict_and_records_nothing(
+    studio: Sandbox, admin: BoxClient
+) -> None:
+    position = now(studio)
+    with pytest.raises(BoxAPIError) as folder:
         admin.folders.copy_folder(DELIVERY, CopyFolderParent(id=DELIVERIES))
-    assert (info.value.response_info.status_code, info.value.response_info.code) == (
-        409,
-        "item_name_in_use",
-    )
+    with pytest.raises(BoxAPIError) as file:
+        admin.files.copy_file(HERO, CopyFileParent(id=DELIVERY))
+    for info in (folder, file):
+        assert (info.value.response_info.status_code, info.value.response_info.code) == (
+            409,
+            "item_name_in_use",
+        )
+    assert events(studio, stream_position=position)["entries"] == []
+
+
+def test_each_copy_is_recorded_once_with_the_copy_as_source(
+    studio: Sandbox, admin: BoxClient
+) -> None:
+    position = now(studio)
+    file_copy = admin.files.copy_file(HERO, CopyFileParent(id=RAW), name="hero-copy.jpg")
+    folder_copy = admin.folders.copy_folder(DELIVERY, CopyFolderParent(id="0"), name="Acme copy")
+    body = events(studio, stream_position=position, stream_type="changes")
+    # one event for the folder, none for what it holds
+    assert types(body) == ["ITEM_COPY", "ITEM_COPY"]
+    assert [e["source"]["id"] for e in body["entries"]] == [file_copy.id, folder_copy.id]
+    enterprise = events(studio, stream_type="admin_logs", event_type="COPY")
+    assert [e["source"]["item_name"] for e in enterprise["entries"]] == [
+        "hero-copy.jpg",
+        "Acme copy",
+    ]
 
 
 def test_a_folder_cannot_be_copied_into_itself(admin: BoxClient) -> None:
     with pytest.raises(BoxAPIError) as info:
         admin.folders.copy_folder(DELIVERY, CopyFolderParent(id="40003"), name="loop")
     assert info.value.response_info.status_code == 400
+
+
+def test_a_copy_name_must_be_text(studio: Sandbox) -> None:
+    reply = requests.post(
+        f"{studio.base_url}/2.0/files/{HERO}/copy",
+        json={"parent": {"id": DELIVERIES}, "name": 7},
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        timeout=10,
+    )
+    assert reply.status_code == 400
+    assert reply.json()["context_info"]["errors"][0]["name"] == "name"
 
 
 def test_someone_without_access_cannot_copy(studio: Sandbox) -> None:

@@ -7,6 +7,7 @@ from reconciler.sandbox.services import (
     collaboration_listings,
     collaborations,
     copies,
+    event_stream,
     groups,
     hub_collaborations,
     hubs,
@@ -33,6 +34,7 @@ SERVICES = (
     hubs,
     hub_collaborations,
     webhooks,
+    event_stream,
     oauth,
 )
 

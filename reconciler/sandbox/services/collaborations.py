@@ -28,6 +28,7 @@ from reconciler.sandbox.services.access import (
     get_item,
     visible_item,
 )
+from reconciler.sandbox.services.events import record_collaboration, record_created_collaboration
 from reconciler.sandbox.services.groups import get_group, group_mini, is_admin, is_member
 from reconciler.sandbox.services.item_views import FILE_ROLES, FOLDER_ROLES, file_mini, folder_mini
 from reconciler.sandbox.services.items import subtree
@@ -381,6 +382,8 @@ def update_collaboration(
         collab.status = str(body["status"])
         collab.acknowledged_at = collab.modified_at = now
         trigger = "ACCEPTED" if collab.status == "accepted" else "REJECTED"
+        if collab.status == "accepted":
+            record_collaboration(state, actor, "accept", collab)
         events.append(event(f"COLLABORATION.{trigger}", state, collab, actor))
     if "can_view_path" in body:
         collab.can_view_path = bool(body["can_view_path"])
@@ -391,6 +394,7 @@ def update_collaboration(
     if "role" in body:
         collab.role = str(body["role"])
         collab.modified_at = now
+        record_collaboration(state, actor, "role_change", collab)
         events.append(event("COLLABORATION.UPDATED", state, collab, actor))
     return collab, events
 
@@ -408,6 +412,7 @@ def delete_collaboration(state: State, actor: User, collab: Collaboration) -> No
 def handle_create(call: Call) -> Reply:
     call.flag("notify")  # the sandbox sends no email either way, but the value must be a boolean
     collab = create_collaboration(call.state, call.actor, call.json())
+    record_created_collaboration(call.state, call.actor, collab)
     call.events.append(event("COLLABORATION.CREATED", call.state, collab, call.actor))
     if collab.status == "accepted":
         call.events.append(event("COLLABORATION.ACCEPTED", call.state, collab, call.actor))
@@ -434,6 +439,7 @@ def handle_delete(call: Call) -> Reply:
     collab = visible_collaboration(call.state, call.actor, call.args["collaboration_id"])
     removed = event("COLLABORATION.REMOVED", call.state, collab, call.actor)
     delete_collaboration(call.state, call.actor, collab)
+    record_collaboration(call.state, call.actor, "remove", collab)
     call.events.append(removed)
     return Reply(204)
 

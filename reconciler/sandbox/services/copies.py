@@ -1,4 +1,10 @@
-"""Copying folders (with everything in them) and files; collaborations and tasks stay behind."""
+"""Copies of files and folders (``POST /files/{id}/copy``, ``POST /folders/{id}/copy``).
+
+A copy needs download rights on the source and upload rights on the destination, like Box; a
+folder is copied with everything below it, but never its collaborations or tasks (Box copies
+neither). Each copy records one ITEM_COPY / COPY event about the new item (a folder's contents
+raise none of their own).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ from reconciler.sandbox.services.access import (
     require_role,
     visible_item,
 )
+from reconciler.sandbox.services.events import record_item
 from reconciler.sandbox.services.item_views import file_view
 from reconciler.sandbox.services.items import (
     check_name,
@@ -45,7 +52,12 @@ def copy_target(
             code="bad_request",
             context_info=invalid_parameter("parent", parent_id),
         )
-    name = check_name(body["name"]) if isinstance(body.get("name"), str) else item.name
+    raw_name = body.get("name", item.name)
+    if not isinstance(raw_name, str):
+        raise BadRequest(
+            "Invalid value for 'name'", context_info=invalid_parameter("name", raw_name)
+        )
+    name = check_name(raw_name)
     name_conflict(state, parent_id, name)
     return name, parent_id
 
@@ -101,6 +113,7 @@ def handle_copy_folder(call: Call) -> Reply:
     name, parent_id = copy_target(call.state, call.actor, "folder", folder, body)
     owner_id = owner_for_new_item(call.state, call.actor, parent_id)
     copy = copy_tree(call.state, call.actor, folder, parent_id, owner_id, name)
+    record_item(call.state, call.actor, "copy", copy)
     return folder_reply(call, copy, 201)
 
 
@@ -112,6 +125,7 @@ def handle_copy_file(call: Call) -> Reply:
     name, parent_id = copy_target(call.state, call.actor, "file", file, body)
     owner_id = owner_for_new_item(call.state, call.actor, parent_id)
     copy = copy_file(call.state, call.actor, file, parent_id, owner_id, name)
+    record_item(call.state, call.actor, "copy", copy)
     return Reply(201, file_view(call.state, call.actor, copy, call.fields()))
 
 

@@ -30,6 +30,7 @@ from reconciler.sandbox.services.access import (
     require_role,
     visible_item,
 )
+from reconciler.sandbox.services.events import record_item, with_access
 from reconciler.sandbox.services.item_views import (
     entry_view,
     file_mini,
@@ -217,9 +218,13 @@ def update_item(state: State, actor: User, item: Folder | File, body: JSON, endp
             context_info=invalid_parameter("description", description),
         )
     name_conflict(state, parent_id, name, except_id=item.id)
+    moved = parent_id != item.parent_id
+    seen_before = with_access(state, kind, item.id) if moved else set()
     item.name, item.parent_id, item.description = name, parent_id, description
     item.sequence_id += 1
     item.modified_at = state.now()
+    if moved:
+        record_item(state, actor, "move", item, seen_before=seen_before)
 
 
 def subtree(state: State, folder_id: str) -> tuple[list[str], list[str]]:

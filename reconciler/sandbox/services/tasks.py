@@ -7,6 +7,7 @@ from datetime import timezone
 from reconciler.sandbox.errors import BadRequest, Forbidden, NotFound, invalid_parameter
 from reconciler.sandbox.routing import JSON, Call, Reply, Route
 from reconciler.sandbox.services.access import can_manage, can_see, get_item
+from reconciler.sandbox.services.events import record_assignment
 from reconciler.sandbox.services.item_views import file_mini
 from reconciler.sandbox.services.users import find_by_login, someone
 from reconciler.sandbox.state import File, State, Task, TaskAssignment, User, iso, parse_datetime
@@ -333,6 +334,8 @@ def handle_task_assignments(call: Call) -> Reply:
 
 def handle_assign(call: Call) -> Reply:
     assignment = assign(call.state, call.actor, call.json())
+    task = call.state.tasks[assignment.task_id]
+    record_assignment(call.state, call.actor, "create", task, assignment)
     call.events.append(
         assignment_event(call.state, "TASK_ASSIGNMENT.CREATED", call.actor, assignment)
     )
@@ -347,6 +350,8 @@ def handle_get_assignment(call: Call) -> Reply:
 def handle_update_assignment(call: Call) -> Reply:
     assignment = get_assignment(call.state, call.actor, call.args["assignment_id"])
     resolve(call.state, call.actor, assignment, call.json(required=False))
+    task = call.state.tasks[assignment.task_id]
+    record_assignment(call.state, call.actor, "update", task, assignment)
     call.events.append(
         assignment_event(call.state, "TASK_ASSIGNMENT.UPDATED", call.actor, assignment)
     )

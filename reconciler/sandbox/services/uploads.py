@@ -7,6 +7,7 @@ import json
 
 from reconciler.sandbox.errors import BadRequest, invalid_parameter
 from reconciler.sandbox.routing import JSON, Call, Reply, Route, refuse_unimplemented
+from reconciler.sandbox.services.events import record_item
 from reconciler.sandbox.services.item_views import file_full, file_view
 from reconciler.sandbox.services.items import owner_for_new_item, placement
 from reconciler.sandbox.state import File, State, User
@@ -67,6 +68,7 @@ def handle_upload(call: Call) -> Reply:
     if part is None:
         raise BadRequest("'file' is required", context_info=invalid_parameter("file", None))
     file = upload_file(call.state, call.actor, attributes, part.content)
+    record_item(call.state, call.actor, "upload", file)
     view = file_view(call.state, call.actor, file, call.fields())
     call.events.append(
         {

@@ -11,6 +11,7 @@ from reconciler.sandbox.errors import (
     invalid_parameter,
 )
 from reconciler.sandbox.routing import JSON, Call, Reply, Route, page, pick_fields
+from reconciler.sandbox.services.events import record_user_deleted
 from reconciler.sandbox.state import ADMIN_ROLES, State, User
 
 USER_MINI = ("type", "id", "name", "login")
@@ -243,6 +244,7 @@ def handle_update(call: Call) -> Reply:
 def handle_delete(call: Call) -> Reply:
     user = get_user(call.state, call.args["user_id"])
     delete_user(call.state, call.actor, user, force=call.flag("force"))
+    record_user_deleted(call.state, call.actor, user)
     return Reply(204)
 
 
