@@ -6,11 +6,15 @@
 It fetches nothing: give it a copy of box/box-python-sdk's ``test/`` folder (for instance
 ``git archive HEAD test | tar -x -C /tmp/boxsdk-tests`` in a clone; the hub tests were taken out
 upstream in 2025, so take ``test/hubs.py`` and ``test/hub_collaborations.py`` from the commit
-before that). For each file it starts a fresh sandbox on 127.0.0.1 seeded with an enterprise, its
-service account, a JWT app and an enterprise co-admin (``USER_ID``, as in Box's own CI), sets the
-variables the tests read (``JWT_CONFIG_BASE_64``, ``USER_ID``, ``ENTERPRISE_ID``, ``CLIENT_ID``,
-``CLIENT_SECRET``), runs pytest on that file with tools/sdk_suite_plugin.py (which points the
-SDK's default base URLs at the sandbox), and prints passed/failed/skipped per file.
+before that). It starts one sandbox on 127.0.0.1 seeded with an enterprise, its service account,
+a JWT app and an enterprise co-admin (``USER_ID``, as in Box's own CI), sets the variables the
+tests read (``JWT_CONFIG_BASE_64``, ``USER_ID``, ``ENTERPRISE_ID``, ``CLIENT_ID``,
+``CLIENT_SECRET``), runs pytest on each file in turn with tools/sdk_suite_plugin.py (which points
+the SDK's default base URLs at the sandbox), and prints passed/failed/skipped per file.
+
+As in Box's CI, where the whole suite runs against one account, the files share that sandbox in
+the order given: ``events.py`` reads what earlier files did (``users.py`` deletes a user,
+``tasks.py`` uploads a file), so it comes last.
 """
 
 from __future__ import annotations
@@ -164,36 +168,49 @@ def counts(junit: Path, name: str) -> Outcome:
     return outcome
 
 
+class SharedSandbox:
+    """``reconcile sandbox serve`` on a free local port, for the whole run."""
+
+    def __init__(self, seed_file: Path) -> None:
+        port = free_port()
+        self.base_url = f"http://127.0.0.1:{port}"
+        command = [sys.executable, "-m", "reconciler", "sandbox", "serve"]
+        self.server = subprocess.Popen(
+            [*command, "--port", str(port), "--seed", str(seed_file)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def __enter__(self) -> SharedSandbox:
+        try:
+            wait_until_up(self.base_url, self.server)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.server.terminate()
+        self.server.wait(timeout=10)
+
+
 def run_file(
-    tests: Path, name: str, seed_file: Path, env: dict[str, str], extra: list[str]
+    tests: Path, name: str, base_url: str, work: Path, env: dict[str, str], extra: list[str]
 ) -> Outcome:
-    """One test file against a sandbox of its own, so that files cannot disturb each other."""
+    """One test file, in a pytest of its own, against the run's sandbox."""
     if not (tests / "test" / name).exists():
         return Outcome(name, note="not in the given test folder")
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "reconciler", "sandbox", "serve"]
-    server = subprocess.Popen(
-        [*command, "--port", str(port), "--seed", str(seed_file)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    junit = work / f"{name}.xml"
+    plugins = ["-p", "sdk_suite_plugin", "-p", "no:cacheprovider"]
+    pytest = [sys.executable, "-m", "pytest", *plugins]
+    options = ["-q", "--rootdir", str(tests), "-c", os.devnull, f"--junitxml={junit}"]
+    subprocess.run(
+        [*pytest, *options, f"test/{name}", *extra],
+        cwd=tests,
+        env={**env, "SANDBOX_BASE_URL": base_url},
+        check=False,
     )
-    try:
-        wait_until_up(base_url, server)
-        junit = seed_file.parent / f"{name}.xml"
-        plugins = ["-p", "sdk_suite_plugin", "-p", "no:cacheprovider"]
-        pytest = [sys.executable, "-m", "pytest", *plugins]
-        options = ["-q", "--rootdir", str(tests), "-c", os.devnull, f"--junitxml={junit}"]
-        subprocess.run(
-            [*pytest, *options, f"test/{name}", *extra],
-            cwd=tests,
-            env={**env, "SANDBOX_BASE_URL": base_url},
-            check=False,
-        )
-        return counts(junit, name)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    return counts(junit, name)
 
 
 def main() -> int:
@@ -219,8 +236,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="sdk-suite-") as work:
         seed_file = Path(work) / "seed.json"
         seed_file.write_text(json.dumps(seed(public_pem)), encoding="utf-8")
-        for name in args.files or FILES:
-            outcomes.append(run_file(tests, name, seed_file, env, extra))
+        with SharedSandbox(seed_file) as sandbox:
+            for name in args.files or FILES:
+                outcomes.append(run_file(tests, name, sandbox.base_url, Path(work), env, extra))
     print(f"\n{'file':<28}{'passed':>8}{'failed':>8}{'skipped':>9}")
     for o in outcomes:
         print(f"{o.name:<28}{o.passed:>8}{o.failed:>8}{o.skipped:>9}  {o.note}".rstrip())
