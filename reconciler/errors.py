@@ -37,15 +37,37 @@ class InputError(ReconcilerError):
     exit_code = 3
 
 
+def printable(text: str) -> str:
+    """Text with control characters escaped: messages quote what people wrote (and name files
+    people named), and a stray escape sequence, line break or undecodable byte must not reach a
+    terminal, forge a line, or make JSON output invalid UTF-8."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _escaped(c) for c in text)
+
+
+def _escaped(char: str) -> str:
+    if "\udc80" <= char <= "\udcff":  # a byte that was not UTF-8 (os.fsdecode's surrogateescape)
+        return f"\\x{ord(char) - 0xDC00:02x}"
+    return char.encode("unicode_escape", "backslashreplace").decode()
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One located problem in an input file, as ``FILE:LINE:COL: message``."""
+    """One located problem in an input file, as ``FILE:LINE:COL: message``.
+
+    File name and message are kept escaped (``printable``), so every way a problem is shown is.
+    """
 
     file: str
     line: int
     column: int
     code: str
     message: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "file", printable(self.file))
+        object.__setattr__(self, "message", printable(self.message))
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}: {self.message}"

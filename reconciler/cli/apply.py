@@ -24,7 +24,7 @@ from reconciler.cli.options import (
     utf8,
 )
 from reconciler.cli.plan import read_and_plan
-from reconciler.errors import InputError, Interrupted, PartialApply, UsageError
+from reconciler.errors import Interrupted, PartialApply, UsageError
 from reconciler.plan import Plan, check_current, check_safety
 from reconciler.planner import collaborator_counts
 from reconciler.render import render
@@ -44,18 +44,9 @@ class ReportFormat(str, Enum):
 
 
 def load_saved_plan(path: Path) -> Plan:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the saved plan ({exc.strerror})") from None
-    except ValueError as exc:
-        raise InputError(f"{path}: not a JSON plan ({exc})") from None
-    if not isinstance(document, dict):
-        raise InputError(f"{path}: not a JSON plan")
-    try:
-        return Plan.from_dict(document)
-    except InputError as exc:
-        raise InputError(f"{path}: {exc}") from None
+    from reconciler.saved_plan import load_saved_plan as load  # only when a plan is given
+
+    return load(path)
 
 
 def open_journal(path: Path) -> Journal:

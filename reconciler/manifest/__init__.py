@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from reconciler.errors import ConfigError, Problem
+from reconciler.errors import ConfigError, Problem, printable
 from reconciler.manifest import schema
 from reconciler.manifest.build import build_delivery, build_policy
 from reconciler.manifest.checks import check_across, check_delivery, check_document, check_policy
@@ -46,14 +46,15 @@ def load_config(config_path: str | None = None) -> tuple[Policy, list[Problem]]:
     Raises ConfigError when a named config file does not exist.
     """
     if config_path is None:
-        if not os.path.isfile(CONFIG_FILE_NAME):
+        # Anything named reconcile.yaml is the config: an empty file, a directory or a FIFO of
+        # that name is an error, never a silent fall back to the defaults.
+        if not os.path.lexists(CONFIG_FILE_NAME):
             return Policy(), []
         config_path = CONFIG_FILE_NAME
-    elif not os.path.exists(config_path):
-        raise ConfigError(f"config file not found: {config_path}")
+    elif not os.path.lexists(config_path):
+        raise ConfigError(f"config file not found: {printable(config_path)}")
     doc = read(config_path)
-    problems = doc.problems + schema.check(doc, "config")
-    return build_policy(doc), problems
+    return build_policy(doc), _with_schema(doc, "config")
 
 
 def check(paths: Iterable[str] | str | None = None, config_path: str | None = None) -> Validation:
@@ -72,23 +73,28 @@ def check(paths: Iterable[str] | str | None = None, config_path: str | None = No
         problems.extend(_check_one(doc, policy, config_name, deliveries))
     problems.extend(check_across(deliveries))
     state = DesiredState(tuple(sorted(deliveries, key=lambda d: (d.name, d.file))))
-    return Validation(tuple(files), tuple(sorted(set(problems))), state, policy)
+    shown = tuple(printable(file) for file in files)  # names as every output shows them
+    return Validation(shown, tuple(sorted(set(problems))), state, policy)
 
 
 def _check_one(
     doc: Document, policy: Policy, config_name: str, deliveries: list[Delivery]
 ) -> list[Problem]:
-    # A value the loader already objected to (an alias, a foreign tag) is not judged again.
-    spoken_for = {(p.line, p.column) for p in doc.problems}
-    problems = doc.problems + [
-        p for p in schema.check(doc, "delivery") if (p.line, p.column) not in spoken_for
-    ]
-    problems += check_document(doc)
+    problems = _with_schema(doc, "delivery") + check_document(doc)
     delivery = build_delivery(doc)
     if delivery is not None:
         deliveries.append(delivery)
         problems += check_delivery(delivery, doc) + check_policy(delivery, policy, config_name)
     return problems
+
+
+def _with_schema(doc: Document, name: str) -> list[Problem]:
+    """The loader's problems, then the schema's about everything the loader did not object to
+    already (an alias, a foreign tag, a non-finite number are not judged twice)."""
+    spoken_for = {(p.line, p.column) for p in doc.problems}
+    return doc.problems + [
+        p for p in schema.check(doc, name) if (p.line, p.column) not in spoken_for
+    ]
 
 
 def validate(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from reconciler.errors import printable
 from reconciler.manifest.load import Document, Mapping, Position
 from reconciler.model import (
     HUB_ROLES,
@@ -27,7 +28,13 @@ _COMPLETION_RULES = ("all_assignees", "any_assignee")
 
 
 def origin(doc: Document, position: Position) -> Origin:
-    return Origin(doc.file, position[0], position[1])
+    return Origin(shown(doc), position[0], position[1])
+
+
+def shown(doc: Document) -> str:
+    """The file's name as every output shows it: a name may hold a line break, an escape
+    sequence or bytes that are not UTF-8, and none of them may reach a terminal or JSON as is."""
+    return printable(doc.file)
 
 
 def build_delivery(doc: Document) -> Delivery | None:
@@ -39,7 +46,7 @@ def build_delivery(doc: Document) -> Delivery | None:
     approval = data.get("approval")
     return Delivery(
         name=name if isinstance(name, str) else "",
-        file=doc.file,
+        file=shown(doc),
         description=_text(data.get("description"), ""),
         folders=_ids(data.get("folders")),
         files=_ids(data.get("files")),
@@ -77,11 +84,8 @@ def _flag(value: Any, default: bool) -> bool:
 def _ids(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list):
         return ()
-    out: list[str] = []
-    for item in value:
-        if isinstance(item, str) and item.isdigit() and item not in out:
-            out.append(item)
-    return tuple(out)
+    # dict.fromkeys: first occurrence kept, in order, in one pass (a list scan is quadratic).
+    return tuple(dict.fromkeys(i for i in value if isinstance(i, str) and i.isdigit()))
 
 
 def _clients(doc: Document, value: Any) -> tuple[Client, ...]:
@@ -131,7 +135,7 @@ def _approval(doc: Document, data: Mapping) -> ApprovalRule:
     rule = data.get("completion_rule")
     return ApprovalRule(
         message=_text(data.get("message"), ApprovalRule.message) or ApprovalRule.message,
-        due_in_days=due if isinstance(due, int) and not isinstance(due, bool) else None,
+        due_in_days=whole(due),
         completion_rule=rule if rule in _COMPLETION_RULES else ApprovalRule.completion_rule,
         include=_globs(data.get("include")),
         exclude=_globs(data.get("exclude")),
@@ -167,7 +171,7 @@ def build_policy(doc: Document | None) -> Policy:
         max_requests_per_second=_number(
             data.get("max_requests_per_second"), defaults.max_requests_per_second, float
         ),
-        origin=Origin(doc.file, 1, 1),
+        origin=Origin(shown(doc), 1, 1),
     )
 
 
@@ -182,9 +186,21 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(v.strip() for v in value if isinstance(v, str))
 
 
+def whole(value: Any) -> int | None:
+    """A whole number as the schema's "integer" accepts it: ``7`` and ``7.0`` alike."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
 def _number(value: Any, default: Any, kind: type) -> Any:
+    if kind is int:
+        number = whole(value)
+        return default if number is None else number
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return default
-    if kind is int and not isinstance(value, int):
         return default
     return kind(value)

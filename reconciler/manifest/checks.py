@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from reconciler import globs
 from reconciler.errors import Problem
 from reconciler.manifest.load import Document, Mapping, Sequence, printable
 from reconciler.manifest.schema import where
@@ -77,34 +78,19 @@ def _client_entries(doc: Document, clients: Any) -> Iterator[Problem]:
             )
 
 
-def _globs(doc: Document, path: list[str | int], globs: Any) -> Iterator[Problem]:
-    if not isinstance(globs, Sequence):
+def _globs(doc: Document, path: list[str | int], patterns: Any) -> Iterator[Problem]:
+    if not isinstance(patterns, Sequence):
         return
-    for index, glob in enumerate(globs):
+    for index, glob in enumerate(patterns):
         if not isinstance(glob, str):
             continue
-        reason = unmatchable(glob)
+        reason = globs.problem(glob)
         if reason:
             yield doc.problem(
                 doc.position_of([*path, index]),
                 "glob-never-matches",
                 f"{where(path)}: the pattern '{glob}' can never match a file: {reason}",
             )
-
-
-def unmatchable(glob: str) -> str | None:
-    """Why a gitignore-style pattern on file paths can match nothing, or None if it can."""
-    if not glob.strip():
-        return "it is empty"
-    if glob.endswith("/"):
-        return "a trailing '/' matches folders only (write 'folder/**' for the files inside)"
-    if "//" in glob:
-        return "'//' names a folder with no name"
-    if any(part in (".", "..") for part in glob.split("/")):
-        return "paths are below the delivered folder and never contain '.' or '..'"
-    if re.search(r"\[[^\]]*$", glob.replace("[]", "")):
-        return "a '[' opens a character class that is never closed"
-    return None
 
 
 # --- one manifest, on the built delivery ------------------------------------------------------

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterable, Iterator
+import math
+from bisect import bisect_right
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any, cast
 
 import yaml
@@ -12,13 +14,20 @@ from yaml.composer import Composer
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
-from reconciler.errors import Problem, UsageError
+from reconciler.errors import Problem, printable
+from reconciler.manifest.files import (
+    CONFIG_FILE_NAME,
+    MANIFEST_SUFFIXES,
+    NotReadable,
+    find_manifests,
+    read_regular,
+)
 
 #: (line, column), both 1-based, as editors show them.
 Position = tuple[int, int]
 
-MANIFEST_SUFFIXES = (".yaml", ".yml")
-CONFIG_FILE_NAME = "reconcile.yaml"
+#: Deeper YAML is refused; a manifest nests four levels, and Python's recursion limit is near.
+MAX_DEPTH = 64
 
 _TAG = "tag:yaml.org,2002:"
 _PLAIN_TAGS = {f"{_TAG}{name}" for name in ("null", "bool", "int", "float", "str")}
@@ -77,31 +86,66 @@ class Document:
         return position
 
 
-def printable(text: str) -> str:
-    """Text with control characters escaped: messages quote what people wrote, and a stray
-    escape sequence or line separator must not reach a terminal or split a line."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+class _Lines:
+    """Positions counted as editors and git count them: a line ends at ``\\n`` only.
+
+    (YAML also breaks lines at U+0085, U+2028 and U+2029; a file's positions must not.)
+    """
+
+    def __init__(self, text: str) -> None:
+        lengths = (len(line) + 1 for line in text.split("\n")[:-1])
+        self.starts = [0, *accumulate(lengths)]  # where each line begins
+
+    def at(self, index: int) -> Position:
+        line = bisect_right(self.starts, index)
+        return (line, index - self.starts[line - 1] + 1)
+
+    def of(self, node: Node | yaml.Mark) -> Position:
+        mark = node.start_mark if isinstance(node, Node) else node
+        return self.at(mark.index)
 
 
-def _position(node: Node) -> Position:
-    return (node.start_mark.line + 1, node.start_mark.column + 1)
+#: What YAML takes for a line break but editors and git do not: NEL, LINE and PARAGRAPH SEPARATOR.
+_FOREIGN_BREAKS = "\u0085\u2028\u2029"
+
+
+def _hide_breaks(text: str) -> tuple[str, dict[int, str]]:
+    """``text`` with each foreign break swapped for a private-use character the text does not
+    use, so that a comment stays one line; and the table that puts them back into values."""
+    present = [c for c in _FOREIGN_BREAKS if c in text]
+    if not present:
+        return text, {}
+    spares = (chr(c) for c in range(0xE000, 0xF900) if chr(c) not in text)
+    swap = {ord(c): spare for c, spare in zip(present, spares, strict=False)}
+    return text.translate(swap), {ord(spare): chr(code) for code, spare in swap.items()}
+
+
+class _TooDeep(Exception):
+    """Nesting beyond MAX_DEPTH, raised where the node that goes too deep starts."""
+
+    def __init__(self, mark: yaml.Mark) -> None:
+        self.mark = mark
 
 
 class _Composer(Composer):
     """Builds the node tree, recording aliases as problems instead of sharing nodes."""
 
-    alias_positions: list[Position]
+    alias_marks: list[yaml.Mark]
+    depth: int
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
         parser = cast(yaml.parser.Parser, self)  # the parser this composer is mixed with
         if parser.check_event(yaml.AliasEvent):
             event = parser.get_event()
-            mark = event.start_mark
-            self.alias_positions.append((mark.line + 1, mark.column + 1))
+            self.alias_marks.append(event.start_mark)
             return ScalarNode(f"{_TAG}null", "", event.start_mark, event.end_mark)
-        return super().compose_node(parent, index)
+        if self.depth >= MAX_DEPTH:
+            raise _TooDeep(parser.peek_event().start_mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 class _PythonLoader(
@@ -113,7 +157,8 @@ class _PythonLoader(
         yaml.parser.Parser.__init__(self)
         Composer.__init__(self)
         Resolver.__init__(self)
-        self.alias_positions = []
+        self.alias_marks = []
+        self.depth = 0
 
 
 def _loader_class() -> Callable[[str], _Composer]:
@@ -128,7 +173,8 @@ def _loader_class() -> Callable[[str], _Composer]:
             CParser.__init__(self, text)
             Composer.__init__(self)
             Resolver.__init__(self)
-            self.alias_positions = []
+            self.alias_marks = []
+            self.depth = 0
 
     return _LibyamlLoader
 
@@ -139,8 +185,10 @@ _Loader = _loader_class()
 class _Builder:
     """Turns a node tree into Mapping/Sequence/scalars, collecting problems as it goes."""
 
-    def __init__(self, doc: Document) -> None:
+    def __init__(self, doc: Document, lines: _Lines, restore: dict[int, str]) -> None:
         self.doc = doc
+        self.lines = lines
+        self.restore = restore
 
     def build(self, node: Node) -> Any:
         if isinstance(node, MappingNode):
@@ -149,6 +197,8 @@ class _Builder:
         if isinstance(node, SequenceNode):
             self._check_tag(node, f"{_TAG}seq")
             return self._sequence(node)
+        if self.restore and isinstance(node.value, str):
+            node.value = node.value.translate(self.restore)
         return self._scalar(node)
 
     def _check_tag(self, node: Node, expected: str) -> None:
@@ -159,7 +209,7 @@ class _Builder:
         tag = node.tag.replace(_TAG, "!!")
         self.doc.problems.append(
             self.doc.problem(
-                _position(node),
+                self.lines.of(node),
                 "yaml-unsupported-tag",
                 f"the YAML tag {tag} is not supported: manifests use plain values, lists and "
                 "mappings only",
@@ -172,42 +222,53 @@ class _Builder:
             return str(node.value)
         if tag in _PLAIN_TAGS:
             try:
-                return _SAFE.yaml_constructors[tag](_SAFE, node)
+                value = _SAFE.yaml_constructors[tag](_SAFE, node)
             except (ValueError, KeyError, yaml.YAMLError):  # e.g. "!!int abc", "!!bool maybe"
                 tag_name = tag.replace(_TAG, "!!")
                 self.doc.problems.append(
                     self.doc.problem(
-                        _position(node),
+                        self.lines.of(node),
                         "yaml-bad-value",
                         f"'{node.value}' is not a valid {tag_name} value",
                     )
                 )
                 return str(node.value)
+            if isinstance(value, float) and not math.isfinite(value):
+                # .nan would switch a limit off (every comparison with it is false), .inf too.
+                self.doc.problems.append(
+                    self.doc.problem(
+                        self.lines.of(node),
+                        "yaml-bad-value",
+                        f"'{node.value}' is not a finite number; write a number such as 0.25",
+                    )
+                )
+                return str(node.value)
+            return value
         self._unsupported_tag(node)
         return str(node.value)
 
     def _mapping(self, node: MappingNode) -> Mapping:
         out = Mapping()
-        out.position = _position(node)
+        out.position = self.lines.of(node)
         out.key_positions = {}
         out.value_positions = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
                 self.doc.problems.append(
                     self.doc.problem(
-                        _position(key_node),
+                        self.lines.of(key_node),
                         "invalid-key",
                         "a key must be plain text, not a list or a mapping",
                     )
                 )
                 continue
             # Keys stay as written, so "no:" or "1:" is reported as an unknown key, not a bool.
-            key = str(key_node.value)
+            key = str(key_node.value).translate(self.restore)
             if key in out:
                 first = out.key_positions[key]
                 self.doc.problems.append(
                     self.doc.problem(
-                        _position(key_node),
+                        self.lines.of(key_node),
                         "duplicate-key",
                         f"duplicate key '{key}' (first given at line {first[0]}); "
                         "YAML would silently keep only one",
@@ -215,34 +276,27 @@ class _Builder:
                 )
                 continue
             out[key] = self.build(value_node)
-            out.key_positions[key] = _position(key_node)
-            out.value_positions[key] = _position(value_node)
+            out.key_positions[key] = self.lines.of(key_node)
+            out.value_positions[key] = self.lines.of(value_node)
         return out
 
     def _sequence(self, node: SequenceNode) -> Sequence:
         out = Sequence(self.build(item) for item in node.value)
-        out.position = _position(node)
-        out.item_positions = [_position(item) for item in node.value]
+        out.position = self.lines.of(node)
+        out.item_positions = [self.lines.of(item) for item in node.value]
         return out
 
 
-def _syntax_problem(doc: Document, err: yaml.YAMLError, text: str) -> Problem:
+def _syntax_problem(doc: Document, err: yaml.YAMLError, text: str, lines: _Lines) -> Problem:
     mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
-    position: Position = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    position: Position = lines.of(mark) if mark is not None else (1, 1)
     words = str(err)
     if isinstance(err, yaml.MarkedYAMLError):
         words = err.problem or "invalid YAML"
         context = err.context_mark
-        if (
-            err.context
-            and context is not None
-            and (context.line, context.column)
-            != (
-                mark.line if mark else -1,
-                mark.column if mark else -1,
-            )
-        ):
-            words = f"{err.context} (line {context.line + 1}, column {context.column + 1}): {words}"
+        if err.context and context is not None and (mark is None or context.index != mark.index):
+            line, column = lines.of(context)
+            words = f"{err.context} (line {line}, column {column}): {words}"
         if mark is not None and text[mark.index : mark.index + 1] == "\t":
             words += " (a tab: YAML indents with spaces only)"
     return doc.problem(position, "yaml-syntax", f"YAML syntax error: {words}")
@@ -269,6 +323,8 @@ def _reader_position(text: str, index: int, *, in_bytes: bool) -> Position:
 def parse(text: str, file: str) -> Document:
     """Parse YAML text into located data; every problem ends up in ``Document.problems``."""
     doc = Document(file)
+    lines = _Lines(text)
+    text, restore = _hide_breaks(text)
     try:
         loader = _Loader(text)  # the pure-Python reader already checks characters here
         node = loader.get_single_node()
@@ -282,15 +338,21 @@ def parse(text: str, file: str) -> Document:
         )
         return doc
     except yaml.YAMLError as err:
-        doc.problems.append(_syntax_problem(doc, err, text))
+        doc.problems.append(_syntax_problem(doc, err, text, lines))
         return doc
-    except RecursionError:
-        doc.problems.append(doc.problem((1, 1), "yaml-syntax", "YAML nesting is too deep"))
-        return doc
-    for position in loader.alias_positions:
+    except _TooDeep as err:
         doc.problems.append(
             doc.problem(
-                position,
+                lines.of(err.mark),
+                "yaml-syntax",
+                f"YAML nesting is too deep: more than {MAX_DEPTH} levels of lists and mappings",
+            )
+        )
+        return doc
+    for mark in loader.alias_marks:
+        doc.problems.append(
+            doc.problem(
+                lines.of(mark),
                 "yaml-alias",
                 "YAML aliases (*name) are not supported: write the value out",
             )
@@ -298,20 +360,23 @@ def parse(text: str, file: str) -> Document:
     if node is None:
         doc.problems.append(doc.problem((1, 1), "empty-file", "the file has no YAML content"))
         return doc
-    doc.position = _position(node)
-    try:
-        doc.data = _Builder(doc).build(node)
-    except RecursionError:
-        doc.problems.append(doc.problem((1, 1), "yaml-syntax", "YAML nesting is too deep"))
+    doc.position = lines.of(node)
+    doc.data = _Builder(doc, lines, restore).build(node)
     return doc
 
 
 def read(path: str) -> Document:
-    """Read and parse one file; an unreadable file becomes a problem, never an exception."""
+    """Read and parse one file; an unreadable file becomes a problem, never an exception.
+
+    Only regular files are read: a FIFO would block forever and a device never ends. Files
+    over MAX_FILE_BYTES are refused.
+    """
     doc = Document(path)
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
+        raw = read_regular(path)
+    except NotReadable as err:
+        doc.problems.append(doc.problem((1, 1), "unreadable-file", str(err)))
+        return doc
     except OSError as err:
         reason = err.strerror or type(err).__name__
         doc.problems.append(doc.problem((1, 1), "unreadable-file", f"cannot read file: {reason}"))
@@ -322,39 +387,14 @@ def read(path: str) -> Document:
     return parse(text, path)
 
 
-def find_manifests(paths: Iterable[str]) -> list[str]:
-    """Expand files and directories into manifest paths, as given, sorted and without repeats.
-
-    Raises UsageError for a path that does not exist or a directory with no manifests.
-    """
-    found: list[str] = []
-    seen: set[str] = set()
-    for given in paths:
-        if os.path.isdir(given):
-            files = list(_walk(given))
-            if not files:
-                raise UsageError(f"no manifests (*.yaml, *.yml) found in {given}")
-        elif os.path.exists(given):
-            files = [given]
-        else:
-            raise UsageError(f"no such file or directory: {given}")
-        for file in files:
-            real = os.path.realpath(file)
-            if real not in seen:
-                seen.add(real)
-                found.append(file)
-    return found
-
-
-def _walk(directory: str) -> Iterator[str]:
-    base = os.path.normpath(directory)
-    for root, dirs, files in os.walk(base):
-        # Hidden directories (.git, .venv, ...) never hold deliveries.
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if (
-                name.endswith(MANIFEST_SUFFIXES)
-                and not name.startswith(".")
-                and name != CONFIG_FILE_NAME
-            ):
-                yield os.path.join(root, name)
+__all__ = [
+    "CONFIG_FILE_NAME",
+    "MANIFEST_SUFFIXES",
+    "Document",
+    "Mapping",
+    "Sequence",
+    "find_manifests",
+    "parse",
+    "printable",
+    "read",
+]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from reconciler import globs
 from reconciler.globs import matches, selected
 
 CASES = [
@@ -72,3 +73,35 @@ def test_include_then_exclude() -> None:
         if selected(p, include, exclude)
     ]
     assert picked == ["hero.jpg", "spot.mp4", "shots/a.jpg"]
+
+
+def count_character_tests(monkeypatch: pytest.MonkeyPatch, pattern: str, name: str) -> int:
+    """How many times matching ``name`` tests one character against one pattern character."""
+    calls = 0
+    accepts = globs._Char.accepts
+
+    def counted(self: globs._Char, char: str) -> bool:
+        nonlocal calls
+        calls += 1
+        return accepts(self, char)
+
+    monkeypatch.setattr(globs._Char, "accepts", counted)
+    globs.compile_glob.cache_clear()
+    assert not matches(pattern, name)
+    return calls
+
+
+def test_matching_work_grows_linearly_with_the_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No catastrophic backtracking: ``*a*a...*b`` once cost minutes on a 40-character name."""
+    pattern = "*a*a*a*a*a*a*a*a*a*a*b"
+    small = count_character_tests(monkeypatch, pattern, "a" * 400)
+    large = count_character_tests(monkeypatch, pattern, "a" * 4000)
+    assert large <= 11 * small  # ten times the name, about ten times the work
+    assert large <= len(pattern) * 4000
+
+
+def test_validation_and_matching_share_one_compiler() -> None:
+    assert globs.problem("[z-a].jpg") == "the range 'z-a' is reversed (write 'a-z')"
+    assert not matches("[z-a].jpg", "m.jpg")
+    assert globs.problem("shot[a-c].jpg") is None
+    assert matches("shot[a-c].jpg", "SHOTB.JPG")
