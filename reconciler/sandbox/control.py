@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from reconciler.sandbox.controlled import ControlledSandbox
 from reconciler.sandbox.errors import BadRequest, Conflict
+from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.routing import Call, Reply, Route
-from reconciler.sandbox.seed import build_state
+from reconciler.sandbox.seed import build_state, validate_seed
+from reconciler.sandbox.services.collaborations import event
+from reconciler.sandbox.services.event_stream import CONTROL_ROUTES as EVENT_SETTINGS
+from reconciler.sandbox.services.events import record_collaboration
+from reconciler.sandbox.services.users import find_by_login, user_mini
 from reconciler.sandbox.state import Token, User
 
-if TYPE_CHECKING:
-    from reconciler.sandbox.server import Sandbox
 
-
-def routes(box: Sandbox) -> list[Route]:
+def routes(box: ControlledSandbox) -> list[Route]:
     """The control routes, bound to one running sandbox."""
-    from reconciler.sandbox.faults import Faults
-    from reconciler.sandbox.services.event_stream import CONTROL_ROUTES as EVENT_SETTINGS
 
     def reset(call: Call) -> Reply:
         box.replace_state(build_state(box.reset_to, clock=box.state.clock))
@@ -27,8 +28,6 @@ def routes(box: Sandbox) -> list[Route]:
 
     def seed(call: Call) -> Reply:
         doc = call.json()
-        from reconciler.sandbox.seed import validate_seed
-
         validate_seed(doc)
         box.reset_to = doc
         box.replace_state(build_state(doc, clock=box.state.clock))
@@ -44,8 +43,6 @@ def routes(box: Sandbox) -> list[Route]:
             raise BadRequest("'login' must be an email address")
         name = str(body.get("name") or login.split("@")[0])
         user, token = sign_up(box, login, name, bool(body.get("accept", True)))
-        from reconciler.sandbox.services.users import user_mini
-
         return Reply(201, {"user": user_mini(user), "token": token})
 
     def put_faults(call: Call) -> Reply:
@@ -78,13 +75,9 @@ def routes(box: Sandbox) -> list[Route]:
     ]
 
 
-def sign_up(box: Sandbox, login: str, name: str, accept: bool) -> tuple[User, str]:
+def sign_up(box: ControlledSandbox, login: str, name: str, accept: bool) -> tuple[User, str]:
     """An invited person creates a free Box account; with ``accept`` their invitations are accepted
     (each raising COLLABORATION.ACCEPTED for the webhooks), without it they stay pending."""
-    from reconciler.sandbox.services.collaborations import event
-    from reconciler.sandbox.services.events import record_collaboration
-    from reconciler.sandbox.services.users import find_by_login
-
     state = box.state
     events: list[dict[str, Any]] = []
     with state.lock:

@@ -9,10 +9,7 @@ from typing import Any
 import pytest
 import requests
 from box_sdk_gen import (
-    BoxAPIError,
     BoxClient,
-    CopyFileParent,
-    CopyFolderParent,
     UpdateCollaborationByIdRole,
     UpdateCollaborationByIdStatus,
     UpdateFileByIdParent,
@@ -246,27 +243,6 @@ def test_the_long_poll_timeout_setting_is_validated(studio: Sandbox) -> None:
         f"{studio.base_url}/_sandbox/events", json={"long_poll_timeout_s": 0}, timeout=10
     )
     assert reply.status_code == 400
-
-
-def test_copies_are_recorded_with_the_copy_as_source(studio: Sandbox, admin: BoxClient) -> None:
-    position = now(studio)
-    file_copy = admin.files.copy_file(HERO, CopyFileParent(id=RAW), name="hero-copy.jpg")
-    folder_copy = admin.folders.copy_folder(DELIVERY, CopyFolderParent(id="0"), name="Acme copy")
-    body = events(studio, stream_position=position, stream_type="changes")
-    assert types(body) == ["ITEM_COPY", "ITEM_COPY"]
-    assert [e["source"]["id"] for e in body["entries"]] == [file_copy.id, folder_copy.id]
-    enterprise = events(studio, stream_type="admin_logs", event_type="COPY")
-    assert [e["source"]["item_name"] for e in enterprise["entries"]] == [
-        "hero-copy.jpg",
-        "Acme copy",
-    ]
-    names = sorted(i.name for i in admin.folders.get_folder_items(folder_copy.id).entries or [])
-    assert names == ["Raw", "hero.jpg"]
-    with pytest.raises(BoxAPIError) as clash:
-        admin.files.copy_file(HERO, CopyFileParent(id=DELIVERY))
-    assert clash.value.response_info.status_code == 409
-    assert clash.value.response_info.code == "item_name_in_use"
-    assert len(events(studio, stream_position=position)["entries"]) == 2
 
 
 def test_a_restarted_sandbox_keeps_its_events_and_positions(tmp_path: Path) -> None:
