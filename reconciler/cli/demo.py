@@ -61,16 +61,18 @@ def workspace() -> Iterator[Path]:
 
 @contextmanager
 def environment(**values: str) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
+    """Only these BOX_* settings while the demo runs: the caller's own (a real Box app's
+    credentials, As-User) must neither leak into the sandbox run nor contradict its token."""
+    saved = {k: v for k, v in os.environ.items() if k.startswith("BOX_")}
+    for key in saved:
+        del os.environ[key]
     os.environ.update(values)
     try:
         yield
     finally:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old
+        for key in [k for k in os.environ if k.startswith("BOX_")]:
+            del os.environ[key]
+        os.environ.update(saved)
 
 
 class Transcript:
