@@ -203,8 +203,10 @@ class WriteSafeRetryStrategy(BoxRetryStrategy):
         status = int(getattr(fetch_response, "status", 0))
         if status == NOT_IMPLEMENTED:
             return False
-        if method != "GET" and not _is_token_request(fetch_options) and (
-            status >= 500 or status == 0
+        if (
+            method != "GET"
+            and not _is_token_request(fetch_options)
+            and (status >= 500 or status == 0)
         ):
             return False
         return bool(super().should_retry(fetch_options, fetch_response, attempt_number))
