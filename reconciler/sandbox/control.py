@@ -1,14 +1,22 @@
-"""The control plane under ``/_sandbox/``: reset, seed, state, signup, faults, request log."""
+"""The control plane under ``/_sandbox/``: reset, seed, state, signup, faults, request log.
+
+It is not Box, and it can read every token and rewrite the state, so it admits only: with an
+admin token, callers that send it (``Authorization: Bearer <token>``); bodies that are
+``application/json`` (a web page cannot send those without a CORS preflight, which the
+sandbox never grants); no foreign ``Origin``. Its input is checked field by field.
+"""
 
 from __future__ import annotations
 
+import json
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 from reconciler.sandbox.controlled import ControlledSandbox
-from reconciler.sandbox.errors import BadRequest, Conflict
+from reconciler.sandbox.errors import BadRequest, Conflict, Forbidden, SandboxError, Unauthorized
 from reconciler.sandbox.faults import Faults
-from reconciler.sandbox.routing import Call, Reply, Route
+from reconciler.sandbox.routing import JSON, Call, Reply, Route
 from reconciler.sandbox.seed import build_state, validate_seed
 from reconciler.sandbox.services.collaborations import event
 from reconciler.sandbox.services.event_stream import CONTROL_ROUTES as EVENT_SETTINGS
@@ -37,12 +45,8 @@ def routes(box: ControlledSandbox) -> list[Route]:
         return Reply(200, box.state.to_dict())
 
     def signup(call: Call) -> Reply:
-        body = call.json()
-        login = body.get("login")
-        if not isinstance(login, str) or "@" not in login:
-            raise BadRequest("'login' must be an email address")
-        name = str(body.get("name") or login.split("@")[0])
-        user, token = sign_up(box, login, name, bool(body.get("accept", True)))
+        login, name, accept = signup_request(call.json())
+        user, token = sign_up(box, login, name, accept)
         return Reply(201, {"user": user_mini(user), "token": token})
 
     def put_faults(call: Call) -> Reply:
@@ -73,6 +77,61 @@ def routes(box: ControlledSandbox) -> list[Route]:
         Route("DELETE", "/_sandbox/requests", delete_requests),
         *EVENT_SETTINGS,
     ]
+
+
+SIGNUP_KEYS = ("login", "name", "accept")
+JSON_BODY = "application/json"
+
+
+class UnsupportedMediaType(SandboxError):
+    status = 415
+    code = "unsupported_media_type"
+    default_message = "Control-plane bodies must be application/json"
+
+
+def admit(
+    method: str, headers: Mapping[str, str], admin_token: str | None, origins: tuple[str, ...]
+) -> None:
+    """Refuse a control-plane call that lacks the admin token, comes from a web page, or sends
+    a body that is not JSON."""
+    if admin_token is not None:
+        scheme, _, given = headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not secrets.compare_digest(
+            given.strip().encode("utf-8", "replace"), admin_token.encode("utf-8")
+        ):
+            raise Unauthorized(
+                "The sandbox's control plane needs its admin token "
+                "(Authorization: Bearer <the --admin-token value>)",
+                headers={"WWW-Authenticate": 'Bearer realm="Sandbox control plane"'},
+            )
+    origin = headers.get("Origin")
+    if origin is not None and origin.rstrip("/").lower() not in origins:
+        raise Forbidden(f"Control-plane calls from origin '{origin}' are refused")
+    if method in ("POST", "PUT", "PATCH"):
+        media = headers.get("Content-Type", "").partition(";")[0].strip().lower()
+        if media != JSON_BODY:
+            raise UnsupportedMediaType(
+                f"Control-plane bodies must be {JSON_BODY}, not '{media or 'none'}'"
+            )
+
+
+def signup_request(body: JSON) -> tuple[str, str, bool]:
+    """(login, name, accept) of a signup body; ``accept`` defaults to true (README)."""
+    unknown = sorted(set(body) - set(SIGNUP_KEYS))
+    if unknown:
+        raise BadRequest(
+            f"Unknown signup key(s): {', '.join(map(json.dumps, unknown))}; "
+            f"known: {', '.join(SIGNUP_KEYS)}",
+            code="bad_request",
+        )
+    login, name, accept = body.get("login"), body.get("name"), body.get("accept", True)
+    if not isinstance(login, str) or "@" not in login:
+        raise BadRequest("'login' must be an email address")
+    if name is not None and not isinstance(name, str):
+        raise BadRequest("'name' must be a string")
+    if not isinstance(accept, bool):
+        raise BadRequest("'accept' must be true or false")
+    return login, name or login.split("@")[0], accept
 
 
 def sign_up(box: ControlledSandbox, login: str, name: str, accept: bool) -> tuple[User, str]:

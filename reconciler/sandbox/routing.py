@@ -65,6 +65,10 @@ class Call:
             raise BadRequest(f"Could not parse JSON body: {exc.msg}", code="bad_request") from None
         except UnicodeDecodeError:  # bytes that are not text at all; it has no .msg
             raise BadRequest("Could not parse JSON body: not UTF-8", code="bad_request") from None
+        except RecursionError:  # nested deeper than the parser can go: bad input, not a 500
+            raise BadRequest(
+                "Could not parse JSON body: nested too deeply", code="bad_request"
+            ) from None
         if not isinstance(value, dict):
             raise BadRequest("Request body must be a JSON object", code="bad_request")
         return value

@@ -39,7 +39,13 @@ from reconciler.sandbox.errors import (
     Unauthorized,
 )
 from reconciler.sandbox.faults import FaultInjector, Faults
-from reconciler.sandbox.http import POLL_INTERVAL_S, close_connections, serve
+from reconciler.sandbox.http import (
+    LOOPBACK_NAMES,
+    POLL_INTERVAL_S,
+    close_connections,
+    host_is_served,
+    serve,
+)
 from reconciler.sandbox.routing import (
     Call,
     Reply,
@@ -81,10 +87,13 @@ class Sandbox:
         state_file: Path | None = None,
         reset_to: dict[str, Any] | None = None,
         response_observer: Callable[[str, str, str, int, Any], None] | None = None,
+        admin_token: str | None = None,
     ) -> None:
         self.state = state
         self.hooks = hooks or services.default_hooks()
         self.state_file = state_file
+        #: with it, every control-plane call must send it (``Authorization: Bearer ...``)
+        self.admin_token = admin_token
         self.reset_to = reset_to if reset_to is not None else state.to_dict()
         self.injector = FaultInjector()
         # bounded: a long-running `serve` must not grow without end; tests clear it long before
@@ -200,6 +209,7 @@ class Sandbox:
         )
         route: Route | None = None
         try:
+            self._admit(request, is_control)
             adapter = self._map.bind_to_environ(request.environ)
             try:
                 endpoint, args = adapter.match()
@@ -292,6 +302,17 @@ class Sandbox:
         return reply
 
     # -- auth --
+
+    def _admit(self, request: Request, is_control: bool) -> None:
+        """Only requests addressed to this server by its loopback name (DNS rebinding sends a
+        foreign Host), and control-plane calls only as ``control.admit`` allows."""
+        port = self._server.server_port if self._server is not None else None
+        if not host_is_served(request.host, port):
+            raise Forbidden(f"Requests for host '{request.host}' are refused: use {self.base_url}")
+        if is_control:
+            origins = tuple(f"http://{name}:{port}" for name in LOOPBACK_NAMES)
+            headers = cast("Mapping[str, str]", request.headers)
+            control.admit(request.method, headers, self.admin_token, origins)
 
     def _authenticate(self, request: Request) -> User:
         header = request.headers.get("Authorization", "")

@@ -16,7 +16,7 @@ from reconciler.sandbox.routing import box_route
 from reconciler.sandbox.seed import default_seed
 from reconciler.sandbox.server import Sandbox
 from reconciler.sandbox.services import all_routes
-from tests.conftest import ADMIN_TOKEN, sdk_client
+from tests.conftest import ADMIN_TOKEN, control, sdk_client
 from tests.openapi_check import (
     DEVIATIONS,
     OUTSIDE_DESCRIPTION,
@@ -320,10 +320,6 @@ def test_sdk_error_carries_code_and_request_id(client: BoxClient) -> None:
 
 
 # --- the control plane ---------------------------------------------------------------------
-
-
-def control(box: Sandbox, method: str, what: str, **kwargs: Any) -> requests.Response:
-    return requests.request(method, f"{box.base_url}/_sandbox/{what}", timeout=5, **kwargs)
 
 
 def test_reset_restores_the_seed_and_clears_faults_and_log(
