@@ -68,7 +68,11 @@ def serve(
     seed_file: Annotated[
         Path | None,
         typer.Option(
-            "--seed", help="Start from this seed (YAML or JSON; 'reconcile schema seed')."
+            "--seed",
+            help=(
+                "Start from this seed (YAML or JSON; 'reconcile schema seed'), or 'sample': the "
+                "sample studio shipped with reconciler. Default: an empty enterprise, one admin."
+            ),
         ),
     ] = None,
     admin_token: Annotated[
@@ -92,7 +96,7 @@ def serve(
 
     \b
     Examples:
-      reconcile sandbox serve --seed reconciler/sandbox/sample_studio.yaml
+      reconcile sandbox serve --seed sample
       BOX_BASE_URL=http://127.0.0.1:8080 BOX_DEVELOPER_TOKEN=sandbox reconcile plan
       curl -X POST localhost:8080/_sandbox/signup -H 'Content-Type: application/json' \\
         -d '{"login": "jane.doe@acme.example", "accept": true}'
