@@ -69,6 +69,9 @@ def run(argv: list[str] | None = None) -> int:
     try:
         # With standalone_mode=False, typer.Exit(code) comes back as the return value.
         returned = app(args=argv, standalone_mode=False)
+        if returned == ExitCode.INTERRUPTED:
+            # typer turns Ctrl-C into this return value itself, silently
+            typer.echo("Interrupted.", err=True)
         return returned if isinstance(returned, int) else ExitCode.OK
     except SystemExit as exc:
         if isinstance(exc.code, int):
