@@ -218,18 +218,29 @@ def _after_interruption(
 def _further_interrupts_held() -> Iterator[None]:
     """A second Ctrl-C while the changes under way finish is noted, not raised: raising would
     cut the wait short and lose the report of what was done (and its exit code, 130)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # only the main thread may set signal handlers; it is the one Ctrl-C reaches
-        return
-
-    def noted(signum: int, frame: FrameType | None) -> None:
-        log.warning("Interrupted again: still finishing the changes under way, then reporting.")
-
-    previous = signal.signal(signal.SIGINT, noted)
+    undo = hold_interrupts()
     try:
         yield
     finally:
+        if undo is not None:
+            undo()
+
+
+def hold_interrupts() -> Callable[[], None] | None:
+    """From now on a Ctrl-C is logged, not raised; returns how to undo that (None off the main
+    thread, which alone may set signal handlers and is the one Ctrl-C reaches)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def noted(signum: int, frame: FrameType | None) -> None:
+        log.warning("Interrupted again: finishing what is under way, then reporting.")
+
+    previous = signal.signal(signal.SIGINT, noted)
+
+    def undo() -> None:
         signal.signal(signal.SIGINT, previous)
+
+    return undo
 
 
 class Journal:
