@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 
 import typer
@@ -102,4 +103,9 @@ def run(argv: list[str] | None = None) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
-    sys.exit(run(argv))
+    code = run(argv)
+    if code == INTERRUPTED_EXIT_CODE:
+        # Python puts back the default SIGINT action while it shuts down, so one more Ctrl-C
+        # then would end the process by signal instead of 130; an ignored SIGINT stays ignored.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(code)
