@@ -19,7 +19,7 @@ from box_sdk_gen.managers.tasks import CreateTaskAction, CreateTaskItem
 from reconciler.sandbox.seed import build_state
 from reconciler.sandbox.server import Sandbox
 from reconciler.sandbox.state import State
-from tests.conftest import ADMIN_TOKEN, sdk_client
+from tests.conftest import ADMIN_TOKEN, control, sdk_client
 from tests.sandbox.test_collaborations import DELIVERY, HERO, invite, studio_seed
 from tests.sandbox.test_items import upload
 from tests.sandbox.test_tasks import assign, resolve
@@ -206,9 +206,7 @@ def long_poll(url: str, position: str) -> str:
 
 
 def short_long_polls(box: Sandbox, seconds: float = 0.2) -> None:
-    reply = requests.put(
-        f"{box.base_url}/_sandbox/events", json={"long_poll_timeout_s": seconds}, timeout=10
-    )
+    reply = control(box, "PUT", "events", json={"long_poll_timeout_s": seconds})
     assert reply.status_code == 200 and reply.json() == {"long_poll_timeout_s": seconds}
 
 
@@ -239,9 +237,7 @@ def test_a_long_poll_ignores_events_its_user_cannot_see(studio: Sandbox, admin: 
 
 
 def test_the_long_poll_timeout_setting_is_validated(studio: Sandbox) -> None:
-    reply = requests.put(
-        f"{studio.base_url}/_sandbox/events", json={"long_poll_timeout_s": 0}, timeout=10
-    )
+    reply = control(studio, "PUT", "events", json={"long_poll_timeout_s": 0})
     assert reply.status_code == 400
 
 
@@ -285,11 +281,7 @@ def test_a_newcomer_who_signs_up_and_accepts_is_an_acceptance_in_both_streams(
     studio: Sandbox, admin: BoxClient
 ) -> None:
     invite(admin, login="dana@newco.example")
-    signup = requests.post(
-        f"{studio.base_url}/_sandbox/signup",
-        json={"login": "dana@newco.example", "accept": True},
-        timeout=10,
-    )
+    signup = control(studio, "POST", "signup", json={"login": "dana@newco.example", "accept": True})
     dana = signup.json()["user"]["id"]
     enterprise = events(studio, stream_type="admin_logs_streaming")
     assert types(enterprise) == ["COLLABORATION_INVITE", "COLLABORATION_ACCEPT"]
