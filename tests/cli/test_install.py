@@ -27,7 +27,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     build = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(ROOT)]
     subprocess.run(build, check=True, capture_output=True, timeout=300)
     venv = work / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    # no pip of its own (seeding one is the slow part): the test environment's pip installs
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120
+    )
     python = venv / "bin" / "python"
     site = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
@@ -39,7 +42,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     # (so not its editable install of this tree).
     Path(site, "test-environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     wheel = next(wheels.glob("box_reconciler-*.whl"))
-    install = [str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)]
+    pip = [sys.executable, "-m", "pip", "--python", str(python)]
+    install = [*pip, "install", "-q", "--no-deps", "--no-index", str(wheel)]
     subprocess.run(install, check=True, capture_output=True, timeout=300)
     yield venv
 
