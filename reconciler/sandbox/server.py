@@ -308,7 +308,7 @@ class Sandbox:
         foreign Host), and control-plane calls only as ``control.admit`` allows."""
         port = self._server.server_port if self._server is not None else None
         if not host_is_served(request.host, port):
-            raise Forbidden(f"Requests for host '{request.host}' are refused: use {self.base_url}")
+            raise Forbidden(f"Requests for host '{request.host}' are refused: use 127.0.0.1:{port}")
         if is_control:
             origins = tuple(f"http://{name}:{port}" for name in LOOPBACK_NAMES)
             headers = cast("Mapping[str, str]", request.headers)
