@@ -104,7 +104,7 @@ def run(argv: list[str] | None = None) -> int:
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     code = run(argv)
-    if code == INTERRUPTED_EXIT_CODE:
+    if code == ExitCode.INTERRUPTED:
         # Python puts back the default SIGINT action while it shuts down, so one more Ctrl-C
         # then would end the process by signal instead of 130; an ignored SIGINT stays ignored.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
