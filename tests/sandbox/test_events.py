@@ -162,9 +162,17 @@ def test_enterprise_streams_filter_by_type_and_time_and_need_an_admin(
     }
     assert isinstance(filtered["next_stream_position"], str)
     assert types(events(studio, stream_type="admin_logs", event_type="MOVE")) == []
-    stamp = filtered["entries"][0]["created_at"]
-    window = events(studio, stream_type="admin_logs", created_after=stamp, created_before=stamp)
-    assert len(window["entries"]) == 2
+    first, last = (entry["created_at"] for entry in filtered["entries"])
+    window = events(
+        studio,
+        stream_type="admin_logs",
+        event_type="UPLOAD,DELETE_USER",
+        created_after=first,
+        created_before=last,
+    )
+    assert types(window) == ["UPLOAD", "DELETE_USER"]
+    before = events(studio, stream_type="admin_logs", created_before="2000-01-01T00:00:00Z")
+    assert before["entries"] == []
     later = events(studio, stream_type="admin_logs", created_after="2999-01-01T00:00:00Z")
     assert later["entries"] == []
     denied = call(studio, "GET", "/2.0/events", "bob", {"stream_type": "admin_logs_streaming"})
