@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
+from types import FrameType
 from typing import Any, TextIO
 
 from reconciler.box.reader import BoxReader
@@ -179,11 +182,12 @@ def apply_plan(
     except KeyboardInterrupt:
         # Changes under way finish (a write cut off half way is what we must not leave);
         # queued ones are cancelled, and the report says exactly which.
-        pool.shutdown(wait=True, cancel_futures=True)
-        report.interrupted = True
-        already = len(report.results) - sum(len(p) for p in phases[:current])
-        for result in _after_interruption(phases, current, futures, already):
-            record(result)
+        with _further_interrupts_held():
+            pool.shutdown(wait=True, cancel_futures=True)
+            report.interrupted = True
+            already = len(report.results) - sum(len(p) for p in phases[:current])
+            for result in _after_interruption(phases, current, futures, already):
+                record(result)
     finally:
         pool.shutdown(wait=True)
     return report
@@ -208,6 +212,35 @@ def _after_interruption(
     for phase in phases[current + 1 :]:
         for change in phase:
             yield ChangeResult(change, Outcome.NOT_STARTED, "not started: interrupted")
+
+
+@contextmanager
+def _further_interrupts_held() -> Iterator[None]:
+    """A second Ctrl-C while the changes under way finish is noted, not raised: raising would
+    cut the wait short and lose the report of what was done (and its exit code, 130)."""
+    undo = hold_interrupts()
+    try:
+        yield
+    finally:
+        if undo is not None:
+            undo()
+
+
+def hold_interrupts() -> Callable[[], None] | None:
+    """From now on a Ctrl-C is logged, not raised; returns how to undo that (None off the main
+    thread, which alone may set signal handlers and is the one Ctrl-C reaches)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def noted(signum: int, frame: FrameType | None) -> None:
+        log.warning("Interrupted again: finishing what is under way, then reporting.")
+
+    previous = signal.signal(signal.SIGINT, noted)
+
+    def undo() -> None:
+        signal.signal(signal.SIGINT, previous)
+
+    return undo
 
 
 class Journal:

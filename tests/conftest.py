@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import requests
 from box_sdk_gen import BaseUrls, BoxClient, BoxDeveloperTokenAuth, BoxRetryStrategy, NetworkSession
 
 from reconciler.sandbox.seed import build_state, default_seed
@@ -24,6 +25,17 @@ except (
     ResponseChecker = None  # type: ignore[assignment,misc]
 
 ADMIN_TOKEN = "sandbox"
+#: the sandboxes tests start guard their control plane with this (``--admin-token``)
+CONTROL_TOKEN = "control-plane-token"
+CONTROL_HEADERS = {"Authorization": f"Bearer {CONTROL_TOKEN}", "Content-Type": "application/json"}
+
+
+def control(box: Sandbox, method: str, path: str, **kwargs: Any) -> requests.Response:
+    """A call to the sandbox's control plane, with its admin token, as JSON."""
+    headers = {**CONTROL_HEADERS, **kwargs.pop("headers", {})}
+    return requests.request(
+        method, f"{box.base_url}/_sandbox/{path}", headers=headers, timeout=10, **kwargs
+    )
 
 
 def network_session(base_url: str, *, max_attempts: int = 5) -> NetworkSession:
@@ -45,7 +57,7 @@ def sdk_client(base_url: str, token: str = ADMIN_TOKEN, **session: Any) -> BoxCl
 
 def start_sandbox(seed: dict[str, Any] | None = None) -> Sandbox:
     doc = seed if seed is not None else default_seed(ADMIN_TOKEN)
-    box = Sandbox(build_state(doc), reset_to=doc)
+    box = Sandbox(build_state(doc), reset_to=doc, admin_token=CONTROL_TOKEN)
     if ResponseChecker is not None:
         box.response_observer = ResponseChecker()
     box.start()

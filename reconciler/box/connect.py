@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from box_sdk_gen import (
@@ -22,6 +23,7 @@ from box_sdk_gen import (
     NetworkSession,
 )
 from box_sdk_gen.networking.box_network_client import BoxNetworkClient
+from cryptography.exceptions import UnsupportedAlgorithm
 from requests.adapters import HTTPAdapter
 
 from reconciler.errors import ConfigError
@@ -101,6 +103,8 @@ def settings_from_env(env: Mapping[str, str], **overrides: str | None) -> BoxSet
             raise ConfigError(
                 f"Client-credentials auth needs {', '.join(missing)} as well. {CREDENTIAL_HELP}"
             )
+    _check_header_safe("BOX_DEVELOPER_TOKEN", token)
+    _check_header_safe("BOX_AS_USER", values.get("BOX_AS_USER") or None)
     jwt_path = Path(jwt) if jwt else None
     if jwt_path is not None and not jwt_path.is_file():
         raise ConfigError(f"BOX_JWT_CONFIG points at {jwt_path}, which is not a readable file.")
@@ -117,6 +121,19 @@ def settings_from_env(env: Mapping[str, str], **overrides: str | None) -> BoxSet
         jwt_config=jwt_path,
         as_user=values.get("BOX_AS_USER") or None,
     )
+
+
+def _check_header_safe(name: str, value: str | None) -> None:
+    """Values sent as HTTP headers must be printable ASCII: anything else (a curly quote pasted
+    with the token, say) cannot be sent at all. The value itself is never shown: it is a secret."""
+    if value is None:
+        return
+    bad = next((i for i, ch in enumerate(value) if not (ch.isascii() and ch.isprintable())), None)
+    if bad is not None:
+        raise ConfigError(
+            f"{name} has a character that cannot be sent to Box (at position {bad + 1}): "
+            "only printable ASCII is allowed; copy the value again."
+        )
 
 
 def _retry_base_interval(value: str | None) -> float:
@@ -169,6 +186,7 @@ class _PacedSession(requests.Session):
 
 
 NOT_IMPLEMENTED = 501
+TOKEN_PATH = "/oauth2/token"
 
 
 class WriteSafeRetryStrategy(BoxRetryStrategy):
@@ -184,9 +202,20 @@ class WriteSafeRetryStrategy(BoxRetryStrategy):
         status = int(getattr(fetch_response, "status", 0))
         if status == NOT_IMPLEMENTED:
             return False
-        if method != "GET" and (status >= 500 or status == 0):
+        if (
+            method != "GET"
+            and not _is_token_request(fetch_options)
+            and (status >= 500 or status == 0)
+        ):
             return False
         return bool(super().should_retry(fetch_options, fetch_response, attempt_number))
+
+
+def _is_token_request(fetch_options: Any) -> bool:
+    """The SDK's CCG and JWT auth fetch tokens through the client's own network session, so
+    they meet this strategy too. Asking for a token twice stores nothing: retry it like a read."""
+    url = str(getattr(fetch_options, "url", "") or "")
+    return urlsplit(url).path.rstrip("/").endswith(TOKEN_PATH)
 
 
 def _base_urls(base_url: str) -> BaseUrls:
@@ -209,6 +238,7 @@ def _auth(settings: BoxSettings) -> Any:
             raise ConfigError(
                 f"{settings.jwt_config}: not a Box JWT configuration file ({type(exc).__name__})."
             ) from None
+        _check_private_key(settings.jwt_config, config)
         return BoxJWTAuth(config=config)
     return BoxCCGAuth(
         config=CCGConfig(
@@ -217,6 +247,20 @@ def _auth(settings: BoxSettings) -> Any:
             enterprise_id=settings.enterprise_id,
         )
     )
+
+
+def _check_private_key(path: Path, config: JWTConfig) -> None:
+    """Decrypt the key now, with the SDK's own decryptor, so that a key that does not parse (or
+    a wrong passphrase) is a settings problem naming the file, not a failure at the first call."""
+    try:
+        config.private_key_decryptor.decrypt_private_key(
+            config.private_key, config.private_key_passphrase
+        )
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise ConfigError(
+            f"{path}: the private key (boxAppSettings.appAuth.privateKey) cannot be read with "
+            f"its passphrase ({type(exc).__name__}); download the configuration file again."
+        ) from None
 
 
 def make_client(

@@ -36,9 +36,15 @@ def translate(exc: BoxSDKError, what: str) -> BoxError:
         request_id = info.request_id or None
         body = info.body if isinstance(info.body, dict) else {}
         message = str(body.get("message") or "").strip() or f"HTTP {status}"
+        # The token endpoint answers in OAuth's shape, {"error", "error_description"}, not Box's.
+        oauth_code = str(body.get("error") or "").strip()
+        if oauth_code and not body.get("message"):
+            code = code or oauth_code
+            described = str(body.get("error_description") or "").strip()
+            message = f"Box refused the credentials: {described or oauth_code}"
         text = f"{what}: {message}"
         kind: type[BoxError]
-        if status == 401:
+        if status == 401 or (oauth_code and status < 500):
             kind = AuthError
         elif status == 403:
             kind = Forbidden

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 
 import typer
@@ -79,6 +80,9 @@ def run(argv: list[str] | None = None) -> int:
     try:
         # With standalone_mode=False, typer.Exit(code) comes back as the return value.
         returned = app(args=argv, standalone_mode=False)
+        if returned == ExitCode.INTERRUPTED:
+            # typer turns Ctrl-C into this return value itself, silently
+            typer.echo("Interrupted.", err=True)
         return returned if isinstance(returned, int) else ExitCode.OK
     except SystemExit as exc:
         if isinstance(exc.code, int):
@@ -109,4 +113,9 @@ def run(argv: list[str] | None = None) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
-    sys.exit(run(argv))
+    code = run(argv)
+    if code == ExitCode.INTERRUPTED:
+        # Python puts back the default SIGINT action while it shuts down, so one more Ctrl-C
+        # then would end the process by signal instead of 130; an ignored SIGINT stays ignored.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(code)

@@ -109,7 +109,7 @@ def run_apply(
 ) -> ApplyReport:
     """The library's apply, with a progress bar and, when asked, a journal line per change."""
     from reconciler import workflow
-    from reconciler.applier import ChangeResult
+    from reconciler.applier import ChangeResult, hold_interrupts
 
     sink = open_journal(journal) if journal is not None else None
     try:
@@ -120,7 +120,12 @@ def run_apply(
                 if sink is not None:
                     sink.record(result)
 
-            return workflow.apply(plan, desired, connection, live, force=force, on_result=on_result)
+            result = workflow.apply(
+                plan, desired, connection, live, force=force, on_result=on_result
+            )
+        if result.interrupted:
+            hold_interrupts()  # the run is ending: a late Ctrl-C must not cost the report or 130
+        return result
     finally:
         if sink is not None:
             sink.close()

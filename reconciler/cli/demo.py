@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import sys
 import tempfile
@@ -14,11 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-import yaml
 
 from reconciler.cli.app import app
 from reconciler.cli.options import use_color, utf8
-from reconciler.errors import ConfigError, ReconcilerError
+from reconciler.errors import ReconcilerError
 
 if TYPE_CHECKING:
     from reconciler.sandbox.server import Sandbox
@@ -27,32 +27,14 @@ ACME_FOLDER = "213534631621"
 NEWCOMER = "jane.doe@acme.example"  # invited without a Box account; signs up during the demo
 
 
-def sample_seed() -> dict:
-    text = resources.files("reconciler.sandbox").joinpath("sample_studio.yaml").read_text("utf-8")
-    doc = yaml.safe_load(text)
-    from reconciler.sandbox.seed import validate_seed
-
-    validate_seed(doc)
-    return doc
-
-
-def example_root() -> Path:
-    """Where the example ``deliveries/`` and ``reconcile.yaml`` are: the current directory when
-    it is a clone of the project, else the source tree the package runs from."""
-    for root in (Path.cwd(), Path(__file__).resolve().parents[2]):
-        if (root / "deliveries").is_dir() and (root / "reconcile.yaml").is_file():
-            return root
-    raise ConfigError(
-        "reconcile demo uses the example deliveries/ and reconcile.yaml of the project: run it "
-        "from a clone of the repository (see the README's quickstart)"
-    )
-
-
 @contextmanager
 def workspace() -> Iterator[Path]:
-    """A scratch copy of the example manifests and repo config: the demo never touches yours."""
-    source = example_root()
-    with tempfile.TemporaryDirectory(prefix="reconcile-demo-") as tmp:
+    """A scratch copy of the example studio's manifests and repo config, as shipped with the
+    package (in a clone, the repository's own): the demo never reads or touches yours."""
+    with (
+        resources.as_file(resources.files("reconciler.example")) as source,
+        tempfile.TemporaryDirectory(prefix="reconcile-demo-") as tmp,
+    ):
         root = Path(tmp)
         shutil.copytree(source / "deliveries", root / "deliveries")
         shutil.copy(source / "reconcile.yaml", root / "reconcile.yaml")
@@ -61,16 +43,18 @@ def workspace() -> Iterator[Path]:
 
 @contextmanager
 def environment(**values: str) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
+    """Only these BOX_* settings while the demo runs: the caller's own (a real Box app's
+    credentials, As-User) must neither leak into the sandbox run nor contradict its token."""
+    saved = {k: v for k, v in os.environ.items() if k.startswith("BOX_")}
+    for key in saved:
+        del os.environ[key]
     os.environ.update(values)
     try:
         yield
     finally:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old
+        for key in [k for k in os.environ if k.startswith("BOX_")]:
+            del os.environ[key]
+        os.environ.update(saved)
 
 
 class Transcript:
@@ -119,12 +103,15 @@ def demo() -> None:
     the hub and assigns their approval tasks; they approve some files and reject one; status
     shows it; a final plan finds nothing left to change. Nothing leaves this machine.
     """
+    from reconciler.sandbox.seed import sample_seed
+
     started = time.monotonic()
     seed = sample_seed()
     from reconciler.sandbox.seed import build_state
     from reconciler.sandbox.server import Sandbox
 
-    box = Sandbox(build_state(seed), reset_to=seed)
+    # the demo drives its sandbox in-process: nobody else needs its control plane
+    box = Sandbox(build_state(seed), reset_to=seed, admin_token=secrets.token_hex(16))
     base_url = box.start()
     show = Transcript()
     try:

@@ -31,10 +31,6 @@ def seed_document(seed_file: Path | None, admin_token: str | None) -> dict[str, 
 
     if seed_file is None:
         return default_seed(admin_token or DEFAULT_ADMIN_TOKEN)
-    if admin_token is not None:
-        raise UsageError(
-            "--admin-token applies to the default enterprise; with --seed, give tokens in the seed"
-        )
     try:
         return load_seed_file(seed_file)
     except SandboxError as err:
@@ -72,34 +68,46 @@ def serve(
     seed_file: Annotated[
         Path | None,
         typer.Option(
-            "--seed", help="Start from this seed (YAML or JSON; 'reconcile schema seed')."
+            "--seed",
+            help=(
+                "Start from this seed (YAML or JSON; 'reconcile schema seed'), or 'sample': the "
+                "sample studio shipped with reconciler. Default: an empty enterprise, one admin."
+            ),
         ),
     ] = None,
     admin_token: Annotated[
         str | None,
         typer.Option(
             "--admin-token",
-            help=f"Developer token of the default admin account (default '{DEFAULT_ADMIN_TOKEN}').",
+            help=(
+                "Every control-plane call (/_sandbox/) must send this token "
+                "(Authorization: Bearer T). Without --seed it is also the developer token of "
+                f"the default admin account (default '{DEFAULT_ADMIN_TOKEN}')."
+            ),
         ),
     ] = None,
 ) -> None:
     """Serve the Box API emulator on 127.0.0.1 until interrupted (Ctrl-C).
 
     The official Box SDK, and reconcile, talk to it as to Box. Its control plane (not Box) is
-    under /_sandbox/: reset, seed, state, signup, faults, requests.
+    under /_sandbox/: reset, seed, state, signup, faults, requests. It answers only requests
+    addressed to 127.0.0.1 or localhost and the port it serves (no other Host), and takes
+    control-plane bodies as application/json only (16 MiB at most; API bodies 64 MiB).
 
     \b
     Examples:
-      reconcile sandbox serve --seed reconciler/sandbox/sample_studio.yaml
+      reconcile sandbox serve --seed sample
       BOX_BASE_URL=http://127.0.0.1:8080 BOX_DEVELOPER_TOKEN=sandbox reconcile plan
-      curl -X POST localhost:8080/_sandbox/signup -d '{"login": "jane.doe@acme.example"}'
+      curl -X POST localhost:8080/_sandbox/signup -H 'Content-Type: application/json' \\
+        -d '{"login": "jane.doe@acme.example", "accept": true}'
+      reconcile sandbox serve --admin-token T   # control plane: -H 'Authorization: Bearer T'
       reconcile sandbox serve --state box.json   # survives restarts
     """
     from reconciler.sandbox.server import Sandbox
 
     seed = seed_document(seed_file, admin_token)
     state = initial_state(seed, state_file)
-    box = Sandbox(state, state_file=state_file, reset_to=seed)
+    box = Sandbox(state, state_file=state_file, reset_to=seed, admin_token=admin_token)
     try:
         box.start(port)
     except OSError as exc:

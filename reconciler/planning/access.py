@@ -97,13 +97,12 @@ def _matches(collab: LiveCollaboration, principal: Principal, kind: Kind, inputs
     if collab.matches(principal):
         return True
     # Hub collaborations carry no invite_email and hide the login while pending, so an email
-    # client is recognised there by the Box user their accepted invitation revealed.
-    account = inputs.accounts.get(principal.key) if principal.kind is PrincipalKind.EMAIL else None
+    # client is recognised there by the Box user their folder or file invitation revealed.
     return (
         kind is Kind.HUB_COLLABORATION
-        and account is not None
+        and principal.kind is PrincipalKind.EMAIL
         and collab.principal_type == "user"
-        and collab.principal_id == account.id
+        and principal.key in inputs.logins.get(collab.principal_id or "", frozenset())
     )
 
 
@@ -152,7 +151,7 @@ def _undeclared(
     else:
         action = Action.UNMANAGED
         reason = f"not declared by any manifest{status}; left alone (prune is off)"
-    principal = _principal_of(collab)
+    principal = _principal_of(collab, inputs)
     before = {"role": collab.role}
     return change_on(
         action,
@@ -178,9 +177,15 @@ def _guard(collab: LiveCollaboration, item: LiveItem, inputs: Inputs) -> str | N
         or (collab.login and collab.login.casefold() == me.login.casefold())
     ):
         return "the reconciler's own account"
+    known = inputs.logins.get(collab.principal_id or "", frozenset()) if is_user else frozenset()
     names = {n.casefold() for n in (collab.login, collab.invite_email, collab.principal_id) if n}
-    if names & {p.strip().casefold() for p in inputs.policy.protected}:
+    protected = {p.strip().casefold() for p in inputs.policy.protected}
+    if (names | known) & protected:
         return "protected by policy"
+    unnamed = is_user and not collab.login and not collab.invite_email and not known
+    if unnamed and any("@" in p for p in protected):
+        # Box hides whose a pending hub invitation is: it may be a protected person's.
+        return "Box does not show whose invitation this is, and people are protected by email"
     return None
 
 
@@ -221,13 +226,15 @@ def change(
     )
 
 
-def _principal_of(collab: LiveCollaboration) -> Principal:
-    """How to name a collaborator no manifest declares: by email when Box shows one."""
+def _principal_of(collab: LiveCollaboration, inputs: Inputs) -> Principal:
+    """How to name a collaborator no manifest declares: by email when Box shows one (for a
+    pending hub member, the one their folder or file invitation showed)."""
     if collab.principal_type == "group" and collab.principal_id:
         return Principal(
             PrincipalKind.GROUP, collab.principal_id, collab.name or collab.principal_id
         )
-    email = collab.login or collab.invite_email
+    known = sorted(inputs.logins.get(collab.principal_id or "", ()))
+    email = collab.login or collab.invite_email or next(iter(known), None)
     if email:
         return Principal.email(email)
     if collab.principal_id:

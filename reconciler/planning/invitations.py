@@ -44,6 +44,20 @@ def accounts(live: LiveState) -> dict[str, LiveUser]:
     return out
 
 
+def logins_by_user(live: LiveState) -> dict[str, frozenset[str]]:
+    """User id -> every email (casefolded) Box has shown for that user on a folder or file.
+
+    A pending hub collaboration shows only the user id: this is how it is recognised.
+    """
+    out: dict[str, set[str]] = {live.me.id: {live.me.login.casefold()}} if live.me.login else {}
+    for collab in item_collaborations(live):
+        if collab.principal_type != "user" or not collab.principal_id:
+            continue
+        emails = {e.casefold() for e in (collab.login, collab.invite_email) if e}
+        out.setdefault(collab.principal_id, set()).update(emails)
+    return {user: frozenset(emails) for user, emails in out.items() if emails}
+
+
 def statuses(live: LiveState) -> dict[str, InviteStatus]:
     """Email (casefolded) -> the most advanced status of any invitation to a folder or file."""
     out: dict[str, InviteStatus] = {}

@@ -22,7 +22,7 @@ from reconciler.model import (
     Principal,
 )
 from reconciler.plan import Action, Change, ChangeKey, Kind
-from reconciler.planning.invitations import accounts, statuses
+from reconciler.planning.invitations import accounts, logins_by_user, statuses
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class Inputs:
     policy: Policy
     accounts: Mapping[str, LiveUser]  # email (casefolded) -> Box user, from accepted invitations
     statuses: Mapping[str, InviteStatus]  # email (casefolded) -> most advanced invitation status
+    logins: Mapping[str, frozenset[str]]  # user id -> emails Box showed for them on items
 
     @classmethod
     def of(cls, desired: DesiredState, live: LiveState, policy: Policy) -> Inputs:
@@ -43,6 +44,7 @@ class Inputs:
             policy,
             accounts(live),
             statuses(live),
+            logins_by_user(live),
         )
 
 

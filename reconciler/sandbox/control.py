@@ -1,23 +1,32 @@
-"""The control plane under ``/_sandbox/``: reset, seed, state, signup, faults, request log."""
+"""The control plane under ``/_sandbox/``: reset, seed, state, signup, faults, request log.
+
+It is not Box, and it can read every token and rewrite the state, so it admits only: with an
+admin token, callers that send it (``Authorization: Bearer <token>``); bodies that are
+``application/json`` (a web page cannot send those without a CORS preflight, which the
+sandbox never grants); no foreign ``Origin``. Its input is checked field by field.
+"""
 
 from __future__ import annotations
 
+import json
 import secrets
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
-from reconciler.sandbox.errors import BadRequest, Conflict
-from reconciler.sandbox.routing import Call, Reply, Route
-from reconciler.sandbox.seed import build_state
+from reconciler.sandbox.controlled import ControlledSandbox
+from reconciler.sandbox.errors import BadRequest, Conflict, Forbidden, SandboxError, Unauthorized
+from reconciler.sandbox.faults import Faults
+from reconciler.sandbox.routing import JSON, Call, Reply, Route
+from reconciler.sandbox.seed import build_state, validate_seed
+from reconciler.sandbox.services.collaborations import event
+from reconciler.sandbox.services.event_stream import CONTROL_ROUTES as EVENT_SETTINGS
+from reconciler.sandbox.services.events import record_collaboration
+from reconciler.sandbox.services.users import find_by_login, user_mini
 from reconciler.sandbox.state import Token, User
 
-if TYPE_CHECKING:
-    from reconciler.sandbox.server import Sandbox
 
-
-def routes(box: Sandbox) -> list[Route]:
+def routes(box: ControlledSandbox) -> list[Route]:
     """The control routes, bound to one running sandbox."""
-    from reconciler.sandbox.faults import Faults
-    from reconciler.sandbox.services.event_stream import CONTROL_ROUTES as EVENT_SETTINGS
 
     def reset(call: Call) -> Reply:
         box.replace_state(build_state(box.reset_to, clock=box.state.clock))
@@ -27,8 +36,6 @@ def routes(box: Sandbox) -> list[Route]:
 
     def seed(call: Call) -> Reply:
         doc = call.json()
-        from reconciler.sandbox.seed import validate_seed
-
         validate_seed(doc)
         box.reset_to = doc
         box.replace_state(build_state(doc, clock=box.state.clock))
@@ -38,14 +45,8 @@ def routes(box: Sandbox) -> list[Route]:
         return Reply(200, box.state.to_dict())
 
     def signup(call: Call) -> Reply:
-        body = call.json()
-        login = body.get("login")
-        if not isinstance(login, str) or "@" not in login:
-            raise BadRequest("'login' must be an email address")
-        name = str(body.get("name") or login.split("@")[0])
-        user, token = sign_up(box, login, name, bool(body.get("accept", True)))
-        from reconciler.sandbox.services.users import user_mini
-
+        login, name, accept = signup_request(call.json())
+        user, token = sign_up(box, login, name, accept)
         return Reply(201, {"user": user_mini(user), "token": token})
 
     def put_faults(call: Call) -> Reply:
@@ -78,13 +79,64 @@ def routes(box: Sandbox) -> list[Route]:
     ]
 
 
-def sign_up(box: Sandbox, login: str, name: str, accept: bool) -> tuple[User, str]:
+SIGNUP_KEYS = ("login", "name", "accept")
+JSON_BODY = "application/json"
+
+
+class UnsupportedMediaType(SandboxError):
+    status = 415
+    code = "unsupported_media_type"
+    default_message = "Control-plane bodies must be application/json"
+
+
+def admit(
+    method: str, headers: Mapping[str, str], admin_token: str | None, origins: tuple[str, ...]
+) -> None:
+    """Refuse a control-plane call that lacks the admin token, comes from a web page, or sends
+    a body that is not JSON."""
+    if admin_token is not None:
+        scheme, _, given = headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not secrets.compare_digest(
+            given.strip().encode("utf-8", "replace"), admin_token.encode("utf-8")
+        ):
+            raise Unauthorized(
+                "The sandbox's control plane needs its admin token "
+                "(Authorization: Bearer <the --admin-token value>)",
+                headers={"WWW-Authenticate": 'Bearer realm="Sandbox control plane"'},
+            )
+    origin = headers.get("Origin")
+    if origin is not None and origin.rstrip("/").lower() not in origins:
+        raise Forbidden(f"Control-plane calls from origin '{origin}' are refused")
+    if method in ("POST", "PUT", "PATCH"):
+        media = headers.get("Content-Type", "").partition(";")[0].strip().lower()
+        if media != JSON_BODY:
+            raise UnsupportedMediaType(
+                f"Control-plane bodies must be {JSON_BODY}, not '{media or 'none'}'"
+            )
+
+
+def signup_request(body: JSON) -> tuple[str, str, bool]:
+    """(login, name, accept) of a signup body; ``accept`` defaults to true (README)."""
+    unknown = sorted(set(body) - set(SIGNUP_KEYS))
+    if unknown:
+        raise BadRequest(
+            f"Unknown signup key(s): {', '.join(map(json.dumps, unknown))}; "
+            f"known: {', '.join(SIGNUP_KEYS)}",
+            code="bad_request",
+        )
+    login, name, accept = body.get("login"), body.get("name"), body.get("accept", True)
+    if not isinstance(login, str) or "@" not in login:
+        raise BadRequest("'login' must be an email address")
+    if name is not None and not isinstance(name, str):
+        raise BadRequest("'name' must be a string")
+    if not isinstance(accept, bool):
+        raise BadRequest("'accept' must be true or false")
+    return login, name or login.split("@")[0], accept
+
+
+def sign_up(box: ControlledSandbox, login: str, name: str, accept: bool) -> tuple[User, str]:
     """An invited person creates a free Box account; with ``accept`` their invitations are accepted
     (each raising COLLABORATION.ACCEPTED for the webhooks), without it they stay pending."""
-    from reconciler.sandbox.services.collaborations import event
-    from reconciler.sandbox.services.events import record_collaboration
-    from reconciler.sandbox.services.users import find_by_login
-
     state = box.state
     events: list[dict[str, Any]] = []
     with state.lock:

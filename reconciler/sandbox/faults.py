@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
-from reconciler.sandbox.errors import BadRequest, RateLimited, SandboxError
+from reconciler.sandbox.errors import BadRequest, RateLimited, SandboxError, invalid_parameter
 
 
 @dataclass
@@ -34,32 +36,75 @@ class Faults:
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Faults:
+        """Checked field by field: a bad value is a 400 naming the field, never a later 500."""
         known = {f for f in cls.__dataclass_fields__}
         unknown = set(doc) - known
         if unknown:
             raise BadRequest(f"Unknown fault settings: {', '.join(sorted(unknown))}")
-        try:
-            faults = cls(**doc)
-            for name in ("latency_ms", "error_rate", "fail_after_commit_rate"):
-                if float(getattr(faults, name)) < 0:
-                    raise ValueError(name)
-            if not 0 <= faults.error_rate <= 1 or not 0 <= faults.fail_after_commit_rate <= 1:
-                raise ValueError("rates are between 0 and 1")
-            if not 400 <= int(faults.error_status) <= 599:
-                raise ValueError("error_status is a 4xx or 5xx status")
-            if float(faults.retry_after) < 0:
-                raise ValueError("retry_after")
-            if faults.error_statuses is not None:
-                if faults.error_rate:
-                    raise ValueError("set error_rate or error_statuses, not both")
-                mix = {int(k): float(v) for k, v in dict(faults.error_statuses).items()}
-                if any(not 400 <= k <= 599 or v < 0 for k, v in mix.items()):
-                    raise ValueError("error_statuses maps 4xx/5xx statuses to rates")
-                if sum(mix.values()) > 1:
-                    raise ValueError("error_statuses rates add up to at most 1")
-        except (TypeError, ValueError) as exc:
-            raise BadRequest(f"Invalid fault settings: {exc}") from None
+        for name, value in doc.items():
+            problem = _FIELD_CHECKS[name](value)
+            if problem:
+                raise BadRequest(
+                    f"Invalid fault setting '{name}': {problem}",
+                    context_info=invalid_parameter(name, value, problem),
+                )
+        faults = cls(**doc)
+        if faults.error_statuses is not None and faults.error_rate:
+            raise BadRequest("Invalid fault settings: set error_rate or error_statuses, not both")
         return faults
+
+
+def _number(value: object) -> TypeGuard[float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _integer(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _milliseconds(value: object) -> str | None:
+    ok = _number(value) and 0 <= value <= 600_000
+    return None if ok else "a number of milliseconds from 0 to 600000"
+
+
+def _rate(value: object) -> str | None:
+    return None if _number(value) and 0 <= value <= 1 else "a number from 0 to 1"
+
+
+def _status(value: object) -> str | None:
+    return None if _integer(value) and 400 <= value <= 599 else "an HTTP status from 400 to 599"
+
+
+def _count(value: object) -> str | None:
+    return None if _integer(value) and value >= 0 else "a whole number, 0 or more"
+
+
+def _seed(value: object) -> str | None:
+    return None if value is None or _integer(value) else "a whole number, or null"
+
+
+def _mix(value: object) -> str | None:
+    if value is None:
+        return None
+    wanted = "an object of HTTP statuses (400 to 599) to rates from 0 to 1, adding up to 1 at most"
+    if not isinstance(value, dict):
+        return wanted
+    for status, rate in value.items():
+        if not str(status).isdigit() or _status(int(status)) or _rate(rate):
+            return wanted
+    return None if sum(value.values()) <= 1 else wanted
+
+
+_FIELD_CHECKS: dict[str, Callable[[object], str | None]] = {
+    "latency_ms": _milliseconds,
+    "error_rate": _rate,
+    "error_status": _status,
+    "rate_limit_per_minute": _count,
+    "fail_after_commit_rate": _rate,
+    "seed": _seed,
+    "retry_after": _count,
+    "error_statuses": _mix,
+}
 
 
 class FaultInjector:

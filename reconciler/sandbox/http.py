@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import logging
 import socket
 import threading
@@ -14,6 +15,13 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 log = logging.getLogger(__name__)
 
+#: the names a request may give in ``Host`` (with the port served): the server listens on
+#: 127.0.0.1 only, and any other name is a page that had its own name resolved to 127.0.0.1
+LOOPBACK_NAMES = ("127.0.0.1", "localhost")
+#: the largest request body read: Box's own limit for a single upload is 50 MB; larger: 413
+BODY_LIMIT = 64 * 1024 * 1024
+#: and for the control plane (``/_sandbox/``), which takes JSON documents only
+CONTROL_BODY_LIMIT = 16 * 1024 * 1024
 #: how often a serving loop checks whether it was asked to stop
 POLL_INTERVAL_S = 0.05
 KEEP_ALIVE_IDLE_S = 60
@@ -78,7 +86,13 @@ class KeepAliveHandler(WSGIRequestHandler):
         if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
             self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
         self.environ = environ = self.make_environ()
-        body = self._read_body(environ)
+        control = str(environ.get("PATH_INFO", "")).startswith("/_sandbox/")
+        limit = CONTROL_BODY_LIMIT if control else BODY_LIMIT
+        body = self._read_body(environ, limit)
+        if body is None:
+            self.close_connection = True  # the unread rest of the body is still on the socket
+            self._send("413 Request Entity Too Large", *too_large(limit))
+            return
         environ["wsgi.input"] = io.BytesIO(body)
         # the body is whole now: to the application it is a plain sized body
         environ["CONTENT_LENGTH"] = str(len(body))
@@ -101,14 +115,18 @@ class KeepAliveHandler(WSGIRequestHandler):
                 close()
         self._send(started[0], started[1], b"".join(chunks))
 
-    def _read_body(self, environ: dict[str, Any]) -> bytes:
+    def _read_body(self, environ: dict[str, Any], limit: int) -> bytes | None:
+        """The whole body, or None when it is larger than ``limit`` (nothing more is read)."""
         if environ.get("wsgi.input_terminated"):  # chunked: werkzeug's DechunkedInput
-            return bytes(environ["wsgi.input"].read())
+            body = bytes(environ["wsgi.input"].read(limit + 1))
+            return None if len(body) > limit else body
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
             self.close_connection = True  # the rest of the stream cannot be trusted
+        if length > limit:
+            return None
         return self.rfile.read(length) if length > 0 else b""
 
     def _send(self, status: str, headers: list[tuple[str, str]], payload: bytes) -> None:
@@ -132,6 +150,26 @@ class KeepAliveHandler(WSGIRequestHandler):
     def log_error(self, format: str, *args: Any) -> None:
         # e.g. an idle keep-alive connection timing out: routine, not worth stderr
         log.debug("sandbox connection: " + format, *args)
+
+
+def too_large(limit: int) -> tuple[list[tuple[str, str]], bytes]:
+    """Headers and Box-shaped body of a 413, answered before the application sees the call."""
+    body = {
+        "type": "error",
+        "status": 413,
+        "code": "request_entity_too_large",
+        "message": f"Request body larger than {limit} bytes",
+    }
+    headers = [("Content-Type", "application/json"), ("Connection", "close")]
+    return headers, json.dumps(body).encode("utf-8")
+
+
+def host_is_served(host: str, port: int | None) -> bool:
+    """Whether ``Host`` names this server: a loopback name and the port it serves."""
+    name, _, given = host.strip().lower().rpartition(":")
+    if not name or not given.isdigit():  # no port: only the default port 80 would match
+        name, given = host.strip().lower(), "80"
+    return name in LOOPBACK_NAMES and (port is None or int(given) == port)
 
 
 def serve(app: Callable[..., Any], port: int) -> BaseWSGIServer:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
+from reconciler.sandbox.box_routes import BOX_ROUTES
 from reconciler.sandbox.errors import BadRequest, NotImplementedInSandbox, invalid_parameter
 from reconciler.sandbox.state import State, User
 
@@ -62,6 +65,10 @@ class Call:
             raise BadRequest(f"Could not parse JSON body: {exc.msg}", code="bad_request") from None
         except UnicodeDecodeError:  # bytes that are not text at all; it has no .msg
             raise BadRequest("Could not parse JSON body: not UTF-8", code="bad_request") from None
+        except RecursionError:  # nested deeper than the parser can go: bad input, not a 500
+            raise BadRequest(
+                "Could not parse JSON body: nested too deeply", code="bad_request"
+            ) from None
         if not isinstance(value, dict):
             raise BadRequest("Request body must be a JSON object", code="bad_request")
         return value
@@ -144,6 +151,45 @@ class Route:
     params: Sequence[str] = ()  # query parameters the sandbox implements
     box_version: str | None = None  # "2025.0" for the versioned (hub) endpoints
     writes: bool = False  # changes state: persisted, and subject to fail_after_commit
+
+
+def public(handler: Handler) -> Handler:
+    """Mark a handler that needs no bearer token (the OAuth token endpoint)."""
+    setattr(handler, "public", True)  # noqa: B010 - a marker the server reads with getattr
+    return handler
+
+
+def is_public(route: Route) -> bool:
+    return bool(getattr(route.handler, "public", False))
+
+
+@dataclass
+class ServiceHooks:
+    """What services plug into the server: their routes, and what to do with raised events."""
+
+    routes: list[Route] = field(default_factory=list)
+    #: called with a call's webhook events once its change is committed
+    on_events: Callable[[State, list[JSON]], None] | None = None
+
+
+@cache
+def box_route_patterns() -> list[tuple[str, str, re.Pattern[str]]]:
+    """(method, template, regex) per Box route; a template's ``{name}`` is one path segment."""
+    patterns = []
+    for entry in BOX_ROUTES:
+        method, template = entry.split(" ", 1)
+        regex = re.escape(template).replace(r"\{", "{").replace(r"\}", "}")
+        regex = re.sub(r"\{[^}]+\}", "[^/]+", regex)
+        patterns.append((method, template, re.compile(f"{regex}/?")))
+    return patterns
+
+
+def box_route(method: str, path: str) -> str | None:
+    """``"POST /2.0/folders/{folder_id}/copy"`` when Box serves ``method path``, else None."""
+    for box_method, template, regex in box_route_patterns():
+        if box_method == method and regex.fullmatch(path):
+            return f"{method} {template}"
+    return None
 
 
 def check_params(route: Route, query: Mapping[str, str]) -> None:

@@ -165,8 +165,26 @@ def unknown_user_refs(
             yield f"seed {where}: no seeded user with id '{user_id}'"
 
 
+#: ``--seed sample``: the sample studio shipped with the package (the demo's, and the one the
+#: example manifests under deliveries/ are written for)
+SAMPLE = "sample"
+
+
+def sample_seed() -> Doc:
+    """The sample studio that ships with the package."""
+    resource = resources.files("reconciler.sandbox").joinpath("sample_studio.yaml")
+    doc = yaml.safe_load(resource.read_text("utf-8"))
+    validate_seed(doc)
+    return dict(doc)
+
+
 def load_seed_file(path: Path) -> Doc:
-    """Read and validate a seed file (YAML, of which JSON is a subset); BadRequest when wrong."""
+    """Read and validate a seed file (YAML, of which JSON is a subset); BadRequest when wrong.
+
+    ``sample`` (when no file has that name) is the shipped sample studio.
+    """
+    if str(path) == SAMPLE and not path.exists():
+        return sample_seed()
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:

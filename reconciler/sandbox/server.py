@@ -16,7 +16,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qsl
@@ -27,24 +27,40 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer
 from werkzeug.wrappers import Request, Response
 
+from reconciler.sandbox import control, services
 from reconciler.sandbox.errors import (
     BadRequest,
     Forbidden,
     InternalError,
     MethodNotAllowed,
     NotFound,
+    NotImplementedInSandbox,
     SandboxError,
     Unauthorized,
 )
 from reconciler.sandbox.faults import FaultInjector, Faults
-from reconciler.sandbox.http import POLL_INTERVAL_S, close_connections, serve
-from reconciler.sandbox.routing import Call, Reply, Route, UploadPart, check_params
-from reconciler.sandbox.state import State, User, parse_datetime
+from reconciler.sandbox.http import (
+    LOOPBACK_NAMES,
+    POLL_INTERVAL_S,
+    close_connections,
+    host_is_served,
+    serve,
+)
+from reconciler.sandbox.routing import (
+    Call,
+    Reply,
+    Route,
+    ServiceHooks,
+    UploadPart,
+    box_route,
+    check_params,
+    is_public,
+)
+from reconciler.sandbox.state import ADMIN_ROLES, State, User, parse_datetime
 
 log = logging.getLogger(__name__)
 
 HELP_URL = "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/"
-ADMIN_ROLES = ("admin", "coadmin")
 REQUEST_LOG_LIMIT = 100_000
 
 
@@ -60,15 +76,6 @@ class RequestRecord:
     injected: str | None = None  # "error", "rate_limit" or "fail_after_commit"
 
 
-@dataclass
-class ServiceHooks:
-    """What services and the control plane plug into the server."""
-
-    routes: list[Route] = field(default_factory=list)
-    #: called with a call's webhook events once its change is committed
-    on_events: Callable[[State, list[dict[str, Any]]], None] | None = None
-
-
 class Sandbox:
     """A Box API emulator served on 127.0.0.1."""
 
@@ -80,12 +87,13 @@ class Sandbox:
         state_file: Path | None = None,
         reset_to: dict[str, Any] | None = None,
         response_observer: Callable[[str, str, str, int, Any], None] | None = None,
+        admin_token: str | None = None,
     ) -> None:
-        from reconciler.sandbox import control, services  # the full route table
-
         self.state = state
         self.hooks = hooks or services.default_hooks()
         self.state_file = state_file
+        #: with it, every control-plane call must send it (``Authorization: Bearer ...``)
+        self.admin_token = admin_token
         self.reset_to = reset_to if reset_to is not None else state.to_dict()
         self.injector = FaultInjector()
         # bounded: a long-running `serve` must not grow without end; tests clear it long before
@@ -201,12 +209,15 @@ class Sandbox:
         )
         route: Route | None = None
         try:
+            self._admit(request, is_control)
             adapter = self._map.bind_to_environ(request.environ)
             try:
                 endpoint, args = adapter.match()
             except WzNotFound:
+                unserved(request)
                 raise NotFound(f"Not Found: {request.method} {request.path}") from None
             except WzMethodNotAllowed:
+                unserved(request)
                 raise MethodNotAllowed(
                     f"Method {request.method} is not allowed on {request.path}"
                 ) from None
@@ -259,7 +270,7 @@ class Sandbox:
                 form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
         state = self.state
         with state.lock:
-            if route.rule.startswith("/_sandbox/") or getattr(route.handler, "public", False):
+            if route.rule.startswith("/_sandbox/") or is_public(route):
                 caller = actor = _anonymous()
             else:
                 caller = self._authenticate(request)
@@ -291,6 +302,17 @@ class Sandbox:
         return reply
 
     # -- auth --
+
+    def _admit(self, request: Request, is_control: bool) -> None:
+        """Only requests addressed to this server by its loopback name (DNS rebinding sends a
+        foreign Host), and control-plane calls only as ``control.admit`` allows."""
+        port = self._server.server_port if self._server is not None else None
+        if not host_is_served(request.host, port):
+            raise Forbidden(f"Requests for host '{request.host}' are refused: use 127.0.0.1:{port}")
+        if is_control:
+            origins = tuple(f"http://{name}:{port}" for name in LOOPBACK_NAMES)
+            headers = cast("Mapping[str, str]", request.headers)
+            control.admit(request.method, headers, self.admin_token, origins)
 
     def _authenticate(self, request: Request) -> User:
         header = request.headers.get("Authorization", "")
@@ -378,11 +400,12 @@ class Sandbox:
         )
 
 
+def unserved(request: Request) -> None:
+    """A route Box has and the sandbox does not serve answers 501 naming it, never 404 or 405."""
+    route = box_route(request.method, request.path)
+    if route is not None:
+        raise NotImplementedInSandbox(f"{route} is a Box API route the sandbox does not implement")
+
+
 def _anonymous() -> User:
     return User(id="", login="", name="", enterprise_id=None)
-
-
-def public(handler: Any) -> Any:
-    """Mark a handler that needs no bearer token (the OAuth token endpoint)."""
-    handler.public = True
-    return handler

@@ -46,6 +46,10 @@ def parse_datetime(text: str) -> datetime:
 # --- records -------------------------------------------------------------------------------
 
 
+#: the enterprise roles that may administer users, use As-User and list every hub
+ADMIN_ROLES = ("admin", "coadmin")
+
+
 @dataclass
 class User:
     id: str
@@ -159,6 +163,26 @@ class Collaboration:
 
 
 @dataclass
+class TrashedItem:
+    """A deleted folder or file, in its owner's trash until purged; its contents went with it."""
+
+    id: str
+    type: str  # folder | file
+    name: str
+    parent_id: str
+    owner_id: str
+    trashed_by_id: str
+    trashed_at: str
+    description: str = ""
+    size: int = 0
+    created_at: str = ""
+    modified_at: str = ""
+    sequence_id: int = 0
+    sha1: str = ""  # files only
+    version_id: str = ""  # files only
+
+
+@dataclass
 class Task:
     id: str
     file_id: str
@@ -258,6 +282,7 @@ TABLES: dict[str, type] = {
     "hubs": Hub,
     "hub_collaborations": HubCollaboration,
     "webhooks": Webhook,
+    "trashed_items": TrashedItem,
 }
 
 
@@ -283,6 +308,7 @@ class State:
         self.hub_collaborations: dict[str, HubCollaboration] = {}
         self.hub_items: list[HubItem] = []
         self.webhooks: dict[str, Webhook] = {}
+        self.trashed_items: dict[str, TrashedItem] = {}
         self.event_log = EventLog(self.lock)
 
     # -- ids and time --

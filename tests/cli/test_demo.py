@@ -47,9 +47,18 @@ def test_demo_runs_the_whole_story() -> None:
     assert "\x1b[" not in out  # NO_COLOR: no escape sequences
 
 
-def test_demo_works_outside_a_clone(tmp_path: Path) -> None:
-    """From another directory, the demo still uses the project's example manifests."""
+def test_demo_works_outside_a_clone_whatever_box_settings_the_caller_has(tmp_path: Path) -> None:
+    """From another directory, the demo still uses the project's example manifests; and the
+    caller's own Box settings (as someone who also uses real Box has) are not the demo's."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOX_")}
+    env.update(
+        BOX_CLIENT_ID="real-app",
+        BOX_CLIENT_SECRET="real-secret",
+        BOX_ENTERPRISE_ID="1",
+        BOX_JWT_CONFIG=str(tmp_path / "config.json"),
+        BOX_AS_USER="123",
+        BOX_BASE_URL="http://127.0.0.1:9",
+    )
     done = subprocess.run(
         [sys.executable, "-m", "reconciler", "demo"],
         cwd=tmp_path,

@@ -28,7 +28,7 @@ from box_sdk_gen import BoxClient
 
 from reconciler.cli.app import main
 from reconciler.sandbox.server import Sandbox
-from tests.conftest import sdk_client
+from tests.conftest import CONTROL_HEADERS, sdk_client
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE_STUDIO = REPO / "reconciler" / "sandbox" / "sample_studio.yaml"
@@ -141,7 +141,7 @@ class Studio:
             f"{self.box.base_url}/_sandbox/{path}",
             data=data,
             method=method,
-            headers={"Content-Type": "application/json"},
+            headers=CONTROL_HEADERS,
         )
         with urllib.request.urlopen(request, timeout=10) as response:
             raw = response.read()

@@ -67,6 +67,56 @@ def test_ctrl_c_reports_what_was_done_and_what_was_not(studio: Studio) -> None:
     studio.assert_converged()
 
 
+def test_a_second_ctrl_c_while_changes_finish_still_reports_and_exits_130(studio: Studio) -> None:
+    studio.faults(latency_ms=300)  # the changes under way take a while to finish
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "apply", "--yes", "--journal", "journal.jsonl"],
+        cwd=studio.workdir,
+        env=studio.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    journal = studio.path("journal.jsonl")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (journal.exists() and journal.read_text()):
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.05)  # well inside the wait for the changes under way
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    studio.no_faults()
+
+    assert process.returncode == 130, out + err
+    assert "Apply interrupted:" in out
+    assert "Traceback" not in out + err
+    outcomes = Counter(json.loads(line)["outcome"] for line in journal.read_text().splitlines())
+    assert outcomes["not_started"] >= 1, outcomes
+
+
+def test_ctrl_c_while_reading_box_says_interrupted(studio: Studio) -> None:
+    studio.faults(latency_ms=500)  # every read takes half a second
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "plan"],
+        cwd=studio.workdir,
+        env=studio.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    first = process.stderr.readline()  # printed as the read phase starts
+    assert "Reading Box" in first, first
+    process.send_signal(signal.SIGINT)
+    out, rest = process.communicate(timeout=60)
+    studio.no_faults()
+
+    assert process.returncode == 130, out + rest
+    assert "Interrupted." in rest
+    assert "Traceback" not in rest
+    assert out == ""
+
+
 def login_of(state: dict[str, object], user_id: str | None) -> str | None:
     users = state["users"]
     assert isinstance(users, list)

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import requests
 from box_sdk_gen import GetCollaborationsStatus
 
 from reconciler.sandbox.server import Sandbox
-from tests.conftest import sdk_client
+from tests.conftest import control, sdk_client
 from tests.sandbox.test_collaborations import DELIVERY, captured_events, invite, studio_seed
-
-
-def control(box: Sandbox, method: str, path: str, **kwargs: Any) -> requests.Response:
-    return requests.request(method, f"{box.base_url}/_sandbox/{path}", timeout=10, **kwargs)
 
 
 def test_signup_accepts_the_pending_invitations_of_that_email(studio: Sandbox) -> None:

@@ -17,16 +17,16 @@ from box_sdk_gen import (
 )
 
 from reconciler.sandbox.server import Sandbox
-from tests.conftest import ADMIN_TOKEN, sdk_client
+from tests.conftest import ADMIN_TOKEN, control, sdk_client
 
 
 def set_faults(box: Sandbox, **settings: Any) -> None:
-    response = requests.put(f"{box.base_url}/_sandbox/faults", json=settings, timeout=5)
+    response = control(box, "PUT", "faults", json=settings)
     assert response.status_code == 200, response.text
 
 
 def logged(box: Sandbox) -> list[dict[str, Any]]:
-    return list(requests.get(f"{box.base_url}/_sandbox/requests", timeout=5).json()["entries"])
+    return list(control(box, "GET", "requests").json()["entries"])
 
 
 def statuses(box: Sandbox) -> list[int]:
@@ -72,7 +72,7 @@ def test_sdk_retries_injected_429_at_the_pace_of_retry_after(sandbox: Sandbox) -
 
 
 def run_calls(box: Sandbox, client: BoxClient, count: int) -> list[int]:
-    requests.delete(f"{box.base_url}/_sandbox/requests", timeout=5)
+    control(box, "DELETE", "requests")
     for _ in range(count):
         assert client.users.get_user_me().id == "10001"
     return statuses(box)
@@ -147,16 +147,14 @@ def test_request_log_counts_retries_and_clears(sandbox: Sandbox, client: BoxClie
     assert [(e["method"], e["path"], e["status"]) for e in logged(sandbox)] == [
         ("GET", "/2.0/users/10001", 503)
     ] * 5
-    assert requests.delete(f"{sandbox.base_url}/_sandbox/requests", timeout=5).status_code == 204
+    assert control(sandbox, "DELETE", "requests").status_code == 204
     assert logged(sandbox) == []
 
 
 def test_several_error_statuses_can_be_injected_together(sandbox: Sandbox) -> None:
     """10% 5xx and 10% 429 in one run: each request meets at most one, drawn from the seed."""
-    answer = requests.put(
-        f"{sandbox.base_url}/_sandbox/faults",
-        json={"error_statuses": {"500": 0.25, "429": 0.25}, "seed": 7},
-        timeout=10,
+    answer = control(
+        sandbox, "PUT", "faults", json={"error_statuses": {"500": 0.25, "429": 0.25}, "seed": 7}
     )
     assert answer.status_code == 200
     statuses = [
@@ -180,6 +178,6 @@ def test_several_error_statuses_can_be_injected_together(sandbox: Sandbox) -> No
     ],
 )
 def test_impossible_error_mixes_are_refused(sandbox: Sandbox, settings: dict[str, object]) -> None:
-    answer = requests.put(f"{sandbox.base_url}/_sandbox/faults", json=settings, timeout=10)
+    answer = control(sandbox, "PUT", "faults", json=settings)
     assert answer.status_code == 400
     assert "error" in answer.json()["message"]

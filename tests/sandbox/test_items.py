@@ -71,6 +71,14 @@ def test_fields_return_the_mini_fields_plus_those_asked_for(admin: BoxClient) ->
     }
 
 
+def test_tags_are_an_empty_list_when_asked_for_and_absent_otherwise(admin: BoxClient) -> None:
+    asked = admin.folders.get_folder_by_id("0", fields=["has_collaborations", "tags"])
+    assert asked.raw_data["tags"] == [] and asked.has_collaborations is False
+    file = admin.files.get_file_by_id(HERO, fields=["tags"])
+    assert file.raw_data["tags"] == []
+    assert "tags" not in admin.folders.get_folder_by_id(DELIVERY).raw_data
+
+
 def test_has_collaborations_and_allowed_invitee_roles_follow_the_item(admin: BoxClient) -> None:
     invite(admin, login="dana@client.example")
     folder = admin.folders.get_folder_by_id(

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 import yaml
 from box_sdk_gen import CreateFolderParent
 
@@ -288,8 +289,16 @@ def test_seeded_sandboxes_answer_through_the_sdk(sandbox_factory: Callable[..., 
     assert [e.name for e in client.folders.get_folder_items("0").entries] == ["Deliveries"]
 
 
-def test_admin_token_with_a_seed_is_a_usage_error(tmp_path: Path) -> None:
+def test_admin_token_with_a_seed_guards_the_control_plane(
+    serve: Callable[..., Served], tmp_path: Path
+) -> None:
     seed = tmp_path / "studio.yaml"
     seed.write_text(yaml.safe_dump(studio_seed()))
-    result = run_serve("--seed", str(seed), "--admin-token", "x")
-    assert result.returncode == 3 and "--admin-token" in result.stderr
+    served = serve("--seed", str(seed), "--admin-token", "c0ntrol")
+
+    def state(token: str) -> int:
+        headers = {"Authorization": f"Bearer {token}"}
+        return requests.get(f"{served.url}/_sandbox/state", headers=headers, timeout=10).status_code
+
+    assert (state("wrong"), state("c0ntrol")) == (401, 200)
+    assert sdk_client(served.url, "bob").users.get_user_me().id == "20001"

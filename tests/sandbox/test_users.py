@@ -10,7 +10,7 @@ from box_sdk_gen import BoxAPIError, BoxClient, GetUsersUserType
 
 from reconciler.sandbox.seed import default_seed
 from reconciler.sandbox.server import Sandbox
-from tests.conftest import ADMIN_TOKEN, sdk_client
+from tests.conftest import ADMIN_TOKEN, control, sdk_client
 
 MEMBER_TOKEN = "member-token"
 
@@ -40,7 +40,7 @@ def admin(staff: Sandbox) -> BoxClient:
 
 def sign_up(box: Sandbox, login: str) -> str:
     """An external person gets a free Box account; returns their user id."""
-    response = requests.post(f"{box.base_url}/_sandbox/signup", json={"login": login}, timeout=5)
+    response = control(box, "POST", "signup", json={"login": login})
     response.raise_for_status()
     return str(response.json()["user"]["id"])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import queue
 import threading
 from collections.abc import Iterator
@@ -249,23 +250,50 @@ def test_the_target_must_exist(box: Sandbox, client: BoxClient, receiver: Receiv
 
 @pytest.mark.parametrize(
     "address",
-    ["https://hooks.example.com/box", "http://10.0.0.1/box", "ftp://127.0.0.1/box"],
-    ids=["public-host", "private-ip", "not-http"],
+    [
+        "http://hooks.example.com/box",
+        "https://hooks.example.com:8443/box",
+        "http://10.0.0.1/box",
+        "ftp://127.0.0.1/box",
+    ],
+    ids=["public-plain-http", "public-other-port", "private-ip", "not-http"],
 )
-def test_only_loopback_addresses_are_accepted(
+def test_addresses_that_are_neither_https_on_443_nor_loopback_are_refused(
     box: Sandbox, client: BoxClient, address: str
 ) -> None:
     error = api_error(watch, client, CLIENT_FOLDER, address, [CREATED])
     assert error.response_info.status_code == 400
     if address.startswith("http"):
-        assert "loopback" in error.message
+        assert "port 443" in error.message
 
 
 @pytest.mark.parametrize(
-    "address", ["http://localhost:9/x", "http://[::1]:9/x", "http://127.0.0.2/x"]
+    "address",
+    [
+        "http://localhost:9/x",
+        "http://[::1]:9/x",
+        "http://127.0.0.2/x",
+        "https://hooks.example.com/box",
+        "https://hooks.example.com:443/box",
+    ],
 )
-def test_loopback_forms_are_accepted(box: Sandbox, client: BoxClient, address: str) -> None:
+def test_loopback_and_https_addresses_are_accepted(
+    box: Sandbox, client: BoxClient, address: str
+) -> None:
     assert watch(client, CLIENT_FOLDER, address, [CREATED]).address == address
+
+
+def test_a_public_address_is_logged_and_never_delivered_to(
+    box: Sandbox, client: BoxClient, receiver: Receiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    watch(client, CLIENT_FOLDER, "https://hooks.example.com/box", [CREATED])
+    watch(client, SUBFOLDER, receiver.url, [CREATED])
+    caplog.set_level(logging.INFO, logger="reconciler.sandbox.services.webhooks")
+    assign_review(client)
+    _, body = receiver.next()  # the loopback one is delivered
+    assert json.loads(body)["trigger"] == "TASK_ASSIGNMENT.CREATED"
+    assert receiver.received.empty()
+    assert "not sent" in caplog.text and "https://hooks.example.com/box" in caplog.text
 
 
 def test_unknown_triggers_are_refused(box: Sandbox, receiver: Receiver) -> None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.sandbox.routing import Route
-from reconciler.sandbox.server import ServiceHooks
+from reconciler.sandbox.routing import Route, ServiceHooks
 from reconciler.sandbox.services import (
     collaboration_listings,
     collaborations,
@@ -15,6 +14,8 @@ from reconciler.sandbox.services import (
     items,
     oauth,
     tasks,
+    trash,
+    uploads,
     users,
     webhooks,
 )
@@ -24,7 +25,9 @@ SERVICES = (
     users,
     groups,
     items,
+    uploads,
     copies,
+    trash,
     collaborations,
     collaboration_listings,
     tasks,

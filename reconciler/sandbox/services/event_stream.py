@@ -23,8 +23,7 @@ from datetime import datetime
 
 from reconciler.sandbox.errors import BadRequest, Forbidden, invalid_parameter
 from reconciler.sandbox.event_log import EventLog, EventRecord
-from reconciler.sandbox.routing import JSON, Call, Reply, Route
-from reconciler.sandbox.server import public
+from reconciler.sandbox.routing import JSON, Call, Reply, Route, public
 from reconciler.sandbox.services.events import person
 from reconciler.sandbox.state import State, User, parse_datetime
 

@@ -12,12 +12,11 @@ from reconciler.sandbox.errors import (
 from reconciler.sandbox.routing import JSON, Call, Handler, Reply, Route, marker_page
 from reconciler.sandbox.services.access import can_see, group_ids_of
 from reconciler.sandbox.services.users import someone
-from reconciler.sandbox.state import Hub, HubCollaboration, HubItem, State, User
+from reconciler.sandbox.state import ADMIN_ROLES, Hub, HubCollaboration, HubItem, State, User
 
 VERSION = "2025.0"
 ROLES = ("viewer", "editor", "co-owner")
 RANK = {"viewer": 1, "editor": 2, "co-owner": 3, "owner": 4}
-ADMIN_ROLES = ("admin", "coadmin")
 MAX_TITLE = 50
 SETTINGS = (
     "is_ai_enabled",

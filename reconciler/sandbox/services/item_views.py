@@ -30,6 +30,18 @@ FOLDER_ROLES = [
 FILE_ROLES = ["editor", "viewer"]
 
 
+def on_request() -> JSON:
+    """Fields Box sends only when ``fields`` names them; the sandbox keeps no tags, so: none."""
+    return {"tags": []}
+
+
+def requested(full: JSON, mini_keys: tuple[str, ...], fields: list[str] | None) -> JSON:
+    """The full view, or with ``fields`` the mini fields plus those asked for."""
+    if fields is None:
+        return full
+    return pick_fields({**full, **on_request()}, mini_keys, fields)
+
+
 def folder_mini(folder: Folder) -> JSON:
     return {
         "type": "folder",
@@ -185,7 +197,13 @@ def file_full(state: State, actor: User, file: File) -> JSON:
 
 
 def file_view(state: State, actor: User, file: File, fields: list[str] | None) -> JSON:
-    return pick_fields(file_full(state, actor, file), FILE_MINI, fields)
+    return requested(file_full(state, actor, file), FILE_MINI, fields)
+
+
+def folder_view(
+    state: State, actor: User, folder: Folder, collection: JSON, fields: list[str] | None
+) -> JSON:
+    return requested(folder_full(state, actor, folder, collection), FOLDER_MINI, fields)
 
 
 def entry_view(state: State, actor: User, item: Folder | File, fields: list[str] | None) -> JSON:
@@ -196,5 +214,4 @@ def entry_view(state: State, actor: User, item: Folder | File, fields: list[str]
         return file_view(state, actor, item, fields)
     if fields is None:
         return folder_mini(item)
-    collection = {"total_count": 0, "entries": []}
-    return pick_fields(folder_full(state, actor, item, collection), FOLDER_MINI, fields)
+    return folder_view(state, actor, item, {"total_count": 0, "entries": []}, fields)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +17,6 @@ from reconciler.sandbox.routing import (
     Reply,
     Route,
     page,
-    pick_fields,
     refuse_unimplemented,
     require_text,
 )
@@ -35,14 +32,14 @@ from reconciler.sandbox.services.access import (
 )
 from reconciler.sandbox.services.events import record_item, with_access
 from reconciler.sandbox.services.item_views import (
-    FOLDER_MINI,
     entry_view,
-    file_full,
     file_mini,
     file_view,
-    folder_full,
     folder_mini,
+    folder_size,
+    folder_view,
 )
+from reconciler.sandbox.services.trash import put_in_trash
 from reconciler.sandbox.state import File, Folder, State, User
 
 SORT_KEYS = ("id", "name", "date", "size")
@@ -268,56 +265,14 @@ def delete_folder(state: State, actor: User, folder: Folder, *, recursive: bool)
     folder_ids, file_ids = subtree(state, folder.id)
     if (len(folder_ids) > 1 or file_ids) and not recursive:
         raise BadRequest("Folder is not empty", code="folder_not_empty")
+    put_in_trash(state, actor, folder, folder_size(state, folder.id))
     forget_items(state, folder_ids, file_ids)
 
 
 def delete_file(state: State, actor: User, file: File) -> None:
     require_role(state, actor.id, "file", file.id, MANAGE_ROLES)
+    put_in_trash(state, actor, file, file.size)
     forget_items(state, [], [file.id])
-
-
-def upload_attributes(call: Call) -> JSON:
-    raw = call.form.get("attributes")
-    if raw is None:
-        raise BadRequest(
-            "'attributes' is required", context_info=invalid_parameter("attributes", None)
-        )
-    try:
-        attributes = json.loads(raw)
-    except ValueError:
-        raise BadRequest(
-            "Could not parse 'attributes' as JSON",
-            context_info=invalid_parameter("attributes", raw),
-        ) from None
-    if not isinstance(attributes, dict):
-        raise BadRequest(
-            "'attributes' must be a JSON object", context_info=invalid_parameter("attributes", raw)
-        )
-    return attributes
-
-
-def upload_file(state: State, actor: User, attributes: JSON, content: bytes) -> File:
-    refuse_unimplemented(
-        attributes,
-        ("name", "parent", "content_created_at", "content_modified_at"),
-        "POST /files/content",
-    )
-    name, parent_id = placement(state, actor, attributes)
-    now = state.now()
-    file = File(
-        id=state.new_id(),
-        name=name,
-        parent_id=parent_id,
-        owner_id=owner_for_new_item(state, actor, parent_id),
-        size=len(content),
-        sha1=hashlib.sha1(content).hexdigest(),
-        version_id=state.new_id(),
-        created_at=now,
-        modified_at=now,
-        created_by_id=actor.id,
-    )
-    state.files[file.id] = file
-    return file
 
 
 def not_modified(call: Call, item: Folder | File) -> bool:
@@ -347,6 +302,11 @@ def collection_view(call: Call, folder: Folder) -> JSON:
     }
 
 
+def folder_reply(call: Call, folder: Folder, status: int = 200) -> Reply:
+    view = folder_view(call.state, call.actor, folder, collection_view(call, folder), call.fields())
+    return Reply(status, view)
+
+
 def order_view(call: Call) -> list[JSON]:
     return [
         {"by": "type", "direction": "ASC"},
@@ -362,8 +322,7 @@ def handle_get_folder(call: Call) -> Reply:
     assert isinstance(folder, Folder)
     if not_modified(call, folder):
         return Reply(304)
-    full = folder_full(call.state, call.actor, folder, collection_view(call, folder))
-    return Reply(200, pick_fields(full, FOLDER_MINI, call.fields()))
+    return folder_reply(call, folder, 200)
 
 
 def handle_folder_items(call: Call) -> Reply:
@@ -389,16 +348,14 @@ def handle_folder_items(call: Call) -> Reply:
 
 def handle_create_folder(call: Call) -> Reply:
     folder = create_folder(call.state, call.actor, call.json())
-    full = folder_full(call.state, call.actor, folder, collection_view(call, folder))
-    return Reply(201, pick_fields(full, FOLDER_MINI, call.fields()))
+    return folder_reply(call, folder, 201)
 
 
 def handle_update_folder(call: Call) -> Reply:
     folder = visible_item(call.state, call.actor.id, "folder", call.args["folder_id"])
     update_item(call.state, call.actor, folder, call.json(required=False), "PUT /folders/{id}")
     assert isinstance(folder, Folder)
-    full = folder_full(call.state, call.actor, folder, collection_view(call, folder))
-    return Reply(200, pick_fields(full, FOLDER_MINI, call.fields()))
+    return folder_reply(call, folder, 200)
 
 
 def handle_delete_folder(call: Call) -> Reply:
@@ -406,26 +363,6 @@ def handle_delete_folder(call: Call) -> Reply:
     assert isinstance(folder, Folder)
     delete_folder(call.state, call.actor, folder, recursive=call.flag("recursive"))
     return Reply(204)
-
-
-def handle_upload(call: Call) -> Reply:
-    attributes = upload_attributes(call)
-    part = call.files.get("file")
-    if part is None:
-        raise BadRequest("'file' is required", context_info=invalid_parameter("file", None))
-    file = upload_file(call.state, call.actor, attributes, part.content)
-    record_item(call.state, call.actor, "upload", file)
-    view = file_view(call.state, call.actor, file, call.fields())
-    call.events.append(
-        {
-            "trigger": "FILE.UPLOADED",
-            "target_type": "file",
-            "target_id": file.id,
-            "source": file_full(call.state, call.actor, file),
-            "created_by": call.actor.id,
-        }
-    )
-    return Reply(201, {"total_count": 1, "entries": [view]})
 
 
 def handle_get_file(call: Call) -> Reply:
@@ -472,7 +409,6 @@ ROUTES = [
         params=("recursive",),
         writes=True,
     ),
-    Route("POST", "/api/2.0/files/content", handle_upload, params=("fields",), writes=True),
     Route("GET", "/2.0/files/<file_id>", handle_get_file, params=("fields",)),
     Route("PUT", "/2.0/files/<file_id>", handle_update_file, params=("fields",), writes=True),
     Route("DELETE", "/2.0/files/<file_id>", handle_delete_file, writes=True),

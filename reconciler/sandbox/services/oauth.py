@@ -8,8 +8,7 @@ from datetime import timedelta
 
 import jwt
 
-from reconciler.sandbox.routing import JSON, Call, Reply, Route
-from reconciler.sandbox.server import public
+from reconciler.sandbox.routing import JSON, Call, Reply, Route, public
 from reconciler.sandbox.state import App, State, Token, User, iso
 
 CLIENT_CREDENTIALS = "client_credentials"

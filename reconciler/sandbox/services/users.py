@@ -12,10 +12,9 @@ from reconciler.sandbox.errors import (
 )
 from reconciler.sandbox.routing import JSON, Call, Reply, Route, page, pick_fields
 from reconciler.sandbox.services.events import record_user_deleted
-from reconciler.sandbox.state import State, User
+from reconciler.sandbox.state import ADMIN_ROLES, State, User
 
 USER_MINI = ("type", "id", "name", "login")
-ADMIN_ROLES = ("admin", "coadmin")
 
 
 # --- views ---------------------------------------------------------------------------------

@@ -1,5 +1,9 @@
 """Webhooks (V2): their API, and signed deliveries of the events services raise, to loopback only.
 
+Box takes any HTTPS address on port 443; so does the sandbox, and it also takes http(s) on any port
+of this machine, where tests run plain-HTTP receivers. It delivers only to this machine: for any
+other address it logs the delivery it does not make.
+
 A service raises an event by appending to ``call.events`` a dict::
 
     {"trigger": "TASK_ASSIGNMENT.CREATED", "target_type": "file", "target_id": "123",
@@ -118,9 +122,8 @@ def is_loopback(host: str) -> bool:
 
 
 def checked_address(address: object) -> str:
-    """Real Box demands HTTPS on port 443 with a CA-signed certificate. The sandbox delivers only
-    to this machine, where tests run plain-HTTP receivers, so it takes http or https to a loopback
-    host on any port, and refuses every other address."""
+    """Box's rule, HTTPS on port 443 (which Box checks when it delivers, not here), or http(s) to
+    a loopback host on any port."""
     if not isinstance(address, str) or not address:
         raise BadRequest(
             "'address' is required", context_info=invalid_parameter("address", address)
@@ -130,11 +133,15 @@ def checked_address(address: object) -> str:
         raise BadRequest(
             "'address' must be an http(s) URL", context_info=invalid_parameter("address", address)
         )
-    if not is_loopback(parts.hostname):
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if not is_loopback(parts.hostname) and (parts.scheme != "https" or port not in (None, 443)):
         raise BadRequest(
-            "The sandbox delivers webhooks only to loopback addresses (127.0.0.0/8, localhost, "
-            "[::1]); real Box needs a public HTTPS address on port 443",
-            context_info=invalid_parameter("address", address, "not a loopback address"),
+            "'address' must be an HTTPS URL on port 443 (or, in the sandbox, an http(s) URL on "
+            "a loopback address: 127.0.0.0/8, localhost, [::1])",
+            context_info=invalid_parameter("address", address, "not HTTPS on port 443"),
         )
     return address
 
@@ -288,14 +295,23 @@ def post_all(deliveries: list[Delivery]) -> None:
 
 
 def deliver_events(state: State, events: list[JSON]) -> None:
-    """Sign a delivery per listening webhook and POST them on a background thread."""
+    """Sign a delivery per listening webhook and POST those to this machine on a background
+    thread; log the others, which the sandbox never sends off the machine."""
     with state.lock:
         deliveries = [
             signed_delivery(state, hook, event)
             for event in events
             for hook in listening(state, event)
-            if is_loopback(urlsplit(hook.address).hostname or "")
         ]
+    local = [d for d in deliveries if is_loopback(urlsplit(d.address).hostname or "")]
+    for delivery in deliveries:
+        if delivery not in local:
+            log.info(
+                "webhook delivery %s to %s not sent: the sandbox delivers only to loopback",
+                delivery.headers["BOX-DELIVERY-ID"],
+                delivery.address,
+            )
+    deliveries = local
     if deliveries:
         threading.Thread(
             target=post_all, args=(deliveries,), name="box-sandbox-webhooks", daemon=True

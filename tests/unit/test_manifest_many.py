@@ -1,8 +1,10 @@
-"""Validation keeps up with a large repo: far less than a second per hundred manifests."""
+"""A large repository loads whole: three hundred manifests, each its own delivery and folder.
+
+How fast is measured by benchmarks/validate_bench.py, never asserted here.
+"""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from reconciler.manifest import check
@@ -10,7 +12,7 @@ from reconciler.manifest import check
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_three_hundred_manifests_validate_well_under_a_second_per_hundred(tmp_path: Path) -> None:
+def test_three_hundred_manifests_load_as_three_hundred_deliveries(tmp_path: Path) -> None:
     template = (REPO / "deliveries" / "acme" / "spring-2026.yaml").read_text(encoding="utf-8")
     for n in range(300):
         text = template.replace("acme-spring-2026", f"delivery-{n}").replace(
@@ -18,11 +20,11 @@ def test_three_hundred_manifests_validate_well_under_a_second_per_hundred(tmp_pa
         )
         (tmp_path / f"d{n:03d}.yaml").write_text(text, encoding="utf-8")
 
-    start = time.perf_counter()
     result = check([str(tmp_path)], str(REPO / "reconcile.yaml"))
-    elapsed = time.perf_counter() - start
 
     assert result.problems == ()
-    assert len(result.state.deliveries) == 300
-    # Measured at ~0.06 s per hundred; the bound leaves room for a busy shared machine.
-    assert elapsed / 3 < 0.5, f"{elapsed / 3:.3f}s per hundred manifests"
+    names = sorted(d.name for d in result.state.deliveries)
+    assert names == sorted(f"delivery-{n}" for n in range(300))
+    assert {f for d in result.state.deliveries for f in d.folders} == {
+        str(10_000 + n) for n in range(300)
+    }

@@ -1,0 +1,109 @@
+"""A regular install: the wheel carries every package and the example studio, so ``reconcile
+demo`` and ``reconcile sandbox serve --seed sample`` work from an empty directory."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import sysconfig
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A fresh virtual environment with the wheel built from this tree installed; its
+    dependencies come from the test environment (so nothing is downloaded but the build's)."""
+    work = tmp_path_factory.mktemp("install")
+    wheels = work / "wheels"
+    build = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(ROOT)]
+    subprocess.run(build, check=True, capture_output=True, timeout=300)
+    venv = work / "venv"
+    # no pip of its own (seeding one is the slow part): the test environment's pip installs
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120
+    )
+    python = venv / "bin" / "python"
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    # A plain path in a .pth file: the test environment's libraries, but not its .pth files
+    # (so not its editable install of this tree).
+    Path(site, "test-environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    wheel = next(wheels.glob("box_reconciler-*.whl"))
+    pip = [sys.executable, "-m", "pip", "--python", str(python)]
+    install = [*pip, "install", "-q", "--no-deps", "--no-index", str(wheel)]
+    subprocess.run(install, check=True, capture_output=True, timeout=300)
+    yield venv
+
+
+def clean_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOX_", "PYTHON"))}
+    return {**env, "NO_COLOR": "1"}
+
+
+@pytest.mark.slow
+def test_the_installed_package_runs_the_demo_from_an_empty_directory(
+    installed: Path, tmp_path: Path
+) -> None:
+    where = subprocess.run(
+        [str(installed / "bin" / "python"), "-c", "import reconciler; print(reconciler.__file__)"],
+        cwd=tmp_path,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert where.startswith(str(installed)), where
+
+    done = subprocess.run(
+        [str(installed / "bin" / "reconcile"), "demo"],
+        cwd=tmp_path,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "0 to add, 0 to change, 0 to remove" in done.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_the_installed_sandbox_serves_the_shipped_sample_studio(
+    installed: Path, tmp_path: Path
+) -> None:
+    serve = [str(installed / "bin" / "reconcile"), "sandbox", "serve", "--port", "0"]
+    process = subprocess.Popen(
+        [*serve, "--seed", "sample"],
+        cwd=tmp_path,
+        env=clean_env(),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        banner = process.stderr.readline()
+        found = re.search(r"BOX_BASE_URL=(\S+)", banner)
+        assert found, banner
+        me = requests.get(
+            f"{found.group(1)}/2.0/users/me",
+            headers={"Authorization": "Bearer sandbox"},
+            timeout=10,
+        )
+        assert me.json()["login"] == "svc-reconciler@studio.example"
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
