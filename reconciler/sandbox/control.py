@@ -1,10 +1,11 @@
-"""The control plane under ``/_sandbox/``: reset, seed, state, signup, faults, request log."""
+"""The control plane under ``/_sandbox/``: reset, seed, state, signup, faults, requests, clock."""
 
 from __future__ import annotations
 
 import secrets
 from typing import Any
 
+from reconciler.sandbox import clock
 from reconciler.sandbox.controlled import ControlledSandbox
 from reconciler.sandbox.errors import BadRequest, Conflict
 from reconciler.sandbox.faults import Faults
@@ -72,6 +73,7 @@ def routes(box: ControlledSandbox) -> list[Route]:
         Route("GET", "/_sandbox/requests", get_requests),
         Route("DELETE", "/_sandbox/requests", delete_requests),
         *EVENT_SETTINGS,
+        *clock.routes(box),
     ]
 
 

@@ -38,6 +38,7 @@ from reconciler.sandbox.errors import (
     SandboxError,
     Unauthorized,
 )
+from reconciler.sandbox.expiry import sweep
 from reconciler.sandbox.faults import FaultInjector, Faults
 from reconciler.sandbox.http import POLL_INTERVAL_S, close_connections, serve
 from reconciler.sandbox.routing import (
@@ -266,6 +267,7 @@ class Sandbox:
                 caller = self._authenticate(request)
                 actor = self._as_user(request, caller)
             record.user_id = actor.id or None
+            sweep(state)  # collaborations whose expires_at has passed are gone, as on Box
             call = Call(
                 state=state,
                 method=request.method,

@@ -265,6 +265,9 @@ class Enterprise:
     #: webhook signature keys (primary, secondary), as the developer console shows them
     primary_signature_key: str = "sandbox-primary-key"
     secondary_signature_key: str = "sandbox-secondary-key"
+    #: Box's "Automatically remove invited collaborators: Allow folder owners to extend the
+    #: expiry date": without it, a collaboration cannot be given ``expires_at``
+    collaboration_expiry: bool = False
 
 
 #: table name -> record class; the order is the order of the persisted document
