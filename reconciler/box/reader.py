@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from functools import partial
 from typing import Any
 
@@ -40,6 +41,8 @@ COLLAB_FIELDS = [
     "role",
     "status",
     "created_by",
+    "created_at",
+    "expires_at",
 ]
 Progress = Callable[[str], None]
 
@@ -70,6 +73,9 @@ def parse_collaboration(raw: dict[str, Any], item: ItemRef) -> LiveCollaboration
         login=who.get("login") or None,
         invite_email=raw.get("invite_email") or None,
         name=who.get("name") or "",
+        expires_at=raw.get("expires_at") or None,
+        created_at=raw.get("created_at") or None,
+        created_by_id=str((raw.get("created_by") or {}).get("id") or "") or None,
     )
 
 
@@ -302,7 +308,8 @@ def read_live(
 ) -> LiveState:
     """The live state of the given items (folders, files, hubs), and of the files below
     ``task_folders`` with their tasks."""
+    read_at = datetime.now(timezone.utc)
     me = reader.me()
     live_items = read_items(reader, items, concurrency=concurrency, where=where)
     files = read_folder_files(reader, task_folders, with_tasks=True, concurrency=concurrency)
-    return LiveState(me=me, items=live_items, files=files)
+    return LiveState(me=me, items=live_items, files=files, read_at=read_at)
