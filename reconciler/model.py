@@ -362,9 +362,25 @@ class LiveFile:
 
 
 @dataclass(frozen=True)
+class InvitationRecord:
+    """The reconciler's ledger in Box about one invitation on one item: when it was first
+    sent and how often it was sent again (Box keeps no such history on a collaboration)."""
+
+    invited_at: str
+    resends: int = 0
+
+
+@dataclass(frozen=True)
 class LiveState:
     me: LiveUser
     items: Mapping[ItemRef, LiveItem] = field(default_factory=dict)
     files: Mapping[str, tuple[LiveFile, ...]] = field(default_factory=dict)  # by folder id
     #: when the snapshot was read: the "now" of expiries and of invitations' ages
     read_at: datetime | None = None
+    #: the invitation ledger, by (item, email casefolded), for items whose deliveries keep one
+    invitations: Mapping[tuple[ItemRef, str], InvitationRecord] = field(default_factory=dict)
+
+    def resends_of(self, collab: LiveCollaboration) -> int:
+        email = collab.invite_email or collab.login
+        entry = self.invitations.get((collab.item, email.casefold())) if email else None
+        return entry.resends if entry is not None else 0

@@ -7,7 +7,7 @@ reported it), so the semantic checks can still run on everything else in the sam
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, TypeGuard
 
 from reconciler.errors import printable
 from reconciler.manifest.load import Document, Mapping, Position
@@ -87,14 +87,16 @@ def calendar_date(value: Any) -> date | None:
         return None
 
 
+def _whole(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def build_resending(doc: Document, path: list[str | int], data: Any) -> Resending | None:
     if not isinstance(data, Mapping):
         return None
     after = data.get("resend_after_days")
     most = data.get("max_resends", Resending.max_resends)
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (after, most)):
-        return None
-    if after < 1 or most < 0:
+    if not (_whole(after) and _whole(most)) or after < 1 or most < 0:
         return None
     return Resending(after_days=after, max_resends=most, origin=origin(doc, doc.position_of(path)))
 
