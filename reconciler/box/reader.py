@@ -14,9 +14,11 @@ from typing import Any
 
 from box_sdk_gen import BoxClient
 
+from reconciler.box import ledger
 from reconciler.box.errors import call
 from reconciler.errors import BoxError, NotFound, ReadError
 from reconciler.model import (
+    InvitationRecord,
     InviteStatus,
     ItemKind,
     ItemRef,
@@ -192,6 +194,14 @@ class BoxReader:
             collaborations=tuple(parse_collaboration(e, ref) for e in entries),
         )
 
+    def ledger(self, ref: ItemRef) -> dict[str, InvitationRecord]:
+        """The reconciler's invitation ledger on a folder or file (see ``box.ledger``)."""
+        try:
+            return ledger.read(self.client, ref)[0]
+        finally:
+            if self.on_read is not None:
+                self.on_read()
+
     def folder_entries(self, folder_id: str) -> list[dict[str, Any]]:
         """The direct children of a folder (all pages): ``{type, id, name}`` each."""
         return list(
@@ -303,13 +313,21 @@ def read_live(
     items: Iterable[ItemRef],
     *,
     task_folders: Iterable[str] = (),
+    ledger_items: Iterable[ItemRef] = (),
     concurrency: int = 8,
     where: Callable[[ItemRef], str] | None = None,
 ) -> LiveState:
-    """The live state of the given items (folders, files, hubs), and of the files below
-    ``task_folders`` with their tasks."""
+    """The live state of the given items (folders, files, hubs), of the files below
+    ``task_folders`` with their tasks, and the invitation ledger of ``ledger_items``."""
     read_at = datetime.now(timezone.utc)
     me = reader.me()
     live_items = read_items(reader, items, concurrency=concurrency, where=where)
     files = read_folder_files(reader, task_folders, with_tasks=True, concurrency=concurrency)
-    return LiveState(me=me, items=live_items, files=files, read_at=read_at)
+    refs = sorted(set(ledger_items))
+    ledgers = _parallel(concurrency, [partial(reader.ledger, ref) for ref in refs])
+    invitations = {
+        (ref, email): record
+        for ref, entries in zip(refs, ledgers, strict=True)
+        for email, record in entries.items()
+    }
+    return LiveState(me=me, items=live_items, files=files, read_at=read_at, invitations=invitations)

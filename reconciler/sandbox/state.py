@@ -270,6 +270,19 @@ class Enterprise:
     collaboration_expiry: bool = False
 
 
+@dataclass
+class MetadataInstance:
+    """Key/value metadata on a folder or file (only the free-form ``global.properties``)."""
+
+    id: str
+    item_type: str  # folder | file
+    item_id: str
+    scope: str
+    template: str
+    values: dict[str, Any] = field(default_factory=dict)
+    version: int = 0
+
+
 #: table name -> record class; the order is the order of the persisted document
 TABLES: dict[str, type] = {
     "users": User,
@@ -286,6 +299,7 @@ TABLES: dict[str, type] = {
     "hub_collaborations": HubCollaboration,
     "webhooks": Webhook,
     "trashed_items": TrashedItem,
+    "metadata": MetadataInstance,
 }
 
 
@@ -313,6 +327,7 @@ class State:
         self.webhooks: dict[str, Webhook] = {}
         self.trashed_items: dict[str, TrashedItem] = {}
         self.event_log = EventLog(self.lock)
+        self.metadata: dict[str, MetadataInstance] = {}
 
     # -- ids and time --
 
