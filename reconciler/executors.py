@@ -155,7 +155,7 @@ def _invite(change: Change, ctx: Context) -> dict[str, str]:
             raise _known_by_another_address(change, err) from None
         if collab.role != role:
             collab = ctx.writer.change_role(collab.id, change.item, role)
-    record(change, ctx, resent=False)
+    record(change, ctx, resent=False, at=collab.created_at)
     return _collab_outputs(collab)
 
 
@@ -216,7 +216,7 @@ def _resend(change: Change, ctx: Context) -> dict[str, str]:
         ),
         lambda: _find(ctx, change.item, change),
     )
-    record(change, ctx, resent=True)
+    record(change, ctx, resent=True, at=collab.created_at)
     return _collab_outputs(collab)
 
 

@@ -58,10 +58,11 @@ def refusing_expiry(ctx: Context, expires_at: object, write: Callable[[], T]) ->
         ) from None
 
 
-def record(change: Change, ctx: Context, *, resent: bool) -> None:
-    """Note the invitation in Box's ledger, for deliveries that chase or expire by days."""
+def record(change: Change, ctx: Context, *, resent: bool, at: str | None) -> None:
+    """Note the invitation in Box's ledger, for deliveries that chase or expire by days; ``at``
+    is Box's ``created_at`` of the invitation (the applier's clock if Box sent none)."""
     if change.box_ids.get("ledger") != "invitations" or change.principal is None:
         return
-    invited = ctx.clock().replace(microsecond=0).isoformat()
+    invited = at or ctx.clock().replace(microsecond=0).isoformat()
     with ctx.lock:  # one item's ledger is read and rewritten whole: one writer at a time
         ctx.writer.record_invitation(change.item, change.principal.key, invited, resent=resent)

@@ -5,14 +5,16 @@ The reader has no method that writes, so a plan made from it cannot change Box.
 
 from __future__ import annotations
 
+import email.utils
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from functools import partial
 from typing import Any
 
 from box_sdk_gen import BoxClient
+from box_sdk_gen.networking.fetch_options import FetchOptions, ResponseFormat
 
 from reconciler.box import ledger
 from reconciler.box.errors import call
@@ -131,16 +133,31 @@ class BoxReader:
                 self.on_read()
 
     def me(self) -> LiveUser:
-        user = self._call(
+        return self.me_and_time()[0]
+
+    def me_and_time(self) -> tuple[LiveUser, datetime]:
+        """The reconciler's own account, and Box's time from the answer's ``Date`` header: Box
+        removes expired collaborations by its clock, so expiries are judged by it too (the
+        local clock when Box sends no readable date)."""
+        base = self.client.network_session.base_urls.base_url
+        answer = self._call(
             "read the reconciler's own account",
-            lambda: self.client.users.get_user_me(fields=["id", "login", "name"]),
+            lambda: self.client.make_request(
+                FetchOptions(
+                    url=f"{base}/2.0/users/me",
+                    method="GET",
+                    params={"fields": "id,login,name"},
+                    response_format=ResponseFormat.JSON,
+                )
+            ),
         )
-        raw = raw_json(user)
-        return LiveUser(
+        raw = answer.data if isinstance(answer.data, dict) else {}
+        user = LiveUser(
             id=str(raw.get("id")),
             login=str(raw.get("login") or ""),
             name=str(raw.get("name") or ""),
         )
+        return user, _box_date(answer.headers) or datetime.now(timezone.utc)
 
     def item(self, ref: ItemRef) -> LiveItem:
         if ref.kind is ItemKind.HUB:
@@ -237,6 +254,15 @@ class BoxReader:
                 return
 
 
+def _box_date(headers: Mapping[str, str]) -> datetime | None:
+    text = next((v for k, v in headers.items() if k.lower() == "date"), None)
+    try:
+        moment = email.utils.parsedate_to_datetime(text) if text else None
+    except (TypeError, ValueError):
+        return None
+    return moment.astimezone(timezone.utc) if moment is not None else None
+
+
 def _parallel(concurrency: int, jobs: Iterable[Callable[[], Any]]) -> list[Any]:
     with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="box-read") as pool:
         futures = [pool.submit(job) for job in jobs]
@@ -319,8 +345,7 @@ def read_live(
 ) -> LiveState:
     """The live state of the given items (folders, files, hubs), of the files below
     ``task_folders`` with their tasks, and the invitation ledger of ``ledger_items``."""
-    read_at = datetime.now(timezone.utc)
-    me = reader.me()
+    me, read_at = reader.me_and_time()
     live_items = read_items(reader, items, concurrency=concurrency, where=where)
     files = read_folder_files(reader, task_folders, with_tasks=True, concurrency=concurrency)
     refs = sorted(set(ledger_items))

@@ -101,7 +101,7 @@ class Sandbox:
     # -- lifecycle --
 
     def start(self, port: int = 0) -> str:
-        self._server = serve(self.wsgi, port)
+        self._server = serve(self.wsgi, port, clock=lambda: self.state.clock())
         # A short poll interval: stop() waits for the serving loop to notice, and tests stop
         # a sandbox each.
         self._thread = threading.Thread(
@@ -122,7 +122,7 @@ class Sandbox:
             self._server = None
 
     def serve_forever(self, port: int) -> None:
-        self._server = serve(self.wsgi, port)
+        self._server = serve(self.wsgi, port, clock=lambda: self.state.clock())
         self._server.serve_forever()
 
     @property
