@@ -8,6 +8,7 @@ ages and expiries by Box's clock (the ``Date`` of its answers), so it sees the s
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -190,3 +191,36 @@ def test_an_expired_client_is_not_invited_again_until_the_date_moves(expiring: S
         moved.isoformat()
     )
     expiring.assert_converged()
+
+
+def git(studio: Studio, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=Studio", "-c", "user.email=team@studio.example", *args],
+        cwd=studio.workdir,
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_plan_warns_of_a_manifest_deleted_without_revoke(studio: Studio) -> None:
+    git(studio, "init", "-q")
+    git(studio, "add", "-A")
+    git(studio, "commit", "-qm", "deliveries")
+    assert studio.apply().code == 0
+    studio.path(GLOBEX).unlink()
+    git(studio, "commit", "-qam", "globex is over")
+    planned = studio.cli("plan")
+    assert planned.code == 0
+    assert "deliveries/globex/lookbook.yaml (delivery globex-lookbook) was deleted" in planned.err
+    assert "set `revoke: true`, apply, then delete the manifest" in planned.err
+
+    # Ended the right way: restored, revoked, applied, deleted: no warning any more.
+    git(studio, "checkout", "HEAD^", "--", GLOBEX)
+    studio.edit(GLOBEX, lambda d: d.update(revoke=True))
+    assert studio.apply().code == 0
+    assert globex_collabs(studio) == {}
+    git(studio, "commit", "-qam", "globex revoked")
+    studio.path(GLOBEX).unlink()
+    git(studio, "commit", "-qam", "globex deleted")
+    again = studio.cli("plan")
+    assert again.code == 0 and "was deleted" not in again.err, again.err
