@@ -7,6 +7,7 @@ ages and expiries by Box's clock (the ``Date`` of its answers), so it sees the s
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -135,6 +136,12 @@ def test_an_old_pending_invitation_is_sent_again_once(studio: Studio) -> None:
     later = studio.cli("plan", "--detailed-exitcode")
     assert later.code == 0, later.text
     assert "sent again 1 time(s) already, max_resends = 1: not sent again" in later.out
+
+    status = json.loads(studio.cli("status", "--format", "json").out)
+    (globex,) = status["deliveries"]
+    art = next(c for c in globex["clients"] if c["client"] == "art@globex.example")
+    assert (art["invitation"], art["pending_days"], art["resends"]) == ("pending", 8, 1)
+    assert "pending (8 days, sent again 1x)" in studio.cli("status").out
 
 
 def test_revoke_removes_everyone_declared_and_keeps_decided_reviews(studio: Studio) -> None:
