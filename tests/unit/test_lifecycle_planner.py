@@ -320,3 +320,17 @@ def test_a_pending_invitation_keeps_its_status_for_the_resend() -> None:
     (resend,) = result.changes
     assert resend.collaboration_id == "c1" and resend.notify is True
     assert resend.before == {"role": "viewer", "invited_at": "2027-01-10T00:00:00+00:00"}
+
+
+def test_an_invitation_past_its_resends_still_gets_its_role_change() -> None:
+    result = plan(
+        DesiredState((replace(delivery("acme", email(J, "editor")), invitations=CHASE),)),
+        now(
+            live(at(pending("c1", J), "2027-01-01T00:00:00+00:00")),
+            invitations={(FOLDER, J): InvitationRecord("2026-12-01T00:00:00+00:00", 2)},
+        ),
+        Policy(),
+    )
+    assert [(c.action.value, (c.after or {}).get("role")) for c in result.changes] == [
+        ("change", "editor")
+    ]
