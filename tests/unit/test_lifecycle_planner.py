@@ -26,8 +26,8 @@ from reconciler.model import (
     Policy,
     Resending,
 )
-from reconciler.plan import Change, check_safety, principal_id
-from reconciler.planner import collaborator_counts, plan
+from reconciler.plan import Change, principal_id
+from reconciler.planning import plan
 from tests.unit.test_planner import (
     FOLDER,
     HUB,
@@ -302,8 +302,8 @@ def test_revoke_above_the_safety_limit_is_refused() -> None:
     state = reviewed_folder()
     result = plan(DesiredState((revoked_with_reviews(),)), state, Policy())
     with pytest.raises(UnsafePlan, match=r"safety\.max_removals = 3"):
-        check_safety(result, Policy(max_removals=3), collaborator_counts(state))
-    check_safety(result, Policy(max_removals=5), collaborator_counts(state))
+        result.check_safety(Policy(max_removals=3))
+    result.check_safety(Policy(max_removals=5))
 
 
 def test_revoke_of_a_delivery_already_ended_plans_nothing() -> None:
