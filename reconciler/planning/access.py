@@ -79,16 +79,17 @@ def plan_target(
         declared.update(c.id for c in found)
         best = most_advanced(found)
         ended = lifecycle.access_ended(claim.delivery, claim.client, inputs.live)
+        planned: Change | None
         if best is not None:
-            change = _compare(item, kind, claim, best, inputs)
+            planned = _compare(item, kind, claim, best, inputs)
         elif own_access(claim.principal, item, inputs.live) is not None:
-            change = None
+            planned = None
         elif ended is not None:
-            change = _change_of_wait(kind, claim, item, ended)
+            planned = change(Action.WAIT, kind, claim, item, ended)  # expired: not again
         else:
-            change = missing(item, claim)
-        if change is not None:
-            out.append(change)
+            planned = missing(item, claim)
+        if planned is not None:
+            out.append(planned)
     undeclared = sorted(
         (
             c
@@ -202,10 +203,6 @@ def _resend(
         notify=True,
         box_ids={"ledger": "invitations"},
     )
-
-
-def _change_of_wait(kind: Kind, claim: Claim, item: LiveItem, reason: str) -> Change:
-    return change(Action.WAIT, kind, claim, item, reason)
 
 
 def _undeclared(
