@@ -87,39 +87,27 @@ def write(client: BoxClient, item: ItemRef, ledger: Ledger, *, exists: bool) -> 
     """Store the whole ledger: create the instance, or add/replace the one key in it."""
     what = f"record the invitation ledger on {item.kind.value} {item.id}"
     text = dump(ledger)
+    call(what, lambda: _store(client, item, text, exists))
+
+
+def _store(client: BoxClient, item: ItemRef, text: str, exists: bool) -> Any:
+    # The SDK has one manager per item type, with types of its own for the same request.
     if item.kind is ItemKind.FOLDER:
+        folders = client.folder_metadata
         if not exists:
-            call(
-                what,
-                lambda: client.folder_metadata.create_folder_metadata_by_id(
-                    item.id, CreateFolderMetadataByIdScope.GLOBAL, TEMPLATE, {KEY: text}
-                ),
-            )
-            return
-        folder_op = UpdateFolderMetadataByIdRequestBody(
+            scope = CreateFolderMetadataByIdScope.GLOBAL
+            return folders.create_folder_metadata_by_id(item.id, scope, TEMPLATE, {KEY: text})
+        op = UpdateFolderMetadataByIdRequestBody(
             op=UpdateFolderMetadataByIdRequestBodyOpField.ADD, path=f"/{KEY}", value=text
         )
-        call(
-            what,
-            lambda: client.folder_metadata.update_folder_metadata_by_id(
-                item.id, UpdateFolderMetadataByIdScope.GLOBAL, TEMPLATE, [folder_op]
-            ),
-        )
-        return
+        scope_u = UpdateFolderMetadataByIdScope.GLOBAL
+        return folders.update_folder_metadata_by_id(item.id, scope_u, TEMPLATE, [op])
+    files = client.file_metadata
     if not exists:
-        call(
-            what,
-            lambda: client.file_metadata.create_file_metadata_by_id(
-                item.id, CreateFileMetadataByIdScope.GLOBAL, TEMPLATE, {KEY: text}
-            ),
-        )
-        return
+        scope_f = CreateFileMetadataByIdScope.GLOBAL
+        return files.create_file_metadata_by_id(item.id, scope_f, TEMPLATE, {KEY: text})
     file_op = UpdateFileMetadataByIdRequestBody(
         op=UpdateFileMetadataByIdRequestBodyOpField.ADD, path=f"/{KEY}", value=text
     )
-    call(
-        what,
-        lambda: client.file_metadata.update_file_metadata_by_id(
-            item.id, UpdateFileMetadataByIdScope.GLOBAL, TEMPLATE, [file_op]
-        ),
-    )
+    scope_fu = UpdateFileMetadataByIdScope.GLOBAL
+    return files.update_file_metadata_by_id(item.id, scope_fu, TEMPLATE, [file_op])

@@ -4,7 +4,7 @@ reviews, and revoke held to the safety limits."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -32,6 +32,7 @@ from tests.unit.test_planner import (
     FOLDER,
     HUB,
     ME,
+    Case,
     accepted,
     delivery,
     email,
@@ -76,15 +77,6 @@ def line(change: Change) -> str:
         shown += f" resend#{fields['resends']}"
     who = principal_id(change.principal)
     return f"{change.action.value} {change.kind.value} {change.item} {who}{shown}"
-
-
-@dataclass(frozen=True)
-class Case:
-    name: str
-    deliveries: tuple[Delivery, ...]
-    live: LiveState
-    expected: tuple[str, ...]
-    policy: Policy = field(default_factory=Policy)
 
 
 def expiring(expiry: Expiry | None, *clients: Any, **kw: Any) -> Delivery:
