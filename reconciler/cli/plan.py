@@ -79,7 +79,13 @@ def plan_command(
     BOX_ENTERPRISE_ID, or BOX_JWT_CONFIG; BOX_BASE_URL points at a sandbox.
     Exit codes: 0 ok, 1 Box error, 2 changes pending (with --detailed-exitcode), 3 invalid input.
     """
-    *_, plan = read_and_plan(paths, config, base_url, as_user)
+    desired, _, _, plan = read_and_plan(paths, config, base_url, as_user)
+    from reconciler import ended
+    from reconciler.manifest import DEFAULT_PATHS
+
+    names = [d.name for d in desired.state.deliveries]
+    for deleted in ended.deleted_manifests(paths or DEFAULT_PATHS, names):
+        info(f"Warning: {deleted.warning()}")
     stdout = utf8(sys.stdout)
     from reconciler.render.plan import render
 
