@@ -81,3 +81,13 @@ def test_other_templates_are_not_implemented(studio: Sandbox) -> None:
         timeout=10,
     )
     assert reply.status_code == 501
+
+
+def test_reading_an_instance_answers_200_as_box_does(studio: Sandbox) -> None:
+    url = f"{studio.base_url}/2.0/folders/{DELIVERY}/metadata/global/properties"
+    auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    created = requests.post(url, headers=auth, json={"note": "one"}, timeout=10)
+    assert created.status_code == 201
+    read = requests.get(url, headers=auth, timeout=10)
+    assert read.status_code == 200
+    assert read.json()["note"] == "one"

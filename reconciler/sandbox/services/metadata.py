@@ -2,7 +2,8 @@
 their own key/value notes on an item (get, create, JSON-Patch update, delete).
 
 Other templates need template definitions the sandbox does not keep: they are refused with 501.
-Box's description documents 201 for the GET of an instance; the sandbox answers as described.
+Box answers 200 to the GET of an instance, although its description documents 201
+(box/box-openapi#392); the sandbox answers as Box does.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def _handlers(item_type: str) -> list[Route]:
     def get(call: Call) -> Reply:
         kind, item_id = _target(call, item_type)
         visible_item(call.state, call.actor.id, kind, item_id)
-        return Reply(201, view(_existing(call.state, kind, item_id)))
+        return Reply(200, view(_existing(call.state, kind, item_id)))
 
     def create(call: Call) -> Reply:
         kind, item_id = _target(call, item_type)
