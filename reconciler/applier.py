@@ -28,6 +28,7 @@ from reconciler.box.reader import BoxReader
 from reconciler.box.writer import BoxWriter
 from reconciler.errors import BoxError
 from reconciler.executors import EXECUTORS, Context, Waiting
+from reconciler.lifecycle_apply import Skipped
 from reconciler.model import InviteStatus
 from reconciler.plan import Change, ChangeKey, Kind, Plan
 
@@ -121,6 +122,8 @@ def _run_one(change: Change, ctx: Context, failed: set[ChangeKey]) -> ChangeResu
         outputs = run(change, ctx)
     except Waiting as wait:
         return ChangeResult(change, Outcome.WAITING, str(wait))
+    except Skipped as skip:
+        return ChangeResult(change, Outcome.SKIPPED, str(skip))
     except BoxError as err:
         return ChangeResult(
             change,

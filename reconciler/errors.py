@@ -8,6 +8,7 @@
     ├── BoxError               1  Box answered with an error (status, code, request id)
     │   ├── AuthError          1  401, or a token that could not be obtained
     │   ├── Forbidden          1  403
+    │   │   └── ExpiryRefused  1  403 to an expires_at: the enterprise setting is off
     │   ├── NotFound           1  404
     │   ├── Conflict           1  409, and 400 user_already_collaborator
     │   ├── RateLimited        1  429 after the SDK's own retries
@@ -145,6 +146,16 @@ class AuthError(BoxError):
 
 class Forbidden(BoxError):
     pass
+
+
+class ExpiryRefused(Forbidden):
+    """Box refused a collaboration's ``expires_at``: reported once per run, not per person."""
+
+
+#: the Admin Console setting without which Box refuses ``expires_at`` (Box's API reference)
+EXPIRY_SETTING = (
+    "Automatically remove invited collaborators: Allow folder owners to extend the expiry date"
+)
 
 
 class NotFound(BoxError):

@@ -18,6 +18,7 @@ from reconciler.box.errors import ALREADY_COLLABORATOR
 from reconciler.box.reader import BoxReader
 from reconciler.box.writer import BoxWriter
 from reconciler.errors import BoxError, BoxUnavailable, Conflict, NotFound
+from reconciler.lifecycle_apply import expiry_of, record, refusing_expiry
 from reconciler.model import (
     InviteStatus,
     ItemRef,
@@ -46,6 +47,8 @@ class Context:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
     outputs: dict[ChangeKey, dict[str, str]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: Box refused an expiry in this run: the enterprise setting is off for every collaboration
+    expiry_refused: bool = False
 
     def output_of(self, key: ChangeKey) -> dict[str, str]:
         with self.lock:
@@ -127,10 +130,19 @@ def _role(change: Change) -> str:
 def _invite(change: Change, ctx: Context) -> dict[str, str]:
     assert change.principal is not None
     principal, role = change.principal, _role(change)
+    expires_at = expiry_of(change, ctx)
     try:
         collab = write_verified(
-            lambda: ctx.writer.invite(
-                change.item, principal, role, notify=change.notify is not False
+            lambda: refusing_expiry(
+                ctx,
+                expires_at,
+                lambda: ctx.writer.invite(
+                    change.item,
+                    principal,
+                    role,
+                    notify=change.notify is not False,
+                    expires_at=expires_at,
+                ),
             ),
             lambda: _find(ctx, change.item, change),
         )
@@ -143,6 +155,7 @@ def _invite(change: Change, ctx: Context) -> dict[str, str]:
             raise _known_by_another_address(change, err) from None
         if collab.role != role:
             collab = ctx.writer.change_role(collab.id, change.item, role)
+    record(change, ctx, resent=False, at=collab.created_at)
     return _collab_outputs(collab)
 
 
@@ -167,10 +180,43 @@ def _change_role(change: Change, ctx: Context) -> dict[str, str]:
     collab_id = change.collaboration_id
     assert collab_id, "a role change carries the collaboration id"
     role = _role(change)
+    collab = None
+    if role != str((change.before or {}).get("role", "")):
+        collab = write_verified(
+            lambda: ctx.writer.change_role(collab_id, change.item, role),
+            lambda: None,  # a role change is idempotent: writing it again is safe
+        )
+    if "expires_at" in (change.after or {}):
+        expires_at = expiry_of(change, ctx)
+        collab = refusing_expiry(
+            ctx,
+            True,
+            lambda: ctx.writer.set_expiry(collab_id, change.item, expires_at),
+        )
+    assert collab is not None, "a change changes the role, the expiry or both"
+    return _collab_outputs(collab)
+
+
+@executor(Kind.COLLABORATION, Action.RESEND)
+def _resend(change: Change, ctx: Context) -> dict[str, str]:
+    """Box has no resend: the pending invitation is deleted and created again, which makes Box
+    email the invitee a new invitation (the old link stops working)."""
+    collab_id = change.collaboration_id
+    assert collab_id and change.principal is not None, "a resend names its invitation"
+    principal, role = change.principal, _role(change)
+    expires_at = expiry_of(change, ctx)
+    _delete(lambda: ctx.writer.remove(collab_id))
     collab = write_verified(
-        lambda: ctx.writer.change_role(collab_id, change.item, role),
-        lambda: None,  # a role change is idempotent: writing it again is safe
+        lambda: refusing_expiry(
+            ctx,
+            expires_at,
+            lambda: ctx.writer.invite(
+                change.item, principal, role, notify=True, expires_at=expires_at
+            ),
+        ),
+        lambda: _find(ctx, change.item, change),
     )
+    record(change, ctx, resent=True, at=collab.created_at)
     return _collab_outputs(collab)
 
 

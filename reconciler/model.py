@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from enum import Enum
 
 
@@ -102,6 +102,38 @@ class Principal:
 
 
 @dataclass(frozen=True)
+class Expiry:
+    """When access ends: at the end of a day (``expires``), or ``days`` after the invitation."""
+
+    on: date | None = None
+    days: int | None = None
+    origin: Origin | None = None
+
+    def moment(self, invited: datetime | None) -> datetime | None:
+        """The ``expires_at`` this asks for; a relative expiry needs the invitation time."""
+        if self.on is not None:
+            return datetime.combine(self.on, time(23, 59, 59), tzinfo=timezone.utc)
+        if self.days is not None and invited is not None:
+            return invited + timedelta(days=self.days)
+        return None
+
+    def words(self) -> str:
+        if self.on is not None:
+            return self.on.isoformat()
+        return f"{self.days} day{'' if self.days == 1 else 's'} after the invitation"
+
+
+@dataclass(frozen=True)
+class Resending:
+    """Chasing invitations: a pending one older than ``after_days`` is sent again, at most
+    ``max_resends`` times."""
+
+    after_days: int
+    max_resends: int = 2
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
 class Client:
     principal: Principal
     role: str
@@ -110,6 +142,7 @@ class Client:
     origin: Origin | None = None  # where the email, user or group was written
     role_origin: Origin | None = None
     hub_role_origin: Origin | None = None  # None when hub_role was left to its default
+    expiry: Expiry | None = None  # the client's own; wins over the delivery's
 
 
 @dataclass(frozen=True)
@@ -135,6 +168,10 @@ class Delivery:
     notify: bool = True
     prune: bool = False
     origin: Origin | None = None
+    expiry: Expiry | None = None
+    invitations: Resending | None = None  # None: reconcile.yaml's, if any
+    #: ending the delivery: everything it declared is planned for removal
+    revoke: bool = False
     #: where each folder, file and hub id was written, for messages about that item
     item_origins: tuple[tuple[ItemRef, Origin], ...] = field(default=(), compare=False)
 
@@ -153,6 +190,9 @@ class Delivery:
     def refs(self) -> tuple[ItemRef, ...]:
         """Every folder, file and hub this delivery names."""
         return self.items() + self.hub_refs()
+
+    def expiry_of(self, client: Client) -> Expiry | None:
+        return client.expiry or self.expiry
 
     def approvers(self) -> tuple[Client, ...]:
         return tuple(
@@ -177,6 +217,7 @@ class Policy:
     max_removal_fraction: float = 0.25
     concurrency: int = 8
     max_requests_per_second: float = 15.0
+    invitations: Resending | None = None
     origin: Origin | None = None
 
     def is_protected(self, principal: Principal) -> bool:
@@ -218,6 +259,9 @@ class LiveCollaboration:
     login: str | None
     invite_email: str | None
     name: str = ""
+    expires_at: str | None = None
+    created_at: str | None = None
+    created_by_id: str | None = None
 
     def matches(self, principal: Principal) -> bool:
         if principal.kind is PrincipalKind.GROUP:
@@ -318,7 +362,25 @@ class LiveFile:
 
 
 @dataclass(frozen=True)
+class InvitationRecord:
+    """The reconciler's ledger in Box about one invitation on one item: when it was first
+    sent and how often it was sent again (Box keeps no such history on a collaboration)."""
+
+    invited_at: str
+    resends: int = 0
+
+
+@dataclass(frozen=True)
 class LiveState:
     me: LiveUser
     items: Mapping[ItemRef, LiveItem] = field(default_factory=dict)
     files: Mapping[str, tuple[LiveFile, ...]] = field(default_factory=dict)  # by folder id
+    #: when the snapshot was read: the "now" of expiries and of invitations' ages
+    read_at: datetime | None = None
+    #: the invitation ledger, by (item, email casefolded), for items whose deliveries keep one
+    invitations: Mapping[tuple[ItemRef, str], InvitationRecord] = field(default_factory=dict)
+
+    def resends_of(self, collab: LiveCollaboration) -> int:
+        email = collab.invite_email or collab.login
+        entry = self.invitations.get((collab.item, email.casefold())) if email else None
+        return entry.resends if entry is not None else 0

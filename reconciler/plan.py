@@ -21,12 +21,13 @@ class Action(str, Enum):
     ADD = "add"
     CHANGE = "change"
     REMOVE = "remove"
+    RESEND = "resend"  # a pending invitation deleted and sent again (Box has no resend)
     WAIT = "wait"  # reported, never executed: work that cannot happen yet
     UNMANAGED = "unmanaged"  # reported, never executed: left alone on purpose
 
     @property
     def executable(self) -> bool:
-        return self in (Action.ADD, Action.CHANGE, Action.REMOVE)
+        return self in (Action.ADD, Action.CHANGE, Action.REMOVE, Action.RESEND)
 
 
 class Kind(str, Enum):
@@ -38,9 +39,15 @@ class Kind(str, Enum):
 
 #: Every change a plan can ask the applier to make, each with its executor. Review tasks are never
 #: removed (a decided review is history) and assignments never changed (their state is the
-#: approver's, never ours).
+#: approver's, never ours). Only folder and file invitations are sent again: a hub takes no
+#: pending email invitation to chase.
 EXECUTABLE: frozenset[tuple[Kind, Action]] = frozenset(
-    {(k, a) for k in (Kind.COLLABORATION, Kind.HUB_COLLABORATION) for a in Action if a.executable}
+    {
+        (k, a)
+        for k in (Kind.COLLABORATION, Kind.HUB_COLLABORATION)
+        for a in (Action.ADD, Action.CHANGE, Action.REMOVE)
+    }
+    | {(Kind.COLLABORATION, Action.RESEND)}
     | {(Kind.TASK, Action.ADD), (Kind.TASK, Action.CHANGE)}
     | {(Kind.TASK_ASSIGNMENT, Action.ADD), (Kind.TASK_ASSIGNMENT, Action.REMOVE)}
 )
@@ -50,6 +57,7 @@ KIND_ORDER: Mapping[Kind, int] = {k: i for i, k in enumerate(Kind)}
 ACTION_PHASE: Mapping[Action, int] = {
     Action.ADD: 0,
     Action.CHANGE: 0,
+    Action.RESEND: 0,
     Action.REMOVE: 1,
     Action.WAIT: 2,
     Action.UNMANAGED: 3,
@@ -229,6 +237,10 @@ class Plan:
         return self.count(Action.REMOVE)
 
     @property
+    def to_resend(self) -> int:
+        return self.count(Action.RESEND)
+
+    @property
     def waiting(self) -> int:
         return self.count(Action.WAIT)
 
@@ -245,6 +257,7 @@ class Plan:
             "to_add": self.to_add,
             "to_change": self.to_change,
             "to_remove": self.to_remove,
+            "to_resend": self.to_resend,
             "waiting": self.waiting,
             "unmanaged": self.unmanaged,
         }

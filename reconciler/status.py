@@ -18,6 +18,7 @@ from reconciler.model import (
     Client,
     Delivery,
     DesiredState,
+    InviteStatus,
     ItemKind,
     ItemRef,
     LiveAssignment,
@@ -28,6 +29,7 @@ from reconciler.model import (
     reviews_by,
 )
 from reconciler.planning.invitations import most_advanced
+from reconciler.planning.lifecycle import invitation_age
 
 FORMAT_VERSION = 1
 
@@ -121,12 +123,18 @@ class ClientStatus:
     items: tuple[ItemInvitation, ...] = ()  # folders, files and hubs, one each
     approvals: Approvals | None = None
     files: tuple[FileStatus, ...] = ()
+    #: while an invitation is pending: its age in whole days (by Box's clock) and how often the
+    #: reconciler sent it again (from its ledger in Box); the oldest over the items
+    pending_days: int | None = None
+    resends: int | None = None
 
     def to_dict(self, *, files: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
             "client": self.client,
             "kind": self.kind.value,
             "invitation": self.invitation.value,
+            "pending_days": self.pending_days,
+            "resends": self.resends,
             "items": [{"item": str(i.item), "invitation": i.state.value} for i in self.items],
             "approver": self.approvals is not None,
             "counts": self.approvals.to_dict() if self.approvals is not None else None,
@@ -219,8 +227,16 @@ def _client_status(
         and client.approver
         and client.principal.kind is not PrincipalKind.GROUP
     )
+    days, resends = _pending(client, delivery, live)
     if not approves:
-        return ClientStatus(client.principal.display, client.principal.kind, summary, items)
+        return ClientStatus(
+            client.principal.display,
+            client.principal.kind,
+            summary,
+            items,
+            pending_days=days,
+            resends=resends,
+        )
     ids = _account_ids(client, delivery, live)
     statuses = tuple(_file_status(f, client, ids, live.me.id) for f in files)
     return ClientStatus(
@@ -230,7 +246,24 @@ def _client_status(
         items,
         Approvals.of(statuses),
         statuses,
+        pending_days=days,
+        resends=resends,
     )
+
+
+def _pending(client: Client, delivery: Delivery, live: LiveState) -> tuple[int | None, int | None]:
+    """The age in days of the client's oldest pending invitation, and its resends."""
+    waiting = [
+        c
+        for ref in delivery.items()
+        if (item := live.items.get(ref)) is not None
+        for c in item.collaborations
+        if c.status is InviteStatus.PENDING and c.matches(client.principal)
+    ]
+    if not waiting:
+        return None, None
+    ages = [age.days for c in waiting if (age := invitation_age(c, live)) is not None]
+    return max(ages, default=None), max(live.resends_of(c) for c in waiting)
 
 
 def _invitation(client: Client, ref: ItemRef, live: LiveState) -> Invitation:

@@ -26,6 +26,7 @@ from reconciler.model import (
     Policy,
 )
 from reconciler.plan import Plan
+from reconciler.planning import lifecycle
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,17 @@ def task_folders_of(state: DesiredState) -> list[str]:
     return sorted({f for d in state.deliveries if d.approval is not None for f in d.folders})
 
 
+def ledger_items_of(state: DesiredState, policy: Policy) -> list[ItemRef]:
+    """Items whose invitations the reconciler records in Box: chased, or expiring by days."""
+    refs = {
+        ref
+        for d in state.deliveries
+        if any(lifecycle.keeps_ledger(d, c, policy) for c in d.clients)
+        for ref in d.items()
+    }
+    return sorted(refs)
+
+
 def read(
     desired: Desired, connection: Connection, *, on_read: Callable[[], None] | None = None
 ) -> LiveState:
@@ -88,6 +100,7 @@ def read(
         BoxReader(connection.client, on_read=on_read),
         items_of(desired.state),
         task_folders=task_folders_of(desired.state),
+        ledger_items=ledger_items_of(desired.state, desired.policy),
         concurrency=desired.policy.concurrency,
         where=lambda ref: where_declared(desired.state, ref),
     )

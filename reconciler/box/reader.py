@@ -5,17 +5,22 @@ The reader has no method that writes, so a plan made from it cannot change Box.
 
 from __future__ import annotations
 
+import email.utils
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from functools import partial
 from typing import Any
 
 from box_sdk_gen import BoxClient
+from box_sdk_gen.networking.fetch_options import FetchOptions, ResponseFormat
 
+from reconciler.box import ledger
 from reconciler.box.errors import call
 from reconciler.errors import BoxError, NotFound, ReadError
 from reconciler.model import (
+    InvitationRecord,
     InviteStatus,
     ItemKind,
     ItemRef,
@@ -40,6 +45,8 @@ COLLAB_FIELDS = [
     "role",
     "status",
     "created_by",
+    "created_at",
+    "expires_at",
 ]
 Progress = Callable[[str], None]
 
@@ -70,6 +77,9 @@ def parse_collaboration(raw: dict[str, Any], item: ItemRef) -> LiveCollaboration
         login=who.get("login") or None,
         invite_email=raw.get("invite_email") or None,
         name=who.get("name") or "",
+        expires_at=raw.get("expires_at") or None,
+        created_at=raw.get("created_at") or None,
+        created_by_id=str((raw.get("created_by") or {}).get("id") or "") or None,
     )
 
 
@@ -123,16 +133,31 @@ class BoxReader:
                 self.on_read()
 
     def me(self) -> LiveUser:
-        user = self._call(
+        return self.me_and_time()[0]
+
+    def me_and_time(self) -> tuple[LiveUser, datetime]:
+        """The reconciler's own account, and Box's time from the answer's ``Date`` header: Box
+        removes expired collaborations by its clock, so expiries are judged by it too (the
+        local clock when Box sends no readable date)."""
+        base = self.client.network_session.base_urls.base_url
+        answer = self._call(
             "read the reconciler's own account",
-            lambda: self.client.users.get_user_me(fields=["id", "login", "name"]),
+            lambda: self.client.make_request(
+                FetchOptions(
+                    url=f"{base}/2.0/users/me",
+                    method="GET",
+                    params={"fields": "id,login,name"},
+                    response_format=ResponseFormat.JSON,
+                )
+            ),
         )
-        raw = raw_json(user)
-        return LiveUser(
+        raw = answer.data if isinstance(answer.data, dict) else {}
+        user = LiveUser(
             id=str(raw.get("id")),
             login=str(raw.get("login") or ""),
             name=str(raw.get("name") or ""),
         )
+        return user, _box_date(answer.headers) or datetime.now(timezone.utc)
 
     def item(self, ref: ItemRef) -> LiveItem:
         if ref.kind is ItemKind.HUB:
@@ -186,6 +211,14 @@ class BoxReader:
             collaborations=tuple(parse_collaboration(e, ref) for e in entries),
         )
 
+    def ledger(self, ref: ItemRef) -> dict[str, InvitationRecord]:
+        """The reconciler's invitation ledger on a folder or file (see ``box.ledger``)."""
+        try:
+            return ledger.read(self.client, ref)[0]
+        finally:
+            if self.on_read is not None:
+                self.on_read()
+
     def folder_entries(self, folder_id: str) -> list[dict[str, Any]]:
         """The direct children of a folder (all pages): ``{type, id, name}`` each."""
         return list(
@@ -219,6 +252,15 @@ class BoxReader:
             marker = raw.get("next_marker") or None  # Box sends null or "" at the end
             if not marker:
                 return
+
+
+def _box_date(headers: Mapping[str, str]) -> datetime | None:
+    text = next((v for k, v in headers.items() if k.lower() == "date"), None)
+    try:
+        moment = email.utils.parsedate_to_datetime(text) if text else None
+    except (TypeError, ValueError):
+        return None
+    return moment.astimezone(timezone.utc) if moment is not None else None
 
 
 def _parallel(concurrency: int, jobs: Iterable[Callable[[], Any]]) -> list[Any]:
@@ -297,12 +339,20 @@ def read_live(
     items: Iterable[ItemRef],
     *,
     task_folders: Iterable[str] = (),
+    ledger_items: Iterable[ItemRef] = (),
     concurrency: int = 8,
     where: Callable[[ItemRef], str] | None = None,
 ) -> LiveState:
-    """The live state of the given items (folders, files, hubs), and of the files below
-    ``task_folders`` with their tasks."""
-    me = reader.me()
+    """The live state of the given items (folders, files, hubs), of the files below
+    ``task_folders`` with their tasks, and the invitation ledger of ``ledger_items``."""
+    me, read_at = reader.me_and_time()
     live_items = read_items(reader, items, concurrency=concurrency, where=where)
     files = read_folder_files(reader, task_folders, with_tasks=True, concurrency=concurrency)
-    return LiveState(me=me, items=live_items, files=files)
+    refs = sorted(set(ledger_items))
+    ledgers = _parallel(concurrency, [partial(reader.ledger, ref) for ref in refs])
+    invitations = {
+        (ref, email): record
+        for ref, entries in zip(refs, ledgers, strict=True)
+        for email, record in entries.items()
+    }
+    return LiveState(me=me, items=live_items, files=files, read_at=read_at, invitations=invitations)

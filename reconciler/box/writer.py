@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from box_sdk_gen import (
     BoxClient,
@@ -23,10 +23,13 @@ from box_sdk_gen import (
     UpdateCollaborationByIdRole,
     UpdateTaskByIdCompletionRule,
 )
+from box_sdk_gen.internal.null_value import NullValue
 
+from reconciler.box import ledger
 from reconciler.box.errors import call
 from reconciler.box.reader import parse_assignment, parse_collaboration, parse_task, raw_json
 from reconciler.model import (
+    InvitationRecord,
     ItemKind,
     ItemRef,
     LiveAssignment,
@@ -57,7 +60,13 @@ class BoxWriter:
     # -- collaborations on folders and files --
 
     def invite(
-        self, item: ItemRef, principal: Principal, role: str, *, notify: bool
+        self,
+        item: ItemRef,
+        principal: Principal,
+        role: str,
+        *,
+        notify: bool,
+        expires_at: datetime | None = None,
     ) -> LiveCollaboration:
         kind, who = _accessible_by(principal, None)
         item_type = (
@@ -74,6 +83,7 @@ class BoxWriter:
                 ),
                 CreateCollaborationRole(role),
                 notify=notify,
+                expires_at=expires_at,
             ),
         )
         return parse_collaboration(raw_json(created), item)
@@ -86,6 +96,32 @@ class BoxWriter:
             ),
         )
         return parse_collaboration(raw_json(updated), item)
+
+    def set_expiry(
+        self, collaboration_id: str, item: ItemRef, expires_at: datetime | None
+    ) -> LiveCollaboration:
+        """Set, move or clear (``None``: an explicit JSON null) a collaboration's expiry."""
+        value = cast("datetime", NullValue()) if expires_at is None else expires_at
+        updated = call(
+            f"set the expiry of collaboration {collaboration_id}",
+            lambda: self.client.user_collaborations.update_collaboration_by_id(
+                collaboration_id, expires_at=value
+            ),
+        )
+        return parse_collaboration(raw_json(updated), item)
+
+    def record_invitation(
+        self, item: ItemRef, email: str, invited_at: str, *, resent: bool
+    ) -> None:
+        """Note an invitation in the item's ledger: a first one, or one more resend."""
+        entries, exists = ledger.read(self.client, item)
+        key = email.casefold()
+        known = entries.get(key)
+        if resent and known is not None:
+            entries[key] = InvitationRecord(known.invited_at, known.resends + 1)
+        else:
+            entries[key] = InvitationRecord(invited_at, 1 if resent else 0)
+        ledger.write(self.client, item, entries, exists=exists)
 
     def remove(self, collaboration_id: str) -> None:
         call(

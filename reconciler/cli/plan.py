@@ -16,6 +16,7 @@ from reconciler.cli.options import (
     ChangedSinceOpt,
     ConfigOpt,
     PathsArg,
+    info,
     read_and_plan,
     save_plan,
     use_color,
@@ -68,7 +69,16 @@ def plan_command(
     BOX_ENTERPRISE_ID, or BOX_JWT_CONFIG; BOX_BASE_URL points at a sandbox.
     Exit codes: 0 ok, 1 Box error, 2 changes pending (with --detailed-exitcode), 3 invalid input.
     """
-    *_, plan = read_and_plan(paths, config, base_url, as_user, changed_since)
+    desired, _, _, plan = read_and_plan(paths, config, base_url, as_user, changed_since)
+    if changed_since is None:
+        # With --changed-since the deletions since REF were warned of already, and the narrowed
+        # deliveries are not every name a moved manifest may still go by.
+        from reconciler import ended
+        from reconciler.manifest import DEFAULT_PATHS
+
+        names = [d.name for d in desired.state.deliveries]
+        for deleted in ended.deleted_manifests(paths or DEFAULT_PATHS, names):
+            info(f"Warning: {deleted.warning()}")
     stdout = utf8(sys.stdout)
     from reconciler.render.plan import render
 

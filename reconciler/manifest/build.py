@@ -6,7 +6,8 @@ reported it), so the semantic checks can still run on everything else in the sam
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Any, TypeGuard
 
 from reconciler.errors import printable
 from reconciler.manifest.load import Document, Mapping, Position
@@ -16,11 +17,13 @@ from reconciler.model import (
     ApprovalRule,
     Client,
     Delivery,
+    Expiry,
     ItemKind,
     ItemRef,
     Origin,
     Policy,
     Principal,
+    Resending,
 )
 
 _PRINCIPALS = {"email": Principal.email, "user": Principal.user, "group": Principal.group}
@@ -57,7 +60,45 @@ def build_delivery(doc: Document) -> Delivery | None:
         prune=_flag(data.get("prune"), False),
         origin=origin(doc, doc.position_of(["name"] if "name" in data else [])),
         item_origins=_item_origins(doc, data),
+        expiry=build_expiry(doc, [], data),
+        invitations=build_resending(doc, ["invitations"], data.get("invitations")),
+        revoke=_flag(data.get("revoke"), False),
     )
+
+
+def build_expiry(doc: Document, path: list[str | int], data: Mapping) -> Expiry | None:
+    """``expires`` (a real calendar date) or ``expires_in_days``; None when absent or invalid."""
+    if "expires" in data:
+        on = calendar_date(data.get("expires"))
+        where = origin(doc, doc.position_of([*path, "expires"]))
+        return None if on is None else Expiry(on=on, origin=where)
+    days = data.get("expires_in_days")
+    if isinstance(days, int) and not isinstance(days, bool) and days >= 1:
+        return Expiry(days=days, origin=origin(doc, doc.position_of([*path, "expires_in_days"])))
+    return None
+
+
+def calendar_date(value: Any) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
+def _whole(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def build_resending(doc: Document, path: list[str | int], data: Any) -> Resending | None:
+    if not isinstance(data, Mapping):
+        return None
+    after = data.get("resend_after_days")
+    most = data.get("max_resends", Resending.max_resends)
+    if not (_whole(after) and _whole(most)) or after < 1 or most < 0:
+        return None
+    return Resending(after_days=after, max_resends=most, origin=origin(doc, doc.position_of(path)))
 
 
 _ITEM_KINDS = {"folders": ItemKind.FOLDER, "files": ItemKind.FILE, "hubs": ItemKind.HUB}
@@ -127,6 +168,7 @@ def build_client(doc: Document, path: list[str | int], entry: Any) -> Client | N
         hub_role_origin=(
             origin(doc, doc.position_of([*path, "hub_role"])) if "hub_role" in entry else None
         ),
+        expiry=build_expiry(doc, path, entry),
     )
 
 
@@ -171,6 +213,7 @@ def build_policy(doc: Document | None) -> Policy:
         max_requests_per_second=_number(
             data.get("max_requests_per_second"), defaults.max_requests_per_second, float
         ),
+        invitations=build_resending(doc, ["invitations"], data.get("invitations")),
         origin=Origin(shown(doc), 1, 1),
     )
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from reconciler import globs
 from reconciler.errors import Problem
+from reconciler.manifest.build import calendar_date
 from reconciler.manifest.load import Document, Mapping, Sequence, printable
 from reconciler.manifest.schema import where
 from reconciler.model import (
@@ -28,6 +29,7 @@ _EMAIL = re.compile(
     r"@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$"
 )
 _TOP_ROLE = "co-owner"
+_SHAPED_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def is_email(text: str) -> bool:
@@ -48,6 +50,11 @@ def check_document(doc: Document) -> list[Problem]:
     if not isinstance(data, Mapping):
         return []
     problems = list(_client_entries(doc, data.get("clients")))
+    problems.extend(_dates(doc, [], data))
+    clients = data.get("clients")
+    for index, entry in enumerate(clients if isinstance(clients, Sequence) else ()):
+        if isinstance(entry, Mapping):
+            problems.extend(_dates(doc, ["clients", index], entry))
     approval = data.get("approval")
     if isinstance(approval, Mapping):
         for key in ("include", "exclude"):
@@ -76,6 +83,17 @@ def _client_entries(doc: Document, clients: Any) -> Iterator[Problem]:
                 f"{where(path)}: a group cannot be an approver (Box assigns tasks to people); "
                 "remove 'approver' or list the people",
             )
+
+
+def _dates(doc: Document, path: list[str | int], data: Mapping) -> Iterator[Problem]:
+    """``expires`` must be a day the calendar has (the schema only checks its shape)."""
+    value = data.get("expires")
+    if isinstance(value, str) and _SHAPED_DATE.match(value) and calendar_date(value) is None:
+        yield doc.problem(
+            doc.position_of([*path, "expires"]),
+            "invalid-date",
+            f"{where([*path, 'expires'])}: '{value}' is not a date (YYYY-MM-DD)",
+        )
 
 
 def _globs(doc: Document, path: list[str | int], patterns: Any) -> Iterator[Problem]:

@@ -21,6 +21,7 @@ _PATTERN_WORDS = {
         "lowercase letters, digits and single dashes (e.g. acme-spring-2026)"
     ),
     "^[0-9]+$": 'a Box id made of digits, quoted (e.g. "213534631621")',
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "a date, YYYY-MM-DD (e.g. 2027-01-31)",
 }
 _TYPE_WORDS = {
     "object": "a mapping (key: value)",
@@ -185,6 +186,14 @@ def _describe(doc: Document, error: ValidationError) -> Iterator[Problem]:
         )
         yield doc.problem(
             here, "invalid-value", f"{where(path)}: expected {words}, found {found(value)}"
+        )
+    elif kind == "not" and isinstance(value, dict) and "required" in error.validator_value:
+        # the schema's only "not" forbids keys that exclude each other
+        keys = [k for k in error.validator_value["required"] if k in value]
+        yield doc.problem(
+            doc.position_of([*path, keys[-1]], key=True),
+            "exclusive-keys",
+            f"{where(path)}: give {' or '.join(keys)}, not both",
         )
     elif kind == "uniqueItems" and isinstance(value, list):
         yield from _repeats(doc, path, value)

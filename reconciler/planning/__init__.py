@@ -4,6 +4,7 @@ No I/O, no SDK, no clock: the same inputs, in any order, give the same plan. The
 ``STAGES`` in order; each is a pure function of the ``Inputs`` and of the ``Handoff`` earlier
 stages built, and returns its changes with the handoff, its own part added:
 
+    revoke          ends revoke: true deliveries     hands on: what it removes (planned once)
     collaborations  folder and file collaborators    hands on: the invitations it creates
     hubs            hub memberships                  (follow those invitations on acceptance)
     tasks           one review task per file         hands on: each file and its task (Review)
@@ -16,13 +17,14 @@ from __future__ import annotations
 
 from reconciler.model import DesiredState, ItemRef, LiveState, Policy
 from reconciler.plan import Change, Plan
-from reconciler.planning import assignments, collaborations, hubs, tasks
+from reconciler.planning import assignments, collaborations, hubs, revoke, tasks
 from reconciler.planning.stage import Handoff, Inputs, Review, Stage, Step, Wait
 
 __all__ = ["STAGES", "Handoff", "Inputs", "Review", "Stage", "Step", "Wait", "plan", "run"]
 
 #: The stages in the order they run: each may read what the ones before it handed on.
 STAGES: tuple[Stage, ...] = (
+    revoke.stage,
     collaborations.stage,
     hubs.stage,
     tasks.stage,

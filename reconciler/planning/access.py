@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from reconciler.model import (
     ROLE_RANK,
@@ -18,6 +19,7 @@ from reconciler.model import (
     PrincipalKind,
 )
 from reconciler.plan import Action, Change, ChangeKey, Kind
+from reconciler.planning import lifecycle
 from reconciler.planning.invitations import most_advanced, own_access
 from reconciler.planning.stage import Inputs, change_on, where
 
@@ -60,9 +62,15 @@ def targets(deliveries: Iterable[Delivery], *, hubs: bool) -> dict[ItemRef, Targ
 
 
 def plan_target(
-    ref: ItemRef, kind: Kind, target: Target, inputs: Inputs, missing: Missing
+    ref: ItemRef,
+    kind: Kind,
+    target: Target,
+    inputs: Inputs,
+    missing: Missing,
+    revoking: frozenset[str] = frozenset(),
 ) -> list[Change]:
-    """Every claim on one item compared with Box, then whoever Box has that no claim names."""
+    """Every claim on one item compared with Box, then whoever Box has that no claim names
+    (but not those a revoked delivery removes: ``revoking``)."""
     item = inputs.live.items.get(ref) or LiveItem(ref, "", None)
     declared: set[str] = set()
     out: list[Change] = []
@@ -70,16 +78,25 @@ def plan_target(
         found = [c for c in item.collaborations if _matches(c, claim.principal, kind, inputs)]
         declared.update(c.id for c in found)
         best = most_advanced(found)
+        ended = lifecycle.access_ended(claim.delivery, claim.client, inputs.live)
+        planned: Change | None
         if best is not None:
-            change = _compare(item, kind, claim, best, inputs)
+            planned = _compare(item, kind, claim, best, inputs)
         elif own_access(claim.principal, item, inputs.live) is not None:
-            change = None
+            planned = None
+        elif ended is not None:
+            planned = change(Action.WAIT, kind, claim, item, ended)  # expired: not again
         else:
-            change = missing(item, claim)
-        if change is not None:
-            out.append(change)
+            planned = missing(item, claim)
+        if planned is not None:
+            out.append(planned)
     undeclared = sorted(
-        (c for c in item.collaborations if c.id not in declared), key=lambda c: c.id
+        (
+            c
+            for c in item.collaborations
+            if c.id not in declared and f"{kind.value}:{c.id}" not in revoking
+        ),
+        key=lambda c: c.id,
     )
     out.extend(_undeclared(item, kind, collab, target.deliveries, inputs) for collab in undeclared)
     return out
@@ -109,26 +126,81 @@ def _matches(collab: LiveCollaboration, principal: Principal, kind: Kind, inputs
 def _compare(
     item: LiveItem, kind: Kind, claim: Claim, found: LiveCollaboration, inputs: Inputs
 ) -> Change | None:
-    before = {"role": found.role}
+    before: dict[str, Any] = {"role": found.role}
     if found.status is InviteStatus.REJECTED:
         reason = "invitation rejected: not invited again"
         return change(Action.WAIT, kind, claim, item, reason, before=before, collab=found)
+    chased = _resend(item, claim, found, inputs) if kind is Kind.COLLABORATION else None
+    if chased is not None and chased.action is Action.RESEND:
+        return chased  # sent again with the manifest's role and expiry
+    expiry = (
+        lifecycle.expiry_change(claim.delivery, claim.client, found)
+        if kind is Kind.COLLABORATION
+        else None
+    )
+    after: dict[str, Any] = {"role": claim.role}
+    if expiry is not None:
+        before.update(expiry.before)
+        after.update(expiry.after)
     if found.role.casefold() == claim.role.casefold():
-        return None
-    guard = _guard(found, item, inputs)
-    if guard and ROLE_RANK.get(claim.role, 0) < ROLE_RANK.get(found.role, 0):
-        reason = f"{guard}: never downgraded"
-        return change(Action.UNMANAGED, kind, claim, item, reason, before=before, collab=found)
+        if expiry is None:
+            return chased  # nothing to change; an invitation past its resends is reported
+        after["role"] = found.role
+        return change(
+            Action.CHANGE,
+            kind,
+            claim,
+            item,
+            expiry.reason,
+            before=before,
+            after=after,
+            collab=found,
+        )
+    guard_ = guard(found, item, inputs)
+    if guard_ and ROLE_RANK.get(claim.role, 0) < ROLE_RANK.get(found.role, 0):
+        reason = f"{guard_}: never downgraded"
+        return change(
+            Action.UNMANAGED, kind, claim, item, reason, before={"role": found.role}, collab=found
+        )
     pending = " (invitation still pending)" if found.status is InviteStatus.PENDING else ""
+    also = f"; {expiry.reason}" if expiry is not None else ""
     return change(
         Action.CHANGE,
         kind,
         claim,
         item,
-        f"role in Box differs from the manifest{pending}",
+        f"role in Box differs from the manifest{pending}{also}",
         before=before,
-        after={"role": claim.role},
+        after=after,
         collab=found,
+    )
+
+
+def _resend(
+    item: LiveItem, claim: Claim, found: LiveCollaboration, inputs: Inputs
+) -> Change | None:
+    """A pending invitation old enough to be sent again, or a note that it has had its resends."""
+    chased = lifecycle.resend(claim.delivery, inputs.policy, found, inputs.live)
+    if chased is None:
+        return None
+    kind = Kind.COLLABORATION
+    if not chased.due:
+        return change(Action.WAIT, kind, claim, item, chased.reason, collab=found)
+    return change(
+        Action.RESEND,
+        kind,
+        claim,
+        item,
+        chased.reason,
+        before={"role": found.role, "invited_at": found.created_at},
+        after={
+            "role": claim.role,
+            **lifecycle.expiry_on_create(claim.delivery, claim.client),
+            "resends": chased.sent_before + 1,
+        },
+        collab=found,
+        notify=True,
+        box_ids={"ledger": "invitations"},
     )
 
 
@@ -141,10 +213,10 @@ def _undeclared(
 ) -> Change:
     pruning = [d for d in sharing if d.prune]
     delivery = (pruning or sharing)[0]
-    guard = _guard(collab, item, inputs)
+    stop = guard(collab, item, inputs)
     status = "" if collab.status is InviteStatus.ACCEPTED else f" ({collab.status.value})"
-    if guard:
-        action, reason = Action.UNMANAGED, f"{guard}: never removed"
+    if stop:
+        action, reason = Action.UNMANAGED, f"{stop}: never removed"
     elif pruning:
         action = Action.REMOVE
         reason = f"not declared by any manifest{status}; {delivery.name} prunes"
@@ -166,7 +238,7 @@ def _undeclared(
     )
 
 
-def _guard(collab: LiveCollaboration, item: LiveItem, inputs: Inputs) -> str | None:
+def guard(collab: LiveCollaboration, item: LiveItem, inputs: Inputs) -> str | None:
     """Why this collaborator must never be removed or downgraded, if they must not."""
     is_user = collab.principal_type == "user"
     if is_user and collab.principal_id and collab.principal_id == item.owner_id:
@@ -196,8 +268,8 @@ def change(
     item: LiveItem,
     reason: str,
     *,
-    before: Mapping[str, str] | None = None,
-    after: Mapping[str, str] | None = None,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
     collab: LiveCollaboration | None = None,
     box_ids: Mapping[str, str] | None = None,
     notify: bool | None = None,

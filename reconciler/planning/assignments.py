@@ -26,7 +26,16 @@ from reconciler.model import (
 )
 from reconciler.plan import Action, Change, ChangeKey, Kind
 from reconciler.planning.invitations import most_advanced, own_access
-from reconciler.planning.stage import Handoff, Inputs, Review, Step, Wait, change_on, where
+from reconciler.planning.stage import (
+    Handoff,
+    Inputs,
+    Review,
+    Step,
+    Wait,
+    box_object,
+    change_on,
+    where,
+)
 
 INCOMPLETE = "incomplete"
 
@@ -104,7 +113,9 @@ def stage(inputs: Inputs, handoff: Handoff) -> Step:
                 folders[review.folder.ref] = review.folder
                 continue
             changes.append(_assign(approver, review, reach))
-        changes.extend(_unassign(review, people, reaches))
+        changes.extend(
+            c for c in _unassign(review, people, reaches) if box_object(c) not in handoff.revoking
+        )
     waits = tuple(_waits(waiting, folders, reaches))
     changes.extend(_wait_change(wait) for wait in waits)
     return Step(tuple(changes), replace(handoff, waits=waits))

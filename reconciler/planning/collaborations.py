@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from reconciler.model import ItemRef, LiveItem, Principal, PrincipalKind
 from reconciler.plan import Action, Change, ChangeKey, Kind
+from reconciler.planning import lifecycle
 from reconciler.planning.access import Claim, change, plan_target, targets
 from reconciler.planning.stage import Handoff, Inputs, Step
 
@@ -15,26 +16,30 @@ def stage(inputs: Inputs, handoff: Handoff) -> Step:
     invited: dict[tuple[ItemRef, Principal], ChangeKey] = {}
 
     def invite(item: LiveItem, claim: Claim) -> Change:
-        created = _invite(item, claim)
+        created = _invite(item, claim, inputs)
         invited[(item.ref, claim.principal)] = created.key
         return created
 
     changes: list[Change] = []
     for ref, target in targets(inputs.deliveries, hubs=False).items():
-        changes.extend(plan_target(ref, Kind.COLLABORATION, target, inputs, invite))
+        changes.extend(
+            plan_target(ref, Kind.COLLABORATION, target, inputs, invite, handoff.revoking)
+        )
     return Step(tuple(changes), replace(handoff, invitations=invited))
 
 
-def _invite(item: LiveItem, claim: Claim) -> Change:
+def _invite(item: LiveItem, claim: Claim, inputs: Inputs) -> Change:
     reason = "not yet a collaborator"
     if claim.principal.kind is PrincipalKind.EMAIL:
-        reason = "not yet invited"
+        reason = lifecycle.dropped(claim.principal, item.ref, inputs.live) or "not yet invited"
+    keeps = lifecycle.keeps_ledger(claim.delivery, claim.client, inputs.policy)
     return change(
         Action.ADD,
         Kind.COLLABORATION,
         claim,
         item,
         reason,
-        after={"role": claim.role},
+        after={"role": claim.role, **lifecycle.expiry_on_create(claim.delivery, claim.client)},
         notify=claim.delivery.notify,
+        box_ids={"ledger": "invitations"} if keeps else None,
     )

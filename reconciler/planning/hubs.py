@@ -27,7 +27,9 @@ def stage(inputs: Inputs, handoff: Handoff) -> Step:
 
     changes: list[Change] = []
     for ref, target in targets(inputs.deliveries, hubs=True).items():
-        changes.extend(plan_target(ref, Kind.HUB_COLLABORATION, target, inputs, join))
+        changes.extend(
+            plan_target(ref, Kind.HUB_COLLABORATION, target, inputs, join, handoff.revoking)
+        )
     return Step(tuple(changes), handoff)
 
 

@@ -35,16 +35,20 @@ class Inputs:
     accounts: Mapping[str, LiveUser]  # email (casefolded) -> Box user, from accepted invitations
     statuses: Mapping[str, InviteStatus]  # email (casefolded) -> most advanced invitation status
     logins: Mapping[str, frozenset[str]]  # user id -> emails Box showed for them on items
+    #: deliveries with ``revoke: true``, by name: only the revoke stage plans for them
+    ended: tuple[Delivery, ...] = ()
 
     @classmethod
     def of(cls, desired: DesiredState, live: LiveState, policy: Policy) -> Inputs:
+        ordered = tuple(sorted(desired.deliveries, key=lambda d: d.name))
         return cls(
-            tuple(sorted(desired.deliveries, key=lambda d: d.name)),
+            tuple(d for d in ordered if not d.revoke),
             live,
             policy,
             accounts(live),
             statuses(live),
             logins_by_user(live),
+            tuple(d for d in ordered if d.revoke),
         )
 
 
@@ -79,6 +83,8 @@ class Handoff:
     invitations: Mapping[tuple[ItemRef, Principal], ChangeKey] = field(default_factory=dict)
     reviews: tuple[Review, ...] = ()
     waits: tuple[Wait, ...] = ()
+    #: what the revoke stage removes (``box_object`` of each), so no later stage plans it again
+    revoking: frozenset[str] = frozenset()
 
     def first_invitations(self) -> dict[Principal, ChangeKey]:
         """Each invited principal's first invitation in apply order."""
@@ -98,6 +104,17 @@ class Step:
 
 #: A stage is pure: the same inputs and handoff give the same step.
 Stage = Callable[[Inputs, Handoff], Step]
+
+
+def box_object(change: Change) -> str | None:
+    """The Box object a change is about, for ``Handoff.revoking``: an assignment or a
+    collaboration (of an item or a hub), by id; None for what has no object yet."""
+    ids = change.box_ids
+    if "assignment_id" in ids:
+        return f"assignment:{ids['assignment_id']}"
+    if "collaboration_id" in ids:
+        return f"{change.kind.value}:{ids['collaboration_id']}"
+    return None
 
 
 def where(origin: Origin | None) -> str | None:

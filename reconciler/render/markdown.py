@@ -45,8 +45,8 @@ def _lines(plan: Plan) -> Iterator[str]:
     if not plan.changes:
         yield NO_CHANGES
         return
-    yield "| delivery | to add | to change | to remove | waiting | unmanaged |"
-    yield "|---|---:|---:|---:|---:|---:|"
+    yield "| delivery | to add | to change | to remove | to resend | waiting | unmanaged |"
+    yield "|---|---:|---:|---:|---:|---:|---:|"
     for delivery in plan.deliveries():
         counts = Plan(tuple(c for c in plan.changes if c.delivery == delivery)).summary()
         yield f"| `{delivery}` | " + " | ".join(str(n) for n in counts.values()) + " |"
@@ -86,7 +86,7 @@ def delivery_section(delivery: str, changes: list[Change]) -> Iterator[str]:
         for change in item_changes:
             # The diff fence colours lines by their first character: + green, - red, ! orange.
             line = change_line(change)
-            if change.action is Action.CHANGE:
+            if change.action in (Action.CHANGE, Action.RESEND):
                 line = "!" + line[1:]
             elif change.action is Action.WAIT:
                 line = "#" + line[1:]

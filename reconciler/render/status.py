@@ -29,6 +29,8 @@ CLIENT_COLUMNS: tuple[str, ...] = (
     "waiting",
     "not_assigned",
     "last_resolved_at",
+    "pending_days",
+    "resends",
 )
 FILE_COLUMNS: tuple[str, ...] = (
     "delivery",
@@ -99,6 +101,8 @@ def client_rows(report: StatusReport) -> Iterator[dict[str, str]]:
                 waiting=_count(counts.waiting if counts else None),
                 not_assigned=_count(counts.not_assigned if counts else None),
                 last_resolved_at=(counts.last_resolved_at if counts else None) or "",
+                pending_days=_count(client.pending_days),
+                resends=_count(client.resends),
             )
             yield row
 
@@ -192,7 +196,16 @@ def _client_cells(client: ClientStatus) -> tuple[str, ...]:
             str(counts.not_assigned),
             counts.last_resolved_at or NOTHING,
         )
-    return (client.client, client.kind.value, client.invitation.value, *numbers)
+    return (client.client, client.kind.value, invitation_words(client), *numbers)
+
+
+def invitation_words(client: ClientStatus) -> str:
+    """``pending`` with its age and resends, when Box says how old it is."""
+    if client.pending_days is None:
+        return client.invitation.value
+    resent = f", sent again {client.resends}x" if client.resends else ""
+    days = "1 day" if client.pending_days == 1 else f"{client.pending_days} days"
+    return f"{client.invitation.value} ({days}{resent})"
 
 
 def _aligned(headings: Sequence[str], rows: Sequence[Sequence[str]], color: bool) -> Iterator[str]:
@@ -212,7 +225,7 @@ def _aligned(headings: Sequence[str], rows: Sequence[Sequence[str]], color: bool
 
 def _color_of(heading: str, value: str) -> str | None:
     if heading in ("INVITATION", "STATE"):
-        return COLORS.get(value)
+        return COLORS.get(value.split(" ", 1)[0])
     if heading == "REJECTED" and value not in ("0", NOTHING):
         return COLORS[FileState.REJECTED.value]
     return None

@@ -14,16 +14,19 @@ SYMBOLS: Mapping[Action, str] = {
     Action.ADD: "+",
     Action.CHANGE: "~",
     Action.REMOVE: "-",
+    Action.RESEND: "↻",
     Action.WAIT: "…",
     Action.UNMANAGED: "?",
 }
 LEGEND = "Legend: + add  ~ change  - remove  … waiting (not yet possible)  ? unmanaged (left alone)"
+LEGEND_RESEND = "  ↻ invitation sent again"
 NO_CHANGES = "No changes. Box matches the manifests."
 
 COLORS: Mapping[Action, str] = {
     Action.ADD: "green",
     Action.CHANGE: "yellow",
     Action.REMOVE: "red",
+    Action.RESEND: "yellow",
     Action.WAIT: "cyan",
     Action.UNMANAGED: "dim",
 }
@@ -38,7 +41,7 @@ def lines(plan: Plan, *, color: bool = False) -> Iterator[str]:
     if not plan.changes:
         yield NO_CHANGES
         return
-    yield LEGEND
+    yield LEGEND + (LEGEND_RESEND if plan.to_resend else "")
     for delivery, changes in by_delivery(plan).items():
         yield ""
         yield paint(delivery, "bold", color=color)
@@ -61,9 +64,10 @@ def plan_line(plan: Plan) -> str:
 
 
 def counts_words(plan: Plan) -> str:
+    resend = f"{plan.to_resend} to resend, " if plan.to_resend else ""
     return (
         f"{plan.to_add} to add, {plan.to_change} to change, {plan.to_remove} to remove, "
-        f"{plan.waiting} waiting"
+        f"{resend}{plan.waiting} waiting"
     )
 
 
@@ -94,7 +98,7 @@ def change_line(change: Change) -> str:
     details = [field_words(change), "on acceptance" if change.on_acceptance else ""]
     if any(details):
         parts.append(f" ({', '.join(d for d in details if d)})")
-    if change.action in (Action.REMOVE, Action.WAIT):
+    if change.action in (Action.REMOVE, Action.WAIT, Action.RESEND):
         parts.append(f"  [{change.reason}]")
     elif change.origin:
         parts.append(f"  # {change.origin}")
@@ -134,7 +138,9 @@ def field_words(change: Change) -> str:
         return ", ".join(
             f"{name}: {_value(old)} → {_value(new)}" for name, old, new in change.field_changes()
         )
-    shown = change.after if change.action in (Action.ADD, Action.WAIT) else change.before
+    shown = (
+        change.after if change.action in (Action.ADD, Action.WAIT, Action.RESEND) else change.before
+    )
     if not shown:
         shown = change.before or {}
     return ", ".join(f"{name}: {_value(value)}" for name, value in sorted(shown.items()))

@@ -1,4 +1,4 @@
-"""The control plane under ``/_sandbox/``: reset, seed, state, signup, faults, request log.
+"""The control plane under ``/_sandbox/``: reset, seed, state, signup, faults, request log, clock.
 
 It is not Box, and it can read every token and rewrite the state, so it admits only: with an
 admin token, callers that send it (``Authorization: Bearer <token>``); bodies that are
@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
+from reconciler.sandbox import clock
 from reconciler.sandbox.controlled import ControlledSandbox
 from reconciler.sandbox.errors import BadRequest, Conflict, Forbidden, SandboxError, Unauthorized
 from reconciler.sandbox.faults import Faults
@@ -76,6 +77,7 @@ def routes(box: ControlledSandbox) -> list[Route]:
         Route("GET", "/_sandbox/requests", get_requests),
         Route("DELETE", "/_sandbox/requests", delete_requests),
         *EVENT_SETTINGS,
+        *clock.routes(box),
     ]
 
 

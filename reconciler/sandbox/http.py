@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import io
 import json
 import logging
 import socket
 import threading
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -66,6 +68,13 @@ class KeepAliveHandler(WSGIRequestHandler):
 
     protocol_version = "HTTP/1.1"
     timeout = KEEP_ALIVE_IDLE_S  # an idle connection is closed after this many seconds
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The ``Date`` header by the sandbox's clock (movable), as Box's is by Box's."""
+        clock = getattr(self.server, "box_clock", None)
+        if timestamp is None and clock is not None:
+            return email.utils.format_datetime(clock().astimezone(timezone.utc), usegmt=True)
+        return super().date_time_string(timestamp)
 
     def setup(self) -> None:
         super().setup()
@@ -172,9 +181,13 @@ def host_is_served(host: str, port: int | None) -> bool:
     return name in LOOPBACK_NAMES and (port is None or int(given) == port)
 
 
-def serve(app: Callable[..., Any], port: int) -> BaseWSGIServer:
-    """A threaded server on 127.0.0.1 only (never another interface); port 0 picks a free one."""
+def serve(
+    app: Callable[..., Any], port: int, clock: Callable[[], datetime] | None = None
+) -> BaseWSGIServer:
+    """A threaded server on 127.0.0.1 only (never another interface); port 0 picks a free one.
+    ``clock`` dates the responses."""
     server = make_server("127.0.0.1", port, app, threaded=True, request_handler=KeepAliveHandler)
+    server.box_clock = clock  # type: ignore[attr-defined]
     server.daemon_threads = True  # type: ignore[attr-defined]
     server.box_connections = Connections()  # type: ignore[attr-defined]
     return server

@@ -216,6 +216,7 @@ def build_state(doc: Doc, *, clock: Clock = utc_now) -> State:
         Enterprise(
             id=str(enterprise["id"]),
             name=str(enterprise["name"]),
+            collaboration_expiry=bool(enterprise.get("collaboration_expiry", False)),
             **{
                 f"{which}_signature_key": keys[which]
                 for which in ("primary", "secondary")

@@ -38,6 +38,7 @@ from reconciler.sandbox.errors import (
     SandboxError,
     Unauthorized,
 )
+from reconciler.sandbox.expiry import sweep
 from reconciler.sandbox.faults import FaultInjector, Faults
 from reconciler.sandbox.http import (
     LOOPBACK_NAMES,
@@ -109,7 +110,7 @@ class Sandbox:
     # -- lifecycle --
 
     def start(self, port: int = 0) -> str:
-        self._server = serve(self.wsgi, port)
+        self._server = serve(self.wsgi, port, clock=lambda: self.state.clock())
         # A short poll interval: stop() waits for the serving loop to notice, and tests stop
         # a sandbox each.
         self._thread = threading.Thread(
@@ -130,7 +131,7 @@ class Sandbox:
             self._server = None
 
     def serve_forever(self, port: int) -> None:
-        self._server = serve(self.wsgi, port)
+        self._server = serve(self.wsgi, port, clock=lambda: self.state.clock())
         self._server.serve_forever()
 
     @property
@@ -276,6 +277,7 @@ class Sandbox:
                 caller = self._authenticate(request)
                 actor = self._as_user(request, caller)
             record.user_id = actor.id or None
+            sweep(state)  # collaborations whose expires_at has passed are gone, as on Box
             call = Call(
                 state=state,
                 method=request.method,

@@ -265,6 +265,22 @@ class Enterprise:
     #: webhook signature keys (primary, secondary), as the developer console shows them
     primary_signature_key: str = "sandbox-primary-key"
     secondary_signature_key: str = "sandbox-secondary-key"
+    #: Box's "Automatically remove invited collaborators: Allow folder owners to extend the
+    #: expiry date": without it, a collaboration cannot be given ``expires_at``
+    collaboration_expiry: bool = False
+
+
+@dataclass
+class MetadataInstance:
+    """Key/value metadata on a folder or file (only the free-form ``global.properties``)."""
+
+    id: str
+    item_type: str  # folder | file
+    item_id: str
+    scope: str
+    template: str
+    values: dict[str, Any] = field(default_factory=dict)
+    version: int = 0
 
 
 #: table name -> record class; the order is the order of the persisted document
@@ -283,6 +299,7 @@ TABLES: dict[str, type] = {
     "hub_collaborations": HubCollaboration,
     "webhooks": Webhook,
     "trashed_items": TrashedItem,
+    "metadata": MetadataInstance,
 }
 
 
@@ -310,6 +327,7 @@ class State:
         self.webhooks: dict[str, Webhook] = {}
         self.trashed_items: dict[str, TrashedItem] = {}
         self.event_log = EventLog(self.lock)
+        self.metadata: dict[str, MetadataInstance] = {}
 
     # -- ids and time --
 

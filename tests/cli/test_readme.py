@@ -81,6 +81,16 @@ def test_the_annotated_manifest_in_the_readme_validates(tmp_path: Path) -> None:
     assert [d.name for d in result.state.deliveries] == ["acme-spring-2026"]
 
 
+def test_the_life_of_a_delivery_example_validates(tmp_path: Path) -> None:
+    blocks = [b for lang, b in code_blocks(README.read_text(encoding="utf-8")) if lang == "yaml"]
+    manifest = next(b for b in blocks if b.lstrip().startswith("# the life of a delivery"))
+    (tmp_path / "acme.yaml").write_text(manifest, encoding="utf-8")
+    result = check([str(tmp_path / "acme.yaml")])
+    assert result.problems == (), [str(p) for p in result.problems]
+    (delivery,) = result.state.deliveries
+    assert delivery.expiry is not None and delivery.invitations is not None
+
+
 @pytest.mark.parametrize(
     "argv", [["plan", "--formt", "json"], ["status", "--format", "xml"], ["sandbox", "srve"]]
 )

@@ -263,11 +263,6 @@ def test_an_item_the_caller_cannot_see_is_not_found(studio: Sandbox) -> None:
     assert error_of(err) == (404, "not_found")
 
 
-def test_expires_at_is_not_implemented(studio: Sandbox) -> None:
-    response = post_collaboration(studio, "viewer", expires_at="2030-01-01T00:00:00Z")
-    assert response.status_code == 501
-
-
 @pytest.mark.parametrize(
     ("body", "status"),
     [

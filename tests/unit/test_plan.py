@@ -134,6 +134,7 @@ def test_counts_and_has_changes() -> None:
         "to_add": 2,
         "to_change": 1,
         "to_remove": 1,
+        "to_resend": 0,
         "waiting": 1,
         "unmanaged": 1,
     }

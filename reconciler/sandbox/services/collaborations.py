@@ -8,9 +8,9 @@ from reconciler.sandbox.errors import (
     BadRequest,
     Forbidden,
     NotFound,
-    NotImplementedInSandbox,
     invalid_parameter,
 )
+from reconciler.sandbox.expiry import requested_expiry
 from reconciler.sandbox.routing import (
     JSON,
     Call,
@@ -247,10 +247,7 @@ def create_collaboration(state: State, actor: User, body: JSON) -> Collaboration
         ("item", "accessible_by", "role", "is_access_only", "can_view_path", "expires_at"),
         "POST /collaborations",
     )
-    if "expires_at" in body:
-        raise NotImplementedInSandbox(
-            "'expires_at' needs an enterprise setting the sandbox does not emulate"
-        )
+    expires_at = requested_expiry(state, body["expires_at"]) if "expires_at" in body else None
     item_type, item_id = requested_item(state, actor, body)
     role = check_role(body.get("role"), item_type)
     if role == "owner":
@@ -284,6 +281,7 @@ def create_collaboration(state: State, actor: User, body: JSON) -> Collaboration
         acknowledged_at=now if accepted else None,
         is_access_only=bool(body.get("is_access_only", False)),
         can_view_path=can_view_path,
+        expires_at=expires_at,
     )
     state.collaborations[collab.id] = collab
     return collab
@@ -358,7 +356,8 @@ def check_update(state: State, actor: User, collab: Collaboration, body: JSON) -
         body, ("role", "status", "can_view_path", "expires_at"), "PUT /collaborations/{id}"
     )
     if "expires_at" in body:
-        raise Forbidden("'expires_at' needs an enterprise setting the sandbox does not emulate")
+        require_manager(state, actor, collab)
+        requested_expiry(state, body["expires_at"])
     if "status" in body:
         check_answer(state, actor, collab, body["status"])
     owner_id = get_item(state, collab.item_type, collab.item_id).owner_id
@@ -391,10 +390,14 @@ def update_collaboration(
         old = event("COLLABORATION.REMOVED", state, collab, actor)
         former = transfer_ownership(state, actor, collab)
         return None, [*events, old, event("COLLABORATION.CREATED", state, former, actor)]
+    if "expires_at" in body:
+        collab.expires_at = requested_expiry(state, body["expires_at"])
+        collab.modified_at = now
     if "role" in body:
         collab.role = str(body["role"])
         collab.modified_at = now
         record_collaboration(state, actor, "role_change", collab)
+    if "role" in body or "expires_at" in body:
         events.append(event("COLLABORATION.UPDATED", state, collab, actor))
     return collab, events
 
