@@ -14,6 +14,7 @@
     │   ├── RateLimited        1  429 after the SDK's own retries
     │   ├── BoxUnavailable     1  5xx or a dropped connection: the write may have been stored
     │   └── ReadError          1  items that could not be read, each named
+    ├── ForgeError             1  GitHub or GitLab refused or failed a comment call
     ├── RefusedError           4  the run refuses to go on
     │   ├── UnsafePlan         4  removals above the safety limits, without --force
     │   └── StalePlan          4  a saved plan that no longer matches Box
@@ -175,6 +176,16 @@ class BoxUnavailable(BoxError):
 
 class ReadError(BoxError):
     """Several items could not be read; each is named."""
+
+
+class ForgeError(ReconcilerError):
+    """A GitHub or GitLab API call failed; ``status`` is the HTTP status (None: no answer)."""
+
+    exit_code = ExitCode.ERROR
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class RefusedError(ReconcilerError):

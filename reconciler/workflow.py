@@ -10,11 +10,21 @@ from box_sdk_gen import BoxClient
 from reconciler import planning
 from reconciler.applier import ApplyReport, ChangeResult, apply_plan
 from reconciler.box.connect import BoxSettings, RequestPacer, make_client
-from reconciler.box.reader import BoxReader, read_live
+from reconciler.box.reader import BoxReader, read_folder_files, read_items, read_live
 from reconciler.box.writer import BoxWriter
 from reconciler.errors import ManifestError
+from reconciler.gitdiff import ManifestChanges, affected
 from reconciler.manifest import check
-from reconciler.model import DesiredState, ItemRef, LiveState, Policy
+from reconciler.manifest.dump import Export
+from reconciler.model import (
+    DesiredState,
+    ItemKind,
+    ItemRef,
+    LiveItem,
+    LiveState,
+    LiveUser,
+    Policy,
+)
 from reconciler.plan import Plan
 from reconciler.planning import lifecycle
 
@@ -145,3 +155,55 @@ def apply(
         concurrency=desired.policy.concurrency,
         on_result=on_result,
     )
+
+
+def narrow(desired: Desired, changes: ManifestChanges) -> Desired:
+    """Only what ``changes`` affects; validation already ran over every manifest."""
+    kept = affected(desired.state, changes)
+    files = {d.file for d in kept}
+    return Desired(
+        DesiredState(kept), desired.policy, tuple(f for f in desired.files if f in files)
+    )
+
+
+def read_export(
+    connection: Connection, refs: Iterable[ItemRef], *, recursive: bool, concurrency: int = 8
+) -> tuple[LiveUser, list[Export]]:
+    """The reconciler's account, and each item with its collaborators (and, for folders, the
+    files below with their tasks). ``recursive`` adds the folders below. Items nobody but the
+    reconciler collaborates on are left out: a delivery needs clients."""
+    reader = connection.reader
+    me = reader.me()
+    wanted = list(dict.fromkeys(refs))
+    if recursive:
+        roots = [r.id for r in wanted if r.kind is ItemKind.FOLDER]
+        below = [ItemRef(ItemKind.FOLDER, f) for f in subfolders(reader, roots)]
+        wanted += [r for r in below if r not in wanted]
+    items = read_items(reader, wanted, concurrency=concurrency)
+    wanted = [r for r in wanted if _shared(items[r], me)]
+    folders = [r.id for r in wanted if r.kind is ItemKind.FOLDER]
+    files = read_folder_files(reader, folders, with_tasks=True, concurrency=concurrency)
+    return me, [Export(items[r], files.get(r.id, ())) for r in wanted]
+
+
+def _shared(item: LiveItem, me: LiveUser) -> bool:
+    return any(
+        c.principal_id not in (me.id, item.owner_id) or c.principal_id is None
+        for c in item.collaborations
+    )
+
+
+def subfolders(reader: BoxReader, roots: Iterable[str]) -> list[str]:
+    """Every folder below the roots, level by level."""
+    out: list[str] = []
+    level = list(roots)
+    while level:
+        next_level = [
+            str(entry["id"])
+            for folder_id in level
+            for entry in reader.folder_entries(folder_id)
+            if entry.get("type") == "folder"
+        ]
+        out.extend(next_level)
+        level = next_level
+    return out

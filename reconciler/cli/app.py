@@ -14,7 +14,7 @@ from reconciler.errors import ExitCode, ReconcilerError
 try:  # typer >= 0.29 carries its own copy of click
     from typer._click.exceptions import ClickException, UsageError
 except ImportError:  # pragma: no cover - older typer on top of click
-    from click.exceptions import ClickException, UsageError  # type: ignore[no-redef]
+    from click.exceptions import ClickException, UsageError  # type: ignore[no-redef,assignment,unused-ignore]
 
 app = typer.Typer(
     name="reconcile",
@@ -55,7 +55,17 @@ def _register_commands() -> None:
     # Each command lives in its own module and registers itself on import.
     import importlib
 
-    for name in ("validate", "schema", "plan", "apply", "status", "sandbox", "demo"):
+    for name in (
+        "validate",
+        "schema",
+        "plan",
+        "apply",
+        "comment",
+        "export",
+        "status",
+        "sandbox",
+        "demo",
+    ):
         importlib.import_module(f"reconciler.cli.{name}")
 
 

@@ -13,6 +13,7 @@ from reconciler.cli.app import app
 from reconciler.cli.options import (
     AsUserOpt,
     BaseUrlOpt,
+    ChangedSinceOpt,
     ConfigOpt,
     PathsArg,
     info,
@@ -152,6 +153,7 @@ def apply_command(
     force: ForceOpt = False,
     journal: JournalOpt = None,
     output: ReportFormatOpt = ReportFormat.TEXT,
+    changed_since: ChangedSinceOpt = None,
     base_url: BaseUrlOpt = None,
     as_user: AsUserOpt = None,
 ) -> None:
@@ -172,7 +174,7 @@ def apply_command(
     from reconciler.render.plan import render
 
     saved_plan = load_saved_plan(saved) if saved is not None else None
-    desired, connection, live, plan = read_and_plan(paths, config, base_url, as_user)
+    desired, connection, live, plan = read_and_plan(paths, config, base_url, as_user, changed_since)
     if saved_plan is not None:  # a stale saved plan is refused before anything is shown
         saved_plan.check_current(plan)
     stdout = utf8(sys.stdout)

@@ -6,6 +6,7 @@ for loading the Box SDK, so what reaches Box is imported by the functions that n
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -14,9 +15,14 @@ from typing import TYPE_CHECKING, Annotated, Optional, TextIO
 
 import typer
 
+from reconciler.errors import UsageError
+
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from reconciler import workflow
     from reconciler.box.connect import BoxSettings
+    from reconciler.gitdiff import ManifestChanges
     from reconciler.model import LiveState
     from reconciler.plan import Plan
 
@@ -51,6 +57,60 @@ AsUserOpt = Annotated[
     ),
 ]
 
+ChangedSinceOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--changed-since",
+        metavar="REF",
+        help=(
+            "Only the deliveries whose manifests differ between git REF and the working tree, "
+            "and every delivery that shares a folder, file or hub with them."
+        ),
+        show_default=False,
+    ),
+]
+
+
+def manifest_changes(
+    paths: list[str] | None, config: str | None, ref: str | None
+) -> ManifestChanges | None:
+    """What changed since ``ref`` (None without ``--changed-since``); deletions are logged
+    loudly, since deleting a manifest leaves its access in Box."""
+    if ref is None:
+        return None
+    from reconciler.gitdiff import changed_since
+    from reconciler.manifest import DEFAULT_PATHS
+    from reconciler.render.colour import paint
+
+    changes = changed_since(ref, paths or list(DEFAULT_PATHS), config or _default_config())
+    color = use_color(sys.stderr)
+    for deleted in changes.deleted:
+        typer.echo(paint(f"Warning: {deleted.warning()}", "red", color=color, bold=True), err=True)
+    return changes
+
+
+def _default_config() -> str | None:
+    from reconciler.manifest.load import CONFIG_FILE_NAME
+
+    return CONFIG_FILE_NAME if os.path.isfile(CONFIG_FILE_NAME) else None
+
+
+def load_desired(
+    paths: list[str] | None, config: str | None, changed_since_ref: str | None
+) -> tuple[workflow.Desired, ManifestChanges | None]:
+    """Every manifest, checked; with ``--changed-since`` only the affected deliveries remain."""
+    from reconciler import workflow
+
+    desired = workflow.load(paths, config)
+    changes = manifest_changes(paths, config, changed_since_ref)
+    if changes is not None:
+        desired = workflow.narrow(desired, changes)
+        info(
+            f"Changed since {changes.ref}: {len(desired.state.deliveries)} deliveries "
+            "(with those sharing an item)."
+        )
+    return desired, changes
+
 
 def box_settings(base_url: str | None, as_user: str | None) -> BoxSettings:
     from reconciler.box.connect import settings_from_env
@@ -75,12 +135,37 @@ def utf8(stream: TextIO) -> TextIO:
 
 
 def read_box(
-    paths: list[str] | None, config: str | None, base_url: str | None, as_user: str | None
+    paths: list[str] | None,
+    config: str | None,
+    base_url: str | None,
+    as_user: str | None,
+    changed_since_ref: str | None = None,
 ) -> tuple[workflow.Desired, workflow.Connection, LiveState]:
     """Load and check the manifests, connect, and read what they mention from Box."""
+    desired, _ = load_desired(paths, config, changed_since_ref)
+    return (desired, *connect_and_read(desired, base_url, as_user))
+
+
+def read_and_plan(
+    paths: list[str] | None,
+    config: str | None,
+    base_url: str | None,
+    as_user: str | None,
+    changed_since_ref: str | None = None,
+) -> tuple[workflow.Desired, workflow.Connection, LiveState, Plan]:
+    """Load and check the manifests, then read Box and plan. Writes nothing."""
     from reconciler import workflow
 
-    desired = workflow.load(paths, config)
+    desired, connection, live = read_box(paths, config, base_url, as_user, changed_since_ref)
+    return desired, connection, live, workflow.make_plan(desired, live)
+
+
+def connect_and_read(
+    desired: workflow.Desired, base_url: str | None, as_user: str | None
+) -> tuple[workflow.Connection, LiveState]:
+    """Connect with the policy's pacing and read what ``desired`` mentions from Box."""
+    from reconciler import workflow
+
     connection = workflow.connect(box_settings(base_url, as_user), desired.policy)
     info(
         f"Reading Box for {len(desired.state.deliveries)} deliveries "
@@ -88,17 +173,18 @@ def read_box(
     )
     with progress("Reading Box", None) as tick:
         live = workflow.read(desired, connection, on_read=tick)
-    return desired, connection, live
+    return connection, live
 
 
-def read_and_plan(
-    paths: list[str] | None, config: str | None, base_url: str | None, as_user: str | None
-) -> tuple[workflow.Desired, workflow.Connection, LiveState, Plan]:
-    """Load and check the manifests, then read Box and plan. Writes nothing."""
-    from reconciler import workflow
-
-    desired, connection, live = read_box(paths, config, base_url, as_user)
-    return desired, connection, live, workflow.make_plan(desired, live)
+def save_plan(plan: Plan, out: Path) -> None:
+    """The plan as JSON at ``out``, for ``apply --plan``."""
+    try:
+        out.write_text(
+            json.dumps(plan.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot write the plan there ({exc.strerror})") from None
+    info(f"Saved the plan to {out}; apply exactly it with: reconcile apply --plan {out}")
 
 
 def info(message: str) -> None:

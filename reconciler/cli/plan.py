@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import Annotated, Optional
 
 import typer
 
@@ -14,33 +13,22 @@ from reconciler.cli.app import app
 from reconciler.cli.options import (
     AsUserOpt,
     BaseUrlOpt,
+    ChangedSinceOpt,
     ConfigOpt,
     PathsArg,
     info,
     read_and_plan,
+    save_plan,
     use_color,
     utf8,
 )
-from reconciler.errors import ExitCode, UsageError
-
-if TYPE_CHECKING:
-    from reconciler.plan import Plan
+from reconciler.errors import ExitCode
 
 
 class PlanFormat(str, Enum):
     TEXT = "text"
     JSON = "json"
     MARKDOWN = "markdown"
-
-
-def save_plan(plan: Plan, out: Path) -> None:
-    try:
-        out.write_text(
-            json.dumps(plan.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
-        )
-    except OSError as exc:
-        raise UsageError(f"--out {out}: cannot write the plan there ({exc.strerror})") from None
-    info(f"Saved the plan to {out}; apply exactly it with: reconcile apply --plan {out}")
 
 
 @app.command("plan")
@@ -64,6 +52,7 @@ def plan_command(
             help="Exit 2 when changes are pending, 0 when Box matches (waiting work is no change).",
         ),
     ] = False,
+    changed_since: ChangedSinceOpt = None,
     base_url: BaseUrlOpt = None,
     as_user: AsUserOpt = None,
 ) -> None:
@@ -74,18 +63,22 @@ def plan_command(
       reconcile plan                                   # text, grouped by delivery
       reconcile plan --format markdown > comment.md    # one pull-request comment
       reconcile plan --out plan.json --detailed-exitcode
+      reconcile plan --changed-since origin/main       # only what a pull request touches
 
     Box is reached with BOX_DEVELOPER_TOKEN, or BOX_CLIENT_ID + BOX_CLIENT_SECRET +
     BOX_ENTERPRISE_ID, or BOX_JWT_CONFIG; BOX_BASE_URL points at a sandbox.
     Exit codes: 0 ok, 1 Box error, 2 changes pending (with --detailed-exitcode), 3 invalid input.
     """
-    desired, _, _, plan = read_and_plan(paths, config, base_url, as_user)
-    from reconciler import ended
-    from reconciler.manifest import DEFAULT_PATHS
+    desired, _, _, plan = read_and_plan(paths, config, base_url, as_user, changed_since)
+    if changed_since is None:
+        # With --changed-since the deletions since REF were warned of already, and the narrowed
+        # deliveries are not every name a moved manifest may still go by.
+        from reconciler import ended
+        from reconciler.manifest import DEFAULT_PATHS
 
-    names = [d.name for d in desired.state.deliveries]
-    for deleted in ended.deleted_manifests(paths or DEFAULT_PATHS, names):
-        info(f"Warning: {deleted.warning()}")
+        names = [d.name for d in desired.state.deliveries]
+        for deleted in ended.deleted_manifests(paths or DEFAULT_PATHS, names):
+            info(f"Warning: {deleted.warning()}")
     stdout = utf8(sys.stdout)
     from reconciler.render.plan import render
 

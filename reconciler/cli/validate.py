@@ -9,7 +9,14 @@ from typing import Annotated
 import typer
 
 from reconciler.cli.app import app
-from reconciler.cli.options import ConfigOpt, PathsArg, use_color, utf8
+from reconciler.cli.options import (
+    ChangedSinceOpt,
+    ConfigOpt,
+    PathsArg,
+    manifest_changes,
+    use_color,
+    utf8,
+)
 from reconciler.errors import ExitCode
 from reconciler.manifest import DEFAULT_PATHS, check
 from reconciler.render.validation import render_json, render_text
@@ -27,6 +34,7 @@ def validate(
     output: Annotated[
         OutputFormat, typer.Option("--format", help="text for people, json for machines.")
     ] = OutputFormat.TEXT,
+    changed_since: ChangedSinceOpt = None,
 ) -> None:
     """Check manifests against the schema, each other and the repo policy. No Box calls.
 
@@ -38,8 +46,14 @@ def validate(
       reconcile validate                               # every manifest under deliveries/
       reconcile validate deliveries/acme --format json # for a CI annotation step
       reconcile validate --config ci/reconcile.yaml
+      reconcile validate --changed-since origin/main   # what a pull request touches
     """
     result = check(paths or list(DEFAULT_PATHS), config)
+    changes = manifest_changes(paths, config, changed_since)
+    if changes is not None:
+        from reconciler.gitdiff import only_affected
+
+        result = only_affected(result, changes)
     out = utf8(sys.stdout)
     if output is OutputFormat.JSON:
         render_json(result, out)

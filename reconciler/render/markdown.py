@@ -55,7 +55,12 @@ def _lines(plan: Plan) -> Iterator[str]:
     yield ""
     yield f"**{plan_line(plan)}**" if (plan.has_changes or plan.waiting) else NO_CHANGES
     for delivery, changes in by_delivery(plan).items():
-        yield from _section(delivery, Plan(tuple(changes)), changes)
+        yield from delivery_section(delivery, changes)
+    yield from unmanaged_section(plan)
+
+
+def unmanaged_section(plan: Plan) -> Iterator[str]:
+    """One folded list of the collaborators no manifest declares (nothing when there are none)."""
     unmanaged = [c for c in plan.changes if c.action is Action.UNMANAGED]
     if unmanaged:
         yield ""
@@ -69,7 +74,9 @@ def _lines(plan: Plan) -> Iterator[str]:
         yield "</details>"
 
 
-def _section(delivery: str, counts: Plan, changes: list[Change]) -> Iterator[str]:
+def delivery_section(delivery: str, changes: list[Change]) -> Iterator[str]:
+    """One delivery's changes as a folded diff block, its counts in the summary line."""
+    counts = Plan(tuple(changes))
     yield ""
     yield f"<details><summary><b>{delivery}</b>: {counts_words(counts)}</summary>"
     yield ""

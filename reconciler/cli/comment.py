@@ -1,0 +1,195 @@
+"""``reconcile comment``: the plan as one sticky pull-request comment (or merge-request note)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from reconciler import __version__
+from reconciler.cli.app import app
+from reconciler.cli.options import (
+    AsUserOpt,
+    BaseUrlOpt,
+    ChangedSinceOpt,
+    ConfigOpt,
+    PathsArg,
+    connect_and_read,
+    info,
+    manifest_changes,
+    save_plan,
+    utf8,
+)
+from reconciler.errors import ConfigError, ForgeError, ManifestError
+
+if TYPE_CHECKING:
+    from reconciler.forge import Thread
+
+#: Big enough for any plan: the job summary takes up to 1 MiB.
+UNCUT = 1 << 20
+
+
+@app.command("comment")
+def comment_command(
+    paths: PathsArg = None,
+    config: ConfigOpt = None,
+    changed_since: ChangedSinceOpt = None,
+    gitlab: Annotated[
+        bool,
+        typer.Option(
+            "--gitlab",
+            help="Post a merge-request note (CI_API_V4_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID, "
+            "and a token in RECONCILE_GITLAB_TOKEN or GITLAB_TOKEN).",
+        ),
+    ] = False,
+    repo: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--repo", metavar="OWNER/NAME", help="The GitHub repository.", show_default=False
+        ),
+    ] = None,
+    pr: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--pr", metavar="N", help="The pull request number.", show_default=False),
+    ] = None,
+    out: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--out", help="Also save the JSON plan here (an artifact).", show_default=False
+        ),
+    ] = None,
+    base_url: BaseUrlOpt = None,
+    as_user: AsUserOpt = None,
+) -> None:
+    """Post the plan as one pull-request comment, edited in place on every push.
+
+    The comment is found again by its <!-- reconcile-plan --> marker. Invalid manifests make
+    the comment the validation report, and the command exits 3. A pull request from a fork,
+    whose token cannot write, gets the plan in the job summary and the log instead.
+
+    \b
+    Examples:
+      reconcile comment --changed-since "$BASE_SHA" --out plan.json    # in GitHub Actions
+      reconcile comment --repo octo/deliveries --pr 7                  # outside an event
+      reconcile comment --gitlab --changed-since "$CI_MERGE_REQUEST_DIFF_BASE_SHA"
+
+    GitHub: GITHUB_API_URL and GITHUB_TOKEN (pull-requests: write); the pull request of
+    GITHUB_EVENT_PATH unless --repo and --pr are given.
+    Exit codes: 0 posted, 1 Box or forge error, 3 invalid manifests or usage.
+    """
+    from reconciler import workflow
+    from reconciler.gitdiff import only_affected
+    from reconciler.manifest import DEFAULT_PATHS, check
+    from reconciler.render.comment import Context, plan_comment, validation_comment
+
+    env = os.environ
+    if (repo is None) != (pr is None):
+        raise typer.BadParameter("--repo and --pr go together")
+    post = _poster(env, gitlab, repo, pr)
+    context = Context(version=__version__, time=datetime.now(timezone.utc), commit=_commit(env))
+    result = check(paths or list(DEFAULT_PATHS), config)
+    changes = manifest_changes(paths, config, changed_since)
+    if changes is not None:
+        result = only_affected(result, changes)
+        context = replace(context, changed_since=changes.ref, deleted=changes.deleted)
+    if result.problems:
+        body = validation_comment(result.problems, len(result.files), context)
+        _publish(body, body, post)
+        raise ManifestError(list(result.problems))
+    desired = workflow.Desired(result.state, result.policy, result.files)
+    if changes is not None:
+        desired = workflow.narrow(desired, changes)
+    _, live = connect_and_read(desired, base_url, as_user)
+    plan = workflow.make_plan(desired, live)
+    context = replace(context, login=live.me.login)
+    if out is not None:
+        save_plan(plan, out)
+    _publish(plan_comment(plan, context), plan_comment(plan, context, limit=UNCUT), post)
+
+
+def _poster(
+    env: Mapping[str, str], gitlab: bool, repo: str | None, pr: int | None
+) -> tuple[Thread | None, bool, str]:
+    """The thread to post on (None: a fork's request, with no token to write with), whether a
+    refusal is expected (a fork's token is read-only), and why there is no thread."""
+    from reconciler.forge.github import DEFAULT_API, GitHubThread, PullRequest, from_event
+    from reconciler.forge.gitlab import TOKEN_VARIABLES, GitLabThread, token_from
+
+    if gitlab:
+        fork = env.get("CI_MERGE_REQUEST_SOURCE_PROJECT_ID", "") not in (
+            "",
+            env.get("CI_MERGE_REQUEST_PROJECT_ID", ""),
+        )
+        token = token_from(env)
+        if token is None:
+            if fork:
+                return None, True, "a merge request from a fork gets no token"
+            raise ConfigError(f"--gitlab needs a token in {' or '.join(TOKEN_VARIABLES)}")
+        return GitLabThread.from_env(env, token), fork, ""
+    pull = PullRequest(repo, pr) if repo is not None and pr is not None else from_event(env)
+    token = env.get("GITHUB_TOKEN")
+    if not token:
+        if pull.fork:
+            return None, True, "a pull request from a fork gets no GITHUB_TOKEN"
+        raise ConfigError("no GITHUB_TOKEN to comment with (it needs pull-requests: write)")
+    api = env.get("GITHUB_API_URL") or DEFAULT_API
+    return GitHubThread(api, token, pull), pull.fork, ""
+
+
+def _publish(body: str, full: str, post: tuple[Thread | None, bool, str]) -> None:
+    """The comment to stdout and the thread; the whole plan to the job summary."""
+    from reconciler.forge import post_sticky
+    from reconciler.render.markdown import MARKER
+
+    thread, refusal_expected, why_not = post
+    stdout = utf8(sys.stdout)
+    stdout.write(body)
+    stdout.flush()
+    _summary(full)
+    if thread is None:
+        info(f"Not commenting ({why_not}): the plan is in the job summary and the log above.")
+        return
+    try:
+        posted = post_sticky(thread, body, MARKER)
+    except ForgeError as err:
+        if refusal_expected and err.status in (401, 403, 404):
+            info(
+                f"Not commenting: {err}. A pull request from a fork gets a read-only token; "
+                "the plan is in the job summary and the log above."
+            )
+            return
+        raise
+    verb = "Posted" if posted.created else "Updated"
+    info(f"{verb} the plan comment on {thread.where} (comment {posted.comment.id}).")
+
+
+def _summary(markdown: str) -> None:
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    try:
+        with open(target, "a", encoding="utf-8") as summary:
+            summary.write(markdown + "\n")
+    except OSError as exc:
+        info(f"Could not write the job summary {target} ({exc.strerror}).")
+
+
+def _commit(env: Mapping[str, str]) -> str | None:
+    """The commit planned: the pull request's head when CI says so, else HEAD."""
+    for name in ("RECONCILE_COMMIT", "CI_COMMIT_SHA", "GITHUB_SHA"):
+        if env.get(name):
+            return env[name]
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=False, timeout=30
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None

@@ -1,0 +1,112 @@
+"""``reconcile export``: manifests written from what Box has now, ready to commit."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from reconciler.cli.app import app
+from reconciler.cli.options import AsUserOpt, BaseUrlOpt, ConfigOpt, box_settings, info
+from reconciler.errors import ConfigError, UsageError
+
+if TYPE_CHECKING:
+    from reconciler.manifest.dump import Export
+
+#: Where the modeline points: ``reconcile schema delivery > schemas/delivery.schema.json``.
+SCHEMA = Path("schemas/delivery.schema.json")
+IdsOpt = Optional[list[str]]  # noqa: UP045 - typer reads the annotation at run time (py3.10)
+
+
+@app.command("export")
+def export_command(
+    folder: Annotated[
+        IdsOpt, typer.Option("--folder", metavar="ID", help="A Box folder id (repeatable).")
+    ] = None,
+    hub: Annotated[
+        IdsOpt, typer.Option("--hub", metavar="ID", help="A Box hub id (repeatable).")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="Where to write the manifests.")] = Path(
+        "deliveries"
+    ),
+    name: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--name", help="The delivery name, when one item is exported.", show_default=False
+        ),
+    ] = None,
+    recursive: Annotated[
+        bool, typer.Option("--recursive", help="Also every collaborated folder below --folder.")
+    ] = False,
+    config: ConfigOpt = None,
+    base_url: BaseUrlOpt = None,
+    as_user: AsUserOpt = None,
+) -> None:
+    """Write one manifest per folder or hub from who collaborates on it in Box now.
+
+    'reconcile plan' right after an export shows no changes. Pending invitations are written by
+    the email invited, people with a Box account by login, groups by id (their name in a
+    comment); the reconciler's review tasks become the approval section.
+
+    \b
+    Examples:
+      reconcile export --folder 213534631621 --name acme-spring-2026
+      reconcile export --folder 213534600000 --recursive --out deliveries/imported
+      reconcile export --hub 42037322
+
+    Exit codes: 0 written, 1 Box error, 3 invalid input (a file that exists is never replaced).
+    """
+    from reconciler import workflow
+    from reconciler.manifest import load_config
+    from reconciler.manifest.dump import dump
+    from reconciler.model import ItemKind, ItemRef
+
+    refs = [ItemRef(ItemKind.FOLDER, i) for i in folder or []]
+    refs += [ItemRef(ItemKind.HUB, i) for i in hub or []]
+    for ref in refs:
+        if not ref.id.isdigit():
+            raise UsageError(f"--{ref.kind.value} {ref.id!r}: a Box id is digits only")
+    if not refs:
+        raise UsageError("name at least one --folder ID or --hub ID to export")
+    if name is not None and (len(refs) > 1 or recursive):
+        raise UsageError("--name names one delivery: export one item without --recursive")
+    policy, problems = load_config(config)
+    if problems:
+        raise ConfigError("; ".join(str(p) for p in problems))
+    connection = workflow.connect(box_settings(base_url, as_user), policy)
+    me, exports = workflow.read_export(
+        connection, refs, recursive=recursive, concurrency=policy.concurrency
+    )
+    skipped = len(refs) - len([e for e in exports if e.item.ref in refs])
+    if skipped:
+        info(
+            f"Left out {skipped} of the items named: nobody but the reconciler collaborates there."
+        )
+    targets = _targets(exports, out, name)
+    out.mkdir(parents=True, exist_ok=True)
+    for export, (delivery, path) in zip(exports, targets, strict=True):
+        schema = os.path.relpath(SCHEMA.resolve(), path.parent.resolve())
+        path.write_text(dump(export, delivery, me, policy, schema), encoding="utf-8")
+        typer.echo(str(path))
+    info(f"Exported {len(exports)} manifests to {out}; check them with: reconcile plan")
+
+
+def _targets(exports: list[Export], out: Path, name: str | None) -> list[tuple[str, Path]]:
+    """A unique delivery name and a new file for each export; existing files are refused."""
+    from reconciler.manifest.dump import slug
+
+    taken: set[str] = {p.stem for p in out.glob("*.y*ml")} if out.is_dir() else set()
+    targets: list[tuple[str, Path]] = []
+    for export in exports:
+        ref = export.item.ref
+        delivery = name or slug(export.item.name, f"{ref.kind.value}-{ref.id}")
+        if delivery in taken and name is None:
+            delivery = f"{delivery}-{ref.id}"
+        path = out / f"{delivery}.yaml"
+        if path.exists():
+            raise UsageError(f"{path} exists already; export elsewhere with --out, or remove it")
+        taken.add(delivery)
+        targets.append((delivery, path))
+    return targets

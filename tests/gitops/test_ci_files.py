@@ -1,0 +1,99 @@
+"""The action and the example pipelines: valid against GitHub's and GitLab's schemas (the copies
+check-jsonschema ships, so no network), every shell step a script of this repository, and
+least privilege."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.integration.conftest import REPO
+
+ACTION = REPO / "action.yml"
+GITHUB_WORKFLOW = REPO / "examples" / "github" / "reconcile.yml"
+GITLAB_PIPELINE = REPO / "examples" / "gitlab" / ".gitlab-ci.yml"
+
+
+@pytest.mark.parametrize(
+    ("schema", "path"),
+    [
+        ("vendor.github-actions", ACTION),
+        ("vendor.github-workflows", GITHUB_WORKFLOW),
+        ("vendor.gitlab-ci", GITLAB_PIPELINE),
+    ],
+)
+def test_validates_against_the_builtin_schema(schema: str, path: Path) -> None:
+    done = check(schema, path)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def check(schema: str, path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_broken_workflow_is_caught_by_the_same_check(tmp_path: Path) -> None:
+    broken = yaml.safe_load(GITHUB_WORKFLOW.read_text(encoding="utf-8"))
+    broken["jobs"]["plan"]["permissions"]["pull-requests"] = "admin"
+    target = tmp_path / "broken.yml"
+    target.write_text(yaml.safe_dump(broken), encoding="utf-8")
+    assert check("vendor.github-workflows", target).returncode != 0
+
+
+def _load(path: Path) -> dict[str, Any]:
+    return dict(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def test_every_action_step_runs_a_script_of_this_repository() -> None:
+    steps = _load(ACTION)["runs"]["steps"]
+    runs = [s["run"] for s in steps if "run" in s]
+    assert runs, "the action runs the CI scripts"
+    for line in runs:
+        script = line.strip().strip('"').replace("$GITHUB_ACTION_PATH/", "")
+        assert (REPO / script).is_file(), line
+        assert "${{" not in line  # inputs reach the scripts as environment, never spliced in
+
+
+def test_the_workflow_has_no_inline_shell_and_least_privilege() -> None:
+    workflow = _load(GITHUB_WORKFLOW)
+    assert workflow["permissions"] == {}
+    for name, job in workflow["jobs"].items():
+        assert all("run" not in step for step in job["steps"]), name
+        assert job["permissions"].get("contents") == "read"
+        writes = {k for k, v in job["permissions"].items() if v == "write"}
+        assert writes == ({"pull-requests"} if name == "plan" else set()), name
+    assert workflow["jobs"]["apply"]["concurrency"]["group"] == "reconcile-apply"
+    assert workflow["jobs"]["drift"]["concurrency"]["group"] == "reconcile-apply"
+    assert workflow["jobs"]["apply"]["concurrency"]["cancel-in-progress"] is False
+
+
+def test_the_gitlab_pipeline_runs_only_the_scripts() -> None:
+    pipeline = _load(GITLAB_PIPELINE)
+    assert pipeline["stages"] == ["validate", "plan", "apply"]
+    jobs = {k: v for k, v in pipeline.items() if isinstance(v, dict) and "script" in v}
+    assert set(jobs) == {"validate", "plan", "apply", "drift"}
+    for job in jobs.values():
+        for line in job["script"]:
+            script = line.split()[0].replace("/tmp/reconciler/", "")
+            assert (REPO / script).is_file(), line
+    assert jobs["apply"]["resource_group"] == jobs["drift"]["resource_group"]
+
+
+def test_no_script_traces_commands() -> None:
+    """``set -x`` would print the Box credentials' variables into the log."""
+    for script in (REPO / "ci").glob("*.sh"):
+        lines = [line.strip() for line in script.read_text(encoding="utf-8").splitlines()]
+        assert not any(
+            line.startswith("set ") and ("x" in line.split()[1] or "xtrace" in line)
+            for line in lines
+            if len(line.split()) > 1
+        ), script
