@@ -294,6 +294,7 @@ class LiveAssignment:
     assignee_login: str
     resolution_state: str  # incomplete | approved | rejected | completed (read as Box sends it)
     completed_at: str | None = None
+    message: str = ""  # what the assignee wrote when resolving it
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,8 @@ class FileStatus:
     path: str
     state: FileState
     resolved_at: str | None = None  # UTC, ISO 8601, when approved or rejected
+    assignment_id: str | None = None  # the assignment that decided, or the one still open
+    message: str = ""  # what the reviewer wrote with the decision
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,7 @@ class ClientStatus:
                     "path": f.path,
                     "state": f.state.value,
                     "resolved_at": f.resolved_at,
+                    "message": f.message,
                 }
                 for f in self.files
             ]
@@ -301,10 +304,16 @@ def _file_status(file: LiveFile, client: Client, ids: frozenset[str], me_id: str
         # Resolutions are history and never undone; if Box holds several, the latest speaks.
         latest = max(resolved, key=lambda a: (_utc(a.completed_at) or "", a.id))
         return FileStatus(
-            file.id, file.path, RESOLVED[latest.resolution_state], _utc(latest.completed_at)
+            file.id,
+            file.path,
+            RESOLVED[latest.resolution_state],
+            _utc(latest.completed_at),
+            latest.id,
+            latest.message,
         )
-    state = FileState.WAITING if mine else FileState.NOT_ASSIGNED
-    return FileStatus(file.id, file.path, state)
+    if mine:
+        return FileStatus(file.id, file.path, FileState.WAITING, assignment_id=mine[0].id)
+    return FileStatus(file.id, file.path, FileState.NOT_ASSIGNED)
 
 
 def _is_assignee(assignment: LiveAssignment, client: Client, ids: frozenset[str]) -> bool:

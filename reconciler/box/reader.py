@@ -114,6 +114,7 @@ def parse_assignment(raw: dict[str, Any]) -> LiveAssignment:
         assignee_login=str(who.get("login") or ""),
         resolution_state=state,
         completed_at=raw.get("completed_at") or None,
+        message=str(raw.get("message") or ""),
     )
 
 

@@ -63,6 +63,8 @@ def _register_commands() -> None:
         "comment",
         "export",
         "status",
+        "watch",
+        "notify",
         "sandbox",
         "demo",
     ):

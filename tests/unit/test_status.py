@@ -73,8 +73,10 @@ def collab(
     )
 
 
-def assignment(aid: str, who: LiveUser, state: str, at: str | None = None) -> LiveAssignment:
-    return LiveAssignment(aid, who.id, who.login, state, at)
+def assignment(
+    aid: str, who: LiveUser, state: str, at: str | None = None, message: str = ""
+) -> LiveAssignment:
+    return LiveAssignment(aid, who.id, who.login, state, at, message)
 
 
 def review(tid: str, file_id: str, *assignments: LiveAssignment, by: str = ME.id) -> LiveTask:
@@ -97,7 +99,9 @@ FILES = (
     file(
         "2",
         "b-rejected.jpg",
-        review("t2", "2", assignment("a2", CMO, "rejected", "2026-03-01T09:00:00Z")),
+        review(
+            "t2", "2", assignment("a2", CMO, "rejected", "2026-03-01T09:00:00Z", "Logo too small")
+        ),
     ),
     file("3", "sub/c-waiting.jpg", review("t3", "3", assignment("a3", CMO, "incomplete"))),
     # someone else's task assigned to the CMO says nothing about this delivery's approval
@@ -309,6 +313,7 @@ def test_json_is_one_versioned_document_with_files_on_request() -> None:
         "path": "b-rejected.jpg",
         "state": "rejected",
         "resolved_at": "2026-03-01T09:00:00Z",
+        "message": "Logo too small",  # what the reviewer wrote with the rejection
     } in files
 
 

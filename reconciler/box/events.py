@@ -1,0 +1,192 @@
+"""Box's event stream through the SDK: user streams by its ``EventStream`` (long polling), the
+enterprise stream by polling ``GET /events`` (Box offers no long poll for it), each event
+reduced to the items it is about.
+
+The SDK's ``EventStream`` keeps its stream position to itself and ends quietly when a fetch
+fails; the feed reads that position after each event (so it can be stored) and reports the end,
+so the watcher can resync and start again from ``now``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from box_sdk_gen import BoxClient
+from box_sdk_gen.managers.events import (
+    GetEventsEventType,
+    GetEventsStreamType,
+    GetEventStreamQueryParams,
+    GetEventStreamQueryParamsStreamTypeField,
+)
+
+from reconciler.box.errors import call
+from reconciler.box.reader import raw_json
+from reconciler.errors import BoxError
+from reconciler.model import ItemKind, ItemRef
+
+log = logging.getLogger(__name__)
+
+ENTERPRISE = "admin_logs_streaming"
+#: The enterprise events that can change what a delivery needs (Box's event type names).
+ENTERPRISE_TYPES = (
+    "COLLABORATION_INVITE",
+    "COLLABORATION_ACCEPT",
+    "COLLABORATION_REJECT",
+    "COLLABORATION_ROLE_CHANGE",
+    "COLLABORATION_REMOVE",
+    "UPLOAD",
+    "MOVE",
+    "COPY",
+    "DELETE",
+    "TASK_ASSIGNMENT_CREATE",
+    "TASK_ASSIGNMENT_UPDATE",
+    "DELETE_USER",
+)
+_KINDS = {"folder": ItemKind.FOLDER, "file": ItemKind.FILE}
+
+
+@dataclass(frozen=True)
+class BoxEvent:
+    id: str
+    type: str
+    items: tuple[ItemRef, ...]  # the source and the folders above it
+    created_at: str | None
+    position: str | None  # where the stream resumes after this event
+
+
+def _ref(obj: Any) -> ItemRef | None:
+    if not isinstance(obj, dict):
+        return None
+    kind = _KINDS.get(str(obj.get("type") or obj.get("item_type") or ""))
+    ident = obj.get("id") if obj.get("type") in _KINDS else obj.get("item_id")
+    return ItemRef(kind, str(ident)) if kind is not None and ident else None
+
+
+def _with_ancestors(obj: Any) -> list[ItemRef]:
+    """The object, its parent and every folder on its path (Box's ``path_collection``)."""
+    if not isinstance(obj, dict):
+        return []
+    found = [r for r in (_ref(obj), _ref(obj.get("parent"))) if r is not None]
+    entries = (obj.get("path_collection") or {}).get("entries") or []
+    found.extend(r for r in (_ref({"type": "folder", **e}) for e in entries) if r is not None)
+    return found
+
+
+def event_items(raw: dict[str, Any]) -> tuple[ItemRef, ...]:
+    """The folders and files an event is about: a file or folder with its ancestors; for a
+    collaboration, task or task assignment, the item it belongs to."""
+    source = raw.get("source")
+    refs = _with_ancestors(source)
+    if isinstance(source, dict):
+        for key in ("item", "target"):
+            refs.extend(_with_ancestors(source.get(key)))
+    return tuple(sorted(set(refs)))
+
+
+def _event(raw: dict[str, Any], position: str | None) -> BoxEvent:
+    return BoxEvent(
+        id=str(raw.get("event_id") or ""),
+        type=str(raw.get("event_type") or ""),
+        items=event_items(raw),
+        created_at=raw.get("created_at") or None,
+        position=position,
+    )
+
+
+def current_position(client: BoxClient, stream_type: str) -> str:
+    """The stream's position now: where to start so that only what happens next is seen."""
+    events = call(
+        "read the event stream position",
+        lambda: client.events.get_events(
+            stream_type=GetEventsStreamType(stream_type), stream_position="now", limit=1
+        ),
+    )
+    return str(raw_json(events).get("next_stream_position") or "now")
+
+
+class EventFeed:
+    """Follows one stream from ``position`` in a daemon thread; ``stop`` ends it.
+
+    ``on_event`` gets each event with the position after it; ``on_end`` a reason when the
+    stream stopped by itself (Box refused the position, or could not be reached).
+    """
+
+    def __init__(
+        self, client: BoxClient, stream_type: str, position: str, *, poll_seconds: float = 5.0
+    ) -> None:
+        self.client = client
+        self.stream_type = stream_type
+        self.position = position
+        self.poll_seconds = poll_seconds
+        self._stop = threading.Event()
+        self._stream: Any = None
+        self._thread: threading.Thread | None = None
+
+    def start(self, on_event: Callable[[BoxEvent], None], on_end: Callable[[str], None]) -> None:
+        run = self._poll_enterprise if self.stream_type == ENTERPRISE else self._follow_user
+        self._thread = threading.Thread(
+            target=self._guarded, args=(run, on_event, on_end), name="box-events", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._stream is not None:
+            self._stream.stop()
+
+    def _guarded(
+        self,
+        run: Callable[[Callable[[BoxEvent], None]], None],
+        on_event: Callable[[BoxEvent], None],
+        on_end: Callable[[str], None],
+    ) -> None:
+        try:
+            run(on_event)
+        except BoxError as err:
+            reason = err.describe()
+        except Exception as exc:  # the feed thread must report, never die silently
+            reason = f"{type(exc).__name__}"
+            log.debug("event feed failed", exc_info=True)
+        else:
+            reason = "the event stream ended"
+        if not self._stop.is_set():
+            on_end(reason)
+
+    def _follow_user(self, on_event: Callable[[BoxEvent], None]) -> None:
+        self._stream = self.client.events.get_event_stream(
+            query_params=GetEventStreamQueryParams(
+                stream_type=GetEventStreamQueryParamsStreamTypeField(self.stream_type),
+                stream_position=self.position,
+            )
+        )
+        for event in self._stream:
+            if self._stop.is_set():
+                return
+            # The SDK advances its position before yielding a page's events.
+            position = getattr(self._stream, "_stream_position", None)
+            on_event(_event(raw_json(event), str(position) if position else None))
+
+    def _poll_enterprise(self, on_event: Callable[[BoxEvent], None]) -> None:
+        types = [GetEventsEventType(t) for t in ENTERPRISE_TYPES]
+        position = self.position
+        while not self._stop.is_set():
+            page = call(
+                "read the enterprise event stream",
+                lambda p=position: self.client.events.get_events(  # type: ignore[misc]
+                    stream_type=GetEventsStreamType.ADMIN_LOGS_STREAMING,
+                    stream_position=p,
+                    event_type=types,
+                    limit=500,
+                ),
+            )
+            raw = raw_json(page)
+            position = str(raw.get("next_stream_position") or position)
+            entries: Iterable[dict[str, Any]] = raw.get("entries") or []
+            for entry in entries:
+                on_event(_event(entry, position))
+            if not raw.get("entries"):
+                self._stop.wait(self.poll_seconds)

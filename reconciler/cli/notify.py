@@ -1,0 +1,67 @@
+"""``reconcile notify``: one pass of notifications from a full read, for a schedule."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from reconciler import status
+from reconciler.cli.app import app
+from reconciler.cli.options import AsUserOpt, BaseUrlOpt, ConfigOpt, PathsArg, read_box
+from reconciler.cli.watch import StateDirOpt, log_to_stderr
+from reconciler.errors import BoxError
+from reconciler.manifest.service import load_service
+from reconciler.notify.ledger import Ledger
+from reconciler.notify.notices import notices
+from reconciler.notify.sinks import make_sinks
+from reconciler.statedir import DEFAULT_STATE_DIR, StateDir
+from reconciler.watch.passes import now_utc
+
+
+class SinksDown(BoxError):
+    """Some sinks did not take their notices; they are owed and sent on the next pass."""
+
+
+@app.command("notify")
+def notify_command(
+    paths: PathsArg = None,
+    config: ConfigOpt = None,
+    state_dir: StateDirOpt = DEFAULT_STATE_DIR,
+    base_url: BaseUrlOpt = None,
+    as_user: AsUserOpt = None,
+) -> None:
+    """Read Box once and send each new decision, acceptance and invitation to the sinks.
+
+    The same state directory as 'reconcile watch': what was sent is never sent again, what a
+    sink did not take is owed to it and sent on a later pass (waiting longer after each failure).
+    Reads Box; never writes to it.
+
+    \b
+    Examples:
+      reconcile notify                        # e.g. every 10 minutes from cron or CI
+      reconcile notify --state-dir ci-state   # keep ci-state/ between runs (a CI cache)
+
+    Exit codes: 0 all delivered, 1 Box error or a sink still owed something, 3 invalid input
+    or state dir in use.
+    """
+    log_to_stderr()
+    service = load_service(config)
+    with StateDir.open(state_dir) as state:
+        desired, _, live = read_box(paths, config, base_url, as_user)
+        sinks = make_sinks(service.sinks, os.environ)
+        ledger = Ledger(state)
+        added = ledger.offer(notices(status.report(desired.state, live), seen_at=now_utc()), sinks)
+        outcome = ledger.deliver(sinks)
+    sys.stdout.write(
+        f"{added} new notices; {len(outcome.delivered)} delivered, "
+        f"{len(outcome.failed)} failed, {outcome.owed} still owed.\n"
+    )
+    if outcome.owed:
+        raise SinksDown(
+            f"{outcome.owed} deliveries are still owed (sinks that failed are listed above); "
+            "the next run sends them"
+        )
+    if not sinks:
+        typer.echo("No notify: sinks in the config; nothing was sent.", err=True)

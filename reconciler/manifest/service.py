@@ -1,0 +1,124 @@
+"""The long-running settings of reconcile.yaml: ``watch:`` and the ``notify:`` sinks.
+
+The schema has already judged the shapes (with file:line); this builds typed settings from a
+valid document and checks what a schema cannot: that each ``secret_env`` is set.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.errors import ManifestError
+from reconciler.manifest import schema
+from reconciler.manifest.load import CONFIG_FILE_NAME, Document, read
+from reconciler.model import Origin
+
+STREAM_TYPES = ("changes", "all", "admin_logs_streaming")
+
+
+@dataclass(frozen=True)
+class WatchSettings:
+    stream_type: str = "changes"
+    resync_minutes: float = 360.0
+    review_poll_minutes: float = 15.0
+    coalesce_seconds: float = 2.0
+    retention_days: float = 21.0
+    manifest_poll_seconds: float = 5.0
+
+    @property
+    def stream_carries_decisions(self) -> bool:
+        """Only the enterprise stream carries TASK_ASSIGNMENT_UPDATE; the others need polling."""
+        return self.stream_type == "admin_logs_streaming"
+
+
+@dataclass(frozen=True)
+class SinkSpec:
+    """One ``notify:`` entry. ``name`` is its stable identity in the ledger (kind and target)."""
+
+    kind: str  # http | jsonl | command
+    target: str  # the URL, the ledger path, or the command line
+    origin: Origin
+    secret_env: str = ""
+    command: tuple[str, ...] = ()
+    timeout_seconds: float = 10.0
+    retries: int = 5
+    backoff_seconds: float = 0.5
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind}:{self.target}"
+
+
+@dataclass(frozen=True)
+class Service:
+    watch: WatchSettings = WatchSettings()
+    sinks: tuple[SinkSpec, ...] = ()
+
+
+def load_service(config_path: str | None, env: Mapping[str, str] | None = None) -> Service:
+    """``watch:`` and ``notify:`` from the config (default ./reconcile.yaml when it exists).
+
+    Raises ManifestError naming FILE:LINE:COL for anything wrong, secrets not set included.
+    """
+    path = config_path or (CONFIG_FILE_NAME if os.path.isfile(CONFIG_FILE_NAME) else None)
+    if path is None:
+        return Service()
+    doc = read(path)
+    problems = doc.problems + schema.check(doc, "config")
+    if problems:
+        raise ManifestError(sorted(set(problems)))
+    data = doc.data if isinstance(doc.data, dict) else {}
+    sinks = tuple(_sink(doc, index, entry) for index, entry in enumerate(data.get("notify") or []))
+    missing = [
+        doc.problem(
+            doc.position_of(["notify", index, "http", "secret_env"]),
+            "secret-not-set",
+            f"the environment variable {sink.secret_env} (notify[{index}].http.secret_env) "
+            "is not set; the http sink signs every message with it",
+        )
+        for index, sink in enumerate(sinks)
+        if sink.kind == "http" and not (env if env is not None else os.environ).get(sink.secret_env)
+    ]
+    if missing:
+        raise ManifestError(missing)
+    return Service(_watch(data.get("watch") or {}), sinks)
+
+
+def _watch(section: dict[str, Any]) -> WatchSettings:
+    defaults = WatchSettings()
+    return WatchSettings(
+        stream_type=str(section.get("stream_type", defaults.stream_type)),
+        **{
+            key: float(section.get(key, getattr(defaults, key)))
+            for key in (
+                "resync_minutes",
+                "review_poll_minutes",
+                "coalesce_seconds",
+                "retention_days",
+                "manifest_poll_seconds",
+            )
+        },
+    )
+
+
+def _sink(doc: Document, index: int, entry: dict[str, Any]) -> SinkSpec:
+    kind, value = next(iter(entry.items()))
+    line, column = doc.position_of(["notify", index])
+    origin = Origin(doc.file, line, column)
+    if kind == "http":
+        return SinkSpec(
+            "http",
+            str(value["url"]),
+            origin,
+            secret_env=str(value["secret_env"]),
+            timeout_seconds=float(value.get("timeout_seconds", 10.0)),
+            retries=int(value.get("retries", 5)),
+            backoff_seconds=float(value.get("backoff_seconds", 0.5)),
+        )
+    if kind == "jsonl":
+        return SinkSpec("jsonl", str(value), origin)
+    command = tuple(str(part) for part in value)
+    return SinkSpec("command", " ".join(command), origin, command=command)

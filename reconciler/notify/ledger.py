@@ -1,0 +1,104 @@
+"""Exactly-once delivery of notices to each sink, remembered in the state directory.
+
+``notify.json`` holds, per sink, the ids it has taken, and the notices still owed to some sink
+with their attempts. A notice is recorded as sent the moment its sink takes it (one atomic
+write each), so a restart re-sends at most the one in flight when the process died — and that
+one carries the same id, which the jsonl sink and a receiver honouring ``X-Reconcile-Id`` drop.
+A sink that fails is tried again on later passes, waiting twice as long after each failure.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from reconciler.model import box_time
+from reconciler.notify.notices import Notice
+from reconciler.notify.sinks import Sink, SinkError
+from reconciler.statedir import StateDir
+
+log = logging.getLogger(__name__)
+
+FILE = "notify.json"
+FIRST_WAIT = timedelta(seconds=5)
+LONGEST_WAIT = timedelta(minutes=30)
+
+
+@dataclass
+class Outcome:
+    delivered: list[tuple[str, str]] = field(default_factory=list)  # (sink, notice id)
+    failed: list[tuple[str, str, str]] = field(default_factory=list)  # (sink, id, why)
+    owed: int = 0  # deliveries still waiting after this pass
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Ledger:
+    def __init__(self, state: StateDir, *, first_wait: timedelta = FIRST_WAIT) -> None:
+        self._state = state
+        self._first_wait = first_wait
+        doc = state.read(FILE)
+        self.sent: dict[str, set[str]] = {k: set(v) for k, v in (doc.get("sent") or {}).items()}
+        self.owed: dict[str, dict[str, Any]] = dict(doc.get("owed") or {})
+
+    def _save(self) -> None:
+        self._state.write(
+            FILE, {"sent": {k: sorted(v) for k, v in self.sent.items()}, "owed": self.owed}
+        )
+
+    def offer(self, notices: Iterable[Notice], sinks: Sequence[Sink]) -> int:
+        """Owe each notice to every sink that has not taken it; returns how many are new."""
+        added = 0
+        for notice in notices:
+            if notice.id in self.owed:
+                continue
+            if all(notice.id in self.sent.get(s.name, ()) for s in sinks):
+                continue
+            self.owed[notice.id] = {"document": notice.document, "kind": notice.kind, "tries": {}}
+            added += 1
+        if added:
+            self._save()
+        return added
+
+    def deliver(self, sinks: Sequence[Sink], *, now: datetime | None = None) -> Outcome:
+        """Send what is owed to each sink whose wait is over, oldest first."""
+        moment = now or datetime.now(timezone.utc)
+        outcome = Outcome()
+        for ident in sorted(self.owed, key=lambda i: (self.owed[i]["document"].get("seen_at"), i)):
+            entry = self.owed[ident]
+            notice = Notice(ident, str(entry["kind"]), dict(entry["document"]))
+            for sink in sinks:
+                if ident in self.sent.get(sink.name, ()):
+                    continue
+                tries = entry["tries"].get(sink.name) or {"count": 0, "next": None}
+                due = box_time(tries["next"])
+                if due is not None and due > moment:
+                    continue
+                try:
+                    sink.send(notice)
+                except SinkError as err:
+                    wait = min(self._first_wait * (2 ** tries["count"]), LONGEST_WAIT)
+                    entry["tries"][sink.name] = {
+                        "count": tries["count"] + 1,
+                        "next": _stamp(moment + wait),
+                    }
+                    outcome.failed.append((sink.name, ident, str(err)))
+                    log.warning("notify: %s (again in %ss)", err, int(wait.total_seconds()))
+                    self._save()
+                    continue
+                self.sent.setdefault(sink.name, set()).add(ident)
+                entry["tries"].pop(sink.name, None)
+                outcome.delivered.append((sink.name, ident))
+                self._save()
+            if all(ident in self.sent.get(s.name, ()) for s in sinks):
+                del self.owed[ident]
+                self._save()
+        outcome.owed = sum(
+            1 for i in self.owed for s in sinks if i not in self.sent.get(s.name, ())
+        )
+        return outcome

@@ -1,0 +1,2 @@
+"""``reconcile watch``: hints (Box events, later webhooks) say which deliveries to look at; the
+same read, plan and apply as ``reconcile apply`` does the rest, with a periodic full resync."""

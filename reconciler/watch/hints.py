@@ -1,0 +1,99 @@
+"""Hints: "look at these items now". Any source (Box's event stream, a webhook delivery, the
+review poll) puts them on one queue; the loop takes a burst of them at a time, merged.
+
+Hints are never the truth: they only choose what to read. A hint may also ask for a full
+resync (the stream lost its place, the manifests changed).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from reconciler.model import ItemRef
+
+
+@dataclass(frozen=True)
+class Hint:
+    items: frozenset[ItemRef] = frozenset()
+    source: str = "events"  # events | webhook | review-poll | manifests | stream
+    #: the stream position to store once what this hint asks for is done
+    position: str | None = None
+    resync: bool = False
+    reason: str = ""
+
+    @classmethod
+    def about(cls, items: Iterable[ItemRef], **kwargs: object) -> Hint:
+        return cls(frozenset(items), **kwargs)  # type: ignore[arg-type]
+
+
+@dataclass
+class Batch:
+    """Hints taken together: their items, whether any asked for a resync, the last position."""
+
+    items: set[ItemRef] = field(default_factory=set)
+    sources: set[str] = field(default_factory=set)
+    resync: bool = False
+    reasons: list[str] = field(default_factory=list)
+    position: str | None = None
+    count: int = 0
+
+    def add(self, hint: Hint) -> None:
+        self.items |= hint.items
+        self.sources.add(hint.source)
+        self.resync = self.resync or hint.resync
+        if hint.reason:
+            self.reasons.append(hint.reason)
+        if hint.position is not None:
+            self.position = hint.position
+        self.count += 1
+
+
+class HintQueue:
+    """Thread-safe; ``take`` waits for a first hint, then gathers for ``window`` seconds."""
+
+    def __init__(self) -> None:
+        self._hints: list[Hint] = []
+        self._ready = threading.Condition()
+        self._closed = False
+
+    def put(self, hint: Hint) -> None:
+        with self._ready:
+            self._hints.append(hint)
+            self._ready.notify_all()
+
+    def close(self) -> None:
+        """Wake the taker: nothing more will be waited for."""
+        with self._ready:
+            self._closed = True
+            self._ready.notify_all()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def take(self, window: float, timeout: float) -> Batch | None:
+        """A burst of hints, or None when none came within ``timeout`` seconds (or closed)."""
+        deadline = time.monotonic() + timeout
+        with self._ready:
+            while not self._hints and not self._closed:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self._ready.wait(left)
+            if self._closed and not self._hints:
+                return None
+            # Gather the rest of the burst: one read for many events, not one per event.
+            gather_until = time.monotonic() + window
+            while not self._closed:
+                left = gather_until - time.monotonic()
+                if left <= 0:
+                    break
+                self._ready.wait(left)
+            batch = Batch()
+            for hint in self._hints:
+                batch.add(hint)
+            self._hints.clear()
+            return batch

@@ -1,0 +1,247 @@
+"""The watcher's loop: a full reconcile on start, then hints from Box's event stream, each
+burst reconciling only the deliveries it touches; a full resync on a timer, when the stream
+loses its place and when the manifests change; open reviews polled where the stream is silent
+about them; every notice delivered to every sink once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from reconciler import workflow
+from reconciler.box.events import BoxEvent, EventFeed, current_position
+from reconciler.errors import ManifestError, ReconcilerError
+from reconciler.manifest.service import Service
+from reconciler.model import LiveState
+from reconciler.notify.ledger import Ledger
+from reconciler.notify.notices import Notice
+from reconciler.notify.sinks import Sink
+from reconciler.statedir import StateDir
+from reconciler.watch import passes
+from reconciler.watch.hints import Batch, Hint, HintQueue
+from reconciler.watch.index import DeliveryIndex
+from reconciler.watch.manifests import fingerprint
+from reconciler.watch.stream import load_place, save_place
+
+log = logging.getLogger(__name__)
+
+#: After a failed pass, wait this long (doubling, up to RETRY_LONGEST) before a full resync.
+RETRY_FIRST = 5.0
+RETRY_LONGEST = 300.0
+
+
+@dataclass
+class Sources:
+    """Where the watcher finds its inputs; a test or a benchmark can point them elsewhere."""
+
+    paths: list[str] | None
+    config: str | None
+    connect: Callable[[workflow.Desired], workflow.Connection]
+    load_service: Callable[[], Service]
+    make_sinks: Callable[[Service], list[Sink]]
+
+
+class Watcher:
+    def __init__(self, sources: Sources, state: StateDir) -> None:
+        self.sources = sources
+        self.state = state
+        self.hints = HintQueue()
+        self.ledger = Ledger(state)
+        self._stopping = threading.Event()
+        self._feed: EventFeed | None = None
+        self.live: LiveState | None = None
+        self.passes = 0  # passes run, full and targeted, for the log and for tests
+        self._load()
+
+    # -- inputs --
+
+    def _load(self) -> None:
+        self.desired = workflow.load(self.sources.paths, self.sources.config)
+        self.service = self.sources.load_service()
+        self.settings = self.service.watch
+        self.sinks = self.sources.make_sinks(self.service)
+        self.index = DeliveryIndex(self.desired.state)
+        self.connection = self.sources.connect(self.desired)
+        self._fingerprint = fingerprint(self.sources.paths, self.sources.config)
+
+    def stop(self) -> None:
+        """Ask the loop to end after the pass under way (safe from a signal handler)."""
+        self._stopping.set()
+        self.hints.close()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    # -- the loop --
+
+    def run(self) -> None:
+        settings = self.settings
+        place = load_place(self.state)
+        now = datetime.now(timezone.utc)
+        retention = timedelta(days=settings.retention_days)
+        if place is not None and place.usable(settings.stream_type, retention, now):
+            position = place.position
+            log.info("resuming the %s stream from position %s", settings.stream_type, position)
+        else:
+            if place is not None:
+                log.info(
+                    "the stored position (%s stream, saved %s) is older than Box keeps events "
+                    "or of another stream: full resync, then following from now",
+                    place.stream_type,
+                    place.saved_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                )
+            # Taken before the full read, so nothing that happens during it is missed.
+            position = current_position(self.connection.client, settings.stream_type)
+            save_place(self.state, settings.stream_type, position)
+        if not settings.stream_carries_decisions:
+            log.info(
+                "the %s stream carries no task assignment updates: polling the files with open "
+                "reviews every %g minutes",
+                settings.stream_type,
+                settings.review_poll_minutes,
+            )
+        self._full("start")
+        self._follow(position)
+        self._loop()
+
+    def _follow(self, position: str) -> None:
+        if self.stopping:
+            return
+        self._feed = EventFeed(self.connection.client, self.settings.stream_type, position)
+        self._feed.start(self._on_event, self._on_end)
+
+    def _on_event(self, event: BoxEvent) -> None:
+        log.debug("event %s %s on %s", event.type, event.id, [str(i) for i in event.items])
+        self.hints.put(Hint.about(event.items, source="events", position=event.position))
+
+    def _on_end(self, reason: str) -> None:
+        self.hints.put(Hint(source="stream", resync=True, reason=f"event stream: {reason}"))
+
+    def _loop(self) -> None:
+        clock = time.monotonic
+        settings = self.settings
+        next_resync = clock() + settings.resync_minutes * 60
+        next_poll = clock() + settings.review_poll_minutes * 60
+        next_check = clock() + settings.manifest_poll_seconds
+        retry_wait = RETRY_FIRST
+        while not self.stopping:
+            wake = min(next_resync, next_poll, next_check)
+            if self.ledger.owed:
+                wake = min(wake, clock() + 1.0)
+            batch = self.hints.take(settings.coalesce_seconds, max(0.0, wake - clock()))
+            if self.stopping:
+                break
+            try:
+                if clock() >= next_check:
+                    next_check = clock() + settings.manifest_poll_seconds
+                    if self._manifests_changed():
+                        batch = batch or Batch()
+                        batch.resync, batch.reasons = True, [*batch.reasons, "manifests changed"]
+                if clock() >= next_resync:
+                    batch = batch or Batch()
+                    batch.resync, batch.reasons = True, [*batch.reasons, "scheduled resync"]
+                if batch is not None:
+                    self._handle(batch)
+                    if batch.resync:
+                        next_resync = clock() + settings.resync_minutes * 60
+                if clock() >= next_poll and not settings.stream_carries_decisions:
+                    self._poll_reviews()
+                    next_poll = clock() + settings.review_poll_minutes * 60
+                self._deliver()
+                retry_wait = RETRY_FIRST
+            except ReconcilerError as err:
+                log.error("pass failed (%s); full resync in %gs", err, retry_wait)
+                next_resync = clock() + retry_wait
+                retry_wait = min(retry_wait * 2, RETRY_LONGEST)
+        if self._feed is not None:
+            self._feed.stop()
+        log.info("stopped after %d passes", self.passes)
+
+    # -- what a burst of hints does --
+
+    def _handle(self, batch: Batch) -> None:
+        if batch.resync:
+            self._full("; ".join(batch.reasons) or "resync")
+            if "stream" in batch.sources:
+                self._restart_feed()
+        else:
+            names = self.index.touched(batch.items)
+            if names:
+                log.info(
+                    "%d hints touch %d deliveries: %s",
+                    batch.count,
+                    len(names),
+                    ", ".join(sorted(names)),
+                )
+                self._record(passes.reconcile(self.desired, self.connection, names))
+        if batch.position is not None and not self.stopping:
+            save_place(self.state, self.settings.stream_type, batch.position)
+
+    def _restart_feed(self) -> None:
+        if self._feed is not None:
+            self._feed.stop()
+        position = current_position(self.connection.client, self.settings.stream_type)
+        save_place(self.state, self.settings.stream_type, position)
+        self._follow(position)
+
+    def _full(self, why: str) -> None:
+        log.info("full reconcile (%s): %d deliveries", why, len(self.desired.state.deliveries))
+        self._record(passes.reconcile(self.desired, self.connection))
+
+    def _record(self, result: passes.PassResult) -> None:
+        self.passes += 1
+        self.live = passes.merge(self.live, result.live)
+        counts = result.report.counts()
+        log.info(
+            "reconciled %s: %d applied, %d failed, %d waiting",
+            ", ".join(result.deliveries) or "nothing",
+            counts["applied"],
+            counts["failed"],
+            result.plan.waiting,
+        )
+        for failed in result.report.failed:
+            log.warning("failed: %s: %s", failed.change.describe(), failed.detail)
+        if result.refused:
+            log.warning("refused removals (the rest was applied): %s", result.refused)
+        self._offer(result.notices)
+
+    def _poll_reviews(self) -> None:
+        if self.live is None:
+            return
+        self.live, found, files = passes.poll_reviews(self.desired, self.connection, self.live)
+        log.info("review poll: read the tasks of %d files with open reviews", files)
+        self._offer(found)
+
+    def _offer(self, found: list[Notice]) -> None:
+        added = self.ledger.offer(found, self.sinks)
+        if added:
+            log.info("%d new notices", added)
+        self._deliver()
+
+    def _deliver(self) -> None:
+        if self.sinks and self.ledger.owed:
+            self.ledger.deliver(self.sinks)
+
+    def _manifests_changed(self) -> bool:
+        now = fingerprint(self.sources.paths, self.sources.config)
+        if now == self._fingerprint:
+            return False
+        self._fingerprint = now
+        try:
+            self.desired = workflow.load(self.sources.paths, self.sources.config)
+            self.service = self.sources.load_service()
+        except ManifestError as err:
+            log.error(
+                "the manifests changed but do not validate; keeping the last good ones:\n%s", err
+            )
+            return False
+        self.sinks = self.sources.make_sinks(self.service)
+        self.index = DeliveryIndex(self.desired.state)
+        log.info("the manifests changed: %d deliveries", len(self.desired.state.deliveries))
+        return True

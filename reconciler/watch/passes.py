@@ -1,0 +1,118 @@
+"""One pass of the watcher over some deliveries (or all): read, plan, apply within the safety
+limits, and turn what the read showed into notices. Also the review poll, which reads only the
+tasks of files whose reviews are still open.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+
+from reconciler import status, workflow
+from reconciler.applier import ApplyReport
+from reconciler.errors import UnsafePlan
+from reconciler.model import LiveFile, LiveState
+from reconciler.notify.notices import Notice, notices
+from reconciler.plan import Action, Plan, check_safety
+from reconciler.planner import collaborator_counts
+from reconciler.watch.index import subset
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PassResult:
+    deliveries: tuple[str, ...]
+    plan: Plan
+    report: ApplyReport
+    live: LiveState
+    notices: list[Notice] = field(default_factory=list)
+    refused: str | None = None  # why removals were held back (the safety limits)
+
+
+def now_utc() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def without_removals(plan: Plan) -> Plan:
+    return Plan(tuple(c for c in plan.changes if c.action is not Action.REMOVE))
+
+
+def safe_part(plan: Plan, desired: workflow.Desired, live: LiveState) -> tuple[Plan, str | None]:
+    """The plan, or — when its removals break the safety limits — the plan without them."""
+    try:
+        check_safety(plan, desired.policy, collaborator_counts(live))
+    except UnsafePlan as refusal:
+        return without_removals(plan), str(refusal)
+    return plan, None
+
+
+def reconcile(
+    desired: workflow.Desired,
+    connection: workflow.Connection,
+    names: Iterable[str] | None = None,
+) -> PassResult:
+    """Read, plan and apply the deliveries ``names`` (all when None) and what they imply.
+
+    ``names`` must be closed under shared items (``DeliveryIndex.touched``): the planner judges
+    each item it is given by the deliveries it is given.
+    """
+    scope = (
+        desired
+        if names is None
+        else workflow.Desired(subset(desired.state, names), desired.policy, desired.files)
+    )
+    live = workflow.read(scope, connection)
+    plan = workflow.make_plan(scope, live)
+    safe, refused = safe_part(plan, scope, live)
+    if refused:
+        log.warning("removals held back: %s", refused)
+    report = workflow.apply(safe, scope, connection, live) if safe.has_changes else ApplyReport()
+    # Notices come from what was read, never from what apply asked of Box: Box's events about
+    # our own writes bring those deliveries back for a read of their own.
+    found = notices(status.report(scope.state, live), seen_at=now_utc())
+    names_done = tuple(sorted(d.name for d in scope.state.deliveries))
+    return PassResult(names_done, plan, report, live, found, refused)
+
+
+def open_reviews(desired: workflow.Desired, live: LiveState) -> set[str]:
+    """Ids of files with a review assignment still waiting for some approver."""
+    return {
+        f.file_id
+        for d in status.report(desired.state, live).deliveries
+        for c in d.clients
+        for f in c.files
+        if f.state is status.FileState.WAITING
+    }
+
+
+def poll_reviews(
+    desired: workflow.Desired, connection: workflow.Connection, live: LiveState
+) -> tuple[LiveState, list[Notice], int]:
+    """Re-read the tasks of files with open reviews only; returns the refreshed state, the
+    notices it implies and how many files were read."""
+    wanted = open_reviews(desired, live)
+    if not wanted:
+        return live, [], 0
+    reader = connection.reader
+    fresh = {fid: reader.file_tasks(fid) for fid in sorted(wanted)}
+
+    def refreshed(files: tuple[LiveFile, ...]) -> tuple[LiveFile, ...]:
+        return tuple(replace(f, tasks=fresh[f.id]) if f.id in fresh else f for f in files)
+
+    updated = LiveState(
+        me=live.me,
+        items=live.items,
+        files={folder: refreshed(files) for folder, files in live.files.items()},
+    )
+    found = notices(status.report(desired.state, updated), seen_at=now_utc())
+    return updated, found, len(wanted)
+
+
+def merge(old: LiveState | None, new: LiveState) -> LiveState:
+    """A snapshot of everything known: what ``new`` read replaces what ``old`` held."""
+    if old is None:
+        return new
+    return LiveState(me=new.me, items={**old.items, **new.items}, files={**old.files, **new.files})
