@@ -31,12 +31,13 @@ class Person:
             and assignment.resolution_state == "incomplete"
         ]
 
-    def resolve(self, assignment_id: str, decision: str) -> None:
-        """Press Approve or Reject in Box: ``decision`` is "approved" or "rejected"."""
+    def resolve(self, assignment_id: str, decision: str, message: str | None = None) -> None:
+        """Press Approve or Reject in Box: ``decision`` is "approved" or "rejected", with an
+        optional note to the studio."""
         state = UpdateTaskAssignmentByIdResolutionState(decision)
         call(
             f"{decision} assignment {assignment_id}",
             lambda: self.client.task_assignments.update_task_assignment_by_id(
-                assignment_id, resolution_state=state
+                assignment_id, resolution_state=state, message=message
             ),
         )
