@@ -61,6 +61,10 @@ class BoxEvent:
 def _ref(obj: Any) -> ItemRef | None:
     if not isinstance(obj, dict):
         return None
+    # Enterprise collaboration events name the item flat: folder_id or file_id.
+    for name, flat in _KINDS.items():
+        if obj.get(f"{name}_id") and not obj.get("type"):
+            return ItemRef(flat, str(obj[f"{name}_id"]))
     kind = _KINDS.get(str(obj.get("type") or obj.get("item_type") or ""))
     ident = obj.get("id") if obj.get("type") in _KINDS else obj.get("item_id")
     return ItemRef(kind, str(ident)) if kind is not None and ident else None
@@ -97,6 +101,17 @@ def _event(raw: dict[str, Any], position: str | None) -> BoxEvent:
     )
 
 
+def folder_ancestors(client: BoxClient, folder_id: str) -> tuple[ItemRef, ...]:
+    """The folders above a folder (Box's ``path_collection``): one call, for an event whose
+    source names only its direct parent."""
+    folder = call(
+        f"read the path of folder {folder_id}",
+        lambda: client.folders.get_folder_by_id(folder_id, fields=["id", "path_collection"]),
+    )
+    entries = (raw_json(folder).get("path_collection") or {}).get("entries") or []
+    return tuple(ItemRef(ItemKind.FOLDER, str(e["id"])) for e in entries if e.get("id"))
+
+
 def current_position(client: BoxClient, stream_type: str) -> str:
     """The stream's position now: where to start so that only what happens next is seen."""
     events = call(
@@ -105,7 +120,8 @@ def current_position(client: BoxClient, stream_type: str) -> str:
             stream_type=GetEventsStreamType(stream_type), stream_position="now", limit=1
         ),
     )
-    return str(raw_json(events).get("next_stream_position") or "now")
+    position = raw_json(events).get("next_stream_position")
+    return "now" if position is None else str(position)  # 0 is a position: the very start
 
 
 class EventFeed:
@@ -168,7 +184,9 @@ class EventFeed:
                 return
             # The SDK advances its position before yielding a page's events.
             position = getattr(self._stream, "_stream_position", None)
-            on_event(_event(raw_json(event), str(position) if position else None))
+            # Events inside a page carry no raw JSON of their own; the model's dict has the ids.
+            raw = raw_json(event) or event.to_dict()
+            on_event(_event(raw, None if position is None else str(position)))
 
     def _poll_enterprise(self, on_event: Callable[[BoxEvent], None]) -> None:
         types = [GetEventsEventType(t) for t in ENTERPRISE_TYPES]
@@ -184,7 +202,8 @@ class EventFeed:
                 ),
             )
             raw = raw_json(page)
-            position = str(raw.get("next_stream_position") or position)
+            if raw.get("next_stream_position") is not None:
+                position = str(raw["next_stream_position"])
             entries: Iterable[dict[str, Any]] = raw.get("entries") or []
             for entry in entries:
                 on_event(_event(entry, position))

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from reconciler import workflow
-from reconciler.box.events import BoxEvent, EventFeed, current_position
+from reconciler.box.events import BoxEvent, EventFeed, current_position, folder_ancestors
 from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.manifest.service import Service
-from reconciler.model import LiveState
+from reconciler.model import ItemKind, ItemRef, LiveState
 from reconciler.notify.ledger import Ledger
 from reconciler.notify.notices import Notice
 from reconciler.notify.sinks import Sink
@@ -56,6 +56,7 @@ class Watcher:
         self._feed: EventFeed | None = None
         self.live: LiveState | None = None
         self.passes = 0  # passes run, full and targeted, for the log and for tests
+        self._paths: dict[str, tuple[ItemRef, ...]] = {}  # folder id -> folders above it
         self._load()
 
     # -- inputs --
@@ -118,7 +119,26 @@ class Watcher:
 
     def _on_event(self, event: BoxEvent) -> None:
         log.debug("event %s %s on %s", event.type, event.id, [str(i) for i in event.items])
-        self.hints.put(Hint.about(event.items, source="events", position=event.position))
+        items = event.items
+        if items and not self.index.declaring(items):
+            items = items + self._above(items)
+        self.hints.put(Hint.about(items, source="events", position=event.position))
+
+    def _above(self, items: tuple[ItemRef, ...]) -> tuple[ItemRef, ...]:
+        """Folders above the event's folders, for a file deep inside a delivered folder whose
+        event names only its direct parent; read once per folder and kept."""
+        found: list[ItemRef] = []
+        for ref in items:
+            if ref.kind is not ItemKind.FOLDER:
+                continue
+            if ref.id not in self._paths:
+                try:
+                    self._paths[ref.id] = folder_ancestors(self.connection.client, ref.id)
+                except ReconcilerError as err:
+                    log.debug("could not read the path of folder %s: %s", ref.id, err)
+                    continue
+            found.extend(self._paths[ref.id])
+        return tuple(found)
 
     def _on_end(self, reason: str) -> None:
         self.hints.put(Hint(source="stream", resync=True, reason=f"event stream: {reason}"))
@@ -215,7 +235,8 @@ class Watcher:
         if self.live is None:
             return
         self.live, found, files = passes.poll_reviews(self.desired, self.connection, self.live)
-        log.info("review poll: read the tasks of %d files with open reviews", files)
+        if files:
+            log.info("review poll: read the tasks of %d files with open reviews", files)
         self._offer(found)
 
     def _offer(self, found: list[Notice]) -> None:

@@ -1,0 +1,203 @@
+"""``reconcile watch`` end to end: the real command in its own process, following the sandbox's
+event stream through the SDK, while people act in Box with their own tokens."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import signal
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from box_sdk_gen import UploadFileAttributes, UploadFileAttributesParentField
+
+from tests.integration.conftest import ACME_FOLDER, CMO, Studio
+from tests.integration.receiver import Receiver
+from tests.integration.watching import (
+    ACME_REVIEWED,
+    NOTE,
+    SECRET,
+    Watch,
+    assigned_files,
+    configure,
+    decisions,
+    reject,
+    wait_until,
+)
+
+RETOUCHED_FOLDER = "213534631622"  # below the acme delivery folder
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    running = Receiver()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def watching(studio: Studio) -> Iterator[list[Watch]]:
+    started: list[Watch] = []
+    yield started
+    for watch in started:
+        watch.stop(signal.SIGKILL)
+
+
+def start(studio: Studio, watching: list[Watch], *args: str) -> Watch:
+    watch = Watch(studio, *args)
+    watching.append(watch)
+    watch.wait_for_log("full reconcile (start)")
+    return watch
+
+
+def test_an_acceptance_gets_its_tasks_from_the_running_watcher(
+    studio: Studio, watching: list[Watch]
+) -> None:
+    configure(studio)
+    watch = start(studio, watching)
+    # The start reconcile invites Jane (no Box account yet): nothing to assign to her.
+    wait_until(
+        lambda: any(c["invite_email"] for c in studio.collaborations(ACME_FOLDER)),
+        30,
+        "Jane's invitation",
+        watch,
+    )
+    studio.sign_up("jane.doe@acme.example")  # she signs up and accepts, in Box
+    jane = next(u["id"] for u in studio.state()["users"] if u["login"] == "jane.doe@acme.example")
+    got = wait_until(
+        lambda: assigned_files(studio, jane) == ACME_REVIEWED or None,
+        30,
+        "Jane's assignments",
+        watch,
+    )
+    assert got
+    assert "hints touch" in watch.log  # a targeted pass did it, not a resync
+    assert watch.stop() == 0
+    assert "stopping after the pass under way" in watch.log
+    studio.assert_converged()
+
+
+def test_a_new_upload_gets_its_task(studio: Studio, watching: list[Watch]) -> None:
+    configure(studio)
+    watch = start(studio, watching)
+    wait_until(lambda: assigned_files(studio, CMO) == ACME_REVIEWED or None, 30, "tasks", watch)
+    watch.settle()
+    attributes = UploadFileAttributes(
+        name="retouched-07.jpg", parent=UploadFileAttributesParentField(id=RETOUCHED_FOLDER)
+    )
+    uploaded = studio.client().uploads.upload_file(attributes, io.BytesIO(b"pixels"))
+    assert uploaded.entries
+    new_file = str(uploaded.entries[0].id)
+    wait_until(lambda: new_file in assigned_files(studio, CMO) or None, 30, "the new task", watch)
+    # Only the delivery whose folder holds the new file was read again.
+    assert re.search(r"hints touch 1 deliveries: acme-spring-2026\n", watch.log), watch.log
+    watch.stop()
+    studio.assert_converged()
+
+
+@pytest.mark.parametrize("stream_type", ["changes", "admin_logs_streaming"])
+def test_a_rejection_reaches_both_sinks_once_signed_with_the_note(
+    studio: Studio, watching: list[Watch], receiver: Receiver, stream_type: str
+) -> None:
+    configure(studio, url=receiver.url, stream_type=stream_type)
+    watch = start(studio, watching)
+    wait_until(lambda: assigned_files(studio, CMO) == ACME_REVIEWED or None, 30, "tasks", watch)
+    file_id = reject(studio, "cmo-token")
+    ledger_file = studio.path("decisions.jsonl")
+    found = wait_until(lambda: decisions(ledger_file), 30, "the decision in the ledger", watch)
+    posted = wait_until(lambda: receiver.accepted("decision"), 30, "the decision POSTed", watch)
+    assert [(d["file"]["id"], d["decision"], d["message"]) for d in found] == [
+        (file_id, "rejected", NOTE)
+    ]
+    assert len(posted) == 1 and posted[0].signed_with(SECRET)
+    assert posted[0].document == found[0]
+    if stream_type == "changes":
+        assert "carries no task assignment updates" in watch.log
+    watch.stop()
+    assert len(decisions(ledger_file)) == 1 and len(receiver.accepted("decision")) == 1
+
+
+def test_killed_and_restarted_nothing_is_sent_twice_nothing_is_missed(
+    studio: Studio, watching: list[Watch], receiver: Receiver
+) -> None:
+    configure(studio, url=receiver.url)
+    ledger_file = studio.path("decisions.jsonl")
+    first = start(studio, watching)
+    wait_until(lambda: assigned_files(studio, CMO) == ACME_REVIEWED or None, 30, "tasks", first)
+    one = reject(studio, "cmo-token")
+    wait_until(lambda: decisions(ledger_file), 30, "the first decision", first)
+    wait_until(lambda: receiver.accepted("decision"), 30, "the first POST", first)
+    first.stop(signal.SIGKILL)
+    two = reject(studio, "cmo-token", note="Too dark")  # while nobody watches
+    second = start(studio, watching)
+    wait_until(lambda: len(decisions(ledger_file)) == 2 or None, 30, "the missed one", second)
+    wait_until(lambda: len(receiver.accepted("decision")) == 2 or None, 30, "its POST", second)
+    second.stop()
+    assert sorted(d["file"]["id"] for d in decisions(ledger_file)) == sorted([one, two])
+    ids = [r.headers["x-reconcile-id"] for r in receiver.accepted()]
+    assert len(ids) == len(set(ids)), "a notice was sent twice"
+    lines = [d["id"] for d in json_lines(ledger_file)]
+    assert len(lines) == len(set(lines))
+
+
+def json_lines(path: Any) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_a_receiver_failing_three_times_gets_the_decision_once(
+    studio: Studio, watching: list[Watch], receiver: Receiver
+) -> None:
+    configure(studio, url=receiver.url)
+    watch = start(studio, watching)
+    wait_until(lambda: assigned_files(studio, CMO) == ACME_REVIEWED or None, 30, "tasks", watch)
+    wait_until(lambda: receiver.accepted(), 30, "the invitations POSTed", watch)
+    watch.settle()
+    receiver.answers = [500, 500, 500]
+    reject(studio, "cmo-token")
+    posted = wait_until(lambda: receiver.accepted("decision"), 30, "the decision", watch)
+    watch.stop()
+    decision_tries = [r for r in receiver.got if r.document.get("type") == "decision"]
+    assert [r.status for r in decision_tries] == [500, 500, 500, 200]
+    assert len(posted) == 1
+
+
+def test_a_position_older_than_box_keeps_events_means_a_full_resync_from_now(
+    studio: Studio, watching: list[Watch]
+) -> None:
+    configure(studio, retention_days=21)
+    state = studio.path("state")
+    state.mkdir()
+    stale = {"stream_type": "changes", "position": "1", "saved_at": "2020-01-01T00:00:00Z"}
+    (state / "stream.json").write_text(json.dumps(stale), encoding="utf-8")
+    watch = start(studio, watching)
+    assert "older than Box keeps events" in watch.log
+    saved = json.loads((state / "stream.json").read_text(encoding="utf-8"))
+    assert saved["saved_at"] > "2020-01-01T00:00:00Z" and saved["position"] != "1"
+    watch.stop()
+
+
+def test_a_manifest_edited_while_watching_is_picked_up(
+    studio: Studio, watching: list[Watch]
+) -> None:
+    configure(studio)
+    watch = start(studio, watching)
+    globex = "deliveries/globex/lookbook.yaml"
+
+    def add_client(doc: dict[str, Any]) -> None:
+        doc["clients"].append({"email": "new.buyer@globex.example", "role": "viewer"})
+
+    studio.edit(globex, add_client)
+    wait_until(
+        lambda: any(
+            c["invite_email"] == "new.buyer@globex.example"
+            for c in studio.state()["collaborations"]
+        ),
+        30,
+        "the new client's invitation",
+        watch,
+    )
+    assert "the manifests changed" in watch.log
+    watch.stop()
+    studio.assert_converged()
