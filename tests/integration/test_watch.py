@@ -11,9 +11,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from box_sdk_gen import UploadFileAttributes, UploadFileAttributesParentField
+from box_sdk_gen import (
+    CreateCollaborationAccessibleBy,
+    CreateCollaborationAccessibleByTypeField,
+    CreateCollaborationItem,
+    CreateCollaborationItemTypeField,
+    CreateCollaborationRole,
+    UploadFileAttributes,
+    UploadFileAttributesParentField,
+)
 
-from tests.integration.conftest import ACME_FOLDER, CMO, Studio
+from tests.integration.conftest import ACME_FOLDER, CMO, INITECH_FILE, Studio
 from tests.integration.receiver import Receiver
 from tests.integration.watching import (
     ACME_REVIEWED,
@@ -201,3 +209,36 @@ def test_a_manifest_edited_while_watching_is_picked_up(
     assert "the manifests changed" in watch.log
     watch.stop()
     studio.assert_converged()
+
+
+def test_removals_above_the_limits_are_held_back_and_the_rest_is_applied(
+    studio: Studio, watching: list[Watch]
+) -> None:
+    configure(studio)
+    client = studio.client()
+    strays = []
+    for n in range(3):  # shared by hand in Box, on the file initech delivers
+        strays.append(
+            client.user_collaborations.create_collaboration(
+                CreateCollaborationItem(
+                    type=CreateCollaborationItemTypeField.FILE, id=INITECH_FILE
+                ),
+                CreateCollaborationAccessibleBy(
+                    type=CreateCollaborationAccessibleByTypeField.USER,
+                    login=f"old-{n}@initech.example",
+                ),
+                CreateCollaborationRole.VIEWER,
+            ).id
+        )
+    studio.edit("deliveries/initech/stills.yaml", lambda doc: doc.update(prune=True))
+    studio.edit("reconcile.yaml", lambda doc: doc["safety"].update(max_removals=2))
+    watch = start(studio, watching)
+    wait_until(lambda: assigned_files(studio, CMO) == ACME_REVIEWED or None, 30, "tasks", watch)
+    watch.settle()
+    assert "refused removals (the rest was applied)" in watch.log
+    assert "safety.max_removals = 2" in watch.log
+    left = {c["id"] for c in studio.collaborations(INITECH_FILE)}
+    assert set(strays) <= left  # nothing above the limit was removed
+    invited = {c["invite_email"] for c in studio.collaborations(INITECH_FILE)}
+    assert "buyer@initech.example" in invited  # and what the manifest adds was applied
+    assert watch.stop() == 0
