@@ -13,9 +13,9 @@ from datetime import datetime, timezone
 from reconciler import status, workflow
 from reconciler.applier import ApplyReport
 from reconciler.errors import UnsafePlan
-from reconciler.model import LiveFile, LiveState
+from reconciler.model import DesiredState, LiveFile, LiveState
 from reconciler.notify.notices import Notice, notices
-from reconciler.plan import Action, Plan, check_safety
+from reconciler.plan import Plan, check_safety
 from reconciler.planner import collaborator_counts
 from reconciler.watch.index import subset
 
@@ -36,17 +36,20 @@ def now_utc() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def without_removals(plan: Plan) -> Plan:
-    return Plan(tuple(c for c in plan.changes if c.action is not Action.REMOVE))
+def without_pruning(desired: workflow.Desired) -> workflow.Desired:
+    """The same deliveries, additive: every removal a plan makes comes from ``prune: true``."""
+    state = DesiredState(tuple(replace(d, prune=False) for d in desired.state.deliveries))
+    return workflow.Desired(state, desired.policy, desired.files)
 
 
-def safe_part(plan: Plan, desired: workflow.Desired, live: LiveState) -> tuple[Plan, str | None]:
-    """The plan, or — when its removals break the safety limits — the plan without them."""
-    try:
-        check_safety(plan, desired.policy, collaborator_counts(live))
-    except UnsafePlan as refusal:
-        return without_removals(plan), str(refusal)
-    return plan, None
+def _apply(
+    plan: Plan, desired: workflow.Desired, connection: workflow.Connection, live: LiveState
+) -> ApplyReport:
+    """The library's apply, after the same safety check ``reconcile apply`` makes."""
+    check_safety(plan, desired.policy, collaborator_counts(live))
+    if not plan.has_changes:
+        return ApplyReport()
+    return workflow.apply(plan, desired, connection, live)
 
 
 def reconcile(
@@ -66,10 +69,16 @@ def reconcile(
     )
     live = workflow.read(scope, connection)
     plan = workflow.make_plan(scope, live)
-    safe, refused = safe_part(plan, scope, live)
-    if refused:
-        log.warning("removals held back: %s", refused)
-    report = workflow.apply(safe, scope, connection, live) if safe.has_changes else ApplyReport()
+    refused: str | None = None
+    try:
+        report = _apply(plan, scope, connection, live)
+    except UnsafePlan as refusal:
+        # A watch never removes above the limits: it holds every removal back, reports why,
+        # and carries on with everything else.
+        refused = str(refusal)
+        additive = without_pruning(scope)
+        plan = workflow.make_plan(additive, live)
+        report = _apply(plan, additive, connection, live)
     # Notices come from what was read, never from what apply asked of Box: Box's events about
     # our own writes bring those deliveries back for a read of their own.
     found = notices(status.report(scope.state, live), seen_at=now_utc())
