@@ -27,6 +27,7 @@ class WatchSettings:
     coalesce_seconds: float = 2.0
     retention_days: float = 21.0
     manifest_poll_seconds: float = 5.0
+    event_poll_seconds: float = 5.0
 
     @property
     def stream_carries_decisions(self) -> bool:
@@ -99,6 +100,7 @@ def _watch(section: dict[str, Any]) -> WatchSettings:
                 "coalesce_seconds",
                 "retention_days",
                 "manifest_poll_seconds",
+                "event_poll_seconds",
             )
         },
     )

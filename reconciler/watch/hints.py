@@ -3,6 +3,10 @@ review poll) puts them on one queue; the loop takes a burst of them at a time, m
 
 Hints are never the truth: they only choose what to read. A hint may also ask for a full
 resync (the stream lost its place, the manifests changed).
+
+A new source needs nothing but ``queue.put``: a verified Box webhook delivery, for instance,
+becomes ``Hint.about(event_items(payload), source="webhook")`` (its ``source`` is the file or
+folder, as in an event), and the loop reconciles the deliveries that declare those items.
 """
 
 from __future__ import annotations

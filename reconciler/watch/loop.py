@@ -57,6 +57,8 @@ class Watcher:
         self.live: LiveState | None = None
         self.passes = 0  # passes run, full and targeted, for the log and for tests
         self._paths: dict[str, tuple[ItemRef, ...]] = {}  # folder id -> folders above it
+        self._stream_ends = 0  # the stream stopped this many times since its last event
+        self._follow_at: float | None = None  # when to follow the stream again, after an end
         self._load()
 
     # -- inputs --
@@ -114,10 +116,16 @@ class Watcher:
     def _follow(self, position: str) -> None:
         if self.stopping:
             return
-        self._feed = EventFeed(self.connection.client, self.settings.stream_type, position)
+        self._feed = EventFeed(
+            self.connection.client,
+            self.settings.stream_type,
+            position,
+            poll_seconds=self.settings.event_poll_seconds,
+        )
         self._feed.start(self._on_event, self._on_end)
 
     def _on_event(self, event: BoxEvent) -> None:
+        self._stream_ends = 0
         log.debug("event %s %s on %s", event.type, event.id, [str(i) for i in event.items])
         items = event.items
         if items and not self.index.declaring(items):
@@ -151,7 +159,7 @@ class Watcher:
         next_check = clock() + settings.manifest_poll_seconds
         retry_wait = RETRY_FIRST
         while not self.stopping:
-            wake = min(next_resync, next_poll, next_check)
+            wake = min(next_resync, next_poll, next_check, self._follow_at or next_resync)
             if self.ledger.owed:
                 wake = min(wake, clock() + 1.0)
             batch = self.hints.take(settings.coalesce_seconds, max(0.0, wake - clock()))
@@ -166,6 +174,10 @@ class Watcher:
                 if clock() >= next_resync:
                     batch = batch or Batch()
                     batch.resync, batch.reasons = True, [*batch.reasons, "scheduled resync"]
+                if self._follow_at is not None and clock() >= self._follow_at:
+                    self._follow_at = clock() + RETRY_FIRST  # again soon, if this fails
+                    self._restart_feed()
+                    self._follow_at = None
                 if batch is not None:
                     self._handle(batch)
                     if batch.resync:
@@ -189,7 +201,12 @@ class Watcher:
         if batch.resync:
             self._full("; ".join(batch.reasons) or "resync")
             if "stream" in batch.sources:
-                self._restart_feed()
+                # Follow again from now (the full read covered the gap), later each time the
+                # stream keeps stopping, so a refusing Box is not hammered with full reads.
+                wait = min(RETRY_FIRST * 2**self._stream_ends, RETRY_LONGEST)
+                self._stream_ends += 1
+                self._follow_at = time.monotonic() + wait
+                log.warning("following the event stream again in %gs", wait)
         else:
             names = self.index.touched(batch.items)
             if names:

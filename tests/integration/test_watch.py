@@ -51,6 +51,8 @@ def watching(studio: Studio) -> Iterator[list[Watch]]:
     yield started
     for watch in started:
         watch.stop(signal.SIGKILL)
+        # Every scenario is served by the stream itself, never by the resync when it stops.
+        assert "full reconcile (event stream" not in watch.log, watch.log
 
 
 def start(studio: Studio, watching: list[Watch], *args: str) -> Watch:

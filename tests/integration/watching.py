@@ -32,6 +32,7 @@ def configure(studio: Studio, *, url: str | None = None, **watch: Any) -> None:
             "review_poll_minutes": 0.01,
             "manifest_poll_seconds": 0.2,
             "resync_minutes": 600,
+            "event_poll_seconds": 0.2,
             **watch,
         }
         sinks: list[dict[str, Any]] = [{"jsonl": "decisions.jsonl"}]

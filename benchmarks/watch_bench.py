@@ -1,0 +1,224 @@
+"""Benchmark ``reconcile watch`` against a sandbox with latency: how soon an acceptance gets its
+tasks, what idle watching costs, what one acceptance costs, how soon a decision reaches a sink.
+
+The studio of ``plan_apply_bench.py`` (N deliveries x 3 email clients, F files each, approval
+rule on; half the clients have a Box account), served by ``reconcile sandbox serve`` in its own
+process with ``latency_ms`` injected; ``reconcile watch`` runs as a subprocess. It prints:
+
+  (a) acceptance -> all that client's assignments made: p50 and p95 over A acceptances
+      (a pending client signs up and accepts; timed until the watcher's log reports the pass
+      over that delivery with its assignments applied)                      target p95 < 5 s
+  (b) API calls during I seconds of idle watching, against one full plan's calls
+                                                   target < 1% (of 10 idle minutes at full scale)
+  (c) API calls spent on one acceptance, against what that delivery needs (its reads: me,
+      folder, collaborations, listing, one task list per file; its writes: one assignment per
+      file)                                                                  target <= 1.2x
+  (d) decision -> the jsonl sink, p95 over the decisions made (enterprise stream only: the
+      ``changes`` stream carries no assignment updates, decisions wait for the review poll)
+                                                                             target p95 < 5 s
+
+    python benchmarks/watch_bench.py                                  # 500 x 20, 50 ms, 50
+    python benchmarks/watch_bench.py --deliveries 50 --files 5 --acceptances 10 --idle 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from plan_apply_bench import TOKEN, Sandbox, client_email, seed, write_manifests
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from reconciler.box.people import Person
+
+
+def pending_clients(deliveries: int) -> list[tuple[int, str]]:
+    """(delivery, email) of the clients without a Box account (their invitations stay pending)."""
+    return [(d, client_email(d, c)) for d in range(deliveries) for c in range(3) if (d * 3 + c) % 2]
+
+
+class Watcher:
+    def __init__(self, root: Path, url: str) -> None:
+        self.log_path = root / "watch.log"
+        self.log_file = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        env = {**os.environ, "BOX_BASE_URL": url, "BOX_DEVELOPER_TOKEN": TOKEN, "NO_COLOR": "1"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "reconciler", "watch", "--state-dir", "state"],
+            cwd=root,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log_file,
+        )
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def wait_for(self, pattern: str, after: int = 0, timeout: float = 3600) -> int:
+        """Until ``pattern`` appears in the log past offset ``after``; returns the new offset."""
+        deadline = time.monotonic() + timeout
+        compiled = re.compile(pattern)
+        while time.monotonic() < deadline:
+            text = self.log()
+            found = compiled.search(text, after)
+            if found:
+                return found.end()
+            if self.process.poll() is not None:
+                raise SystemExit(f"the watcher exited:\n{text[-3000:]}")
+            time.sleep(0.02)
+        raise SystemExit(f"timed out waiting for {pattern!r}:\n{self.log()[-3000:]}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=120)
+        self.log_file.close()
+
+
+def configure(root: Path, stream_type: str, event_poll: float) -> None:
+    config = root / "reconcile.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + f"watch:\n  stream_type: {stream_type}\n  event_poll_seconds: {event_poll}\n"
+        + "notify:\n  - jsonl: decisions.jsonl\n",
+        encoding="utf-8",
+    )
+
+
+def settle(sandbox: Sandbox, quiet: float = 3.0) -> None:
+    """Until the sandbox's request log has not grown for ``quiet`` seconds."""
+    seen, since = -1, time.monotonic()
+    while time.monotonic() - since < quiet:
+        count = len(sandbox.requests())
+        if count != seen:
+            seen, since = count, time.monotonic()
+        time.sleep(0.5)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def api_calls(log: list[dict[str, Any]]) -> int:
+    return sum(1 for r in log if not r["path"].startswith("/_sandbox"))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--deliveries", type=int, default=500)
+    parser.add_argument("--files", type=int, default=20)
+    parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument("--acceptances", type=int, default=50)
+    parser.add_argument("--idle", type=float, default=600.0, help="seconds of idle watching")
+    parser.add_argument("--stream", default="admin_logs_streaming")
+    parser.add_argument("--event-poll", type=float, default=1.0)
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="watch-bench-"))
+    (root / "seed.json").write_text(json.dumps(seed(args.deliveries, args.files)), "utf-8")
+    write_manifests(root, args.deliveries, approval=True)
+    configure(root, args.stream, args.event_poll)
+    sandbox = Sandbox(root / "seed.json")
+    (root / "sandbox.url").write_text(sandbox.url, encoding="utf-8")
+    sandbox.control("PUT", "faults", {"latency_ms": args.latency_ms})
+    print(
+        f"{args.deliveries} deliveries x 3 clients, {args.files} files each; latency "
+        f"{args.latency_ms} ms; stream {args.stream} (event poll {args.event_poll} s)"
+    )
+    try:
+        return measure(args, root, sandbox)
+    finally:
+        sandbox.stop()
+
+
+def measure(args: argparse.Namespace, root: Path, sandbox: Sandbox) -> int:
+    sandbox.control("DELETE", "requests")
+    watcher = Watcher(root, sandbox.url)
+    started = time.monotonic()
+    offset = watcher.wait_for(r"reconciled .*: \d+ applied")
+    settle(sandbox)
+    start_calls = api_calls(sandbox.requests())
+    print(f"start: full reconcile in {time.monotonic() - started:.1f} s, {start_calls} calls")
+    # One full plan's calls: me, per delivery folder + collaborations + listing, per file tasks.
+    full_plan = 1 + args.deliveries * (3 + args.files)
+    sandbox.control("DELETE", "requests")
+    time.sleep(args.idle)
+    idle = api_calls(sandbox.requests())
+    scaled = idle * 600.0 / args.idle
+    print(
+        f"(b) idle {args.idle:.0f} s: {idle} calls (x{600.0 / args.idle:.1f} = {scaled:.0f} per "
+        f"10 min) vs one full plan {full_plan}: {100 * scaled / full_plan:.2f}% (target < 1%)"
+    )
+    latencies: list[float] = []
+    costs: list[int] = []
+    accepted: list[tuple[int, str]] = []  # (delivery, token) of who signed up
+    for delivery, login in pending_clients(args.deliveries)[: args.acceptances]:
+        sandbox.control("DELETE", "requests")
+        began = time.monotonic()
+        signed = sandbox.control("POST", "signup", {"login": login, "accept": True})
+        accepted.append((delivery, str(signed["token"])))
+        offset = watcher.wait_for(rf"reconciled delivery-{delivery:04d}: [1-9]\d* applied", offset)
+        latencies.append(time.monotonic() - began)
+        settle(sandbox, quiet=max(2.0, 2 * args.event_poll))
+        costs.append(api_calls(sandbox.requests()))
+    needs = (1 + 3 + args.files) + args.files
+    print(
+        f"(a) acceptance -> assignments over {len(latencies)}: p50 "
+        f"{statistics.median(latencies):.2f} s, p95 {percentile(latencies, 0.95):.2f} s "
+        "(target p95 < 5 s)"
+    )
+    print(
+        f"(c) calls per acceptance: median {statistics.median(costs):.0f}, max {max(costs)} vs "
+        f"the delivery's reads and writes {needs}: {statistics.median(costs) / needs:.2f}x "
+        "(target <= 1.2x)"
+    )
+    decide(args, root, accepted)
+    watcher.stop()
+    return 0
+
+
+def decide(args: argparse.Namespace, root: Path, accepted: list[tuple[int, str]]) -> None:
+    """Each client who signed up rejects one file; time until the jsonl sink has it."""
+    if args.stream != "admin_logs_streaming":
+        print("(d) skipped: the changes stream carries no assignment updates (review poll)")
+        return
+    ledger = root / "decisions.jsonl"
+    waits: list[float] = []
+    for delivery, token in accepted:
+        person = Person(sandbox_url(root), token)
+        mine = person.my_assignments(str(300_000 + delivery))
+        if not mine:
+            continue
+        before = decisions(ledger)
+        began = time.monotonic()
+        person.resolve(mine[0][1].id, "rejected", "bench")
+        while decisions(ledger) <= before:
+            time.sleep(0.02)
+        waits.append(time.monotonic() - began)
+    if waits:
+        print(
+            f"(d) decision -> jsonl sink over {len(waits)}: p50 {statistics.median(waits):.2f} s,"
+            f" p95 {percentile(waits, 0.95):.2f} s (target p95 < 5 s)"
+        )
+
+
+def decisions(ledger: Path) -> int:
+    if not ledger.exists():
+        return 0
+    return ledger.read_text(encoding="utf-8").count('"type": "decision"')
+
+
+def sandbox_url(root: Path) -> str:
+    return (root / "sandbox.url").read_text(encoding="utf-8")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
