@@ -46,6 +46,10 @@ ENTERPRISE_TYPES = (
     "DELETE_USER",
 )
 _KINDS = {"folder": ItemKind.FOLDER, "file": ItemKind.FILE}
+#: Events our own writes cause that tell the pass which made them nothing it did not know:
+#: an assignment we created. (Our invitations are kept: reading them back is what announces
+#: an invitation as sent, and an accepted-at-once one as accepted.)
+ECHOES = frozenset({"TASK_ASSIGNMENT_CREATE"})
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,11 @@ class BoxEvent:
     items: tuple[ItemRef, ...]  # the source and the folders above it
     created_at: str | None
     position: str | None  # where the stream resumes after this event
+    created_by_id: str = ""
+
+    def echoes(self, me_id: str) -> bool:
+        """An event of our own making that needs no second look."""
+        return self.type in ECHOES and bool(me_id) and self.created_by_id == me_id
 
 
 def _ref(obj: Any) -> ItemRef | None:
@@ -90,13 +99,14 @@ def event_items(raw: dict[str, Any]) -> tuple[ItemRef, ...]:
     return tuple(sorted(set(refs)))
 
 
-def _event(raw: dict[str, Any], position: str | None) -> BoxEvent:
+def parse_event(raw: dict[str, Any], position: str | None) -> BoxEvent:
     return BoxEvent(
         id=str(raw.get("event_id") or ""),
         type=str(raw.get("event_type") or ""),
         items=event_items(raw),
         created_at=raw.get("created_at") or None,
         position=position,
+        created_by_id=str((raw.get("created_by") or {}).get("id") or ""),
     )
 
 
@@ -185,7 +195,7 @@ class EventFeed:
             position = getattr(self._stream, "_stream_position", None)
             # Events inside a page carry no raw JSON of their own; the model's dict has the ids.
             raw = raw_json(event) or event.to_dict()
-            on_event(_event(raw, None if position is None else str(position)))
+            on_event(parse_event(raw, None if position is None else str(position)))
 
     def _poll_enterprise(self, on_event: Callable[[BoxEvent], None]) -> None:
         types = [GetEventsEventType(t) for t in ENTERPRISE_TYPES]
@@ -205,6 +215,6 @@ class EventFeed:
                 position = str(raw["next_stream_position"])
             entries: Iterable[dict[str, Any]] = raw.get("entries") or []
             for entry in entries:
-                on_event(_event(entry, position))
+                on_event(parse_event(entry, position))
             if not raw.get("entries"):
                 self._stop.wait(self.poll_seconds)

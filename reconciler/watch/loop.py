@@ -128,7 +128,9 @@ class Watcher:
         self._stream_ends = 0
         log.debug("event %s %s on %s", event.type, event.id, [str(i) for i in event.items])
         items = event.items
-        if items and not self.index.declaring(items):
+        if event.echoes(self.live.me.id if self.live is not None else ""):
+            items = ()  # only its position is kept
+        elif items and not self.index.declaring(items):
             items = items + self._above(items)
         self.hints.put(Hint.about(items, source="events", position=event.position))
 

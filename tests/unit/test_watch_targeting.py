@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.box.events import event_items
+from reconciler.box.events import event_items, parse_event
 from reconciler.model import (
     Client,
     Delivery,
@@ -168,3 +168,19 @@ def test_a_targeted_plan_never_prunes_what_another_delivery_declares() -> None:
     assert [str(c.principal) for c in alone.changes if c.action is Action.REMOVE] == [
         "bob@studio.example"
     ]
+
+
+@pytest.mark.parametrize(
+    ("event_type", "by", "echoes"),
+    [
+        pytest.param("TASK_ASSIGNMENT_CREATE", "1", True, id="our own assignment"),
+        pytest.param("TASK_ASSIGNMENT_CREATE", "20001", False, id="someone else's assignment"),
+        pytest.param("COLLAB_INVITE_COLLABORATOR", "1", False, id="our invitation, read back"),
+        pytest.param("TASK_ASSIGNMENT_UPDATE", "20001", False, id="a decision"),
+    ],
+)
+def test_only_our_own_assignments_need_no_second_look(
+    event_type: str, by: str, echoes: bool
+) -> None:
+    raw = {"event_type": event_type, "created_by": {"type": "user", "id": by}, "source": {}}
+    assert parse_event(raw, "7").echoes(ME.id) is echoes
