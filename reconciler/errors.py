@@ -19,6 +19,7 @@
     │   ├── UnsafePlan         4  removals above the safety limits, without --force
     │   └── StalePlan          4  a saved plan that no longer matches Box
     ├── PartialApply           5  apply finished, but some changes failed
+    ├── SinkError              1  a notify sink did not take a notice (it stays owed)
     └── Interrupted          130  Ctrl-C: apply reports what it did and what it did not start
 
 Box errors keep Box's status, code and request id, never the SDK's text (which carries
@@ -190,6 +191,10 @@ class ForgeError(ReconcilerError):
 
 class RefusedError(ReconcilerError):
     exit_code = ExitCode.REFUSED
+
+
+class SinkError(ReconcilerError):
+    """A notify sink did not take a notice; the ledger owes it and tries again later."""
 
 
 class UnsafePlan(RefusedError):

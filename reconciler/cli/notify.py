@@ -11,17 +11,13 @@ from reconciler import status
 from reconciler.cli.app import app
 from reconciler.cli.options import AsUserOpt, BaseUrlOpt, ConfigOpt, PathsArg, read_box
 from reconciler.cli.watch import StateDirOpt, log_to_stderr
-from reconciler.errors import BoxError
+from reconciler.errors import SinkError
 from reconciler.manifest.service import load_service
 from reconciler.notify.ledger import Ledger
 from reconciler.notify.notices import notices
 from reconciler.notify.sinks import make_sinks
 from reconciler.statedir import DEFAULT_STATE_DIR, StateDir
 from reconciler.watch.passes import now_utc
-
-
-class SinksDown(BoxError):
-    """Some sinks did not take their notices; they are owed and sent on the next pass."""
 
 
 @app.command("notify")
@@ -59,7 +55,7 @@ def notify_command(
         f"{len(outcome.failed)} failed, {outcome.owed} still owed.\n"
     )
     if outcome.owed:
-        raise SinksDown(
+        raise SinkError(
             f"{outcome.owed} deliveries are still owed (sinks that failed are listed above); "
             "the next run sends them"
         )

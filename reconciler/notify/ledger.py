@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from reconciler.errors import SinkError
 from reconciler.model import box_time
 from reconciler.notify.notices import Notice
-from reconciler.notify.sinks import Sink, SinkError
+from reconciler.notify.sinks import Sink
 from reconciler.statedir import StateDir
 
 log = logging.getLogger(__name__)

@@ -11,6 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.model import ItemKind
 from reconciler.status import FileState, Invitation, StatusReport
 
 FORMAT_VERSION = 1
@@ -38,7 +39,8 @@ def notices(report: StatusReport, *, seen_at: str) -> list[Notice]:
                 "manifest": delivery.manifest,
                 "client": client.client,
             }
-            for item in client.items:
+            # Hub membership follows an accepted invitation; it is no invitation of its own.
+            for item in (i for i in client.items if i.item.kind is not ItemKind.HUB):
                 if item.state in (Invitation.PENDING, Invitation.ACCEPTED):
                     found.append(_about("invitation", base, str(item.item), seen_at))
                 if item.state is Invitation.ACCEPTED:

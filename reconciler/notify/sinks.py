@@ -21,7 +21,7 @@ from typing import Protocol
 import urllib3
 from urllib3.util.retry import Retry
 
-from reconciler.errors import ReconcilerError
+from reconciler.errors import SinkError
 from reconciler.manifest.service import SinkSpec
 from reconciler.notify.notices import Notice
 
@@ -29,10 +29,6 @@ log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Reconcile-Signature"
 ID_HEADER = "X-Reconcile-Id"
-
-
-class SinkError(ReconcilerError):
-    """A sink did not take a notice; it is tried again later."""
 
 
 class Sink(Protocol):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
@@ -106,7 +107,9 @@ def poll_reviews(
     if not wanted:
         return live, [], 0
     reader = connection.reader
-    fresh = {fid: reader.file_tasks(fid) for fid in sorted(wanted)}
+    ordered = sorted(wanted)
+    with ThreadPoolExecutor(max(1, desired.policy.concurrency), "review-poll") as pool:
+        fresh = dict(zip(ordered, pool.map(reader.file_tasks, ordered), strict=True))
 
     def refreshed(files: tuple[LiveFile, ...]) -> tuple[LiveFile, ...]:
         return tuple(replace(f, tasks=fresh[f.id]) if f.id in fresh else f for f in files)

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.errors import SinkError
 from reconciler.manifest.service import SinkSpec
 from reconciler.model import ItemKind, ItemRef, Origin, PrincipalKind
 from reconciler.notify.ledger import Ledger
 from reconciler.notify.notices import Notice, notices
-from reconciler.notify.sinks import JsonlSink, SinkError
+from reconciler.notify.sinks import JsonlSink
 from reconciler.statedir import StateDir
 from reconciler.status import (
     ClientStatus,
