@@ -86,6 +86,10 @@ def watch_command(
                 "%s: stopping after the pass under way", signal.Signals(signum).name
             )
             watcher.stop()
+            if watcher.applying.is_set():
+                # The applier's own interruption: changes under way finish, the rest are
+                # reported as not started, and the loop ends after this pass.
+                raise KeyboardInterrupt
 
         previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
         try:

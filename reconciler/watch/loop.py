@@ -53,6 +53,8 @@ class Watcher:
         self.hints = HintQueue()
         self.ledger = Ledger(state)
         self._stopping = threading.Event()
+        #: set while a pass writes to Box: a stop may then interrupt the apply (see cli/watch)
+        self.applying = threading.Event()
         self._feed: EventFeed | None = None
         self.live: LiveState | None = None
         self.passes = 0  # passes run, full and targeted, for the log and for tests
@@ -218,7 +220,9 @@ class Watcher:
                     len(names),
                     ", ".join(sorted(names)),
                 )
-                self._record(passes.reconcile(self.desired, self.connection, names))
+                self._record(
+                    passes.reconcile(self.desired, self.connection, names, applying=self.applying)
+                )
         if batch.position is not None and not self.stopping:
             save_place(self.state, self.settings.stream_type, batch.position)
 
@@ -231,7 +235,7 @@ class Watcher:
 
     def _full(self, why: str) -> None:
         log.info("full reconcile (%s): %d deliveries", why, len(self.desired.state.deliveries))
-        self._record(passes.reconcile(self.desired, self.connection))
+        self._record(passes.reconcile(self.desired, self.connection, applying=self.applying))
 
     def _record(self, result: passes.PassResult) -> None:
         self.passes += 1
@@ -244,6 +248,12 @@ class Watcher:
             counts["failed"],
             result.plan.waiting,
         )
+        if result.report.interrupted:
+            log.warning(
+                "stopped while applying: the changes under way finished; %d were not started "
+                "(the next start carries on)",
+                result.report.counts()["not_started"],
+            )
         for failed in result.report.failed:
             log.warning("failed: %s: %s", failed.change.describe(), failed.detail)
         if result.refused:

@@ -6,6 +6,7 @@ tasks of files whose reviews are still open.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -57,11 +58,15 @@ def reconcile(
     desired: workflow.Desired,
     connection: workflow.Connection,
     names: Iterable[str] | None = None,
+    *,
+    applying: threading.Event | None = None,
 ) -> PassResult:
     """Read, plan and apply the deliveries ``names`` (all when None) and what they imply.
 
     ``names`` must be closed under shared items (``DeliveryIndex.touched``): the planner judges
-    each item it is given by the deliveries it is given.
+    each item it is given by the deliveries it is given. ``applying`` is set while Box is being
+    written to, so a stop request knows it may interrupt (the applier lets changes under way
+    finish and reports the rest as not started).
     """
     scope = (
         desired
@@ -71,6 +76,8 @@ def reconcile(
     live = workflow.read(scope, connection)
     plan = workflow.make_plan(scope, live)
     refused: str | None = None
+    if applying is not None:
+        applying.set()
     try:
         report = _apply(plan, scope, connection, live)
     except UnsafePlan as refusal:
@@ -80,6 +87,9 @@ def reconcile(
         additive = without_pruning(scope)
         plan = workflow.make_plan(additive, live)
         report = _apply(plan, additive, connection, live)
+    finally:
+        if applying is not None:
+            applying.clear()
     # Notices come from what was read, never from what apply asked of Box: Box's events about
     # our own writes bring those deliveries back for a read of their own.
     found = notices(status.report(scope.state, live), seen_at=now_utc())

@@ -244,3 +244,23 @@ def test_removals_above_the_limits_are_held_back_and_the_rest_is_applied(
     invited = {c["invite_email"] for c in studio.collaborations(INITECH_FILE)}
     assert "buyer@initech.example" in invited  # and what the manifest adds was applied
     assert watch.stop() == 0
+
+
+def test_sigterm_while_applying_lets_the_changes_under_way_finish(
+    studio: Studio, watching: list[Watch]
+) -> None:
+    configure(studio)
+    studio.faults(latency_ms=300)  # so the start apply is still writing when the signal comes
+    watch = Watch(studio)
+    watching.append(watch)
+    wait_until(
+        lambda: any(r["method"] == "POST" for r in studio.requests()), 30, "the first write", watch
+    )
+    assert watch.stop() == 0
+    assert "SIGTERM: stopping after the pass under way" in watch.log
+    assert "stopped after 1 passes" in watch.log
+    assert "the changes under way finished" in watch.log and "were not started" in watch.log
+    studio.no_faults()
+    # Whatever was written was written whole, and the next run carries on from there.
+    assert studio.apply().code == 0
+    studio.assert_converged()
