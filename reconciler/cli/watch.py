@@ -68,7 +68,8 @@ def watch_command(
     an item with them). A full resync runs every watch.resync_minutes, when the stored stream
     position is older than Box keeps events, and when the manifests change. Decisions,
     acceptances and invitations go to the notify: sinks of reconcile.yaml, each once.
-    Ctrl-C or SIGTERM stops it after the pass under way.
+    Ctrl-C or SIGTERM stops it: changes under way finish, those not started are left for the
+    next start.
 
     \b
     Examples:
