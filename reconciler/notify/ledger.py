@@ -1,15 +1,17 @@
 """Exactly-once delivery of notices to each sink, remembered in the state directory.
 
 ``notify.json`` holds, per sink, the ids it has taken, and the notices still owed to some sink
-with their attempts. A notice is recorded as sent the moment its sink takes it (one atomic
-write each), so a restart re-sends at most the one in flight when the process died — and that
-one carries the same id, which the jsonl sink and a receiver honouring ``X-Reconcile-Id`` drop.
+with their attempts. What a sink took is written down as it goes (atomically, at most every
+``SAVE_EVERY`` seconds during a long backlog, and at the end of each pass), so a restart after
+a kill re-sends at most what was sent in that last moment, with the same ids, which the jsonl
+sink and a receiver honouring ``X-Reconcile-Id`` drop.
 A sink that fails is tried again on later passes, waiting twice as long after each failure.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 
 FILE = "notify.json"
 FIRST_WAIT = timedelta(seconds=5)
+SAVE_EVERY = 0.5  # seconds: the whole file is rewritten on each save
 LONGEST_WAIT = timedelta(minutes=30)
 
 
@@ -70,6 +73,14 @@ class Ledger:
         """Send what is owed to each sink whose wait is over, oldest first."""
         moment = now or datetime.now(timezone.utc)
         outcome = Outcome()
+        saved = time.monotonic()
+
+        def progress() -> None:
+            nonlocal saved
+            if time.monotonic() - saved >= SAVE_EVERY:
+                self._save()
+                saved = time.monotonic()
+
         for ident in sorted(self.owed, key=lambda i: (self.owed[i]["document"].get("seen_at"), i)):
             entry = self.owed[ident]
             notice = Notice(ident, str(entry["kind"]), dict(entry["document"]))
@@ -90,15 +101,15 @@ class Ledger:
                     }
                     outcome.failed.append((sink.name, ident, str(err)))
                     log.warning("notify: %s (again in %ss)", err, int(wait.total_seconds()))
-                    self._save()
                     continue
                 self.sent.setdefault(sink.name, set()).add(ident)
                 entry["tries"].pop(sink.name, None)
                 outcome.delivered.append((sink.name, ident))
-                self._save()
+                progress()
             if all(ident in self.sent.get(s.name, ()) for s in sinks):
                 del self.owed[ident]
-                self._save()
+        if outcome.delivered or outcome.failed:
+            self._save()
         outcome.owed = sum(
             1 for i in self.owed for s in sinks if i not in self.sent.get(s.name, ())
         )
