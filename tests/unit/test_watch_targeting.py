@@ -21,7 +21,7 @@ from reconciler.model import (
     Principal,
 )
 from reconciler.plan import Action
-from reconciler.planner import plan
+from reconciler.planning import plan
 from reconciler.watch.index import DeliveryIndex, subset
 
 ME = LiveUser("1", "svc@studio.example")
