@@ -7,17 +7,11 @@ import sys
 
 import typer
 
-from reconciler import status
 from reconciler.cli.app import app
 from reconciler.cli.options import AsUserOpt, BaseUrlOpt, ConfigOpt, PathsArg, read_box
 from reconciler.cli.watch import StateDirOpt, log_to_stderr
 from reconciler.errors import SinkError
-from reconciler.manifest.service import load_service
-from reconciler.notify.ledger import Ledger
-from reconciler.notify.notices import notices
-from reconciler.notify.sinks import make_sinks
 from reconciler.statedir import DEFAULT_STATE_DIR, StateDir
-from reconciler.watch.passes import now_utc
 
 
 @app.command("notify")
@@ -42,6 +36,13 @@ def notify_command(
     Exit codes: 0 all delivered, 1 Box error or a sink still owed something, 3 invalid input
     or state dir in use.
     """
+    from reconciler import status
+    from reconciler.manifest.service import load_service
+    from reconciler.notify.ledger import Ledger
+    from reconciler.notify.notices import notices
+    from reconciler.notify.sinks import make_sinks
+    from reconciler.watch.passes import now_utc
+
     log_to_stderr()
     service = load_service(config)
     with StateDir.open(state_dir) as state:

@@ -6,17 +6,19 @@ import logging
 import os
 import signal
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from reconciler import workflow
 from reconciler.cli.app import app
 from reconciler.cli.options import AsUserOpt, BaseUrlOpt, ConfigOpt, PathsArg, box_settings
-from reconciler.manifest.service import Service, load_service
-from reconciler.notify.sinks import Sink, make_sinks
 from reconciler.statedir import DEFAULT_STATE_DIR, StateDir
-from reconciler.watch.loop import Sources, Watcher
+
+if TYPE_CHECKING:  # the SDK and the planner load only when the command runs
+    from reconciler import workflow
+    from reconciler.manifest.service import Service
+    from reconciler.notify.sinks import Sink
+    from reconciler.watch.loop import Sources
 
 StateDirOpt = Annotated[
     str,
@@ -41,6 +43,11 @@ def log_to_stderr() -> None:
 def sources(
     paths: list[str] | None, config: str | None, base_url: str | None, as_user: str | None
 ) -> Sources:
+    from reconciler import workflow
+    from reconciler.manifest.service import load_service
+    from reconciler.notify.sinks import make_sinks
+    from reconciler.watch.loop import Sources
+
     settings = box_settings(base_url, as_user)
 
     def connect(desired: workflow.Desired) -> workflow.Connection:
@@ -78,6 +85,8 @@ def watch_command(
 
     Exit codes: 0 stopped, 1 Box error, 3 invalid input or state dir in use.
     """
+    from reconciler.watch.loop import Watcher
+
     log_to_stderr()
     with StateDir.open(state_dir) as state:
         watcher = Watcher(sources(paths, config, base_url, as_user), state)

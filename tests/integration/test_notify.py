@@ -165,7 +165,7 @@ def test_a_sink_of_the_wrong_shape_is_a_validation_error_with_file_and_line(
 def readme_receiver(tmp_path: Path) -> Path:
     """The billing receiver exactly as the README shows it."""
     text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    block = next(b for b in re.findall(r"```python\n(.*?)```", text, flags=re.S) if "SEEN" in b)
+    block = next(b for b in re.findall(r"```py\n(.*?)```", text, flags=re.S) if "SEEN" in b)
     script = tmp_path / "billing_receiver.py"
     script.write_text(block, encoding="utf-8")
     return script
