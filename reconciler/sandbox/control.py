@@ -28,6 +28,11 @@ from reconciler.sandbox.state import Token, User
 
 def routes(box: ControlledSandbox) -> list[Route]:
     """The control routes, bound to one running sandbox."""
+    return [*state_routes(box), *log_routes(box), *EVENT_SETTINGS, *clock.routes(box)]
+
+
+def state_routes(box: ControlledSandbox) -> list[Route]:
+    """Reset, seed, read the state, sign a new Box account up."""
 
     def reset(call: Call) -> Reply:
         box.replace_state(build_state(box.reset_to, clock=box.state.clock))
@@ -50,6 +55,17 @@ def routes(box: ControlledSandbox) -> list[Route]:
         user, token = sign_up(box, login, name, accept)
         return Reply(201, {"user": user_mini(user), "token": token})
 
+    return [
+        Route("POST", "/_sandbox/reset", reset),
+        Route("POST", "/_sandbox/seed", seed),
+        Route("GET", "/_sandbox/state", state),
+        Route("POST", "/_sandbox/signup", signup),
+    ]
+
+
+def log_routes(box: ControlledSandbox) -> list[Route]:
+    """The faults to inject, and the log of the requests served."""
+
     def put_faults(call: Call) -> Reply:
         faults = Faults.from_dict(call.json())
         box.set_faults(faults)
@@ -68,16 +84,10 @@ def routes(box: ControlledSandbox) -> list[Route]:
         return Reply(204)
 
     return [
-        Route("POST", "/_sandbox/reset", reset),
-        Route("POST", "/_sandbox/seed", seed),
-        Route("GET", "/_sandbox/state", state),
-        Route("POST", "/_sandbox/signup", signup),
         Route("PUT", "/_sandbox/faults", put_faults),
         Route("DELETE", "/_sandbox/faults", delete_faults),
         Route("GET", "/_sandbox/requests", get_requests),
         Route("DELETE", "/_sandbox/requests", delete_requests),
-        *EVENT_SETTINGS,
-        *clock.routes(box),
     ]
 
 

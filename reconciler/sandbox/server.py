@@ -1,4 +1,4 @@
-"""The sandbox's HTTP side: authentication, As-User, faults, the request log and dispatch.
+"""The sandbox's HTTP side: admission, faults, the request log and dispatch to the routes.
 
 ``Sandbox`` owns one ``State`` and serves it on 127.0.0.1 (never another interface), in a
 background thread, so tests and ``reconcile demo`` can start one on an ephemeral port:
@@ -9,7 +9,6 @@ background thread, so tests and ``reconcile demo`` can start one on an ephemeral
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -19,7 +18,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import parse_qsl
 
 from werkzeug.exceptions import MethodNotAllowed as WzMethodNotAllowed
 from werkzeug.exceptions import NotFound as WzNotFound
@@ -28,15 +26,14 @@ from werkzeug.serving import BaseWSGIServer
 from werkzeug.wrappers import Request, Response
 
 from reconciler.sandbox import control, services
+from reconciler.sandbox.callers import anonymous, as_user, authenticate
 from reconciler.sandbox.errors import (
-    BadRequest,
     Forbidden,
     InternalError,
     MethodNotAllowed,
     NotFound,
     NotImplementedInSandbox,
     SandboxError,
-    Unauthorized,
 )
 from reconciler.sandbox.expiry import sweep
 from reconciler.sandbox.faults import FaultInjector, Faults
@@ -52,16 +49,15 @@ from reconciler.sandbox.routing import (
     Reply,
     Route,
     ServiceHooks,
-    UploadPart,
     box_route,
     check_params,
     is_public,
 )
-from reconciler.sandbox.state import ADMIN_ROLES, State, User, parse_datetime
+from reconciler.sandbox.state import State
+from reconciler.sandbox.wire import check_box_version, error_reply, read_body, to_response
 
 log = logging.getLogger(__name__)
 
-HELP_URL = "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/"
 REQUEST_LOG_LIMIT = 100_000
 
 
@@ -197,7 +193,6 @@ class Sandbox:
 
     def handle(self, request: Request) -> Response:
         started = time.perf_counter()
-        request_id = uuid.uuid4().hex[:16]
         is_control = request.path.startswith("/_sandbox/")
         record = RequestRecord(
             method=request.method,
@@ -206,35 +201,10 @@ class Sandbox:
             user_id=None,
             as_user=request.headers.get("As-User"),
             duration_ms=0.0,
-            request_id=request_id,
+            request_id=uuid.uuid4().hex[:16],
         )
-        route: Route | None = None
-        try:
-            self._admit(request, is_control)
-            adapter = self._map.bind_to_environ(request.environ)
-            try:
-                endpoint, args = adapter.match()
-            except WzNotFound:
-                unserved(request)
-                raise NotFound(f"Not Found: {request.method} {request.path}") from None
-            except WzMethodNotAllowed:
-                unserved(request)
-                raise MethodNotAllowed(
-                    f"Method {request.method} is not allowed on {request.path}"
-                ) from None
-            route = self._routes[str(endpoint)]
-            if not is_control:
-                self._inject_faults(record)
-            reply = self._dispatch(request, route, {k: str(v) for k, v in args.items()}, record)
-            if route.writes and not is_control and self.injector.roll_fail_after_commit():
-                record.injected = "fail_after_commit"
-                raise InternalError("Internal Server Error (injected after the write was stored)")
-        except SandboxError as err:
-            reply = self._error_reply(err, request_id)
-        except Exception:  # a bug in the sandbox must still answer like Box: a 500 body
-            log.exception("sandbox handler failed: %s %s", request.method, request.path)
-            reply = self._error_reply(InternalError(), request_id)
-        response = self._to_response(reply, request_id)
+        route, reply = self._answer(request, record, is_control)
+        response = to_response(reply, record.request_id)
         record.status = response.status_code
         record.duration_ms = round((time.perf_counter() - started) * 1000, 3)
         if not is_control:
@@ -246,36 +216,56 @@ class Sandbox:
                 )
         return response
 
+    def _answer(
+        self, request: Request, record: RequestRecord, is_control: bool
+    ) -> tuple[Route | None, Reply]:
+        """The reply, and the route that gave it (None when no route matched)."""
+        route: Route | None = None
+        try:
+            self._admit(request, is_control)
+            route, args = self._match(request)
+            if not is_control:
+                self._inject_faults(record)
+            reply = self._dispatch(request, route, args, record)
+            if route.writes and not is_control and self.injector.roll_fail_after_commit():
+                record.injected = "fail_after_commit"
+                raise InternalError("Internal Server Error (injected after the write was stored)")
+        except SandboxError as err:
+            reply = error_reply(err, record.request_id)
+        except Exception:  # a bug in the sandbox must still answer like Box: a 500 body
+            log.exception("sandbox handler failed: %s %s", request.method, request.path)
+            reply = error_reply(InternalError(), record.request_id)
+        return route, reply
+
+    def _match(self, request: Request) -> tuple[Route, dict[str, str]]:
+        adapter = self._map.bind_to_environ(request.environ)
+        try:
+            endpoint, args = adapter.match()
+        except WzNotFound:
+            unserved(request)
+            raise NotFound(f"Not Found: {request.method} {request.path}") from None
+        except WzMethodNotAllowed:
+            unserved(request)
+            raise MethodNotAllowed(
+                f"Method {request.method} is not allowed on {request.path}"
+            ) from None
+        return self._routes[str(endpoint)], {k: str(v) for k, v in args.items()}
+
     def _dispatch(
         self, request: Request, route: Route, args: dict[str, str], record: RequestRecord
     ) -> Reply:
         query = {k: v for k, v in request.args.items()}
         check_params(route, query)
         if route.box_version is not None:
-            self._check_box_version(request, route.box_version)
-        form: dict[str, str] = {}
-        files: dict[str, UploadPart] = {}
-        content_type = request.headers.get("Content-Type", "")
-        if content_type.startswith("multipart/form-data"):
-            form = {k: v for k, v in request.form.items()}
-            files = {
-                k: UploadPart(filename=v.filename or "", content=v.read())
-                for k, v in request.files.items()
-            }
-            raw = b""
-        else:
-            # Keep the raw body even for form-encoded requests: only the token endpoint reads
-            # forms, and a JSON body sent by `curl -d` must still reach the control plane.
-            raw = request.get_data(cache=False)
-            if content_type.startswith("application/x-www-form-urlencoded"):
-                form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+            check_box_version(request, route.box_version)
+        body = read_body(request)
         state = self.state
         with state.lock:
             if route.rule.startswith("/_sandbox/") or is_public(route):
-                caller = actor = _anonymous()
+                caller = actor = anonymous()
             else:
-                caller = self._authenticate(request)
-                actor = self._as_user(request, caller)
+                caller = authenticate(self.state, request)
+                actor = as_user(self.state, request, caller)
             record.user_id = actor.id or None
             sweep(state)  # collaborations whose expires_at has passed are gone, as on Box
             call = Call(
@@ -289,9 +279,9 @@ class Sandbox:
                 headers=cast("Mapping[str, str]", request.headers),
                 actor=actor,
                 caller=caller,
-                raw_body=raw,
-                form=form,
-                files=files,
+                raw_body=body.raw,
+                form=body.form,
+                files=body.files,
             )
             reply = route.handler(call)
             if route.writes:
@@ -303,7 +293,7 @@ class Sandbox:
             self.hooks.on_events(state, events)
         return reply
 
-    # -- auth --
+    # -- admission --
 
     def _admit(self, request: Request, is_control: bool) -> None:
         """Only requests addressed to this server by its loopback name (DNS rebinding sends a
@@ -316,52 +306,6 @@ class Sandbox:
             headers = cast("Mapping[str, str]", request.headers)
             control.admit(request.method, headers, self.admin_token, origins)
 
-    def _authenticate(self, request: Request) -> User:
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized(headers={"WWW-Authenticate": 'Bearer realm="Service"'})
-        record = self.state.tokens.get(token.strip())
-        if record is None:
-            raise Unauthorized(
-                headers={"WWW-Authenticate": 'Bearer realm="Service", error="invalid_token"'}
-            )
-        if record.expires_at and parse_datetime(record.expires_at) <= self.state.clock():
-            raise Unauthorized(
-                headers={"WWW-Authenticate": 'Bearer realm="Service", error="invalid_token"'}
-            )
-        user = self.state.users.get(record.user_id)
-        if user is None or user.status != "active":
-            raise Unauthorized()
-        return user
-
-    def _as_user(self, request: Request, caller: User) -> User:
-        target = request.headers.get("As-User")
-        if not target:
-            return caller
-        if caller.role not in ADMIN_ROLES and not caller.is_service_account:
-            raise Forbidden(
-                "As-User requires an admin or a service account",
-                code="access_denied_insufficient_permissions",
-            )
-        user = self.state.users.get(target.strip())
-        if user is None or user.enterprise_id != caller.enterprise_id:
-            raise BadRequest(
-                f"Invalid As-User header: no managed user with id '{target}'",
-                code="invalid_request_parameters",
-            )
-        return user
-
-    @staticmethod
-    def _check_box_version(request: Request, expected: str) -> None:
-        given = request.headers.get("box-version")
-        if given is None:
-            raise BadRequest("Missing required box-version header.", code="invalid_api_version")
-        if given.strip() != expected:
-            raise BadRequest(
-                f"Unsupported box-version header value '{given}'.", code="invalid_api_version"
-            )
-
     def _inject_faults(self, record: RequestRecord) -> None:
         injector = self.injector
         injector.delay()
@@ -373,41 +317,9 @@ class Sandbox:
             record.injected = "error"
             raise injector.injected_error(status)
 
-    # -- responses --
-
-    @staticmethod
-    def _error_reply(err: SandboxError, request_id: str) -> Reply:
-        body: dict[str, Any] = {
-            "type": "error",
-            "status": err.status,
-            "code": err.code,
-            "message": err.message,
-            "help_url": HELP_URL,
-            "request_id": request_id,
-        }
-        if err.context_info is not None:
-            body["context_info"] = err.context_info
-        return Reply(err.status, body, dict(err.headers))
-
-    @staticmethod
-    def _to_response(reply: Reply, request_id: str) -> Response:
-        headers = {"box-request-id": request_id, **reply.headers}
-        if reply.body is None:
-            return Response(b"", status=reply.status, headers=headers)
-        return Response(
-            json.dumps(reply.body, separators=(",", ":")),
-            status=reply.status,
-            headers=headers,
-            content_type="application/json",
-        )
-
 
 def unserved(request: Request) -> None:
     """A route Box has and the sandbox does not serve answers 501 naming it, never 404 or 405."""
     route = box_route(request.method, request.path)
     if route is not None:
         raise NotImplementedInSandbox(f"{route} is a Box API route the sandbox does not implement")
-
-
-def _anonymous() -> User:
-    return User(id="", login="", name="", enterprise_id=None)
