@@ -19,7 +19,7 @@ from reconciler.sandbox.errors import BadRequest, Conflict, Forbidden, SandboxEr
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.routing import JSON, Call, Reply, Route
 from reconciler.sandbox.seed import build_state, validate_seed
-from reconciler.sandbox.services.collaborations import event
+from reconciler.sandbox.services.collaboration_views import event
 from reconciler.sandbox.services.event_stream import CONTROL_ROUTES as EVENT_SETTINGS
 from reconciler.sandbox.services.events import record_collaboration
 from reconciler.sandbox.services.users import find_by_login, user_mini

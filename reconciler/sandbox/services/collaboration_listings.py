@@ -11,7 +11,7 @@ from reconciler.sandbox.services.access import (
     item_not_found,
     visible_item,
 )
-from reconciler.sandbox.services.collaborations import (
+from reconciler.sandbox.services.collaboration_views import (
     collaboration_full,
     collaboration_view,
     sort_key,
