@@ -8,9 +8,9 @@ from reconciler.sandbox.routing import JSON, Call, Reply, Route, refuse_unimplem
 from reconciler.sandbox.services.access import MANAGE_ROLES, can_see, effective_role, get_item
 from reconciler.sandbox.services.collaboration_views import collaboration_view, event
 from reconciler.sandbox.services.events import record_collaboration, record_created_collaboration
+from reconciler.sandbox.services.folder_items import subtree
 from reconciler.sandbox.services.groups import is_member
 from reconciler.sandbox.services.invitations import check_role, create_collaboration
-from reconciler.sandbox.services.items import subtree
 from reconciler.sandbox.state import Collaboration, File, Folder, State, User
 
 STATUSES = ("accepted", "rejected")

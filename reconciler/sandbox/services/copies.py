@@ -22,10 +22,10 @@ from reconciler.sandbox.services.access import (
     visible_item,
 )
 from reconciler.sandbox.services.events import record_item
+from reconciler.sandbox.services.folder_items import children
 from reconciler.sandbox.services.item_views import file_view
 from reconciler.sandbox.services.items import (
     check_name,
-    children,
     folder_reply,
     name_conflict,
     owner_for_new_item,

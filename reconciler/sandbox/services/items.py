@@ -1,9 +1,6 @@
-"""Folders and files: the tree under "All Files", listings, uploads and changes (views apart)."""
+"""Folders and files: reading, creating, renaming, moving and deleting them (listings apart)."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from typing import Any
 
 from reconciler.sandbox.errors import (
     BadRequest,
@@ -16,7 +13,6 @@ from reconciler.sandbox.routing import (
     Call,
     Reply,
     Route,
-    page,
     refuse_unimplemented,
     require_text,
 )
@@ -25,14 +21,12 @@ from reconciler.sandbox.services.access import (
     ROOT_FOLDER_ID,
     UPLOAD_ROLES,
     ancestors,
-    can_see,
-    holds,
     require_role,
     visible_item,
 )
 from reconciler.sandbox.services.events import record_item, with_access
+from reconciler.sandbox.services.folder_items import children, collection_view, kind_of, subtree
 from reconciler.sandbox.services.item_views import (
-    entry_view,
     file_mini,
     file_view,
     folder_mini,
@@ -41,10 +35,6 @@ from reconciler.sandbox.services.item_views import (
 )
 from reconciler.sandbox.services.trash import put_in_trash
 from reconciler.sandbox.state import File, Folder, State, User
-
-SORT_KEYS = ("id", "name", "date", "size")
-ITEM_COLLECTION_LIMIT = 100
-
 
 # --- request bodies ------------------------------------------------------------------------
 
@@ -78,66 +68,6 @@ def check_name(name: str) -> str:
 
 
 # --- state operations ----------------------------------------------------------------------
-
-
-def children(state: State, folder_id: str) -> list[Folder | File]:
-    folders: list[Folder | File] = [
-        f for f in state.folders.values() if f.parent_id == folder_id and f.id != folder_id
-    ]
-    files: list[Folder | File] = [f for f in state.files.values() if f.parent_id == folder_id]
-    return folders + files
-
-
-def listed_children(state: State, actor: User, folder_id: str) -> list[Folder | File]:
-    """What the actor sees in a folder. In "All Files" that is their own top-level items plus
-    everything shared with them directly whose parent they cannot see (as Box shows it)."""
-    inside = [
-        item
-        for item in children(state, folder_id)
-        if can_see(state, actor.id, kind_of(item), item.id)
-    ]
-    if folder_id != ROOT_FOLDER_ID:
-        return inside
-    shared: list[Folder | File] = []
-    for collab in state.collaborations.values():
-        if collab.status != "accepted" or not holds(state, collab, actor.id):
-            continue
-        table: dict[str, Any] = state.folders if collab.item_type == "folder" else state.files
-        item = table.get(collab.item_id)
-        if item is None or item.parent_id == ROOT_FOLDER_ID or item in shared:
-            continue
-        if not can_see(state, actor.id, "folder", item.parent_id):
-            shared.append(item)
-    return inside + shared
-
-
-def kind_of(item: Folder | File) -> str:
-    return "file" if isinstance(item, File) else "folder"
-
-
-def sort_items(
-    items: list[Folder | File], sort: str | None, direction: str | None
-) -> list[Folder | File]:
-    """Folders first, then files; ``sort``/``direction`` order each group (name by default)."""
-    by = sort or "name"
-    if by not in SORT_KEYS:
-        raise BadRequest("Invalid value for 'sort'", context_info=invalid_parameter("sort", by))
-    order = (direction or "ASC").upper()
-    if order not in ("ASC", "DESC"):
-        raise BadRequest(
-            "Invalid value for 'direction'", context_info=invalid_parameter("direction", direction)
-        )
-    keys: dict[str, Callable[[Folder | File], Any]] = {
-        "id": lambda i: int(i.id) if i.id.isdigit() else 0,
-        "name": lambda i: i.name.casefold(),
-        "date": lambda i: i.modified_at,
-        "size": lambda i: i.size if isinstance(i, File) else 0,
-    }
-    folders = sorted(
-        (i for i in items if isinstance(i, Folder)), key=keys[by], reverse=order == "DESC"
-    )
-    files = sorted((i for i in items if isinstance(i, File)), key=keys[by], reverse=order == "DESC")
-    return [*folders, *files]
 
 
 def name_conflict(state: State, parent_id: str, name: str, except_id: str | None = None) -> None:
@@ -227,19 +157,6 @@ def update_item(state: State, actor: User, item: Folder | File, body: JSON, endp
         record_item(state, actor, "move", item, seen_before=seen_before)
 
 
-def subtree(state: State, folder_id: str) -> tuple[list[str], list[str]]:
-    """Folder ids (the folder first) and file ids at or below a folder."""
-    folder_ids, file_ids = [folder_id], []
-    for item in children(state, folder_id):
-        if isinstance(item, File):
-            file_ids.append(item.id)
-        else:
-            sub_folders, sub_files = subtree(state, item.id)
-            folder_ids += sub_folders
-            file_ids += sub_files
-    return folder_ids, file_ids
-
-
 def forget_items(state: State, folder_ids: list[str], file_ids: list[str]) -> None:
     """Remove items and everything that hangs on them: collaborations, tasks, hub entries."""
     gone = {("folder", i) for i in folder_ids} | {("file", i) for i in file_ids}
@@ -283,38 +200,9 @@ def not_modified(call: Call, item: Folder | File) -> bool:
 # --- handlers ------------------------------------------------------------------------------
 
 
-def collection_view(call: Call, folder: Folder) -> JSON:
-    items = sort_items(
-        listed_children(call.state, call.actor, folder.id),
-        call.param("sort"),
-        call.param("direction"),
-    )
-    limit = call.limit(ITEM_COLLECTION_LIMIT)
-    offset = call.integer("offset", 0)
-    return {
-        "total_count": len(items),
-        "entries": [
-            entry_view(call.state, call.actor, i, None) for i in items[offset : offset + limit]
-        ],
-        "offset": offset,
-        "limit": limit,
-        "order": order_view(call),
-    }
-
-
 def folder_reply(call: Call, folder: Folder, status: int = 200) -> Reply:
     view = folder_view(call.state, call.actor, folder, collection_view(call, folder), call.fields())
     return Reply(status, view)
-
-
-def order_view(call: Call) -> list[JSON]:
-    return [
-        {"by": "type", "direction": "ASC"},
-        {
-            "by": call.param("sort") or "name",
-            "direction": (call.param("direction") or "ASC").upper(),
-        },
-    ]
 
 
 def handle_get_folder(call: Call) -> Reply:
@@ -323,27 +211,6 @@ def handle_get_folder(call: Call) -> Reply:
     if not_modified(call, folder):
         return Reply(304)
     return folder_reply(call, folder, 200)
-
-
-def handle_folder_items(call: Call) -> Reply:
-    folder = visible_item(call.state, call.actor.id, "folder", call.args["folder_id"])
-    marker_mode = call.flag("usemarker") or bool(call.param("marker"))
-    if marker_mode and folder.id == ROOT_FOLDER_ID and call.param("sort"):
-        raise BadRequest(
-            "Sorting is not supported with marker paging on the root folder",
-            context_info=invalid_parameter("sort", call.param("sort")),
-        )
-    items = sort_items(
-        listed_children(call.state, call.actor, folder.id),
-        call.param("sort"),
-        call.param("direction"),
-    )
-    fields = call.fields()
-    entries = [entry_view(call.state, call.actor, i, fields) for i in items]
-    body = page(call, entries, default_limit=100)
-    if not marker_mode:
-        body["order"] = order_view(call)
-    return Reply(200, body)
 
 
 def handle_create_folder(call: Call) -> Reply:
@@ -393,12 +260,6 @@ ROUTES = [
         "/2.0/folders/<folder_id>",
         handle_get_folder,
         params=("fields", "sort", "direction", "offset", "limit"),
-    ),
-    Route(
-        "GET",
-        "/2.0/folders/<folder_id>/items",
-        handle_folder_items,
-        params=("fields", "usemarker", "marker", "offset", "limit", "sort", "direction"),
     ),
     Route("POST", "/2.0/folders", handle_create_folder, params=("fields",), writes=True),
     Route("PUT", "/2.0/folders/<folder_id>", handle_update_folder, params=("fields",), writes=True),
