@@ -145,39 +145,15 @@ def _describe(doc: Document, error: ValidationError) -> Iterator[Problem]:
     value = error.instance
     schema = error.schema if isinstance(error.schema, dict) else {}
     if kind == "additionalProperties" and isinstance(value, dict):
-        known = schema.get("properties", {})
-        for key in value:
-            if key not in known:
-                yield doc.problem(
-                    doc.position_of([*path, key], key=True),
-                    "unknown-key",
-                    f"unknown key '{key}' in {where(path)}{suggest(key, known)}"
-                    f" (known keys: {', '.join(known)})",
-                )
+        yield from _unknown_keys(doc, path, value, schema.get("properties", {}))
     elif kind == "required":
         missing = [k for k in error.validator_value if isinstance(value, dict) and k not in value]
         for key in missing:
             yield doc.problem(here, "missing-key", f"missing required key '{key}' in {where(path)}")
     elif kind == "type":
-        expected = error.validator_value
-        names = [expected] if isinstance(expected, str) else list(expected)
-        words = " or ".join(_TYPE_WORDS.get(n, n) for n in names)
-        hint = ""
-        if isinstance(value, int) and not isinstance(value, bool) and "string" in names:
-            hint = f' (quote it: "{value}")'
-        yield doc.problem(
-            here, "wrong-type", f"{where(path)}: expected {words}, found {found(value)}{hint}"
-        )
+        yield _wrong_type(doc, path, here, error)
     elif kind in ("enum", "const"):
-        choices = error.validator_value if kind == "enum" else [error.validator_value]
-        listed = ", ".join(str(c) for c in choices)
-        near = suggest(value, [str(c) for c in choices]) if isinstance(value, str) else ""
-        yield doc.problem(
-            here,
-            "invalid-value",
-            f"{where(path)}: expected {'one of ' if kind == 'enum' else ''}{listed}, "
-            f"found {found(value)}{near}",
-        )
+        yield _not_a_choice(doc, path, here, error)
     elif kind in ("oneOf", "anyOf") and isinstance(value, dict):
         yield _one_of(doc, path, here, error)
     elif kind == "pattern":
@@ -199,6 +175,51 @@ def _describe(doc: Document, error: ValidationError) -> Iterator[Problem]:
         yield from _repeats(doc, path, value)
     else:
         yield doc.problem(here, "invalid-value", f"{where(path)}: {_plain(error)}")
+
+
+def _unknown_keys(
+    doc: Document, path: list[str | int], value: dict[str, Any], known: dict[str, Any]
+) -> Iterator[Problem]:
+    for key in value:
+        if key not in known:
+            yield doc.problem(
+                doc.position_of([*path, key], key=True),
+                "unknown-key",
+                f"unknown key '{key}' in {where(path)}{suggest(key, known)}"
+                f" (known keys: {', '.join(known)})",
+            )
+
+
+def _wrong_type(
+    doc: Document, path: list[str | int], here: tuple[int, int], error: ValidationError
+) -> Problem:
+    value = error.instance
+    expected = error.validator_value
+    names = [expected] if isinstance(expected, str) else list(expected)
+    words = " or ".join(_TYPE_WORDS.get(n, n) for n in names)
+    hint = ""
+    if isinstance(value, int) and not isinstance(value, bool) and "string" in names:
+        hint = f' (quote it: "{value}")'
+    return doc.problem(
+        here, "wrong-type", f"{where(path)}: expected {words}, found {found(value)}{hint}"
+    )
+
+
+def _not_a_choice(
+    doc: Document, path: list[str | int], here: tuple[int, int], error: ValidationError
+) -> Problem:
+    """A value outside an ``enum``, or other than a ``const``."""
+    value = error.instance
+    is_enum = error.validator == "enum"
+    choices = error.validator_value if is_enum else [error.validator_value]
+    listed = ", ".join(str(c) for c in choices)
+    near = suggest(value, [str(c) for c in choices]) if isinstance(value, str) else ""
+    return doc.problem(
+        here,
+        "invalid-value",
+        f"{where(path)}: expected {'one of ' if is_enum else ''}{listed}, "
+        f"found {found(value)}{near}",
+    )
 
 
 def _one_of(
