@@ -156,6 +156,22 @@ def _compare(
             after=after,
             collab=found,
         )
+    return _new_role(item, kind, claim, found, inputs, expiry, before=before, after=after)
+
+
+def _new_role(
+    item: LiveItem,
+    kind: Kind,
+    claim: Claim,
+    found: LiveCollaboration,
+    inputs: Inputs,
+    expiry: lifecycle.ExpiryChange | None,
+    *,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> Change:
+    """The manifest gives another role than Box's: change it, unless that would downgrade a
+    guarded collaborator."""
     guard_ = guard(found, item, inputs)
     if guard_ and ROLE_RANK.get(claim.role, 0) < ROLE_RANK.get(found.role, 0):
         reason = f"{guard_}: never downgraded"
