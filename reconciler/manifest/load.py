@@ -205,15 +205,16 @@ class _Builder:
         if node.tag != expected:
             self._unsupported_tag(node)
 
+    def _report(self, node: Node, code: str, message: str) -> None:
+        self.doc.problems.append(self.doc.problem(self.lines.of(node), code, message))
+
     def _unsupported_tag(self, node: Node) -> None:
         tag = node.tag.replace(_TAG, "!!")
-        self.doc.problems.append(
-            self.doc.problem(
-                self.lines.of(node),
-                "yaml-unsupported-tag",
-                f"the YAML tag {tag} is not supported: manifests use plain values, lists and "
-                "mappings only",
-            )
+        self._report(
+            node,
+            "yaml-unsupported-tag",
+            f"the YAML tag {tag} is not supported: manifests use plain values, lists and "
+            "mappings only",
         )
 
     def _scalar(self, node: Node) -> Any:
@@ -225,22 +226,16 @@ class _Builder:
                 value = _SAFE.yaml_constructors[tag](_SAFE, node)
             except (ValueError, KeyError, yaml.YAMLError):  # e.g. "!!int abc", "!!bool maybe"
                 tag_name = tag.replace(_TAG, "!!")
-                self.doc.problems.append(
-                    self.doc.problem(
-                        self.lines.of(node),
-                        "yaml-bad-value",
-                        f"'{node.value}' is not a valid {tag_name} value",
-                    )
+                self._report(
+                    node, "yaml-bad-value", f"'{node.value}' is not a valid {tag_name} value"
                 )
                 return str(node.value)
             if isinstance(value, float) and not math.isfinite(value):
                 # .nan would switch a limit off (every comparison with it is false), .inf too.
-                self.doc.problems.append(
-                    self.doc.problem(
-                        self.lines.of(node),
-                        "yaml-bad-value",
-                        f"'{node.value}' is not a finite number; write a number such as 0.25",
-                    )
+                self._report(
+                    node,
+                    "yaml-bad-value",
+                    f"'{node.value}' is not a finite number; write a number such as 0.25",
                 )
                 return str(node.value)
             return value
@@ -254,25 +249,19 @@ class _Builder:
         out.value_positions = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
-                self.doc.problems.append(
-                    self.doc.problem(
-                        self.lines.of(key_node),
-                        "invalid-key",
-                        "a key must be plain text, not a list or a mapping",
-                    )
+                self._report(
+                    key_node, "invalid-key", "a key must be plain text, not a list or a mapping"
                 )
                 continue
             # Keys stay as written, so "no:" or "1:" is reported as an unknown key, not a bool.
             key = str(key_node.value).translate(self.restore)
             if key in out:
                 first = out.key_positions[key]
-                self.doc.problems.append(
-                    self.doc.problem(
-                        self.lines.of(key_node),
-                        "duplicate-key",
-                        f"duplicate key '{key}' (first given at line {first[0]}); "
-                        "YAML would silently keep only one",
-                    )
+                self._report(
+                    key_node,
+                    "duplicate-key",
+                    f"duplicate key '{key}' (first given at line {first[0]}); "
+                    "YAML would silently keep only one",
                 )
                 continue
             out[key] = self.build(value_node)
