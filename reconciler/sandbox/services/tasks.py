@@ -332,13 +332,16 @@ def handle_task_assignments(call: Call) -> Reply:
     return Reply(200, assignments_view(call.state, task))
 
 
+def assignment_changed(call: Call, assignment: TaskAssignment, action: str, trigger: str) -> None:
+    """An assignment made or answered shows in the event stream and raises its webhook event."""
+    task = call.state.tasks[assignment.task_id]
+    record_assignment(call.state, call.actor, action, task, assignment)
+    call.events.append(assignment_event(call.state, trigger, call.actor, assignment))
+
+
 def handle_assign(call: Call) -> Reply:
     assignment = assign(call.state, call.actor, call.json())
-    task = call.state.tasks[assignment.task_id]
-    record_assignment(call.state, call.actor, "create", task, assignment)
-    call.events.append(
-        assignment_event(call.state, "TASK_ASSIGNMENT.CREATED", call.actor, assignment)
-    )
+    assignment_changed(call, assignment, "create", "TASK_ASSIGNMENT.CREATED")
     return Reply(201, assignment_view(call.state, assignment))
 
 
@@ -350,11 +353,7 @@ def handle_get_assignment(call: Call) -> Reply:
 def handle_update_assignment(call: Call) -> Reply:
     assignment = get_assignment(call.state, call.actor, call.args["assignment_id"])
     resolve(call.state, call.actor, assignment, call.json(required=False))
-    task = call.state.tasks[assignment.task_id]
-    record_assignment(call.state, call.actor, "update", task, assignment)
-    call.events.append(
-        assignment_event(call.state, "TASK_ASSIGNMENT.UPDATED", call.actor, assignment)
-    )
+    assignment_changed(call, assignment, "update", "TASK_ASSIGNMENT.UPDATED")
     return Reply(200, assignment_view(call.state, assignment))
 
 
