@@ -5,7 +5,7 @@ from __future__ import annotations
 from werkzeug.wrappers import Request
 
 from reconciler.sandbox.errors import BadRequest, Forbidden, Unauthorized
-from reconciler.sandbox.state import ADMIN_ROLES, State, User, parse_datetime
+from reconciler.sandbox.state import State, User, is_admin, parse_datetime
 
 
 def authenticate(state: State, request: Request) -> User:
@@ -32,7 +32,7 @@ def as_user(state: State, request: Request, caller: User) -> User:
     target = request.headers.get("As-User")
     if not target:
         return caller
-    if caller.role not in ADMIN_ROLES and not caller.is_service_account:
+    if not is_admin(caller):
         raise Forbidden(
             "As-User requires an admin or a service account",
             code="access_denied_insufficient_permissions",

@@ -73,6 +73,11 @@ class User:
     aliases: list[str] = field(default_factory=list)
 
 
+def is_admin(user: User) -> bool:
+    """An enterprise admin or co-admin, or a service account: Box lets either act as one."""
+    return user.role in ADMIN_ROLES or user.is_service_account
+
+
 @dataclass
 class Token:
     token: str

@@ -16,7 +16,8 @@ from reconciler.sandbox.services.collaboration_views import (
     collaboration_view,
     sort_key,
 )
-from reconciler.sandbox.services.groups import get_group, is_admin
+from reconciler.sandbox.services.groups import get_group
+from reconciler.sandbox.state import is_admin
 
 
 def item_collaborations(call: Call, item_type: str, item_id: str) -> Reply:

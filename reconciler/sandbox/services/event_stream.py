@@ -25,7 +25,7 @@ from reconciler.sandbox.errors import BadRequest, Forbidden, invalid_parameter
 from reconciler.sandbox.event_log import EventLog, EventRecord
 from reconciler.sandbox.routing import JSON, Call, Reply, Route, public
 from reconciler.sandbox.services.events import person
-from reconciler.sandbox.state import State, User, parse_datetime
+from reconciler.sandbox.state import State, User, is_admin, parse_datetime
 
 USER_STREAMS = ("all", "changes", "sync")
 ENTERPRISE_STREAMS = ("admin_logs", "admin_logs_streaming")
@@ -121,7 +121,7 @@ def moment_of(call: Call, name: str) -> datetime | None:
 
 
 def require_enterprise_rights(actor: User) -> None:
-    if actor.role not in ("admin", "coadmin") and not actor.is_service_account:
+    if not is_admin(actor):
         raise Forbidden(
             "The enterprise event stream needs an admin or co-admin",
             code="access_denied_insufficient_permissions",

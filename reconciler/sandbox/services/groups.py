@@ -20,7 +20,7 @@ from reconciler.sandbox.routing import (
     require_text,
 )
 from reconciler.sandbox.services.users import get_user, require_admin, user_mini
-from reconciler.sandbox.state import Group, Membership, State, User
+from reconciler.sandbox.state import Group, Membership, State, User, is_admin
 
 GROUP_MINI = ("type", "id", "name", "group_type")
 MEMBERSHIP_MINI = ("type", "id")
@@ -74,10 +74,6 @@ def membership_view(state: State, membership: Membership) -> JSON:
 
 
 # --- state operations ----------------------------------------------------------------------
-
-
-def is_admin(user: User) -> bool:
-    return user.role in ("admin", "coadmin") or user.is_service_account
 
 
 def get_group(state: State, group_id: str) -> Group:

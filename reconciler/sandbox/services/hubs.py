@@ -12,7 +12,7 @@ from reconciler.sandbox.errors import (
 from reconciler.sandbox.routing import JSON, Call, Handler, Reply, Route, marker_page
 from reconciler.sandbox.services.access import can_see, group_ids_of
 from reconciler.sandbox.services.users import someone
-from reconciler.sandbox.state import ADMIN_ROLES, Hub, HubCollaboration, HubItem, State, User
+from reconciler.sandbox.state import Hub, HubCollaboration, HubItem, State, User, is_admin
 
 VERSION = "2025.0"
 ROLES = ("viewer", "editor", "co-owner")
@@ -70,9 +70,7 @@ def without_prev_marker(page: JSON) -> JSON:
 
 
 def is_enterprise_admin(state: State, user: User) -> bool:
-    return user.enterprise_id == state.enterprise.id and (
-        user.role in ADMIN_ROLES or user.is_service_account
-    )
+    return user.enterprise_id == state.enterprise.id and is_admin(user)
 
 
 def hub_role(state: State, user: User, hub: Hub) -> str | None:

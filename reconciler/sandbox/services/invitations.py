@@ -15,10 +15,10 @@ from reconciler.sandbox.services.access import (
     get_item,
     visible_item,
 )
-from reconciler.sandbox.services.groups import get_group, is_admin, is_member
+from reconciler.sandbox.services.groups import get_group, is_member
 from reconciler.sandbox.services.item_views import FILE_ROLES, FOLDER_ROLES
 from reconciler.sandbox.services.users import find_by_login, get_user
-from reconciler.sandbox.state import Collaboration, State, User
+from reconciler.sandbox.state import Collaboration, State, User, is_admin
 
 ROLES = (*FOLDER_ROLES, "owner")
 

@@ -12,7 +12,7 @@ from reconciler.sandbox.errors import (
 )
 from reconciler.sandbox.routing import JSON, Call, Reply, Route, page, pick_fields
 from reconciler.sandbox.services.events import record_user_deleted
-from reconciler.sandbox.state import ADMIN_ROLES, State, User
+from reconciler.sandbox.state import ADMIN_ROLES, State, User, is_admin
 
 USER_MINI = ("type", "id", "name", "login")
 
@@ -101,7 +101,7 @@ def find_by_login(state: State, login: str) -> User | None:
 
 
 def require_admin(actor: User) -> None:
-    if actor.role not in ADMIN_ROLES and not actor.is_service_account:
+    if not is_admin(actor):
         raise Forbidden()
 
 
