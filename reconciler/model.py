@@ -385,3 +385,13 @@ class LiveState:
         email = collab.invite_email or collab.login
         entry = self.invitations.get((collab.item, email.casefold())) if email else None
         return entry.resends if entry is not None else 0
+
+
+@dataclass(frozen=True)
+class LiveWebhook:
+    """A Box webhook of this app and user: which item it watches, where it delivers, on what."""
+
+    id: str
+    target: ItemRef
+    address: str
+    triggers: tuple[str, ...]
