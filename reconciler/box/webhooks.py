@@ -8,7 +8,6 @@ alone, so each one is read again for its address and triggers.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from box_sdk_gen import (
     BoxClient,
@@ -30,7 +29,9 @@ PAGE = 1000
 
 def verify(body: bytes, headers: Mapping[str, str], primary: str, secondary: str) -> bool:
     """True when the delivery is younger than ten minutes, not from the future, and signed by
-    either key. The SDK reads header names in lowercase only; Box's are any case."""
+    either key. The SDK pairs the primary key with the primary header; the keys are also tried
+    the other way round, so an operator who moves the secondary key to the primary place while
+    Box still signs with the old pairing loses nothing."""
     lowered = {name.lower(): value for name, value in headers.items()}
     if "box-delivery-timestamp" not in lowered:
         return False
@@ -38,11 +39,14 @@ def verify(body: bytes, headers: Mapping[str, str], primary: str, secondary: str
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return False
+    pairs = [(primary, secondary), (secondary, primary)]
+    return any(_signed(text, lowered, first, second) for first, second in pairs if first)
+
+
+def _signed(text: str, headers: dict[str, str], primary: str, secondary: str) -> bool:
     try:
-        # The SDK skips a key that is None (typed as str, it is checked against None).
-        first: Any = primary or None
         return WebhooksManager.validate_message(
-            text, lowered, first, secondary_key=secondary or None, max_age=MAX_AGE_SECONDS
+            text, headers, primary, secondary_key=secondary or None, max_age=MAX_AGE_SECONDS
         )
     except (ValueError, TypeError, AttributeError):
         return False  # an unreadable timestamp: the SDK's parser raises

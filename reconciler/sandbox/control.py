@@ -1,4 +1,5 @@
-"""The control plane under ``/_sandbox/``: reset, seed, state, signup, faults, request log, clock.
+"""The control plane under ``/_sandbox/``: reset, seed, state, signup, faults, request log, clock,
+webhook keys and deliveries.
 
 It is not Box, and it can read every token and rewrite the state, so it admits only: with an
 admin token, callers that send it (``Authorization: Bearer <token>``); bodies that are
@@ -21,6 +22,7 @@ from reconciler.sandbox.routing import JSON, Call, Reply, Route
 from reconciler.sandbox.seed import build_state, validate_seed
 from reconciler.sandbox.services.collaborations import event
 from reconciler.sandbox.services.event_stream import CONTROL_ROUTES as EVENT_SETTINGS
+from reconciler.sandbox.services.webhook_outbox import CONTROL_ROUTES as WEBHOOK_SETTINGS
 from reconciler.sandbox.services.events import record_collaboration
 from reconciler.sandbox.services.users import find_by_login, user_mini
 from reconciler.sandbox.state import Token, User
@@ -78,6 +80,7 @@ def routes(box: ControlledSandbox) -> list[Route]:
         Route("DELETE", "/_sandbox/requests", delete_requests),
         *EVENT_SETTINGS,
         *clock.routes(box),
+        *WEBHOOK_SETTINGS,
     ]
 
 
