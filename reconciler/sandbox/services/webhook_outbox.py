@@ -112,8 +112,9 @@ def delete_for_failing(state: State, hook: Webhook) -> None:
     log.info("webhook %s deleted after a month of failed deliveries", hook.id)
 
 
-def settle(state: State, row: WebhookDelivery, status: int | None) -> None:
-    """Record one try (the caller holds the lock): delivered, due again, or given up."""
+def settle(state: State, row: WebhookDelivery, status: int | None, sent: datetime) -> None:
+    """Record one try sent at ``sent`` (the caller holds the lock): delivered, due again
+    (counted from the try, however long the receiver took), or given up."""
     row.attempts += 1
     row.last_status = status
     hook = state.webhooks.get(row.webhook_id)
@@ -129,7 +130,7 @@ def settle(state: State, row: WebhookDelivery, status: int | None) -> None:
         row.status = "failed"
         return
     row.status = "pending"
-    row.due_at = str(iso(state.clock() + RETRY_DELAYS[row.attempts - 1]))
+    row.due_at = str(iso(sent + RETRY_DELAYS[row.attempts - 1]))
 
 
 def post(address: str, body: bytes, headers: dict[str, str]) -> int | None:
@@ -167,6 +168,7 @@ def run(
     with ThreadPoolExecutor(4, thread_name_prefix="box-sandbox-webhooks") as pool:
         while not stopping.wait(TICK_S):
             state = current()
+            sent = state.clock()
             batch = due(state)
             if not batch:
                 continue
@@ -175,7 +177,7 @@ def run(
             )
             with state.lock:
                 for (row, _), status in zip(batch, answers, strict=True):
-                    settle(state, row, status)
+                    settle(state, row, status, sent)
                 persist()
 
 
