@@ -106,6 +106,20 @@ class Intake:
     health: Callable[[], dict[str, Any]]
     counters: Counters = field(default_factory=Counters)
 
+    def report(self) -> dict[str, Any]:
+        """The watcher's health and what the intake took, for ``GET /healthz``."""
+        counts = self.counters
+        return {
+            **self.health(),
+            "deliveries": {
+                "received": counts.received,
+                "accepted": counts.accepted,
+                "refused": counts.refused,
+                "duplicates": counts.duplicates,
+            },
+            "alarms": list(counts.alarms),
+        }
+
     def take(self, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
         """(status, message) for one delivery."""
         self.counters.received += 1
@@ -159,7 +173,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.path.split("?")[0] in ("/healthz", "/health"):
-            self._answer(200, self.server.intake.health())
+            self._answer(200, self.server.intake.report())
         else:
             self._answer(404, {"message": "GET /healthz; Box delivers with POST"})
 
