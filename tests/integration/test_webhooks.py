@@ -283,3 +283,30 @@ def test_a_decision_by_webhook_and_by_the_stream_is_notified_once(
     assert watch.stop() == 0
     assert [d["file"]["id"] for d in decisions(ledger)] == [file_id]
     assert len(receiver.accepted("decision")) == 1
+
+
+def test_a_deleted_webhook_is_an_alarm_and_is_declared_again(
+    studio: Studio, watching: list[Watch]
+) -> None:
+    configure(studio, stream_type="none", review_poll_minutes=600)
+    listening = Listening(studio, watching)
+    watch = listening.start()
+    gone = wait_until(lambda: hooks(studio).get(ACME_FOLDER), 30, "the declared webhook", watch)
+    studio.client().webhooks.delete_webhook_by_id(gone["id"])  # as Box's clean-up would
+    body = json.dumps(
+        {
+            "type": "webhook_event",
+            "id": str(uuid.uuid4()),
+            "trigger": "WEBHOOK.DELETED",
+            "webhook": {"id": gone["id"], "type": "webhook"},
+            "source": {"type": "folder", "id": ACME_FOLDER},
+            "additional_info": {"reason": "auto_cleanup"},
+        }
+    ).encode()
+    assert listening.post(body, signed(body)) == 200
+    back = wait_until(lambda: hooks(studio).get(ACME_FOLDER), 30, "the webhook again", watch)
+    assert back["id"] != gone["id"]
+    alarms = (listening.health() or {})["alarms"]
+    assert alarms == [f"Box sent WEBHOOK.DELETED for webhook {gone['id']} (auto_cleanup)"]
+    assert "ERROR Box sent WEBHOOK.DELETED" in watch.log
+    assert watch.stop() == 0
