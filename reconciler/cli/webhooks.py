@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from reconciler import workflow
 from reconciler.cli.app import app
-from reconciler.cli.apply import ReportFormat, confirm, render_report
+from reconciler.cli.apply import ReportFormat, require_confirmation
 from reconciler.cli.options import (
     AsUserOpt,
     BaseUrlOpt,
@@ -22,9 +20,10 @@ from reconciler.cli.options import (
     utf8,
 )
 from reconciler.errors import PartialApply, UsageError
-from reconciler.manifest.service import load_service
-from reconciler.plan import Plan
-from reconciler.render import render
+
+if TYPE_CHECKING:
+    from reconciler import workflow
+    from reconciler.plan import Plan
 
 webhooks_app = typer.Typer(
     help="The webhooks: of reconcile.yaml on every delivered folder (plan, apply).",
@@ -36,6 +35,9 @@ app.add_typer(webhooks_app, name="webhooks")
 def _plan(
     paths: list[str] | None, config: str | None, base_url: str | None, as_user: str | None
 ) -> tuple[workflow.Desired, workflow.Connection, Plan]:
+    from reconciler import workflow
+    from reconciler.manifest.service import load_service
+
     desired = workflow.load(paths, config)
     spec = load_service(config).webhooks
     if spec is None:
@@ -65,6 +67,8 @@ def plan_command(
 
     Exit codes: 0 ok, 1 Box error, 3 invalid input (no webhooks: in reconcile.yaml).
     """
+    from reconciler.render.plan import render
+
     if output not in ("text", "json"):
         raise UsageError(f"--format {output!r}: give text or json")
     *_, plan = _plan(paths, config, base_url, as_user)
@@ -99,6 +103,10 @@ def apply_command(
     Exit codes: 0 done, 1 Box error, 3 invalid input, 4 refused (removals above the safety
     limits without --force), 5 some changes failed.
     """
+    from reconciler import workflow
+    from reconciler.render import report as reports
+    from reconciler.render.plan import render
+
     desired, connection, plan = _plan(paths, config, base_url, as_user)
     stdout = utf8(sys.stdout)
     color = use_color(stdout)
@@ -107,16 +115,11 @@ def apply_command(
     if not plan.has_changes:
         return
     if not yes:
-        if not sys.stdin.isatty():
-            raise UsageError("webhooks apply changes Box: pass --yes to confirm off a terminal")
-        if not confirm(plan):
-            info("Apply cancelled; nothing was changed.")
-            raise typer.Exit(1)
+        require_confirmation(plan)
     report = workflow.apply_webhooks(plan, desired, connection, force=force)
     if output is ReportFormat.JSON:
-        json.dump({"plan": plan.to_dict(), "report": report.to_dict()}, stdout, indent=2)
-        stdout.write("\n")
+        reports.render_json(plan, report, stdout)
     else:
-        render_report(report, stdout, color=color)
+        reports.render_text(report, stdout, color=color)
     if report.failed:
         raise PartialApply(f"{len(report.failed)} of {len(report.results)} changes failed")
