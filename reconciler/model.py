@@ -395,3 +395,15 @@ class LiveWebhook:
     target: ItemRef
     address: str
     triggers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WebhookSpec:
+    """``webhooks:`` of reconcile.yaml: the webhook every delivered folder carries."""
+
+    address: str
+    triggers: tuple[str, ...]
+    origin: str | None = None  # "file:line" of the section
+
+    def wanted(self) -> dict[str, object]:
+        return {"address": self.address, "triggers": sorted(self.triggers)}

@@ -25,10 +25,11 @@ from reconciler.model import (
     LiveUser,
     LiveWebhook,
     Policy,
+    WebhookSpec,
 )
 from reconciler.plan import Plan
 from reconciler.planning import lifecycle
-from reconciler.webhook_plan import WebhookSpec, plan_webhooks
+from reconciler.planning.webhooks import plan_webhooks
 
 
 @dataclass(frozen=True)

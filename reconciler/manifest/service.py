@@ -16,8 +16,7 @@ from urllib.parse import urlsplit
 from reconciler.errors import ManifestError, Problem
 from reconciler.manifest import schema
 from reconciler.manifest.load import CONFIG_FILE_NAME, Document, read
-from reconciler.model import Origin
-from reconciler.webhook_plan import WebhookSpec
+from reconciler.model import Origin, WebhookSpec
 
 STREAM_TYPES = ("changes", "all", "admin_logs_streaming", "none")
 #: what the watcher acts on: an acceptance, a rejection, a new file, a decision

@@ -9,10 +9,10 @@ import pytest
 
 from reconciler.errors import ManifestError, UsageError
 from reconciler.manifest.service import DEFAULT_TRIGGERS, load_service
-from reconciler.model import Delivery, DesiredState, ItemKind, ItemRef, LiveWebhook
+from reconciler.model import Delivery, DesiredState, ItemKind, ItemRef, LiveWebhook, WebhookSpec
 from reconciler.plan import Action, Kind
+from reconciler.planning.webhooks import ENDED, plan_webhooks
 from reconciler.watch.intake import parse_listen
-from reconciler.webhook_plan import ENDED, WebhookSpec, plan_webhooks
 
 ADDRESS = "https://hooks.example/box"
 SPEC = WebhookSpec(ADDRESS, ("FILE.UPLOADED", "TASK_ASSIGNMENT.UPDATED"), "reconcile.yaml:9:3")

@@ -1,6 +1,7 @@
 """The declared webhooks as a plan: every delivered folder carries exactly one webhook of this
 app with the declared address and triggers; one on a folder no delivery declares any more, at
-the declared address, is removed.
+the declared address, is removed. It plans from its own snapshot (this app's webhooks, not a
+``LiveState``), so it runs apart from ``STAGES``, for ``reconcile webhooks`` and the watcher.
 
 Box allows one webhook per item, app and user (a second is a 409), so a webhook that is there
 with other triggers or another address is changed in place, never added beside.
@@ -9,26 +10,13 @@ with other triggers or another address is changed in place, never added beside.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
-from reconciler.model import DesiredState, ItemKind, ItemRef, LiveWebhook
+from reconciler.model import DesiredState, ItemKind, ItemRef, LiveWebhook, WebhookSpec
 from reconciler.plan import Action, Change, Kind, Plan
 
 #: the delivery a removal belongs to: its delivery has ended, so none names it
 ENDED = "(ended)"
-
-
-@dataclass(frozen=True)
-class WebhookSpec:
-    """``webhooks:`` of reconcile.yaml."""
-
-    address: str
-    triggers: tuple[str, ...]
-    origin: str | None = None  # "file:line" of the section
-
-    def wanted(self) -> dict[str, object]:
-        return {"address": self.address, "triggers": sorted(self.triggers)}
 
 
 def delivered_folders(state: DesiredState) -> dict[str, str]:
