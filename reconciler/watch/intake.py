@@ -87,11 +87,18 @@ class Seen:
 
 @dataclass
 class Counters:
+    """What the intake took, for the health endpoint; requests run on threads of their own."""
+
     received: int = 0
     accepted: int = 0
     refused: int = 0
     duplicates: int = 0
     alarms: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count(self, name: str) -> None:
+        with self.lock:
+            setattr(self, name, getattr(self, name) + 1)
 
 
 @dataclass
@@ -122,9 +129,9 @@ class Intake:
 
     def take(self, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
         """(status, message) for one delivery."""
-        self.counters.received += 1
+        self.counters.count("received")
         if not verify(body, headers, self.keys.primary, self.keys.secondary):
-            self.counters.refused += 1
+            self.counters.count("refused")
             log.warning("refused a webhook delivery: bad signature, or older than 10 minutes")
             return 403, "signature or timestamp not valid"
         try:
@@ -132,13 +139,13 @@ class Intake:
         except ValueError:
             payload = None
         if not isinstance(payload, dict) or not payload.get("id"):
-            self.counters.refused += 1
+            self.counters.count("refused")
             return 400, "not a Box webhook payload"
         if not self.seen.first_time(str(payload["id"]), datetime.now(timezone.utc)):
-            self.counters.duplicates += 1
+            self.counters.count("duplicates")
             log.info("webhook delivery %s seen before: ignored", payload["id"])
             return 200, "seen before"
-        self.counters.accepted += 1
+        self.counters.count("accepted")
         self.hints.put(self.hint(payload))
         return 200, "queued"
 
@@ -150,7 +157,8 @@ class Intake:
             words = f"Box sent {trigger} for webhook {hook or '?'}" + (
                 f" ({reason.get('reason')})" if isinstance(reason, dict) and reason else ""
             )
-            self.counters.alarms.append(words)
+            with self.counters.lock:
+                self.counters.alarms.append(words)
             log.error("%s: full resync, which declares the webhooks again", words)
             return Hint(source="webhook", resync=True, reason=words)
         items = event_items(payload)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from reconciler import workflow
+from reconciler.applier import Outcome
 from reconciler.box.events import BoxEvent, EventFeed, current_position, folder_ancestors
 from reconciler.errors import ManifestError, ReconcilerError, UnsafePlan
 from reconciler.manifest.service import Service
@@ -260,7 +261,7 @@ class Watcher:
             hook_id = result.outputs.get("webhook_id")
             if hook_id:
                 targets[hook_id] = result.change.item
-            if result.outcome.value == "failed":
+            if result.outcome is Outcome.FAILED:
                 log.warning("failed: %s: %s", result.change.describe(), result.detail)
         self.webhook_targets = targets
         if plan.has_changes:
