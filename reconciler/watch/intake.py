@@ -181,7 +181,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.path.split("?")[0] in ("/healthz", "/health"):
-            self._answer(200, self.server.intake.report())
+            report = self.server.intake.report()
+            # A stopping watcher is not healthy: a supervisor or proxy should stop sending.
+            self._answer(200 if report.get("status") == "ok" else 503, report)
         else:
             self._answer(404, {"message": "GET /healthz; Box delivers with POST"})
 
