@@ -25,8 +25,7 @@ from box_sdk_gen import (
 )
 from box_sdk_gen.internal.null_value import NullValue
 
-from reconciler.box import ledger
-from reconciler.box import webhooks
+from reconciler.box import ledger, webhooks
 from reconciler.box.errors import call
 from reconciler.box.reader import parse_assignment, parse_collaboration, parse_task, raw_json
 from reconciler.model import (

@@ -22,9 +22,9 @@ from reconciler.sandbox.routing import JSON, Call, Reply, Route
 from reconciler.sandbox.seed import build_state, validate_seed
 from reconciler.sandbox.services.collaborations import event
 from reconciler.sandbox.services.event_stream import CONTROL_ROUTES as EVENT_SETTINGS
-from reconciler.sandbox.services.webhook_outbox import CONTROL_ROUTES as WEBHOOK_SETTINGS
 from reconciler.sandbox.services.events import record_collaboration
 from reconciler.sandbox.services.users import find_by_login, user_mini
+from reconciler.sandbox.services.webhook_outbox import CONTROL_ROUTES as WEBHOOK_SETTINGS
 from reconciler.sandbox.state import Token, User
 
 

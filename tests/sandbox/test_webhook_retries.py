@@ -12,7 +12,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-import requests
 from box_sdk_gen import BoxClient, WebhooksManager
 from box_sdk_gen.managers.task_assignments import (
     CreateTaskAssignmentAssignTo,
@@ -27,6 +26,7 @@ from box_sdk_gen.managers.webhooks import (
 
 from reconciler.sandbox.server import Sandbox
 from reconciler.sandbox.state import Collaboration, File, Folder, User
+from tests.conftest import control
 
 ADMIN, ALICE = "10001", "20001"
 FOLDER, SUBFOLDER, FILE = "100", "110", "200"
@@ -108,12 +108,8 @@ def receiver(made: list[FlakyReceiver], *answers: int) -> FlakyReceiver:
     return made[-1]
 
 
-def control(box: Sandbox, method: str, path: str, body: Any = None) -> requests.Response:
-    return requests.request(method, f"{box.base_url}/_sandbox/{path}", json=body, timeout=5)
-
-
 def advance(box: Sandbox, seconds: float) -> None:
-    assert control(box, "PUT", "clock", {"advance_seconds": seconds}).status_code == 200
+    assert control(box, "PUT", "clock", json={"advance_seconds": seconds}).status_code == 200
 
 
 def hook_on_folder(client: BoxClient, address: str) -> str:
@@ -213,7 +209,7 @@ def test_regenerated_keys_sign_the_next_delivery(
 ) -> None:
     fine = receiver(flaky)
     hook_on_folder(client, fine.url)
-    answer = control(box, "PUT", "webhook_keys", {"primary": "new-primary"})
+    answer = control(box, "PUT", "webhook_keys", json={"primary": "new-primary"})
     assert answer.json() == {"primary": "new-primary", "secondary": "sandbox-secondary-key"}
     assign(client)
     headers, payload = fine.next()
@@ -228,7 +224,7 @@ def test_regenerated_keys_sign_the_next_delivery(
     ids=["unknown key", "empty", "empty key", "not a string", "not an object"],
 )
 def test_the_keys_body_is_checked_strictly(box: Sandbox, body: Any) -> None:
-    answer = control(box, "PUT", "webhook_keys", body)
+    answer = control(box, "PUT", "webhook_keys", json=body)
     assert answer.status_code == 400
     assert control(box, "GET", "webhook_keys").json()["primary"] == "sandbox-primary-key"
 
