@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import queue
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -128,7 +129,14 @@ def assign(client: BoxClient) -> None:
 
 
 def deliveries(box: Sandbox) -> list[dict[str, Any]]:
-    return list(control(box, "GET", "webhook_deliveries").json()["entries"])
+    """Every delivery, once none is still being sent (the receiver answers before the sender
+    records the answer)."""
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        rows = list(control(box, "GET", "webhook_deliveries").json()["entries"])
+        if all(r["status"] != "sending" for r in rows) or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.02)
 
 
 def test_a_failed_delivery_is_sent_again_after_five_minutes_with_the_same_payload_id(
