@@ -374,3 +374,39 @@ def _unassign(change: Change, ctx: Context) -> dict[str, str]:
     assert assignment_id, "an assignment removal carries the assignment id"
     _delete(lambda: ctx.writer.unassign(assignment_id))
     return {"assignment_id": assignment_id}
+
+
+# -- the declared webhook on a delivered folder --
+
+
+def _webhook_wanted(change: Change) -> tuple[str, tuple[str, ...]]:
+    after = change.after or {}
+    return str(after["address"]), tuple(str(t) for t in after["triggers"])
+
+
+@executor(Kind.WEBHOOK, Action.ADD)
+def _add_webhook(change: Change, ctx: Context) -> dict[str, str]:
+    address, triggers = _webhook_wanted(change)
+    try:
+        hook = ctx.writer.create_webhook(change.item.id, address, triggers)
+    except Conflict:
+        # One per item and app: a webhook made since the read is changed in place instead.
+        there = [w for w in ctx.reader.webhooks() if w.target == change.item]
+        if not there:
+            raise
+        ctx.writer.update_webhook(there[0].id, address, triggers)
+        return {"webhook_id": there[0].id}
+    return {"webhook_id": hook.id}
+
+
+@executor(Kind.WEBHOOK, Action.CHANGE)
+def _change_webhook(change: Change, ctx: Context) -> dict[str, str]:
+    address, triggers = _webhook_wanted(change)
+    ctx.writer.update_webhook(str(change.webhook_id), address, triggers)
+    return {"webhook_id": str(change.webhook_id)}
+
+
+@executor(Kind.WEBHOOK, Action.REMOVE)
+def _remove_webhook(change: Change, ctx: Context) -> dict[str, str]:
+    _delete(lambda: ctx.writer.delete_webhook(str(change.webhook_id)))
+    return {}

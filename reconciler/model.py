@@ -385,3 +385,25 @@ class LiveState:
         email = collab.invite_email or collab.login
         entry = self.invitations.get((collab.item, email.casefold())) if email else None
         return entry.resends if entry is not None else 0
+
+
+@dataclass(frozen=True)
+class LiveWebhook:
+    """A Box webhook of this app and user: which item it watches, where it delivers, on what."""
+
+    id: str
+    target: ItemRef
+    address: str
+    triggers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WebhookSpec:
+    """``webhooks:`` of reconcile.yaml: the webhook every delivered folder carries."""
+
+    address: str
+    triggers: tuple[str, ...]
+    origin: str | None = None  # "file:line" of the section
+
+    def wanted(self) -> dict[str, object]:
+        return {"address": self.address, "triggers": sorted(self.triggers)}

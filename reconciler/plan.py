@@ -35,16 +35,17 @@ class Kind(str, Enum):
     HUB_COLLABORATION = "hub_collaboration"
     TASK = "task"
     TASK_ASSIGNMENT = "task_assignment"
+    WEBHOOK = "webhook"  # the declared Box webhook on a delivered folder
 
 
 #: Every change a plan can ask the applier to make, each with its executor. Review tasks are never
 #: removed (a decided review is history) and assignments never changed (their state is the
 #: approver's, never ours). Only folder and file invitations are sent again: a hub takes no
-#: pending email invitation to chase.
+#: pending email invitation to chase. A delivered folder's webhook is added, changed and removed.
 EXECUTABLE: frozenset[tuple[Kind, Action]] = frozenset(
     {
         (k, a)
-        for k in (Kind.COLLABORATION, Kind.HUB_COLLABORATION)
+        for k in (Kind.COLLABORATION, Kind.HUB_COLLABORATION, Kind.WEBHOOK)
         for a in (Action.ADD, Action.CHANGE, Action.REMOVE)
     }
     | {(Kind.COLLABORATION, Action.RESEND)}
@@ -132,6 +133,10 @@ class Change:
     @property
     def user_id(self) -> str | None:
         return self.box_ids.get("user_id")
+
+    @property
+    def webhook_id(self) -> str | None:
+        return self.box_ids.get("webhook_id")
 
     @property
     def phase(self) -> tuple[int, int]:

@@ -23,10 +23,13 @@ from reconciler.model import (
     LiveItem,
     LiveState,
     LiveUser,
+    LiveWebhook,
     Policy,
+    WebhookSpec,
 )
 from reconciler.plan import Plan
 from reconciler.planning import lifecycle
+from reconciler.planning.webhooks import plan_webhooks
 
 
 @dataclass(frozen=True)
@@ -207,3 +210,32 @@ def subfolders(reader: BoxReader, roots: Iterable[str]) -> list[str]:
         out.extend(next_level)
         level = next_level
     return out
+
+
+def plan_declared_webhooks(
+    desired: Desired, spec: WebhookSpec, connection: Connection
+) -> tuple[Plan, tuple[LiveWebhook, ...]]:
+    """Read this app's webhooks and plan the declared ones against them. Writes nothing."""
+    live = connection.reader.webhooks()
+    return plan_webhooks(spec, desired.state, live), live
+
+
+def apply_webhooks(
+    plan: Plan,
+    desired: Desired,
+    connection: Connection,
+    *,
+    force: bool = False,
+    on_result: Callable[[ChangeResult], None] | None = None,
+) -> ApplyReport:
+    """Apply a webhooks plan through the same executors and safety limits as collaborations
+    (each removal counts against ``safety.max_removals``)."""
+    if not force:
+        plan.check_safety(desired.policy)
+    return apply_plan(
+        plan,
+        connection.writer,
+        connection.reader,
+        concurrency=desired.policy.concurrency,
+        on_result=on_result,
+    )

@@ -31,6 +31,7 @@ from reconciler.model import (
     LiveState,
     LiveTask,
     LiveUser,
+    LiveWebhook,
 )
 
 log = logging.getLogger(__name__)
@@ -241,6 +242,12 @@ class BoxReader:
             f"list the tasks of file {file_id}", lambda: self.client.tasks.get_file_tasks(file_id)
         )
         return tuple(parse_task(e, file_id) for e in raw_json(tasks).get("entries") or [])
+
+    def webhooks(self) -> tuple[LiveWebhook, ...]:
+        """The webhooks of this app and user, each with its address and triggers."""
+        from reconciler.box.webhooks import read_webhooks
+
+        return read_webhooks(self.client)
 
     def _marker_pages(
         self, what: str, fetch: Callable[[str | None], Any]

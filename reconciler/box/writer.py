@@ -25,7 +25,7 @@ from box_sdk_gen import (
 )
 from box_sdk_gen.internal.null_value import NullValue
 
-from reconciler.box import ledger
+from reconciler.box import ledger, webhooks
 from reconciler.box.errors import call
 from reconciler.box.reader import parse_assignment, parse_collaboration, parse_task, raw_json
 from reconciler.model import (
@@ -35,6 +35,7 @@ from reconciler.model import (
     LiveAssignment,
     LiveCollaboration,
     LiveTask,
+    LiveWebhook,
     Principal,
     PrincipalKind,
 )
@@ -215,3 +216,16 @@ class BoxWriter:
             f"remove task assignment {assignment_id}",
             lambda: self.client.task_assignments.delete_task_assignment_by_id(assignment_id),
         )
+
+    # -- the declared webhook on a delivered folder --
+
+    def create_webhook(
+        self, folder_id: str, address: str, triggers: tuple[str, ...]
+    ) -> LiveWebhook:
+        return webhooks.create_webhook(self.client, folder_id, address, triggers)
+
+    def update_webhook(self, webhook_id: str, address: str, triggers: tuple[str, ...]) -> None:
+        webhooks.update_webhook(self.client, webhook_id, address, triggers)
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        webhooks.delete_webhook(self.client, webhook_id)

@@ -65,6 +65,7 @@ def _register_commands() -> None:
         "status",
         "watch",
         "notify",
+        "webhooks",
         "sandbox",
         "demo",
     ):

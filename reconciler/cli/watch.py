@@ -6,7 +6,7 @@ import logging
 import os
 import signal
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -66,6 +66,15 @@ def watch_command(
     state_dir: StateDirOpt = DEFAULT_STATE_DIR,
     base_url: BaseUrlOpt = None,
     as_user: AsUserOpt = None,
+    listen: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--listen",
+            help="Also take Box webhook deliveries at HOST:PORT (plain HTTP; put a TLS reverse "
+            "proxy in front). GET /healthz answers a supervisor.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Follow Box's event stream and reconcile the deliveries each event touches.
 
@@ -78,18 +87,33 @@ def watch_command(
     Ctrl-C or SIGTERM stops it: changes under way finish, those not started are left for the
     next start.
 
+    With --listen, Box's webhook deliveries are hints too: each is checked against
+    BOX_WEBHOOK_PRIMARY_KEY or BOX_WEBHOOK_SECONDARY_KEY (older than 10 minutes, from the
+    future or badly signed: 403, no effect), taken once by its id (remembered in the state
+    dir) and answered at once. The webhooks: of reconcile.yaml are declared on every delivered
+    folder at each full reconcile.
+
     \b
     Examples:
       reconcile watch
       reconcile watch deliveries/acme --state-dir /var/lib/reconcile
+      reconcile watch --listen 127.0.0.1:8080
 
     Exit codes: 0 stopped, 1 Box error, 3 invalid input or state dir in use.
     """
+    from reconciler.watch.intake import Intake, Keys, Listener, Seen, parse_listen
     from reconciler.watch.loop import Watcher
 
     log_to_stderr()
+    where = parse_listen(listen) if listen is not None else None
+    keys = Keys.from_env(dict(os.environ)) if where is not None else None
     with StateDir.open(state_dir) as state:
         watcher = Watcher(sources(paths, config, base_url, as_user), state)
+        listener = None
+        if where is not None and keys is not None:
+            intake = Intake(keys, Seen(state), watcher.hints, watcher.webhook_items, watcher.health)
+            listener = Listener(*where, intake)
+            listener.start()
 
         def stop(signum: int, _frame: object) -> None:
             logging.getLogger("reconciler.watch").info(
@@ -107,3 +131,5 @@ def watch_command(
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
+            if listener is not None:
+                listener.stop()

@@ -1,7 +1,8 @@
-"""The long-running settings of reconcile.yaml: ``watch:`` and the ``notify:`` sinks.
+"""The long-running settings of reconcile.yaml: ``watch:``, the ``notify:`` sinks and ``webhooks:``.
 
 The schema has already judged the shapes (with file:line); this builds typed settings from a
-valid document and checks what a schema cannot: that each ``secret_env`` is set.
+valid document and checks what a schema cannot: that each ``secret_env`` is set, and that a
+webhook address in plain http is a loopback one.
 """
 
 from __future__ import annotations
@@ -10,13 +11,22 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
-from reconciler.errors import ManifestError
+from reconciler.errors import ManifestError, Problem
 from reconciler.manifest import schema
 from reconciler.manifest.load import CONFIG_FILE_NAME, Document, read
-from reconciler.model import Origin
+from reconciler.model import Origin, WebhookSpec
 
-STREAM_TYPES = ("changes", "all", "admin_logs_streaming")
+STREAM_TYPES = ("changes", "all", "admin_logs_streaming", "none")
+#: what the watcher acts on: an acceptance, a rejection, a new file, a decision
+DEFAULT_TRIGGERS = (
+    "COLLABORATION.ACCEPTED",
+    "COLLABORATION.REJECTED",
+    "FILE.UPLOADED",
+    "TASK_ASSIGNMENT.UPDATED",
+)
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
 @dataclass(frozen=True)
@@ -33,6 +43,10 @@ class WatchSettings:
     def stream_carries_decisions(self) -> bool:
         """Only the enterprise stream carries TASK_ASSIGNMENT_UPDATE; the others need polling."""
         return self.stream_type == "admin_logs_streaming"
+
+    @property
+    def follows_stream(self) -> bool:
+        return self.stream_type != "none"
 
 
 @dataclass(frozen=True)
@@ -57,6 +71,7 @@ class SinkSpec:
 class Service:
     watch: WatchSettings = WatchSettings()
     sinks: tuple[SinkSpec, ...] = ()
+    webhooks: WebhookSpec | None = None
 
 
 def load_service(config_path: str | None, env: Mapping[str, str] | None = None) -> Service:
@@ -83,9 +98,32 @@ def load_service(config_path: str | None, env: Mapping[str, str] | None = None) 
         for index, sink in enumerate(sinks)
         if sink.kind == "http" and not (env if env is not None else os.environ).get(sink.secret_env)
     ]
+    hooks = _webhooks(doc, data.get("webhooks"))
+    if isinstance(hooks, Problem):
+        missing.append(hooks)
     if missing:
         raise ManifestError(missing)
-    return Service(_watch(data.get("watch") or {}), sinks)
+    spec = hooks if isinstance(hooks, WebhookSpec) else None
+    return Service(_watch(data.get("watch") or {}), sinks, spec)
+
+
+def _webhooks(doc: Document, section: object) -> WebhookSpec | Problem | None:
+    """The spec, or a located problem: Box delivers only to https; plain http only to this
+    machine (the sandbox)."""
+    if not isinstance(section, dict):
+        return None
+    address = str(section["address"])
+    parts = urlsplit(address)
+    if parts.scheme != "https" and (parts.hostname or "") not in LOOPBACK_HOSTS:
+        return doc.problem(
+            doc.position_of(["webhooks", "address"]),
+            "webhook-address",
+            f"webhooks.address {address!r}: Box delivers only to https:// addresses (on port "
+            "443); plain http is for a loopback host only",
+        )
+    line, column = doc.position_of(["webhooks"])
+    triggers = tuple(sorted(str(t) for t in section.get("triggers") or DEFAULT_TRIGGERS))
+    return WebhookSpec(address, triggers, str(Origin(doc.file, line, column)))
 
 
 def _watch(section: dict[str, Any]) -> WatchSettings:

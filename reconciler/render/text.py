@@ -125,6 +125,8 @@ def subject(change: Change) -> str:
         return f"review of {file!r} assigned to {who}" if file else f"reviews for {who}"
     if change.kind is Kind.HUB_COLLABORATION:
         return f"hub member {who}"
+    if change.kind is Kind.WEBHOOK:
+        return "webhook"
     return who
 
 

@@ -1,4 +1,5 @@
-"""The control plane under ``/_sandbox/``: reset, seed, state, signup, faults, request log, clock.
+"""The control plane under ``/_sandbox/``: reset, seed, state, signup, faults, request log, clock,
+webhook keys and deliveries.
 
 It is not Box, and it can read every token and rewrite the state, so it admits only: with an
 admin token, callers that send it (``Authorization: Bearer <token>``); bodies that are
@@ -23,12 +24,19 @@ from reconciler.sandbox.services.collaboration_views import event
 from reconciler.sandbox.services.event_stream import CONTROL_ROUTES as EVENT_SETTINGS
 from reconciler.sandbox.services.events import record_collaboration
 from reconciler.sandbox.services.users import find_by_login, user_mini
+from reconciler.sandbox.services.webhook_outbox import CONTROL_ROUTES as WEBHOOK_SETTINGS
 from reconciler.sandbox.state import Token, User
 
 
 def routes(box: ControlledSandbox) -> list[Route]:
     """The control routes, bound to one running sandbox."""
-    return [*state_routes(box), *log_routes(box), *EVENT_SETTINGS, *clock.routes(box)]
+    return [
+        *state_routes(box),
+        *log_routes(box),
+        *EVENT_SETTINGS,
+        *clock.routes(box),
+        *WEBHOOK_SETTINGS,
+    ]
 
 
 def state_routes(box: ControlledSandbox) -> list[Route]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -163,6 +164,11 @@ def is_public(route: Route) -> bool:
     return bool(getattr(route.handler, "public", False))
 
 
+#: a job the server runs on a thread: given the state in use (a reset replaces it), an event set
+#: when the server stops, and how to persist the state
+Background = Callable[[Callable[[], State], threading.Event, Callable[[], None]], None]
+
+
 @dataclass
 class ServiceHooks:
     """What services plug into the server: their routes, and what to do with raised events."""
@@ -170,6 +176,8 @@ class ServiceHooks:
     routes: list[Route] = field(default_factory=list)
     #: called with a call's webhook events once its change is committed
     on_events: Callable[[State, list[JSON]], None] | None = None
+    #: run on threads while the server serves: (the state in use, stop, persist)
+    background: list[Background] = field(default_factory=list)
 
 
 @cache

@@ -102,11 +102,23 @@ class Sandbox:
         self._map, self._routes = self._build_map()
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     # -- lifecycle --
 
+    def _start_background(self) -> None:
+        self._stopping.clear()
+        for job in self.hooks.background:
+            threading.Thread(
+                target=job,
+                args=(lambda: self.state, self._stopping, self.persist),
+                name="box-sandbox-background",
+                daemon=True,
+            ).start()
+
     def start(self, port: int = 0) -> str:
         self._server = serve(self.wsgi, port, clock=lambda: self.state.clock())
+        self._start_background()
         # A short poll interval: stop() waits for the serving loop to notice, and tests stop
         # a sandbox each.
         self._thread = threading.Thread(
@@ -119,6 +131,7 @@ class Sandbox:
         return self.base_url
 
     def stop(self) -> None:
+        self._stopping.set()
         self.state.event_log.interrupt()  # long polls answer now instead of holding their threads
         if self._server is not None:
             self._server.shutdown()
@@ -128,6 +141,7 @@ class Sandbox:
 
     def serve_forever(self, port: int) -> None:
         self._server = serve(self.wsgi, port, clock=lambda: self.state.clock())
+        self._start_background()
         self._server.serve_forever()
 
     @property

@@ -261,6 +261,25 @@ class Webhook:
     created_by_id: str
     app_client_id: str = ""
     created_at: str = ""
+    #: Box's automatic clean-up judges a webhook by these two (developer.box.com
+    #: /guides/webhooks/v2/limitations-v2, "Reasons for webhook deletion")
+    last_success_at: str = ""
+    last_trigger_at: str = ""
+
+
+@dataclass
+class WebhookDelivery:
+    """One payload on its way to a webhook's address, tried again on Box's schedule."""
+
+    id: str  # the payload's id: the same on every try
+    webhook_id: str
+    address: str
+    body: str  # the JSON payload, byte for byte the same on every try
+    due_at: str  # by the state's clock
+    attempts: int = 0
+    status: str = "pending"  # pending | sending | delivered | failed
+    last_status: int | None = None  # the receiver's answer; None when it could not be reached
+    retries: bool = True  # WEBHOOK.DELETED goes once: its webhook is gone
 
 
 @dataclass
@@ -305,6 +324,7 @@ TABLES: dict[str, type] = {
     "webhooks": Webhook,
     "trashed_items": TrashedItem,
     "metadata": MetadataInstance,
+    "webhook_deliveries": WebhookDelivery,
 }
 
 
@@ -331,6 +351,7 @@ class State:
         self.hub_items: list[HubItem] = []
         self.webhooks: dict[str, Webhook] = {}
         self.trashed_items: dict[str, TrashedItem] = {}
+        self.webhook_deliveries: dict[str, WebhookDelivery] = {}
         self.event_log = EventLog(self.lock)
         self.metadata: dict[str, MetadataInstance] = {}
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from reconciler import workflow
+from reconciler.applier import Outcome
 from reconciler.box.events import BoxEvent, EventFeed, current_position, folder_ancestors
-from reconciler.errors import ManifestError, ReconcilerError
+from reconciler.errors import ManifestError, ReconcilerError, UnsafePlan
 from reconciler.manifest.service import Service
 from reconciler.model import ItemKind, ItemRef, LiveState
 from reconciler.notify.ledger import Ledger
@@ -61,6 +62,8 @@ class Watcher:
         self._paths: dict[str, tuple[ItemRef, ...]] = {}  # folder id -> folders above it
         self._stream_ends = 0  # the stream stopped this many times since its last event
         self._follow_at: float | None = None  # when to follow the stream again, after an end
+        #: webhook id -> the folder it watches, as the last full pass found them
+        self.webhook_targets: dict[str, ItemRef] = {}
         self._load()
 
     # -- inputs --
@@ -86,6 +89,11 @@ class Watcher:
     # -- the loop --
 
     def run(self) -> None:
+        if not self.settings.follows_stream:
+            log.info("following no event stream (watch.stream_type: none)")
+            self._full("start")
+            self._loop()
+            return
         settings = self.settings
         place = load_place(self.state)
         now = datetime.now(timezone.utc)
@@ -236,6 +244,51 @@ class Watcher:
     def _full(self, why: str) -> None:
         log.info("full reconcile (%s): %d deliveries", why, len(self.desired.state.deliveries))
         self._record(passes.reconcile(self.desired, self.connection, applying=self.applying))
+        if self.service.webhooks is not None:
+            self._declare_webhooks()
+
+    def _declare_webhooks(self) -> None:
+        spec = self.service.webhooks
+        assert spec is not None
+        plan, live = workflow.plan_declared_webhooks(self.desired, spec, self.connection)
+        targets = {hook.id: hook.target for hook in live}
+        try:
+            report = workflow.apply_webhooks(plan, self.desired, self.connection)
+        except UnsafePlan as refusal:
+            log.warning("webhook removals refused: %s", refusal)
+            return
+        for result in report.results:
+            hook_id = result.outputs.get("webhook_id")
+            if hook_id:
+                targets[hook_id] = result.change.item
+            if result.outcome is Outcome.FAILED:
+                log.warning("failed: %s: %s", result.change.describe(), result.detail)
+        self.webhook_targets = targets
+        if plan.has_changes:
+            log.info("webhooks: %s", ", ".join(f"{k} {v}" for k, v in plan.summary().items() if v))
+
+    def webhook_items(
+        self, payload: dict[str, object], items: tuple[ItemRef, ...]
+    ) -> tuple[ItemRef, ...]:
+        """More items for a webhook delivery: the folder its webhook watches, and the delivered
+        folder of a file the last read found (a task assignment names only its file)."""
+        found: list[ItemRef] = []
+        hook = payload.get("webhook")
+        target = self.webhook_targets.get(str(hook.get("id"))) if isinstance(hook, dict) else None
+        if target is not None:
+            found.append(target)
+        live = self.live
+        wanted = {ref.id for ref in items if ref.kind is ItemKind.FILE}
+        if live is not None and wanted:
+            found.extend(
+                ItemRef(ItemKind.FOLDER, folder)
+                for folder, files in live.files.items()
+                if any(f.id in wanted for f in files)
+            )
+        return tuple(found)
+
+    def health(self) -> dict[str, object]:
+        return {"status": "stopping" if self.stopping else "ok", "passes": self.passes}
 
     def _record(self, result: passes.PassResult) -> None:
         self.passes += 1

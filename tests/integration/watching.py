@@ -49,14 +49,14 @@ def configure(studio: Studio, *, url: str | None = None, **watch: Any) -> None:
 class Watch:
     """``python -m reconciler watch`` in the studio's directory; stderr goes to a file."""
 
-    def __init__(self, studio: Studio, *args: str) -> None:
+    def __init__(self, studio: Studio, *args: str, env: dict[str, str] | None = None) -> None:
         self.studio = studio
         self.log_path = studio.workdir / f"watch-{time.monotonic_ns()}.log"
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "reconciler", "watch", "--state-dir", "state", *args],
             cwd=studio.workdir,
-            env={**studio.env, "BILLING_SECRET": SECRET},
+            env={**studio.env, "BILLING_SECRET": SECRET, **(env or {})},
             stdout=subprocess.DEVNULL,
             stderr=self._log,
         )

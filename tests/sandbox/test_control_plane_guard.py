@@ -26,6 +26,9 @@ from tests.conftest import CONTROL_HEADERS, CONTROL_TOKEN, control
         ("GET", "requests"),
         ("DELETE", "requests"),
         ("POST", "seed"),
+        ("GET", "webhook_keys"),
+        ("PUT", "webhook_keys"),
+        ("GET", "webhook_deliveries"),
     ],
 )
 def test_every_control_call_needs_the_admin_token(sandbox: Sandbox, method: str, path: str) -> None:

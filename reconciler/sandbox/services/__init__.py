@@ -19,6 +19,7 @@ from reconciler.sandbox.services import (
     trash,
     uploads,
     users,
+    webhook_outbox,
     webhooks,
 )
 
@@ -49,4 +50,8 @@ def all_routes() -> list[Route]:
 
 def default_hooks() -> ServiceHooks:
     """Every route, and webhook deliveries for the events a committed change raises."""
-    return ServiceHooks(routes=all_routes(), on_events=webhooks.deliver_events)
+    return ServiceHooks(
+        routes=all_routes(),
+        on_events=webhooks.deliver_events,
+        background=[webhook_outbox.run],
+    )

@@ -9,28 +9,21 @@ A service raises an event by appending to ``call.events`` a dict::
     {"trigger": "TASK_ASSIGNMENT.CREATED", "target_type": "file", "target_id": "123",
      "source": {...the JSON object the event is about...}, "created_by": "<user id>"}
 
-The server hands a call's events to ``deliver_events`` once the change is stored.
+The server hands a call's events to ``deliver_events`` once the change is stored; the sending,
+Box's retry schedule and its clean-up of failing webhooks are ``webhook_outbox``'s.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import ipaddress
-import json
 import logging
-import threading
-import urllib.error
-import urllib.request
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
 from reconciler.sandbox.errors import BadRequest, Conflict, NotFound, invalid_parameter
 from reconciler.sandbox.routing import JSON, Call, Reply, Route, marker_page
+from reconciler.sandbox.services import webhook_outbox
 from reconciler.sandbox.services.access import ancestors, can_see, get_item
 from reconciler.sandbox.services.users import someone
 from reconciler.sandbox.state import State, User, Webhook
@@ -54,7 +47,6 @@ TRIGGERS = frozenset(
     """.split()  # noqa: SIM905 - one word per trigger reads better than 43 lines
 )
 LOOPBACK_NAMES = ("localhost",)
-DELIVERY_TIMEOUT_S = 5.0
 
 
 # --- views ---------------------------------------------------------------------------------
@@ -209,20 +201,6 @@ def update_webhook(state: State, actor: User, hook: Webhook, body: JSON) -> Webh
 # --- deliveries ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Delivery:
-    address: str
-    body: bytes
-    headers: dict[str, str]
-
-
-def sign(key: str, body: bytes, timestamp: str) -> str:
-    """base64(HMAC-SHA256(key, raw body bytes + timestamp bytes)), as developer.box.com
-    /guides/webhooks/v2/signatures-v2 describes (primary key for the primary header)."""
-    digest = hmac.new(key.encode("utf-8"), body + timestamp.encode("utf-8"), hashlib.sha256)
-    return base64.b64encode(digest.digest()).decode("ascii")
-
-
 def listening(state: State, event: JSON) -> list[Webhook]:
     """Webhooks on the event's item or on a folder above it (webhooks cascade)."""
     try:
@@ -254,68 +232,20 @@ def payload(state: State, hook: Webhook, event: JSON) -> JSON:
     }
 
 
-def signed_delivery(state: State, hook: Webhook, event: JSON) -> Delivery:
-    body = json.dumps(payload(state, hook, event), separators=(",", ":")).encode("utf-8")
-    # The receiver checks this against its own clock and refuses a time in the future, so it is
-    # the machine's time (never the state's clock, which tests may pin), truncated to seconds.
-    timestamp = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-    return Delivery(
-        address=hook.address,
-        body=body,
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "Box-WH-Client/0.1",
-            "BOX-DELIVERY-ID": str(uuid.uuid4()),
-            "BOX-DELIVERY-TIMESTAMP": timestamp,
-            "BOX-SIGNATURE-PRIMARY": sign(state.enterprise.primary_signature_key, body, timestamp),
-            "BOX-SIGNATURE-SECONDARY": sign(
-                state.enterprise.secondary_signature_key, body, timestamp
-            ),
-            "BOX-SIGNATURE-VERSION": "1",
-            "BOX-SIGNATURE-ALGORITHM": "HmacSHA256",
-        },
-    )
-
-
-def post(delivery: Delivery) -> None:
-    request = urllib.request.Request(
-        delivery.address, data=delivery.body, headers=delivery.headers, method="POST"
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=DELIVERY_TIMEOUT_S) as response:
-            response.read()
-    except (urllib.error.URLError, OSError) as exc:
-        # Box retries failed deliveries for hours; the sandbox logs the failure and moves on.
-        log.warning("webhook delivery to %s failed: %s", delivery.address, exc)
-
-
-def post_all(deliveries: list[Delivery]) -> None:
-    for delivery in deliveries:
-        post(delivery)
-
-
 def deliver_events(state: State, events: list[JSON]) -> None:
-    """Sign a delivery per listening webhook and POST those to this machine on a background
-    thread; log the others, which the sandbox never sends off the machine."""
+    """Owe a delivery to each listening webhook on this machine; the sender
+    (``webhook_outbox.run``) posts it within a tick and tries again on Box's schedule. The
+    others are logged: the sandbox never sends off the machine."""
     with state.lock:
-        deliveries = [
-            signed_delivery(state, hook, event)
-            for event in events
-            for hook in listening(state, event)
-        ]
-    local = [d for d in deliveries if is_loopback(urlsplit(d.address).hostname or "")]
-    for delivery in deliveries:
-        if delivery not in local:
-            log.info(
-                "webhook delivery %s to %s not sent: the sandbox delivers only to loopback",
-                delivery.headers["BOX-DELIVERY-ID"],
-                delivery.address,
-            )
-    deliveries = local
-    if deliveries:
-        threading.Thread(
-            target=post_all, args=(deliveries,), name="box-sandbox-webhooks", daemon=True
-        ).start()
+        for event in events:
+            for hook in listening(state, event):
+                if is_loopback(urlsplit(hook.address).hostname or ""):
+                    webhook_outbox.enqueue(state, hook, payload(state, hook, event))
+                else:
+                    log.info(
+                        "webhook delivery to %s not sent: the sandbox delivers only to loopback",
+                        hook.address,
+                    )
 
 
 # --- handlers ------------------------------------------------------------------------------
@@ -349,6 +279,9 @@ def handle_update(call: Call) -> Reply:
 def handle_delete(call: Call) -> Reply:
     hook = get_webhook(call.state, call.actor, call.args["webhook_id"])
     del call.state.webhooks[hook.id]
+    for row in call.state.webhook_deliveries.values():
+        if row.webhook_id == hook.id and row.status == "pending":
+            row.status = "failed"  # a deleted webhook delivers nothing more
     return Reply(204)
 
 

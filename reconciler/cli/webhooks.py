@@ -1,0 +1,125 @@
+"""``reconcile webhooks plan|apply``: the declared Box webhook on every delivered folder."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from reconciler.cli.app import app
+from reconciler.cli.apply import ReportFormat, require_confirmation
+from reconciler.cli.options import (
+    AsUserOpt,
+    BaseUrlOpt,
+    ConfigOpt,
+    PathsArg,
+    box_settings,
+    info,
+    use_color,
+    utf8,
+)
+from reconciler.errors import PartialApply, UsageError
+
+if TYPE_CHECKING:
+    from reconciler import workflow
+    from reconciler.plan import Plan
+
+webhooks_app = typer.Typer(
+    help="The webhooks: of reconcile.yaml on every delivered folder (plan, apply).",
+    no_args_is_help=True,
+)
+app.add_typer(webhooks_app, name="webhooks")
+
+
+def _plan(
+    paths: list[str] | None, config: str | None, base_url: str | None, as_user: str | None
+) -> tuple[workflow.Desired, workflow.Connection, Plan]:
+    from reconciler import workflow
+    from reconciler.manifest.service import load_service
+
+    desired = workflow.load(paths, config)
+    spec = load_service(config).webhooks
+    if spec is None:
+        raise UsageError("reconcile.yaml declares no webhooks: (address and triggers)")
+    connection = workflow.connect(box_settings(base_url, as_user), desired.policy)
+    info(f"Reading the webhooks of this app for {len(desired.state.deliveries)} deliveries...")
+    plan, _ = workflow.plan_declared_webhooks(desired, spec, connection)
+    return desired, connection, plan
+
+
+@webhooks_app.command("plan")
+def plan_command(
+    paths: PathsArg = None,
+    config: ConfigOpt = None,
+    base_url: BaseUrlOpt = None,
+    as_user: AsUserOpt = None,
+    output: Annotated[
+        str, typer.Option("--format", help="text for people, json for machines.")
+    ] = "text",
+) -> None:
+    """Show which webhooks 'webhooks apply' would add, change or remove. Never writes.
+
+    \b
+    Examples:
+      reconcile webhooks plan
+      reconcile webhooks plan --format json
+
+    Exit codes: 0 ok, 1 Box error, 3 invalid input (no webhooks: in reconcile.yaml).
+    """
+    from reconciler.render.plan import render
+
+    if output not in ("text", "json"):
+        raise UsageError(f"--format {output!r}: give text or json")
+    *_, plan = _plan(paths, config, base_url, as_user)
+    stdout = utf8(sys.stdout)
+    render(plan, stdout, format=output, color=use_color(stdout))
+
+
+@webhooks_app.command("apply")
+def apply_command(
+    paths: PathsArg = None,
+    config: ConfigOpt = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Apply without asking (needed off a terminal).")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Remove more than safety.max_removals webhooks.")
+    ] = False,
+    output: Annotated[
+        ReportFormat, typer.Option("--format", help="text for people, json for machines.")
+    ] = ReportFormat.TEXT,
+    base_url: BaseUrlOpt = None,
+    as_user: AsUserOpt = None,
+) -> None:
+    """Give every delivered folder exactly one webhook of this app, with the declared address
+    and triggers: one that is there is changed in place (Box allows one per folder and app);
+    one at that address on a folder no delivery declares any more is removed.
+
+    \b
+    Examples:
+      reconcile webhooks apply --yes
+
+    Exit codes: 0 done, 1 Box error, 3 invalid input, 4 refused (removals above the safety
+    limits without --force), 5 some changes failed.
+    """
+    from reconciler import workflow
+    from reconciler.render import report as reports
+    from reconciler.render.plan import render
+
+    desired, connection, plan = _plan(paths, config, base_url, as_user)
+    stdout = utf8(sys.stdout)
+    color = use_color(stdout)
+    if output is ReportFormat.TEXT:
+        render(plan, stdout, format="text", color=color)
+    if not plan.has_changes:
+        return
+    if not yes:
+        require_confirmation(plan)
+    report = workflow.apply_webhooks(plan, desired, connection, force=force)
+    if output is ReportFormat.JSON:
+        reports.render_json(plan, report, stdout)
+    else:
+        reports.render_text(report, stdout, color=color)
+    if report.failed:
+        raise PartialApply(f"{len(report.failed)} of {len(report.results)} changes failed")

@@ -1,0 +1,249 @@
+"""Webhook deliveries as Box makes them over time: failed ones tried again on Box's schedule
+(by the sandbox's movable clock, so nothing waits), the same payload id on every try, and a
+webhook that keeps failing deleted after Box's window, with WEBHOOK.DELETED."""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from box_sdk_gen import BoxClient, WebhooksManager
+from box_sdk_gen.managers.task_assignments import (
+    CreateTaskAssignmentAssignTo,
+    CreateTaskAssignmentTask,
+)
+from box_sdk_gen.managers.tasks import CreateTaskItem
+from box_sdk_gen.managers.webhooks import (
+    CreateWebhookTarget,
+    CreateWebhookTargetTypeField,
+    CreateWebhookTriggers,
+)
+
+from reconciler.sandbox.server import Sandbox
+from reconciler.sandbox.state import Collaboration, File, Folder, User
+from tests.conftest import control
+
+ADMIN, ALICE = "10001", "20001"
+FOLDER, SUBFOLDER, FILE = "100", "110", "200"
+WAIT_S = 5.0
+
+
+class FlakyReceiver:
+    """Answers each POST with the next status of ``answers`` (then 200), and keeps them all."""
+
+    def __init__(self, *answers: int) -> None:
+        self.answers = list(answers)
+        self.got: queue.Queue[tuple[dict[str, str], str]] = queue.Queue()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # the name http.server calls
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                outer.got.put(({k.lower(): v for k, v in self.headers.items()}, body.decode()))
+                self.send_response(outer.answers.pop(0) if outer.answers else 200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/box"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def next(self) -> tuple[dict[str, str], dict[str, Any]]:
+        headers, body = self.got.get(timeout=WAIT_S)
+        return headers, json.loads(body)
+
+    def nothing_more(self) -> bool:
+        try:
+            self.got.get(timeout=0.3)
+        except queue.Empty:
+            return True
+        return False
+
+
+@pytest.fixture
+def box(sandbox: Sandbox) -> Sandbox:
+    state = sandbox.state
+    with state.lock:
+        state.users[ALICE] = User(
+            id=ALICE, login="alice@example.com", name="Alice", enterprise_id="900001"
+        )
+        state.folders[FOLDER] = Folder(id=FOLDER, name="Client", parent_id="0", owner_id=ADMIN)
+        state.folders[SUBFOLDER] = Folder(
+            id=SUBFOLDER, name="Stills", parent_id=FOLDER, owner_id=ADMIN
+        )
+        state.files[FILE] = File(id=FILE, name="a.jpg", parent_id=SUBFOLDER, owner_id=ADMIN)
+        state.collaborations["400"] = Collaboration(
+            id="400",
+            item_type="folder",
+            item_id=FOLDER,
+            accessible_by_type="user",
+            accessible_by_id=ALICE,
+            invite_email=None,
+            role="viewer",
+            status="accepted",
+            created_by_id=ADMIN,
+        )
+    return sandbox
+
+
+@pytest.fixture
+def flaky() -> Iterator[list[FlakyReceiver]]:
+    made: list[FlakyReceiver] = []
+    yield made
+    for receiver in made:
+        receiver.server.shutdown()
+        receiver.server.server_close()
+
+
+def receiver(made: list[FlakyReceiver], *answers: int) -> FlakyReceiver:
+    made.append(FlakyReceiver(*answers))
+    return made[-1]
+
+
+def advance(box: Sandbox, seconds: float) -> None:
+    assert control(box, "PUT", "clock", json={"advance_seconds": seconds}).status_code == 200
+
+
+def hook_on_folder(client: BoxClient, address: str) -> str:
+    target = CreateWebhookTarget(id=FOLDER, type=CreateWebhookTargetTypeField.FOLDER)
+    hook = client.webhooks.create_webhook(
+        target, address, [CreateWebhookTriggers.TASK_ASSIGNMENT_CREATED]
+    )
+    return str(hook.id)
+
+
+def assign(client: BoxClient) -> None:
+    task = client.tasks.create_task(CreateTaskItem(id=FILE))
+    client.task_assignments.create_task_assignment(
+        CreateTaskAssignmentTask(id=task.id), CreateTaskAssignmentAssignTo(id=ALICE)
+    )
+
+
+def deliveries(box: Sandbox) -> list[dict[str, Any]]:
+    """Every delivery, once none is still being sent (the receiver answers before the sender
+    records the answer)."""
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        rows = list(control(box, "GET", "webhook_deliveries").json()["entries"])
+        if all(r["status"] != "sending" for r in rows) or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.02)
+
+
+def test_a_failed_delivery_is_sent_again_after_five_minutes_with_the_same_payload_id(
+    box: Sandbox, client: BoxClient, flaky: list[FlakyReceiver]
+) -> None:
+    down_once = receiver(flaky, 500)
+    hook_on_folder(client, down_once.url)
+    assign(client)
+    first_headers, first = down_once.next()
+    assert down_once.nothing_more()  # not before its time
+    advance(box, 4 * 60)
+    assert down_once.nothing_more()
+    advance(box, 60)
+    again_headers, again = down_once.next()
+    assert again["id"] == first["id"] and again == first
+    assert again_headers["box-delivery-id"] != first_headers["box-delivery-id"]
+    key = box.state.enterprise.primary_signature_key
+    assert WebhooksManager.validate_message(
+        json.dumps(again, separators=(",", ":")), again_headers, key
+    )
+    [row] = deliveries(box)
+    assert (row["status"], row["attempts"], row["last_status"]) == ("delivered", 2, 200)
+
+
+def test_a_receiver_that_never_answers_well_gets_ten_more_tries_with_growing_waits(
+    box: Sandbox, client: BoxClient, flaky: list[FlakyReceiver]
+) -> None:
+    always_down = receiver(flaky, *([503] * 20))
+    hook_on_folder(client, always_down.url)
+    assign(client)
+    always_down.next()
+    waits = [5 * 60 * 2**n for n in range(10)]
+    for wait in waits:
+        # The movable clock runs on with real time; a minute short is surely not yet due.
+        advance(box, wait - 60)
+        assert always_down.nothing_more()
+        advance(box, 60)
+        always_down.next()
+    advance(box, 10 * 24 * 3600)
+    assert always_down.nothing_more()
+    [row] = deliveries(box)
+    assert (row["status"], row["attempts"]) == ("failed", 11)
+
+
+def test_a_webhook_failing_for_a_month_is_deleted_and_says_so(
+    box: Sandbox, client: BoxClient, flaky: list[FlakyReceiver]
+) -> None:
+    always_down = receiver(flaky, *([500] * 40))
+    hook_id = hook_on_folder(client, always_down.url)
+    advance(box, 15 * 24 * 3600)  # quiet, then a trigger more than 14 days after the start
+    assign(client)
+    always_down.next()
+    assert client.webhooks.get_webhook_by_id(hook_id).id == hook_id
+    advance(box, 16 * 24 * 3600)  # 31 days without a successful delivery
+    _, retried = always_down.next()
+    assert retried["trigger"] == "TASK_ASSIGNMENT.CREATED"
+    _, deleted = always_down.next()
+    assert deleted["trigger"] == "WEBHOOK.DELETED"
+    assert deleted["webhook"]["id"] == hook_id
+    assert deleted["additional_info"] == {"reason": "auto_cleanup"}
+    assert [h.id for h in client.webhooks.get_webhooks().entries or []] == []
+
+
+def test_a_webhook_that_delivers_is_never_cleaned_up(
+    box: Sandbox, client: BoxClient, flaky: list[FlakyReceiver]
+) -> None:
+    fine = receiver(flaky)
+    hook_id = hook_on_folder(client, fine.url)
+    advance(box, 40 * 24 * 3600)
+    assign(client)
+    fine.next()
+    advance(box, 40 * 24 * 3600)
+    assert client.webhooks.get_webhook_by_id(hook_id).id == hook_id
+
+
+def test_regenerated_keys_sign_the_next_delivery(
+    box: Sandbox, client: BoxClient, flaky: list[FlakyReceiver]
+) -> None:
+    fine = receiver(flaky)
+    hook_on_folder(client, fine.url)
+    answer = control(box, "PUT", "webhook_keys", json={"primary": "new-primary"})
+    assert answer.json() == {"primary": "new-primary", "secondary": "sandbox-secondary-key"}
+    assign(client)
+    headers, payload = fine.next()
+    body = json.dumps(payload, separators=(",", ":"))
+    assert WebhooksManager.validate_message(body, headers, "new-primary")
+    assert not WebhooksManager.validate_message(body, headers, "sandbox-primary-key")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"primary": "x", "tertiary": "y"}, {}, {"primary": ""}, {"secondary": 7}, ["primary"]],
+    ids=["unknown key", "empty", "empty key", "not a string", "not an object"],
+)
+def test_the_keys_body_is_checked_strictly(box: Sandbox, body: Any) -> None:
+    answer = control(box, "PUT", "webhook_keys", json=body)
+    assert answer.status_code == 400
+    assert control(box, "GET", "webhook_keys").json()["primary"] == "sandbox-primary-key"
+
+
+def test_a_deleted_webhook_owes_nothing_more(
+    box: Sandbox, client: BoxClient, flaky: list[FlakyReceiver]
+) -> None:
+    down = receiver(flaky, 500)
+    hook_id = hook_on_folder(client, down.url)
+    assign(client)
+    down.next()
+    client.webhooks.delete_webhook_by_id(hook_id)
+    advance(box, 3600)
+    assert down.nothing_more()
