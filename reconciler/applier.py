@@ -2,7 +2,8 @@
 
 Every executable change ends as applied, failed (with Box's status, code and request id),
 skipped (it depended on a change that failed) or waiting (it depended on an invitation that Box
-left pending). A failed change never stops the others.
+left pending). The plan's own waiting lines are reported as waiting, so every line of the plan
+has its outcome. A failed change never stops the others.
 
 The executors themselves (what each change does in Box, and how a write is verified after a
 5xx) are in ``reconciler.executors``.
@@ -30,7 +31,7 @@ from reconciler.errors import BoxError
 from reconciler.executors import EXECUTORS, Context, Waiting
 from reconciler.lifecycle_apply import Skipped
 from reconciler.model import InviteStatus
-from reconciler.plan import Change, ChangeKey, Kind, Plan
+from reconciler.plan import Action, Change, ChangeKey, Kind, Plan
 
 log = logging.getLogger(__name__)
 
@@ -193,6 +194,13 @@ def apply_plan(
                 record(result)
     finally:
         pool.shutdown(wait=True)
+    # The plan's own waiting lines are part of the outcome too: the report accounts for every
+    # line the plan showed, so its counts and the plan's add up.
+    report.results.extend(
+        ChangeResult(change, Outcome.WAITING, change.reason)
+        for change in plan.changes
+        if change.action is Action.WAIT
+    )
     return report
 
 

@@ -77,8 +77,10 @@ def open_journal(path: Path) -> Journal:
 
 
 def confirm(plan: Plan) -> bool:
+    from reconciler.render.words import plural
+
     typer.echo(
-        f"\nApply {plan.to_add + plan.to_change + plan.to_remove} changes to Box? "
+        f"\nApply {plural(plan.to_add + plan.to_change + plan.to_remove, 'change')} to Box? "
         "Only 'yes' will be accepted.",
         err=True,
     )
@@ -193,5 +195,5 @@ def apply_command(
     if output is ReportFormat.JSON:
         report.render_json(plan, result, stdout)
     else:
-        report.render_text(result, stdout, color=color)
+        report.render_text(result, stdout, color=color, plan_shown=True)
     raise_for(result)

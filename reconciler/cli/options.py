@@ -167,9 +167,12 @@ def connect_and_read(
     from reconciler import workflow
 
     connection = workflow.connect(box_settings(base_url, as_user), desired.policy)
+    from reconciler.render.words import plural
+
+    items = len(workflow.items_of(desired.state))
     info(
-        f"Reading Box for {len(desired.state.deliveries)} deliveries "
-        f"({len(workflow.items_of(desired.state))} folders, files and hubs)..."
+        f"Reading Box for {plural(len(desired.state.deliveries), 'delivery')} "
+        f"({items} {'item' if items == 1 else 'folders, files and hubs'})..."
     )
     with progress("Reading Box", None) as tick:
         live = workflow.read(desired, connection, on_read=tick)

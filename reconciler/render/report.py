@@ -1,5 +1,5 @@
-"""The apply report: one line per change and its outcome, then the counts; or, for machines, one
-JSON document holding the plan and the report."""
+"""The apply report: the outcome of each change in the plan's words, then a headline that
+accounts for every line of the plan's; or, for machines, one JSON document holding both."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from collections.abc import Mapping
 from typing import TextIO
 
 from reconciler.applier import ApplyReport, ChangeResult, Outcome
-from reconciler.plan import Plan
+from reconciler.plan import Action, Plan
 from reconciler.render.colour import paint
+from reconciler.render.text import phrase
+from reconciler.render.words import WAITING
 
 MARKS: Mapping[Outcome, tuple[str, str]] = {
     Outcome.APPLIED: ("✓", "green"),
@@ -18,19 +20,46 @@ MARKS: Mapping[Outcome, tuple[str, str]] = {
     Outcome.WAITING: ("…", "cyan"),
     Outcome.NOT_STARTED: ("·", "yellow"),
 }
+#: What an applied change of each action is called in the headline.
+DONE: Mapping[Action, str] = {
+    Action.ADD: "added",
+    Action.CHANGE: "changed",
+    Action.REMOVE: "removed",
+}
 
 
-def render_text(report: ApplyReport, out: TextIO, *, color: bool = False) -> None:
+def render_text(
+    report: ApplyReport, out: TextIO, *, color: bool = False, plan_shown: bool = False
+) -> None:
+    """Each outcome, then the headline. When the plan was just printed, changes applied exactly
+    as it said are not listed again: only what turned out otherwise, or has more to say."""
     for result in report.results:
-        out.write(_result_line(result, color) + "\n")
+        if plan_shown and result.outcome is Outcome.APPLIED and result.detail == "applied":
+            continue
+        out.write(result_line(result, color) + "\n")
+    out.write(f"\n{headline(report)}\n")
+
+
+def headline(report: ApplyReport) -> str:
+    """``Apply complete: 24 added, 0 changed, 0 removed, 9 waiting for acceptance, 0 failed,
+    0 skipped.`` — the same buckets as the plan's line (resent ones too, when there are any),
+    so the two add up."""
+    applied = report.of(Outcome.APPLIED)
+    resent = sum(1 for r in applied if r.change.action is Action.RESEND)
+    done = [
+        f"{sum(1 for r in applied if r.change.action is action)} {word}"
+        for action, word in DONE.items()
+    ] + ([f"{resent} resent"] if resent else [])
     counts = report.counts()
-    headline = "Apply interrupted" if report.interrupted else "Apply complete"
-    out.write(
-        f"\n{headline}: {counts['applied']} applied, {counts['failed']} failed, "
-        f"{counts['skipped']} skipped, {counts['waiting']} waiting"
-        + (f", {counts['not_started']} not started" if report.interrupted else "")
-        + ".\n"
-    )
+    done += [
+        f"{counts[Outcome.WAITING.value]} {WAITING}",
+        f"{counts[Outcome.FAILED.value]} failed",
+        f"{counts[Outcome.SKIPPED.value]} skipped",
+    ]
+    if report.interrupted:
+        done.append(f"{counts[Outcome.NOT_STARTED.value]} not started")
+    title = "Apply interrupted" if report.interrupted else "Apply complete"
+    return f"{title}: {', '.join(done)}."
 
 
 def render_json(plan: Plan, report: ApplyReport, out: TextIO) -> None:
@@ -38,7 +67,7 @@ def render_json(plan: Plan, report: ApplyReport, out: TextIO) -> None:
     out.write("\n")
 
 
-def _result_line(result: ChangeResult, color: bool) -> str:
+def result_line(result: ChangeResult, color: bool) -> str:
     mark, tint = MARKS[result.outcome]
     mark = paint(mark, tint, color=color, bold=True)
     extra = ""
@@ -48,4 +77,4 @@ def _result_line(result: ChangeResult, color: bool) -> str:
             f"request id {result.request_id or '-'}]"
         )
     detail = "" if result.detail == "applied" else f": {result.detail}"
-    return f"  {mark} {result.change.describe()}{detail}{extra}"
+    return f"  {mark} {phrase(result.change)}{detail}{extra}"

@@ -9,6 +9,7 @@ from typing import Any, TextIO
 from reconciler.model import ItemRef
 from reconciler.plan import Action, Change, Kind, Plan
 from reconciler.render.colour import paint
+from reconciler.render.words import INVITED, WAITING, plural
 
 SYMBOLS: Mapping[Action, str] = {
     Action.ADD: "+",
@@ -18,7 +19,7 @@ SYMBOLS: Mapping[Action, str] = {
     Action.WAIT: "…",
     Action.UNMANAGED: "?",
 }
-LEGEND = "Legend: + add  ~ change  - remove  … waiting (not yet possible)  ? unmanaged (left alone)"
+LEGEND = f"Legend: + add  ~ change  - remove  … {WAITING} ({INVITED})  ? unmanaged (left alone)"
 LEGEND_RESEND = "  ↻ invitation sent again"
 NO_CHANGES = "No changes. Box matches the manifests."
 
@@ -57,6 +58,8 @@ def lines(plan: Plan, *, color: bool = False) -> Iterator[str]:
             yield "  " + paint(unmanaged_line(change), COLORS[Action.UNMANAGED], color=color)
     yield ""
     yield plan_line(plan) if (plan.has_changes or plan.waiting) else NO_CHANGES
+    if on_acceptance_words(plan):
+        yield on_acceptance_words(plan)
 
 
 def plan_line(plan: Plan) -> str:
@@ -64,10 +67,27 @@ def plan_line(plan: Plan) -> str:
 
 
 def counts_words(plan: Plan) -> str:
+    """The plan's headline counts; every one of them is accounted for in the apply report."""
     resend = f"{plan.to_resend} to resend, " if plan.to_resend else ""
     return (
         f"{plan.to_add} to add, {plan.to_change} to change, {plan.to_remove} to remove, "
-        f"{resend}{plan.waiting} waiting"
+        f"{resend}{plan.waiting} {WAITING}"
+    )
+
+
+def on_acceptance_words(plan: Plan) -> str:
+    """How many of the changes run only if their invitation is accepted by the time they run."""
+    count = sum(1 for c in plan.changes if c.on_acceptance and c.action.executable)
+    if not count:
+        return ""
+    if count == 1:
+        return (
+            "1 of these changes runs on acceptance: if its invitation is still pending, "
+            f"apply reports it as {WAITING}."
+        )
+    return (
+        f"{count} of these changes run on acceptance: if their invitation is still pending, "
+        f"apply reports them as {WAITING}."
     )
 
 
@@ -160,14 +180,25 @@ def task_words(task: Mapping[str, Any]) -> str:
 
 
 def unmanaged_title(changes: list[Change], adjective: str = "") -> str:
-    """``3 collaborator(s)``, and the files whose extra review tasks are left alone, if any."""
+    """``3 collaborators``, and the files whose extra review tasks are left alone, if any."""
     tasks = sum(1 for c in changes if c.kind in (Kind.TASK, Kind.TASK_ASSIGNMENT))
     people = len(changes) - tasks
-    parts = [f"{people} {adjective}collaborator(s)"] if people else []
+    parts = [plural(people, f"{adjective}collaborator")] if people else []
     if tasks:
-        parts.append(f"{tasks} file(s) with extra review tasks")
+        parts.append(f"{plural(tasks, 'file')} with extra review tasks")
     return " and ".join(parts)
 
 
 def _value(value: Any) -> str:
     return "none" if value is None else str(value)
+
+
+def phrase(change: Change) -> str:
+    """One change in the plan's words with where it happens, for lines outside the plan's tree:
+    ``+ hub member jane@… (role: viewer) on hub 'Portal' (42) for acme``."""
+    fields = field_words(change)
+    symbol = f"{SYMBOLS[change.action]} " if change.action.executable else ""
+    return (
+        f"{symbol}{subject(change)}{f' ({fields})' if fields else ''} "
+        f"on {item_title(change.item, change.item_name)} for {change.delivery}"
+    )

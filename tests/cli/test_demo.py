@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -69,3 +70,52 @@ def test_demo_works_outside_a_clone_whatever_box_settings_the_caller_has(tmp_pat
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "Box matches" in done.stdout or "0 to add, 0 to change, 0 to remove" in done.stdout
+
+
+PLAN_LINE = re.compile(
+    r"^Plan: (\d+) to add, (\d+) to change, (\d+) to remove, (\d+) waiting for acceptance\.$", re.M
+)
+APPLY_LINE = re.compile(
+    r"^Apply complete: (\d+) added, (\d+) changed, (\d+) removed, (\d+) waiting for acceptance, "
+    r"(\d+) failed, (\d+) skipped\.$",
+    re.M,
+)
+
+
+def test_demo_plan_and_apply_headlines_agree() -> None:
+    """Every apply in the demo accounts for each line of the plan it printed: adds, changes and
+    removals are made or wait for acceptance, and the plan's waiting lines are still waiting."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOX_")}
+    env["NO_COLOR"] = "1"
+    done = subprocess.run(
+        [sys.executable, "-m", "reconciler", "demo"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    runs = done.stdout.split("$ reconcile apply --yes")[1:]
+    assert len(runs) == 2
+    for run in runs:
+        plan = [int(n) for n in PLAN_LINE.findall(run)[0]]
+        added, changed, removed, waiting, failed, skipped = (
+            int(n) for n in APPLY_LINE.findall(run)[0]
+        )
+        to_add, to_change, to_remove, plan_waiting = plan
+        assert (failed, skipped) == (0, 0)
+        assert added + changed + removed + waiting == sum(plan), run
+        assert (changed, removed) == (to_change, to_remove)
+        assert waiting >= plan_waiting
+        # what waits beyond the plan's own waiting lines is exactly what it ran on acceptance
+        on_acceptance = re.search(r"^(\d+) of these changes runs? on acceptance", run, re.M)
+        assert waiting - plan_waiting <= (int(on_acceptance[1]) if on_acceptance else 0)
+    first, second = runs
+    assert PLAN_LINE.findall(first)[0] == ("33", "0", "0", "0")
+    assert APPLY_LINE.findall(first)[0] == ("24", "0", "0", "9", "0", "0")
+    # the apply after the plan's one waiting line says the same: 1 waiting for acceptance
+    assert PLAN_LINE.findall(second)[0][3] == APPLY_LINE.findall(second)[0][3] == "1"
+    # the plan was printed once: changes applied as planned are not listed a second time
+    assert "✓ + cmo@acme.example" not in first
+    assert "… + review of 'look-01.jpg' assigned to art@globex.example" in first

@@ -146,13 +146,15 @@ def test_saved_plan_is_applied_exactly(studio: Studio) -> None:
     saved = studio.cli("plan", "--out", "plan.json")
     assert saved.code == 0
     document = json.loads(studio.path("plan.json").read_text(encoding="utf-8"))
-    planned = document["summary"]["to_add"]
+    planned = document["summary"]["to_add"] + document["summary"]["waiting"]
 
     applied = studio.cli("apply", "--plan", "plan.json")  # a reviewed plan needs no --yes
 
     assert applied.code == 0, applied.text
     done = re.search(
-        r"Apply complete: (\d+) applied, 0 failed, 0 skipped, (\d+) waiting", applied.out
+        r"Apply complete: (\d+) added, 0 changed, 0 removed, (\d+) waiting for acceptance, "
+        r"0 failed, 0 skipped\.",
+        applied.out,
     )
     assert done is not None, applied.out
     assert int(done[1]) + int(done[2]) == planned

@@ -812,7 +812,7 @@ def test_task_lines_name_file_message_and_assignee() -> None:
     )
     assert f"+ review of 'hero.jpg' assigned to {C}" in text
     assert f"… reviews for {J}  [3 files wait until {J} accepts the invitation]" in text
-    assert "1 file(s) with extra review tasks reported and left alone" in text
+    assert "1 file with extra review tasks reported and left alone" in text
 
 
 def test_saved_task_plan_round_trips() -> None:
