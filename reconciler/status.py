@@ -55,8 +55,10 @@ INVITATION_RANK: Mapping[Invitation, int] = {
 class FileState(str, Enum):
     APPROVED = "approved"
     REJECTED = "rejected"
-    WAITING = "waiting"  # assigned, not yet resolved
-    NOT_ASSIGNED = "not_assigned"  # selected by the approval rule, no assignment for this client
+    TO_REVIEW = "to_review"  # assigned, not yet decided
+    #: not assigned because the client's invitation is not accepted yet: the plan's "waiting"
+    WAITING = "waiting_for_acceptance"
+    NOT_ASSIGNED = "not_assigned"  # selected by the approval rule, accepted, no assignment yet
 
 
 #: Box resolution states that end a review; "completed" belongs to "complete" tasks and means
@@ -88,7 +90,8 @@ class FileStatus:
 class Approvals:
     approved: int = 0
     rejected: int = 0
-    waiting: int = 0
+    to_review: int = 0
+    waiting: int = 0  # for acceptance
     not_assigned: int = 0
     last_resolved_at: str | None = None
 
@@ -100,6 +103,7 @@ class Approvals:
         return cls(
             approved=states.count(FileState.APPROVED),
             rejected=states.count(FileState.REJECTED),
+            to_review=states.count(FileState.TO_REVIEW),
             waiting=states.count(FileState.WAITING),
             not_assigned=states.count(FileState.NOT_ASSIGNED),
             last_resolved_at=max(resolved, default=None),
@@ -109,7 +113,8 @@ class Approvals:
         return {
             "approved": self.approved,
             "rejected": self.rejected,
-            "waiting": self.waiting,
+            "to_review": self.to_review,
+            "waiting_for_acceptance": self.waiting,
             "not_assigned": self.not_assigned,
             "last_resolved_at": self.last_resolved_at,
         }
@@ -181,11 +186,16 @@ class StatusReport:
         }
 
     def rejected_files(self) -> int:
-        return sum(
-            c.approvals.rejected
+        return len(self.rejections())
+
+    def rejections(self) -> tuple[tuple[DeliveryStatus, ClientStatus, FileStatus], ...]:
+        """Each file a client rejected, with who and in which delivery: the team's to-do list."""
+        return tuple(
+            (d, c, f)
             for d in self.deliveries
             for c in d.clients
-            if c.approvals is not None
+            for f in c.files
+            if f.state is FileState.REJECTED
         )
 
 
@@ -241,7 +251,8 @@ def _client_status(
             resends=resends,
         )
     ids = _account_ids(client, delivery, live)
-    statuses = tuple(_file_status(f, client, ids, live.me.id) for f in files)
+    accepted = summary is Invitation.ACCEPTED or client.principal.kind is PrincipalKind.USER
+    statuses = tuple(_file_status(f, client, ids, live.me.id, accepted) for f in files)
     return ClientStatus(
         client.principal.display,
         client.principal.kind,
@@ -292,7 +303,9 @@ def _account_ids(client: Client, delivery: Delivery, live: LiveState) -> frozens
     )
 
 
-def _file_status(file: LiveFile, client: Client, ids: frozenset[str], me_id: str) -> FileStatus:
+def _file_status(
+    file: LiveFile, client: Client, ids: frozenset[str], me_id: str, accepted: bool
+) -> FileStatus:
     mine = [
         a
         for task in reviews_by(file.tasks, me_id)
@@ -312,8 +325,9 @@ def _file_status(file: LiveFile, client: Client, ids: frozenset[str], me_id: str
             latest.message,
         )
     if mine:
-        return FileStatus(file.id, file.path, FileState.WAITING, assignment_id=mine[0].id)
-    return FileStatus(file.id, file.path, FileState.NOT_ASSIGNED)
+        return FileStatus(file.id, file.path, FileState.TO_REVIEW, assignment_id=mine[0].id)
+    state = FileState.NOT_ASSIGNED if accepted else FileState.WAITING
+    return FileStatus(file.id, file.path, state)
 
 
 def _is_assignee(assignment: LiveAssignment, client: Client, ids: frozenset[str]) -> bool:

@@ -45,7 +45,9 @@ def status_command(
 
     Per delivery and client: the invitation (pending, accepted, rejected, not_invited; the least
     advanced over the delivery's folders and files), and for approvers the files approved,
-    rejected, waiting for review and not yet assigned, with the latest resolution time (UTC).
+    rejected, to review (assigned, not decided), waiting for acceptance (the invitation is not
+    accepted yet) and not assigned, with the latest resolution time (UTC). Rejected files are
+    named at the end.
     Groups collaborate but never approve. Reads Box; never writes.
 
     \b

@@ -9,6 +9,7 @@ from typing import TextIO
 
 from reconciler.errors import UsageError
 from reconciler.render.colour import paint
+from reconciler.render.words import plural
 from reconciler.status import (
     ClientStatus,
     DeliveryStatus,
@@ -26,7 +27,8 @@ CLIENT_COLUMNS: tuple[str, ...] = (
     "approver",
     "approved",
     "rejected",
-    "waiting",
+    "to_review",
+    "waiting_for_acceptance",
     "not_assigned",
     "last_resolved_at",
     "pending_days",
@@ -50,7 +52,8 @@ COLORS: Mapping[str, str] = {
     Invitation.REJECTED.value: "red",
     Invitation.NOT_INVITED.value: "dim",
     FileState.APPROVED.value: "green",
-    FileState.WAITING.value: "cyan",
+    FileState.TO_REVIEW.value: "cyan",
+    FileState.WAITING.value: "yellow",
     FileState.NOT_ASSIGNED.value: "dim",
 }
 NOTHING = "-"
@@ -98,7 +101,8 @@ def client_rows(report: StatusReport) -> Iterator[dict[str, str]]:
             row.update(
                 approved=_count(counts.approved if counts else None),
                 rejected=_count(counts.rejected if counts else None),
-                waiting=_count(counts.waiting if counts else None),
+                to_review=_count(counts.to_review if counts else None),
+                waiting_for_acceptance=_count(counts.waiting if counts else None),
                 not_assigned=_count(counts.not_assigned if counts else None),
                 last_resolved_at=(counts.last_resolved_at if counts else None) or "",
                 pending_days=_count(client.pending_days),
@@ -144,13 +148,16 @@ CLIENT_HEADINGS: tuple[str, ...] = (
     "INVITATION",
     "APPROVED",
     "REJECTED",
-    "WAITING",
+    "TO REVIEW",
+    "WAITING FOR ACCEPTANCE",
     "NOT ASSIGNED",
     "LAST RESOLVED",
 )
 FILE_HEADINGS: tuple[str, ...] = ("CLIENT", "FILE", "STATE", "RESOLVED")
 #: Counts read best right-aligned.
-_NUMERIC = frozenset({"APPROVED", "REJECTED", "WAITING", "NOT ASSIGNED"})
+_NUMERIC = frozenset(
+    {"APPROVED", "REJECTED", "TO REVIEW", "WAITING FOR ACCEPTANCE", "NOT ASSIGNED"}
+)
 NO_DELIVERIES = "No deliveries."
 
 
@@ -177,21 +184,25 @@ def table_lines(report: StatusReport, *, files: bool = False, color: bool = Fals
         if files and file_table:
             yield ""
             yield from _aligned(FILE_HEADINGS, file_table, color)
-    rejected = report.rejected_files()
-    if rejected:
+    rejections = report.rejections()
+    if rejections:
         yield ""
-        note = f"{rejected} rejected file(s) need the team's attention."
+        needs = "needs" if len(rejections) == 1 else "need"
+        note = f"{plural(len(rejections), 'rejected file')} {needs} the team's attention:"
         yield paint(note, COLORS[FileState.REJECTED.value], color=color)
+        for delivery, client, file in rejections:
+            yield f"  {file.path}  ({delivery.name}, rejected by {client.client})"
 
 
 def _client_cells(client: ClientStatus) -> tuple[str, ...]:
     counts = client.approvals
     if counts is None:
-        numbers = (NOTHING,) * 5
+        numbers = (NOTHING,) * 6
     else:
         numbers = (
             str(counts.approved),
             str(counts.rejected),
+            str(counts.to_review),
             str(counts.waiting),
             str(counts.not_assigned),
             counts.last_resolved_at or NOTHING,

@@ -102,7 +102,7 @@ def open_reviews(desired: workflow.Desired, live: LiveState) -> set[str]:
         for d in status.report(desired.state, live).deliveries
         for c in d.clients
         for f in c.files
-        if f.state is status.FileState.WAITING
+        if f.state is status.FileState.TO_REVIEW
     }
 
 

@@ -163,18 +163,32 @@ def test_billing_csv_has_one_row_per_client_with_approvals_and_rejections(studio
     rows = {(r["delivery"], r["client"]): r for r in reader}
     cmo = rows[("acme-spring-2026", "cmo@acme.example")]
     assert {
-        k: cmo[k] for k in ("kind", "invitation", "approved", "rejected", "waiting", "not_assigned")
+        k: cmo[k]
+        for k in (
+            "kind",
+            "invitation",
+            "approved",
+            "rejected",
+            "to_review",
+            "waiting_for_acceptance",
+            "not_assigned",
+        )
     } == {
         "kind": "email",
         "invitation": "accepted",
         "approved": "1",
         "rejected": "1",
-        "waiting": "1",
+        "to_review": "1",
+        "waiting_for_acceptance": "0",
         "not_assigned": "2",  # spot-30s.mp4 and retouched/detail-01.jpg
     }
     assert cmo["last_resolved_at"].endswith("Z")
     jane = rows[("acme-spring-2026", "Jane.Doe@acme.example")]
-    assert (jane["invitation"], jane["approved"], jane["not_assigned"]) == ("pending", "0", "5")
+    assert (jane["invitation"], jane["approved"], jane["waiting_for_acceptance"]) == (
+        "pending",
+        "0",
+        "5",
+    )
     group = rows[("acme-spring-2026", "11446498")]
     assert (group["kind"], group["invitation"], group["approver"], group["approved"]) == (
         "group",
@@ -198,7 +212,7 @@ def test_file_csv_names_the_rejected_file(studio: Studio) -> None:
     assert states == {
         "hero.jpg": "approved",
         "packshot-01.jpg": "rejected",
-        "packshot-02.jpg": "waiting",
+        "packshot-02.jpg": "to_review",
         "spot-30s.mp4": "not_assigned",
         "retouched/detail-01.jpg": "not_assigned",
     }
@@ -229,8 +243,11 @@ def test_table_for_people_shows_each_delivery_and_the_rejection(studio: Studio) 
     lines = done.stdout.splitlines()
     assert lines[0].startswith("acme-spring-2026  (")
     cmo = next(line.split() for line in lines if line.lstrip().startswith("cmo@acme.example"))
-    assert cmo[:7] == ["cmo@acme.example", "email", "accepted", "1", "1", "1", "2"]
-    assert lines[-1] == "1 rejected file(s) need the team's attention."
+    assert cmo[:8] == ["cmo@acme.example", "email", "accepted", "1", "1", "1", "0", "2"]
+    assert lines[-2:] == [
+        "1 rejected file needs the team's attention:",
+        "  packshot-01.jpg  (acme-spring-2026, rejected by cmo@acme.example)",
+    ]
 
 
 def test_a_box_error_exits_1_without_printing_the_token(studio: Studio) -> None:

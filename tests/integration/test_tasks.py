@@ -347,7 +347,7 @@ def test_status_csv_counts_approvals_and_rejections(studio: Studio) -> None:
     }
     jane_row = rows[("acme-spring-2026", "jane.doe@acme.example")]
     assert (jane_row["invitation"], jane_row["approver"]) == ("accepted", "true")
-    assert (jane_row["approved"], jane_row["rejected"], jane_row["waiting"]) == ("3", "1", "1")
+    assert (jane_row["approved"], jane_row["rejected"], jane_row["to_review"]) == ("3", "1", "1")
     assert jane_row["not_assigned"] == "0"
     resolved = [
         box_time(a["completed_at"])
@@ -359,7 +359,7 @@ def test_status_csv_counts_approvals_and_rejections(studio: Studio) -> None:
         "%Y-%m-%dT%H:%M:%SZ"
     )
     cmo_row = rows[("acme-spring-2026", "cmo@acme.example")]
-    assert (cmo_row["approved"], cmo_row["rejected"], cmo_row["waiting"]) == ("0", "0", "5")
+    assert (cmo_row["approved"], cmo_row["rejected"], cmo_row["to_review"]) == ("0", "0", "5")
     assert rows[("acme-spring-2026", "11446498")]["approver"] == "false"
     assert_converged(studio)  # approvals and rejections are history, not drift
 

@@ -43,7 +43,7 @@ def report(*files: FileStatus, invitation: Invitation = Invitation.ACCEPTED) -> 
 
 
 REJECTED = FileStatus("7", "hero.jpg", FileState.REJECTED, "2026-03-01T09:00:00Z", "a7", "Crop")
-WAITING = FileStatus("8", "spot.mp4", FileState.WAITING, assignment_id="a8")
+WAITING = FileStatus("8", "spot.mp4", FileState.TO_REVIEW, assignment_id="a8")
 
 
 class Recorder:

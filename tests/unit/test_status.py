@@ -168,20 +168,21 @@ def test_an_accepted_approver_counts_each_file_state_on_the_reconcilers_task_onl
     cmo = status_of("CMO@acme.example")
     assert cmo.invitation is Invitation.ACCEPTED
     assert cmo.approvals == Approvals(
-        approved=1, rejected=1, waiting=1, not_assigned=1, last_resolved_at="2026-03-02T18:00:00Z"
+        approved=1, rejected=1, to_review=1, not_assigned=1, last_resolved_at="2026-03-02T18:00:00Z"
     )
     assert [(f.path, f.state, f.resolved_at) for f in cmo.files] == [
         ("a-approved.jpg", FileState.APPROVED, "2026-03-02T18:00:00Z"),
         ("b-rejected.jpg", FileState.REJECTED, "2026-03-01T09:00:00Z"),
         ("d-unassigned.jpg", FileState.NOT_ASSIGNED, None),
-        ("sub/c-waiting.jpg", FileState.WAITING, None),
+        ("sub/c-waiting.jpg", FileState.TO_REVIEW, None),
     ]
 
 
-def test_a_pending_client_has_every_selected_file_not_assigned() -> None:
+def test_a_pending_client_has_every_selected_file_waiting_for_acceptance() -> None:
     jane = status_of("Jane.Doe@acme.example")
     assert jane.invitation is Invitation.PENDING
-    assert jane.approvals == Approvals(not_assigned=4)
+    assert jane.approvals == Approvals(waiting=4)
+    assert {f.state for f in jane.files} == {FileState.WAITING}
 
 
 def test_a_group_shows_its_invitation_and_never_approves() -> None:
@@ -280,11 +281,19 @@ def test_billing_csv_has_a_header_and_one_row_per_client() -> None:
     ]
     assert {
         k: rows[1][k]
-        for k in ("approved", "rejected", "waiting", "not_assigned", "last_resolved_at")
+        for k in (
+            "approved",
+            "rejected",
+            "to_review",
+            "waiting_for_acceptance",
+            "not_assigned",
+            "last_resolved_at",
+        )
     } == {
         "approved": "1",
         "rejected": "1",
-        "waiting": "1",
+        "to_review": "1",
+        "waiting_for_acceptance": "0",
         "not_assigned": "1",
         "last_resolved_at": "2026-03-02T18:00:00Z",
     }
@@ -328,7 +337,11 @@ def test_the_table_is_plain_without_colour_and_calls_out_rejections() -> None:
         "INVITATION",
         "APPROVED",
         "REJECTED",
+        "TO",
+        "REVIEW",
         "WAITING",
+        "FOR",
+        "ACCEPTANCE",
         "NOT",
         "ASSIGNED",
         "LAST",
@@ -342,6 +355,7 @@ def test_the_table_is_plain_without_colour_and_calls_out_rejections() -> None:
         "1",
         "1",
         "1",
+        "0",
         "1",
         "2026-03-02T18:00:00Z",
     ]
@@ -349,7 +363,10 @@ def test_the_table_is_plain_without_colour_and_calls_out_rejections() -> None:
         line.split() == ["CMO@acme.example", "b-rejected.jpg", "rejected", "2026-03-01T09:00:00Z"]
         for line in lines
     )
-    assert lines[-1] == "1 rejected file(s) need the team's attention."
+    assert lines[-2:] == [
+        "1 rejected file needs the team's attention:",
+        "  b-rejected.jpg  (acme-spring, rejected by CMO@acme.example)",
+    ]
 
 
 def test_the_table_is_coloured_on_request() -> None:
