@@ -86,12 +86,13 @@ def settings_from_env(env: Mapping[str, str], **overrides: str | None) -> BoxSet
         "BOX_ENTERPRISE_ID": values.get("BOX_ENTERPRISE_ID") or None,
     }
     jwt = values.get("BOX_JWT_CONFIG") or None
+    base_url = _base_url(values.get("BOX_BASE_URL") or None)
     chosen = [name for name, on in (("BOX_DEVELOPER_TOKEN", token), ("BOX_JWT_CONFIG", jwt)) if on]
     has_ccg = any(ccg.values())
     if has_ccg and not jwt:
         chosen.append("BOX_CLIENT_ID/BOX_CLIENT_SECRET/BOX_ENTERPRISE_ID")
     if not chosen:
-        raise ConfigError(f"No Box credentials found. {CREDENTIAL_HELP}")
+        raise ConfigError(_no_credentials(base_url))
     if len(chosen) > 1:
         raise ConfigError(
             f"Contradictory Box credentials: {' and '.join(chosen)} are all set; keep one. "
@@ -108,9 +109,6 @@ def settings_from_env(env: Mapping[str, str], **overrides: str | None) -> BoxSet
     jwt_path = Path(jwt) if jwt else None
     if jwt_path is not None and not jwt_path.is_file():
         raise ConfigError(f"BOX_JWT_CONFIG points at {jwt_path}, which is not a readable file.")
-    base_url = (values.get("BOX_BASE_URL") or REAL_BOX_API).rstrip("/")
-    if base_url.endswith("/2.0"):
-        base_url = base_url[: -len("/2.0")]
     return BoxSettings(
         base_url=base_url,
         retry_base_interval=_retry_base_interval(values.get("BOX_RETRY_BASE_INTERVAL")),
@@ -134,6 +132,31 @@ def _check_header_safe(name: str, value: str | None) -> None:
             f"{name} has a character that cannot be sent to Box (at position {bad + 1}): "
             "only printable ASCII is allowed; copy the value again."
         )
+
+
+def _base_url(value: str | None) -> str:
+    """BOX_BASE_URL as the SDK needs it: an http(s) URL without the ``/2.0`` API prefix."""
+    if value is None:
+        return REAL_BOX_API
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"BOX_BASE_URL={value!r} is not a URL: it must start with http:// or https:// "
+            "(e.g. http://127.0.0.1:8080 for a sandbox)."
+        )
+    base_url = value.rstrip("/")
+    return base_url[: -len("/2.0")] if base_url.endswith("/2.0") else base_url
+
+
+def _no_credentials(base_url: str) -> str:
+    """What to set, given what is set: pointed at a sandbox, its token is what is missing."""
+    if base_url != REAL_BOX_API:
+        return (
+            f"No Box credentials found. BOX_BASE_URL is {base_url}: for a sandbox, set "
+            "BOX_DEVELOPER_TOKEN to one of its tokens (the sample studio's is 'sandbox': "
+            f"export BOX_DEVELOPER_TOKEN=sandbox). For Box itself: {CREDENTIAL_HELP}"
+        )
+    return f"No Box credentials found. {CREDENTIAL_HELP}"
 
 
 def _retry_base_interval(value: str | None) -> float:

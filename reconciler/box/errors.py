@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import requests
 from box_sdk_gen import BoxAPIError, BoxSDKError
@@ -63,12 +64,23 @@ def translate(exc: BoxSDKError, what: str) -> BoxError:
     # A network failure's text names the URL, which for token requests says "oauth2/token":
     # look at the cause before guessing from the words.
     if isinstance(cause, (requests.RequestException, OSError)):
-        return BoxUnavailable(f"{what}: could not reach Box ({type(cause).__name__})")
+        return BoxUnavailable(
+            f"{what}: could not reach Box at {_where(cause)} ({type(cause).__name__}); "
+            "check BOX_BASE_URL and that the server is running"
+        )
     message = str(getattr(exc, "message", "") or "")
     if "token" in message.lower() or "auth" in message.lower():
         return AuthError(f"{what}: Box refused the credentials (the token is invalid or expired)")
     reason = type(cause).__name__ if cause is not None else "no answer"
     return BoxUnavailable(f"{what}: could not reach Box ({reason})")
+
+
+def _where(cause: BaseException) -> str:
+    """The server a failed request went to (scheme, host and port: never a query string)."""
+    request = getattr(cause, "request", None)
+    url = str(getattr(request, "url", "") or "")
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else (url or "its address")
 
 
 @contextmanager

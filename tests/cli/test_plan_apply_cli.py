@@ -73,7 +73,7 @@ def test_unreachable_box_exits_1(studio: Studio, credentials: dict[str, str]) ->
     result = studio.run("plan", env={"BOX_BASE_URL": "http://127.0.0.1:9", **credentials})
 
     assert result.code == 1
-    assert "could not reach Box" in result.err
+    assert "could not reach Box at http://127.0.0.1:9" in result.err
     assert "Traceback" not in result.err
     assert "secret-4b1d" not in result.text
 
@@ -84,6 +84,18 @@ def test_unreachable_box_exits_1(studio: Studio, credentials: dict[str, str]) ->
         pytest.param(["plan", "--format", "yaml"], {}, "yaml", id="bad flag value"),
         pytest.param(["apply", "--no-such-flag"], {}, "--no-such-flag", id="unknown flag"),
         pytest.param(["plan"], {"BOX_DEVELOPER_TOKEN": ""}, "BOX_DEVELOPER_TOKEN", id="no creds"),
+        pytest.param(
+            ["plan"],
+            {"BOX_BASE_URL": "127.0.0.1:8080"},
+            "BOX_BASE_URL='127.0.0.1:8080' is not a URL: it must start with http:// or https://",
+            id="base url without scheme",
+        ),
+        pytest.param(
+            ["status"],
+            {"BOX_BASE_URL": "http://127.0.0.1:8080", "BOX_DEVELOPER_TOKEN": ""},
+            "for a sandbox, set BOX_DEVELOPER_TOKEN to one of its tokens",
+            id="sandbox url without token",
+        ),
         pytest.param(["apply", "--plan", "gone.json"], {}, "gone.json", id="no saved plan"),
         pytest.param(["plan", "--out", "no/dir/plan.json"], {}, "no/dir", id="unwritable out"),
         pytest.param(
