@@ -181,7 +181,7 @@ def _approval(doc: Document, data: Mapping) -> ApprovalRule:
         completion_rule=rule if rule in _COMPLETION_RULES else ApprovalRule.completion_rule,
         include=_globs(data.get("include")),
         exclude=_globs(data.get("exclude")),
-        origin=origin(doc, doc.position_of(["approval"])),
+        origin=origin(doc, doc.position_of(["approval"], key=True)),
     )
 
 

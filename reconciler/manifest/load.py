@@ -278,17 +278,35 @@ class _Builder:
 
 def _syntax_problem(doc: Document, err: yaml.YAMLError, text: str, lines: _Lines) -> Problem:
     mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
-    position: Position = lines.of(mark) if mark is not None else (1, 1)
     words = str(err)
     if isinstance(err, yaml.MarkedYAMLError):
         words = err.problem or "invalid YAML"
         context = err.context_mark
-        if err.context and context is not None and (mark is None or context.index != mark.index):
-            line, column = lines.of(context)
-            words = f"{err.context} (line {line}, column {column}): {words}"
         if mark is not None and text[mark.index : mark.index + 1] == "\t":
             words += " (a tab: YAML indents with spaces only)"
+        if _noticed_late(err) and context is not None and mark is not None:
+            # PyYAML notices a missing ':', quote or bracket only on a later line: the
+            # mistake is where the key, the quoted text or the list began.
+            line, column = lines.of(mark)
+            words = f"{words} ({err.context}; noticed at line {line}, column {column})"
+            mark = context
+        elif err.context and context is not None and (mark is None or context.index != mark.index):
+            line, column = lines.of(context)
+            words = f"{err.context} (line {line}, column {column}): {words}"
+    position: Position = lines.of(mark) if mark is not None else (1, 1)
     return doc.problem(position, "yaml-syntax", f"YAML syntax error: {words}")
+
+
+def _noticed_late(err: yaml.MarkedYAMLError) -> bool:
+    """An error found past the line where the text it was reading starts: a key without its
+    ':', an unclosed quote (the scanner) or an unclosed '[' or '{' (the parser)."""
+    context = err.context or ""
+    return (
+        (context.startswith("while scanning") or context.startswith("while parsing a flow"))
+        and err.context_mark is not None
+        and err.problem_mark is not None
+        and err.context_mark.line < err.problem_mark.line
+    )
 
 
 def _decode(doc: Document, raw: bytes) -> str | None:

@@ -168,3 +168,31 @@ def test_validate_loads_neither_the_box_sdk_nor_the_planner() -> None:
         [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "0 []"
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        pytest.param(
+            "yaml-missing-colon.yaml",
+            "yaml-missing-colon.yaml:3:1: YAML syntax error: could not find expected ':'",
+            id="a key without its colon, at its own line",
+        ),
+        pytest.param(
+            "yaml-syntax.yaml",
+            "yaml-syntax.yaml:4:10: YAML syntax error: did not find expected ',' or ']'",
+            id="an unclosed list, where it opens",
+        ),
+        pytest.param(
+            "approval-without-approvers.yaml",
+            "approval-without-approvers.yaml:11:1: approval is set but no client can approve",
+            id="a mapping-level problem, at the key",
+        ),
+    ],
+)
+def test_problems_point_at_the_line_to_fix(
+    name: str, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(["validate", str(INVALID / name), "--config", POLICY], capsys)
+    assert code == 3
+    assert says in out

@@ -26,7 +26,11 @@ CASES: dict[str, list[tuple[str, int, int, str, tuple[str, ...]]]] = {
         ("", 10, 3, "unknown-key", ("due_days", "approval", "did you mean 'due_in_days'"))
     ],
     "duplicate-key.yaml": [("", 8, 5, "duplicate-key", ("'role'", "line 7"))],
-    "yaml-syntax.yaml": [("", 5, 1, "yaml-syntax", ("flow sequence", "line 4", "']'"))],
+    # The unclosed '[' is on line 4; PyYAML notices it on line 5.
+    "yaml-syntax.yaml": [("", 4, 10, "yaml-syntax", ("flow sequence", "noticed at line 5", "']'"))],
+    "yaml-missing-colon.yaml": [
+        ("", 3, 1, "yaml-syntax", ("expected ':'", "simple key", "noticed at line 4"))
+    ],
     "yaml-tab.yaml": [("", 6, 1, "yaml-syntax", ("tab", "spaces"))],
     "yaml-alias.yaml": [("", 5, 8, "yaml-alias", ("aliases", "not supported"))],
     "yaml-python-tag.yaml": [("", 4, 14, "yaml-unsupported-tag", ("!!python/object/apply",))],
@@ -57,7 +61,7 @@ CASES: dict[str, list[tuple[str, int, int, str, tuple[str, ...]]]] = {
     ],
     "group-approver.yaml": [("", 10, 15, "group-cannot-approve", ("group", "approver"))],
     "approval-without-approvers.yaml": [
-        ("", 12, 3, "approval-without-approvers", ("no client can approve",))
+        ("", 11, 1, "approval-without-approvers", ("no client can approve",))
     ],
     "duplicate-client.yaml": [("", 8, 12, "duplicate-client", ("listed twice", "line 6"))],
     "glob-trailing-slash.yaml": [("", 9, 25, "glob-never-matches", ("'selects/'", "folders only"))],

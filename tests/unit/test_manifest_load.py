@@ -68,10 +68,10 @@ def test_plain_scalars_keep_their_yaml_types_but_dates_stay_text() -> None:
 @pytest.mark.parametrize(
     ("text", "line", "column", "words"),
     [
-        ("a: [1, 2\nb: 3\n", 2, 2, "flow sequence"),
+        ("a: [1, 2\nb: 3\n", 1, 4, "flow sequence"),
         ("a: b: c\n", 1, 5, "mapping values are not allowed"),
         ("a:\n\tb: 1\n", 2, 1, "tab"),
-        ("a: 'unclosed\n", 2, 1, "quoted scalar"),
+        ("a: 'unclosed\n", 1, 4, "quoted scalar"),
         ("a: 1\n---\nb: 2\n", 2, 1, "single document"),
         ("ok: 1\nbad: \x00\n", 2, 6, "#x0000"),
     ],

@@ -80,7 +80,7 @@ def expected_state(root: str) -> DesiredState:
                     completion_rule="any_assignee",
                     include=("**/*.jpg", "**/*.mp4"),
                     exclude=("_internal/**",),
-                    origin=_at(full, 23, 3),
+                    origin=_at(full, 22, 1),
                 ),
                 notify=False,
                 prune=True,
