@@ -12,9 +12,15 @@ from reconciler import __version__
 from reconciler.errors import ExitCode, ReconcilerError
 
 try:  # typer >= 0.29 carries its own copy of click
-    from typer._click.exceptions import ClickException, UsageError
+    from typer._click.exceptions import BadParameter, ClickException, UsageError
 except ImportError:  # pragma: no cover - older typer on top of click
-    from click.exceptions import ClickException, UsageError  # type: ignore[no-redef,assignment,unused-ignore]
+    from click.exceptions import (  # type: ignore[no-redef,assignment,unused-ignore]
+        BadParameter,
+        ClickException,
+        UsageError,
+    )
+
+PYDANTIC_PREFIX = "Value error, "
 
 app = typer.Typer(
     name="reconcile",
@@ -55,19 +61,20 @@ def _register_commands() -> None:
     # Each command lives in its own module and registers itself on import.
     import importlib
 
+    # Registration order is the order of the top-level help: newcomers start with the demo.
     for name in (
+        "demo",
         "validate",
-        "schema",
         "plan",
         "apply",
+        "status",
         "comment",
         "export",
-        "status",
         "watch",
         "notify",
         "webhooks",
+        "schema",
         "sandbox",
-        "demo",
     ):
         importlib.import_module(f"reconciler.cli.{name}")
 
@@ -93,6 +100,9 @@ def run(argv: list[str] | None = None) -> int:
         return ExitCode.OK if exc.code is None else ExitCode.ERROR
     except (UsageError, ClickException) as exc:
         # click reports usage errors with exit 2; ours is 3 (2 means "changes pending").
+        if isinstance(exc, BadParameter):
+            # typer validates through pydantic, whose messages start with its error type
+            exc.message = exc.message.removeprefix(PYDANTIC_PREFIX)
         exc.show()
         return ExitCode.INVALID_INPUT
     except typer.Abort:

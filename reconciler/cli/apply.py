@@ -43,6 +43,7 @@ SavedPlanOpt = Annotated[
     Optional[Path],  # noqa: UP045 - typer reads the annotation at run time (py3.10)
     typer.Option(
         "--plan",
+        metavar="FILE",
         help="Apply exactly this saved plan (from 'plan --out'); refused if Box changed since.",
         show_default=False,
     ),
@@ -53,7 +54,10 @@ ForceOpt = Annotated[
 JournalOpt = Annotated[
     Optional[Path],  # noqa: UP045
     typer.Option(
-        "--journal", help="Append one JSON line per change and its outcome.", show_default=False
+        "--journal",
+        metavar="FILE",
+        help="Append one JSON line per change and its outcome.",
+        show_default=False,
     ),
 ]
 ReportFormatOpt = Annotated[
@@ -146,7 +150,7 @@ def raise_for(result: ApplyReport) -> None:
         )
 
 
-@app.command("apply")
+@app.command("apply", short_help="Make Box match the manifests: plan, confirm, apply, report.")
 def apply_command(
     paths: PathsArg = None,
     config: ConfigOpt = None,

@@ -29,13 +29,16 @@ if TYPE_CHECKING:
 PathsArg = Annotated[
     Optional[list[str]],  # noqa: UP045 - typer reads the annotation at run time (py3.10)
     typer.Argument(
-        help="Manifest files or directories (default: deliveries/).", show_default=False
+        help="Manifest files or directories (default: deliveries/).",
+        show_default=False,
+        metavar="PATHS",
     ),
 ]
 ConfigOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
         "--config",
+        metavar="FILE",
         help="The repo config (default: ./reconcile.yaml when it exists).",
         show_default=False,
     ),
@@ -44,6 +47,7 @@ BaseUrlOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
         "--base-url",
+        metavar="URL",
         help="Box API base URL; overrides BOX_BASE_URL (e.g. a sandbox: http://127.0.0.1:8080).",
         show_default=False,
     ),
@@ -52,6 +56,7 @@ AsUserOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
         "--as-user",
+        metavar="USER_ID",
         help="Make every call on behalf of this Box user id; overrides BOX_AS_USER.",
         show_default=False,
     ),

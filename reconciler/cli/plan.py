@@ -42,7 +42,10 @@ def plan_command(
     out: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option(
-            "--out", help="Also save the JSON plan here, for 'apply --plan'.", show_default=False
+            "--out",
+            metavar="FILE",
+            help="Also save the JSON plan here, for 'apply --plan'.",
+            show_default=False,
         ),
     ] = None,
     detailed_exitcode: Annotated[

@@ -16,7 +16,14 @@ if TYPE_CHECKING:
     from reconciler.sandbox.state import State
 
 sandbox_app = typer.Typer(
-    help="The local Box API emulator (the sandbox) that tests and the demo run against.",
+    help=(
+        "The local Box API emulator (the sandbox) that tests and the demo run against.\n\n"
+        "\b\nExamples:\n"
+        "  reconcile sandbox serve --port 8080 --seed sample &\n"
+        "  export BOX_BASE_URL=http://127.0.0.1:8080 BOX_DEVELOPER_TOKEN=sandbox\n"
+        "  reconcile plan"
+    ),
+    short_help="A local Box API emulator to rehearse against.",
     no_args_is_help=True,
 )
 app.add_typer(sandbox_app, name="sandbox")
@@ -57,18 +64,23 @@ def initial_state(seed: dict[str, Any], state_file: Path | None) -> State:
 def serve(
     port: Annotated[
         int,
-        typer.Option("--port", min=0, max=65535, help="Port on 127.0.0.1 (0: any free port)."),
+        typer.Option(
+            "--port", min=0, max=65535, metavar="N", help="Port on 127.0.0.1 (0: any free port)."
+        ),
     ] = DEFAULT_PORT,
     state_file: Annotated[
         Path | None,
         typer.Option(
-            "--state", help="Keep the state in FILE: saved after each change, loaded on start."
+            "--state",
+            metavar="FILE",
+            help="Keep the state in FILE: saved after each change, loaded on start.",
         ),
     ] = None,
     seed_file: Annotated[
         Path | None,
         typer.Option(
             "--seed",
+            metavar="FILE",
             help=(
                 "Start from this seed (YAML or JSON; 'reconcile schema seed'), or 'sample': the "
                 "sample studio shipped with reconciler. Default: an empty enterprise, one admin."
@@ -79,6 +91,7 @@ def serve(
         str | None,
         typer.Option(
             "--admin-token",
+            metavar="TOKEN",
             help=(
                 "Every control-plane call (/_sandbox/) must send this token "
                 "(Authorization: Bearer T). Without --seed it is also the developer token of "

@@ -26,7 +26,7 @@ class StatusFormat(str, Enum):
     CSV = "csv"
 
 
-@app.command("status")
+@app.command("status", short_help="Who accepted, and who approved or rejected which files.")
 def status_command(
     paths: PathsArg = None,
     config: ConfigOpt = None,

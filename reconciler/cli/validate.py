@@ -27,7 +27,7 @@ class OutputFormat(str, Enum):
     JSON = "json"
 
 
-@app.command()
+@app.command(short_help="Check the manifests (schema, cross-file, policy); no Box calls.")
 def validate(
     paths: PathsArg = None,
     config: ConfigOpt = None,

@@ -97,3 +97,17 @@ def test_the_life_of_a_delivery_example_validates(tmp_path: Path) -> None:
 def test_a_stale_example_would_be_caught(argv: list[str]) -> None:
     with pytest.raises(Exception, match=r"(?i)no such|invalid|not one of"):
         parse(argv)
+
+
+def test_gitignore_covers_the_files_the_docs_write() -> None:
+    """A plan saved as the README says must not end up committed by accident."""
+    root = Path(__file__).resolve().parents[2]
+    patterns = {
+        line.strip().lstrip("/")
+        for line in (root / ".gitignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    written = set(re.findall(r"(?:--out|>|--journal) ([\w.-]+\.(?:json|md|jsonl|csv))\b", readme))
+    assert {"plan.json", "plan.md"} <= written
+    assert written <= patterns
