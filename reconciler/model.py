@@ -380,6 +380,9 @@ class LiveState:
     read_at: datetime | None = None
     #: the invitation ledger, by (item, email casefolded), for items whose deliveries keep one
     invitations: Mapping[tuple[ItemRef, str], InvitationRecord] = field(default_factory=dict)
+    #: items Box would not give (not found, not visible, an error), each with why, as
+    #: "FILE:LINE:COL: what happened"; the deliveries naming them are left out of the run
+    unreadable: Mapping[ItemRef, str] = field(default_factory=dict)
 
     def resends_of(self, collab: LiveCollaboration) -> int:
         email = collab.invite_email or collab.login

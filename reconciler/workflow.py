@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from box_sdk_gen import BoxClient
 
@@ -96,9 +96,15 @@ def ledger_items_of(state: DesiredState, policy: Policy) -> list[ItemRef]:
 
 
 def read(
-    desired: Desired, connection: Connection, *, on_read: Callable[[], None] | None = None
+    desired: Desired,
+    connection: Connection,
+    *,
+    on_read: Callable[[], None] | None = None,
+    keep_going: bool = False,
 ) -> LiveState:
-    """The live state of every item the manifests mention; ``on_read`` ticks once per call."""
+    """The live state of every item the manifests mention; ``on_read`` ticks once per call.
+    An item Box will not give raises ``ReadError``; with ``keep_going`` it is recorded in
+    ``LiveState.unreadable`` instead, for ``readable_part`` to leave its deliveries out."""
     return read_live(
         BoxReader(connection.client, on_read=on_read),
         items_of(desired.state),
@@ -106,7 +112,25 @@ def read(
         ledger_items=ledger_items_of(desired.state, desired.policy),
         concurrency=desired.policy.concurrency,
         where=lambda ref: where_declared(desired.state, ref),
+        keep_going=keep_going,
     )
+
+
+def readable_part(desired: Desired, live: LiveState) -> tuple[Desired, dict[str, list[str]]]:
+    """The deliveries whose every item Box gave, and for each other one (by name) why not: one
+    folder Box does not have fails that delivery, never the others."""
+    if not live.unreadable:
+        return desired, {}
+    failed: dict[str, list[str]] = {}
+    kept = []
+    for delivery in desired.state.deliveries:
+        why = [live.unreadable[ref] for ref in delivery.refs() if ref in live.unreadable]
+        if why:
+            failed[delivery.name] = why
+        else:
+            kept.append(delivery)
+    state = replace(desired.state, deliveries=tuple(kept))
+    return replace(desired, state=state), failed
 
 
 def where_declared(state: DesiredState, ref: ItemRef) -> str:

@@ -286,26 +286,38 @@ def read_items(
 ) -> dict[ItemRef, LiveItem]:
     """Read each item once, in parallel; every item that fails is named in one error, after
     ``where`` it was asked for (a manifest's FILE:LINE:COL)."""
+    found, failures = read_items_apart(reader, refs, concurrency=concurrency, where=where)
+    if failures:
+        raise ReadError("Could not read from Box:\n  " + "\n  ".join(sorted(failures.values())))
+    return found
+
+
+def read_items_apart(
+    reader: BoxReader,
+    refs: Iterable[ItemRef],
+    *,
+    concurrency: int = 8,
+    where: Callable[[ItemRef], str] | None = None,
+) -> tuple[dict[ItemRef, LiveItem], dict[ItemRef, str]]:
+    """Read each item once, in parallel: what was read, and why each other item was not."""
     unique = sorted(set(refs))
-    failures: list[str] = []
+    failures: dict[ItemRef, str] = {}
 
     def read_one(ref: ItemRef) -> LiveItem | None:
         prefix = f"{where(ref)}: " if where is not None else ""
         try:
             return reader.item(ref)
         except NotFound as err:
-            failures.append(
+            failures[ref] = (
                 f"{prefix}{ref.kind.value} {ref.id} was not found, or is not visible to the "
                 f"reconciler's account ({err.describe()})"
             )
         except BoxError as err:
-            failures.append(f"{prefix}{ref.kind.value} {ref.id}: {err.describe()}")
+            failures[ref] = f"{prefix}{ref.kind.value} {ref.id}: {err.describe()}"
         return None
 
     results = _parallel(concurrency, [partial(read_one, ref) for ref in unique])
-    if failures:
-        raise ReadError("Could not read from Box:\n  " + "\n  ".join(sorted(failures)))
-    return {item.ref: item for item in results if item is not None}
+    return {item.ref: item for item in results if item is not None}, dict(sorted(failures.items()))
 
 
 def read_folder_files(
@@ -350,17 +362,33 @@ def read_live(
     ledger_items: Iterable[ItemRef] = (),
     concurrency: int = 8,
     where: Callable[[ItemRef], str] | None = None,
+    keep_going: bool = False,
 ) -> LiveState:
     """The live state of the given items (folders, files, hubs), of the files below
-    ``task_folders`` with their tasks, and the invitation ledger of ``ledger_items``."""
+    ``task_folders`` with their tasks, and the invitation ledger of ``ledger_items``. An item
+    Box will not give raises ``ReadError``, or with ``keep_going`` is recorded in
+    ``LiveState.unreadable`` (and its files and ledger are not read)."""
     me, read_at = reader.me_and_time()
-    live_items = read_items(reader, items, concurrency=concurrency, where=where)
-    files = read_folder_files(reader, task_folders, with_tasks=True, concurrency=concurrency)
-    refs = sorted(set(ledger_items))
+    if keep_going:
+        live_items, unreadable = read_items_apart(
+            reader, items, concurrency=concurrency, where=where
+        )
+    else:
+        live_items, unreadable = read_items(reader, items, concurrency=concurrency, where=where), {}
+    readable = [f for f in task_folders if ItemRef(ItemKind.FOLDER, f) not in unreadable]
+    files = read_folder_files(reader, readable, with_tasks=True, concurrency=concurrency)
+    refs = sorted(set(ledger_items) - set(unreadable))
     ledgers = _parallel(concurrency, [partial(reader.ledger, ref) for ref in refs])
     invitations = {
         (ref, email): record
         for ref, entries in zip(refs, ledgers, strict=True)
         for email, record in entries.items()
     }
-    return LiveState(me=me, items=live_items, files=files, read_at=read_at, invitations=invitations)
+    return LiveState(
+        me=me,
+        items=live_items,
+        files=files,
+        read_at=read_at,
+        invitations=invitations,
+        unreadable=unreadable,
+    )

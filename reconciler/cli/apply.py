@@ -17,6 +17,7 @@ from reconciler.cli.options import (
     ConfigOpt,
     PathsArg,
     info,
+    left_out,
     progress,
     read_and_plan,
     use_color,
@@ -137,7 +138,7 @@ def run_apply(
             sink.close()
 
 
-def raise_for(result: ApplyReport) -> None:
+def raise_for(result: ApplyReport, live: LiveState) -> None:
     if result.interrupted:
         raise Interrupted(
             "apply was interrupted: the changes under way finished and are listed above; "
@@ -147,7 +148,10 @@ def raise_for(result: ApplyReport) -> None:
         raise PartialApply(
             f"{len(result.failed)} of {len(result.results)} changes failed; each is listed "
             "above. Run apply again once the cause is fixed: it converges and never duplicates."
+            + (f" {left_out(live, 'applied')}" if live.unreadable else "")
         )
+    if live.unreadable:
+        raise PartialApply(left_out(live, "applied"))
 
 
 @app.command("apply", short_help="Make Box match the manifests: plan, confirm, apply, report.")
@@ -192,6 +196,7 @@ def apply_command(
         info("Nothing to apply: Box matches the manifests.")
         if output is ReportFormat.JSON:
             report.render_json(plan, ApplyReport(), stdout)
+        raise_for(ApplyReport(), live)
         return
     if saved_plan is None and not yes:
         require_confirmation(plan)
@@ -200,4 +205,4 @@ def apply_command(
         report.render_json(plan, result, stdout)
     else:
         report.render_text(result, stdout, color=color, plan_shown=True)
-    raise_for(result)
+    raise_for(result, live)

@@ -27,7 +27,7 @@ from reconciler.cli.options import (
     save_plan,
     utf8,
 )
-from reconciler.errors import ConfigError, ForgeError, ManifestError
+from reconciler.errors import ConfigError, ForgeError, ManifestError, ReadError
 
 if TYPE_CHECKING:
     from reconciler.forge import Thread
@@ -107,6 +107,8 @@ def comment_command(
     if changes is not None:
         desired = workflow.narrow(desired, changes)
     _, live = connect_and_read(desired, base_url, as_user)
+    if live.unreadable:  # a comment speaks for every delivery it names, or is not posted
+        raise ReadError("Could not read from Box:\n  " + "\n  ".join(live.unreadable.values()))
     plan = workflow.make_plan(desired, live)
     context = replace(context, login=live.me.login)
     if out is not None:

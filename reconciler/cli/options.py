@@ -148,7 +148,8 @@ def read_box(
 ) -> tuple[workflow.Desired, workflow.Connection, LiveState]:
     """Load and check the manifests, connect, and read what they mention from Box."""
     desired, _ = load_desired(paths, config, changed_since_ref)
-    return (desired, *connect_and_read(desired, base_url, as_user))
+    connection, live = connect_and_read(desired, base_url, as_user)
+    return readable(desired, live), connection, live
 
 
 def read_and_plan(
@@ -180,7 +181,7 @@ def connect_and_read(
         f"({items} {'item' if items == 1 else 'folders, files and hubs'})..."
     )
     with progress("Reading Box", None) as tick:
-        live = workflow.read(desired, connection, on_read=tick)
+        live = workflow.read(desired, connection, on_read=tick, keep_going=True)
     return connection, live
 
 
@@ -193,6 +194,29 @@ def save_plan(plan: Plan, out: Path) -> None:
     except OSError as exc:
         raise UsageError(f"--out {out}: cannot write the plan there ({exc.strerror})") from None
     info(f"Saved the plan to {out}; apply exactly it with: reconcile apply --plan {out}")
+
+
+def readable(desired: workflow.Desired, live: LiveState) -> workflow.Desired:
+    """The deliveries Box gave every item of; each one left out is an error line naming why."""
+    from reconciler import workflow
+
+    desired, failed = workflow.readable_part(desired, live)
+    for name, why in failed.items():
+        for line in why:
+            typer.echo(f"Error: {line}; delivery {name} is left out of this run", err=True)
+    return desired
+
+
+def left_out(live: LiveState, done: str) -> str:
+    """The closing words of a run that left deliveries out, or "" when none was."""
+    if not live.unreadable:
+        return ""
+    from reconciler.render.words import plural
+
+    return (
+        f"{plural(len(live.unreadable), 'item')} could not be read from Box (listed above): the "
+        f"deliveries naming them were left out; every other delivery was {done}."
+    )
 
 
 def info(message: str) -> None:

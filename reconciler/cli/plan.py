@@ -17,12 +17,13 @@ from reconciler.cli.options import (
     ConfigOpt,
     PathsArg,
     info,
+    left_out,
     read_and_plan,
     save_plan,
     use_color,
     utf8,
 )
-from reconciler.errors import ExitCode
+from reconciler.errors import ExitCode, ReadError
 
 
 class PlanFormat(str, Enum):
@@ -72,7 +73,7 @@ def plan_command(
     BOX_ENTERPRISE_ID, or BOX_JWT_CONFIG; BOX_BASE_URL points at a sandbox.
     Exit codes: 0 ok, 1 Box error, 2 changes pending (with --detailed-exitcode), 3 invalid input.
     """
-    desired, _, _, plan = read_and_plan(paths, config, base_url, as_user, changed_since)
+    desired, _, live, plan = read_and_plan(paths, config, base_url, as_user, changed_since)
     if changed_since is None:
         # With --changed-since the deletions since REF were warned of already, and the narrowed
         # deliveries are not every name a moved manifest may still go by.
@@ -89,5 +90,7 @@ def plan_command(
     stdout.flush()
     if out is not None:
         save_plan(plan, out)
+    if live.unreadable:
+        raise ReadError(left_out(live, "planned"))
     if detailed_exitcode and plan.has_changes:
         raise typer.Exit(ExitCode.CHANGES_PENDING)

@@ -14,10 +14,12 @@ from reconciler.cli.options import (
     BaseUrlOpt,
     ConfigOpt,
     PathsArg,
+    left_out,
     read_box,
     use_color,
     utf8,
 )
+from reconciler.errors import ReadError
 
 
 class StatusFormat(str, Enum):
@@ -66,3 +68,5 @@ def status_command(
     stdout = utf8(sys.stdout)
     render(result, stdout, format=output.value, files=files, color=use_color(stdout))
     stdout.flush()
+    if live.unreadable:
+        raise ReadError(left_out(live, "reported"))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.sandbox.server import Sandbox
-from tests.integration.conftest import INITECH_FILE, Studio, open_studio
+from tests.integration.conftest import ACME_FOLDER, INITECH_FILE, Studio, open_studio
 from tests.integration.test_plan_apply import invite_behind_our_back
 
 
@@ -46,14 +46,33 @@ def test_bad_token_exits_1_without_printing_it(studio: Studio) -> None:
     assert result.out == ""
 
 
-def test_missing_folder_exits_1_naming_it(studio: Studio) -> None:
+def test_a_missing_folder_fails_its_delivery_and_the_other_two_carry_on(studio: Studio) -> None:
     studio.edit("deliveries/globex/lookbook.yaml", lambda doc: doc.update(folders=["999999999999"]))
+    named = "deliveries/globex/lookbook.yaml:"
+    says = "folder 999999999999 was not found"
 
-    result = studio.run("plan")
+    plan = studio.run("plan")
 
-    assert result.code == 1
-    assert "folder 999999999999 was not found" in result.err
-    assert result.out == ""
+    assert plan.code == 1, plan.text
+    assert named in plan.err and says in plan.err
+    assert "delivery globex-lookbook is left out of this run" in plan.err
+    assert "every other delivery was planned" in plan.err
+    assert "acme-spring-2026" in plan.out and "initech-stills" in plan.out
+    assert "globex-lookbook" not in plan.out
+
+    apply = studio.run("apply", "--yes")
+
+    assert apply.code == 5, apply.text
+    assert named in apply.err and "every other delivery was applied" in apply.err
+    assert studio.collaborations(INITECH_FILE)  # the other deliveries were applied
+    assert studio.collaborations(ACME_FOLDER)
+
+    status = studio.run("status", "--format", "csv")
+
+    assert status.code == 1, status.text
+    assert named in status.err
+    deliveries = {row.split(",")[0] for row in status.out.splitlines()[1:]}
+    assert deliveries == {"acme-spring-2026", "initech-stills"}
 
 
 CLIENT_CREDENTIALS = {

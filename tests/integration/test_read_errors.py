@@ -1,5 +1,5 @@
 """A manifest that names an item Box does not have: the error points at the manifest line and
-carries Box's request id, and nothing is written."""
+carries Box's request id, and nothing is written for that delivery."""
 
 from __future__ import annotations
 
@@ -29,6 +29,9 @@ def test_a_missing_folder_names_the_manifest_line_and_the_request_id(studio: Stu
     assert "Traceback" not in result.text
     assert all(r["method"] == "GET" for r in studio.requests())
 
+    studio.control("DELETE", "requests")
     applied = studio.apply()
-    assert applied.code == 1  # the same error: apply reads before it writes anything
-    assert all(r["method"] == "GET" for r in studio.requests())
+    assert applied.code == 5  # the other deliveries were applied; this one was left out
+    assert "deliveries/typo.yaml:4:5: folder 213534631699 was not found" in applied.err
+    writes = [r["path"] for r in studio.requests() if r["method"] != "GET"]
+    assert writes and not any("213534631699" in path for path in writes)
