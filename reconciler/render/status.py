@@ -90,7 +90,18 @@ def render_csv(report: StatusReport, stream: TextIO, files: bool, color: bool) -
     # RFC 4180 line endings would double up on a text stream opened by Python with newline=None.
     out = csv.DictWriter(stream, fieldnames=columns, lineterminator="\n")
     out.writeheader()
-    out.writerows(file_rows(report) if files else client_rows(report))
+    rows = file_rows(report) if files else client_rows(report)
+    out.writerows({k: inert(v) for k, v in row.items()} for row in rows)
+
+
+#: What a spreadsheet runs as a formula when a cell starts with it (OWASP's CSV injection list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: str) -> str:
+    """A cell a spreadsheet shows as text: names and paths come from clients and Box, and
+    ``=HYPERLINK(...)`` in a file name must not run on the billing person's machine."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 def client_rows(report: StatusReport) -> Iterator[dict[str, str]]:

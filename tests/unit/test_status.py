@@ -373,3 +373,17 @@ def test_the_table_is_coloured_on_request() -> None:
     text = rendered("table", color=True)
     cmo = next(line for line in text.splitlines() if "CMO@" in line)
     assert "\033[32maccepted" in cmo and "\033[31m" in cmo  # accepted green, a rejection red
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@"])
+def test_billing_csv_never_hands_a_spreadsheet_a_formula(start: str) -> None:
+    """A file named by a client or a colleague reaches the billing sheet as text."""
+    name = f'{start}HYPERLINK("http://evil.example","x").jpg'
+    live = replace(
+        LIVE,
+        files={FOLDER: (file("9", name, review("t9", "9", assignment("a9", CMO, "incomplete"))),)},
+    )
+    out = io.StringIO()
+    render(report(DesiredState((DELIVERY,)), live), out, format="csv", files=True)
+    paths = {row["path"] for row in csv.DictReader(io.StringIO(out.getvalue()))}
+    assert paths == {f"'{name}"}
