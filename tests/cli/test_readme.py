@@ -111,3 +111,11 @@ def test_gitignore_covers_the_files_the_docs_write() -> None:
     written = set(re.findall(r"(?:--out|>|--journal) ([\w.-]+\.(?:json|md|jsonl|csv))\b", readme))
     assert {"plan.json", "plan.md"} <= written
     assert written <= patterns
+
+
+def test_the_readme_lists_the_billing_csv_columns_in_order() -> None:
+    from reconciler.render.status import CLIENT_COLUMNS, FILE_COLUMNS
+
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    assert f"`{', '.join(CLIENT_COLUMNS)}`" in text
+    assert f"`{', '.join(FILE_COLUMNS)}`" in text
