@@ -44,6 +44,17 @@ def seed_document(seed_file: Path | None, admin_token: str | None) -> dict[str, 
         raise InputError(f"invalid seed: {err.message}") from None
 
 
+def service_token(seed: dict[str, Any]) -> str:
+    """The token reconcile should use: the seed's service account's (the one that owns the
+    delivered folders), else its first admin's, else its first user's with a token."""
+    users = [u for u in seed.get("users") or [] if isinstance(u, dict) and u.get("token")]
+    for wanted in (lambda u: u.get("service_account"), lambda u: u.get("role") == "admin"):
+        found = next((u for u in users if wanted(u)), None)
+        if found is not None:
+            return str(found["token"])
+    return str(users[0]["token"]) if users else DEFAULT_ADMIN_TOKEN
+
+
 def initial_state(seed: dict[str, Any], state_file: Path | None) -> State:
     """The saved state when ``state_file`` exists (nothing written is lost), else the seed's."""
     from reconciler.sandbox.seed import build_state
@@ -127,12 +138,9 @@ def serve(
         raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
     if state_file is not None:
         box.persist()
-    token = admin_token or (DEFAULT_ADMIN_TOKEN if seed_file is None else "<a token from the seed>")
-    typer.echo(
-        f"Box sandbox on {box.base_url} - point the SDK or reconcile at it with: "
-        f"BOX_BASE_URL={box.base_url} BOX_DEVELOPER_TOKEN={token}",
-        err=True,
-    )
+    token = admin_token if seed_file is None and admin_token else service_token(seed)
+    typer.echo(f"Box sandbox on {box.base_url}. Point reconcile (or the SDK) at it with:", err=True)
+    typer.echo(f"  export BOX_BASE_URL={box.base_url} BOX_DEVELOPER_TOKEN={token}", err=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

@@ -191,7 +191,8 @@ class Served:
             text=True,
         )
         assert self.process.stderr is not None
-        self.banner = self.process.stderr.readline()
+        # the address, then the export line that works with the seed served
+        self.banner = self.process.stderr.readline() + self.process.stderr.readline()
         found = re.search(r"BOX_BASE_URL=(\S+)", self.banner)
         assert found, f"no URL announced: {self.banner!r}"
         self.url = found.group(1)
@@ -221,6 +222,17 @@ def test_serve_announces_a_local_url_and_the_sdk_settings(serve: Callable[..., S
     assert served.url.startswith("http://127.0.0.1:")
     assert "BOX_DEVELOPER_TOKEN=t0ken" in served.banner
     assert sdk_client(served.url, "t0ken").users.get_user_me().role.value == "admin"
+
+
+def test_the_banner_prints_the_export_line_that_works_with_the_seed(
+    serve: Callable[..., Served],
+) -> None:
+    served = serve("--seed", "sample")
+    export = next(line for line in served.banner.splitlines() if line.strip().startswith("export"))
+    settings = dict(word.split("=", 1) for word in export.split()[1:])
+    assert settings["BOX_BASE_URL"] == served.url
+    me = sdk_client(served.url, settings["BOX_DEVELOPER_TOKEN"]).users.get_user_me()
+    assert me.login == "svc-reconciler@studio.example"  # the account that owns the deliveries
 
 
 def test_a_killed_server_restarts_with_every_change_kept(
