@@ -139,8 +139,13 @@ def serve(
     if state_file is not None:
         box.persist()
     token = admin_token if seed_file is None and admin_token else service_token(seed)
-    typer.echo(f"Box sandbox on {box.base_url}. Point reconcile (or the SDK) at it with:", err=True)
-    typer.echo(f"  export BOX_BASE_URL={box.base_url} BOX_DEVELOPER_TOKEN={token}", err=True)
+    # The export line comes first, whole, so that it can be pasted (or read by a script) as is.
+    typer.echo(f"export BOX_BASE_URL={box.base_url} BOX_DEVELOPER_TOKEN={token}", err=True)
+    typer.echo(
+        f"Box sandbox on {box.base_url}: the line above points reconcile (or the SDK) at it. "
+        "Ctrl-C stops it.",
+        err=True,
+    )
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
