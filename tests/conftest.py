@@ -8,6 +8,7 @@ the test that received it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -95,3 +96,31 @@ def sandbox(sandbox_factory: Callable[..., Sandbox]) -> Sandbox:
 def client(sandbox: Sandbox) -> BoxClient:
     """The admin service account's SDK client."""
     return sdk_client(sandbox.base_url)
+
+
+#: Test files that run the real command in subprocesses, a whole sandbox story, or thousands of
+#: generated inputs. ``pytest -m "not slow"`` leaves them out for a quick run while developing;
+#: the default run (and CI) keeps them.
+SLOW_FILES = frozenset(
+    {
+        "tests/cli/test_apply_saved_plan_fuzz.py",
+        "tests/cli/test_box_connection.py",
+        "tests/cli/test_demo.py",
+        "tests/cli/test_install.py",
+        "tests/cli/test_plan_apply_cli.py",
+        "tests/cli/test_validate_fuzz.py",
+        "tests/cli/test_validate_scale.py",
+        "tests/sandbox/test_events.py",
+        "tests/sandbox/test_events_sdk.py",
+        "tests/sandbox/test_seed_and_serve.py",
+        "tests/unit/test_manifest_property.py",
+    }
+)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        where = item.path.relative_to(ROOT).as_posix()
+        if where.startswith("tests/integration/") or where in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)
