@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from box_sdk_gen import UpdateTaskAssignmentByIdResolutionState
+from typing import Any
+
+from box_sdk_gen import (
+    GetCollaborationsStatus,
+    UpdateCollaborationByIdStatus,
+    UpdateTaskAssignmentByIdResolutionState,
+)
 
 from reconciler.box.connect import BoxSettings, make_client
 from reconciler.box.errors import call
-from reconciler.box.reader import BoxReader, read_folder_files
+from reconciler.box.reader import BoxReader, raw_json, read_folder_files
 from reconciler.model import LiveAssignment, LiveFile
 
 
@@ -41,3 +47,32 @@ class Person:
                 assignment_id, resolution_state=state, message=message
             ),
         )
+
+    def pending_invitations(self) -> list[dict[str, Any]]:
+        """The invitations waiting for this person, as Box lists them (``status=pending``)."""
+        page = call(
+            "list my pending invitations",
+            lambda: self.client.list_collaborations.get_collaborations(
+                GetCollaborationsStatus.PENDING
+            ),
+        )
+        return list(raw_json(page).get("entries") or [])
+
+    def accept(self, collaboration_id: str) -> None:
+        """Press Accept on an invitation."""
+        call(
+            f"accept invitation {collaboration_id}",
+            lambda: self.client.user_collaborations.update_collaboration_by_id(
+                collaboration_id, status=UpdateCollaborationByIdStatus.ACCEPTED
+            ),
+        )
+
+    def assignments_on(self, file_id: str) -> list[LiveAssignment]:
+        """This person's open review assignments on one file."""
+        return [
+            assignment
+            for task in self.reader.file_tasks(file_id)
+            for assignment in task.assignments
+            if assignment.assignee_id == self.user.id
+            and assignment.resolution_state == "incomplete"
+        ]

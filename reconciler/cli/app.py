@@ -75,6 +75,7 @@ def _register_commands() -> None:
         "webhooks",
         "schema",
         "sandbox",
+        "rehearse",
     ):
         importlib.import_module(f"reconciler.cli.{name}")
 
