@@ -36,7 +36,9 @@ if TYPE_CHECKING:
 UNCUT = 1 << 20
 
 
-@app.command("comment")
+@app.command(
+    "comment", short_help="Post the plan as one sticky pull-request comment (GitHub, GitLab)."
+)
 def comment_command(
     paths: PathsArg = None,
     config: ConfigOpt = None,

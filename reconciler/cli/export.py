@@ -20,7 +20,9 @@ SCHEMA = Path("schemas/delivery.schema.json")
 IdsOpt = Optional[list[str]]  # noqa: UP045 - typer reads the annotation at run time (py3.10)
 
 
-@app.command("export")
+@app.command(
+    "export", short_help="Write manifests from who collaborates on folders or hubs in Box."
+)
 def export_command(
     folder: Annotated[
         IdsOpt, typer.Option("--folder", metavar="ID", help="A Box folder id (repeatable).")

@@ -109,7 +109,7 @@ def test_gitignore_covers_the_files_the_docs_write() -> None:
     }
     readme = (root / "README.md").read_text(encoding="utf-8")
     written = set(re.findall(r"(?:--out|>|--journal) ([\w.-]+\.(?:json|md|jsonl|csv))\b", readme))
-    assert {"plan.json", "plan.md"} <= written
+    assert "plan.json" in written
     assert written <= patterns
 
 
