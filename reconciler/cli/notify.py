@@ -14,7 +14,9 @@ from reconciler.errors import SinkError
 from reconciler.statedir import DEFAULT_STATE_DIR, StateDir
 
 
-@app.command("notify")
+@app.command(
+    "notify", short_help="Send each new decision and acceptance to the notify sinks, once."
+)
 def notify_command(
     paths: PathsArg = None,
     config: ConfigOpt = None,

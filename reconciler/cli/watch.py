@@ -59,7 +59,7 @@ def sources(
     return Sources(paths, config, connect, lambda: load_service(config), sinks)
 
 
-@app.command("watch")
+@app.command("watch", short_help="Follow Box's events: reconcile what they touch, as they happen.")
 def watch_command(
     paths: PathsArg = None,
     config: ConfigOpt = None,
