@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 webhooks_app = typer.Typer(
     help="The webhooks: of reconcile.yaml on every delivered folder (plan, apply).",
+    short_help="The declared Box webhooks on delivered folders (plan, apply).",
     no_args_is_help=True,
 )
 app.add_typer(webhooks_app, name="webhooks")
