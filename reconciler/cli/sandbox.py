@@ -10,7 +10,7 @@ import typer
 
 from reconciler.cli.app import app
 from reconciler.errors import ConfigError, InputError, UsageError
-from reconciler.sandbox.seed import DEFAULT_ADMIN_TOKEN
+from reconciler.sandbox.defaults import DEFAULT_ADMIN_TOKEN
 
 if TYPE_CHECKING:
     from reconciler.sandbox.state import State

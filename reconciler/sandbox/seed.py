@@ -15,6 +15,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
+from reconciler.sandbox.defaults import DEFAULT_ADMIN_TOKEN
 from reconciler.sandbox.errors import BadRequest
 from reconciler.sandbox.state import (
     App,
@@ -32,7 +33,6 @@ from reconciler.sandbox.state import (
     utc_now,
 )
 
-DEFAULT_ADMIN_TOKEN = "sandbox"
 ROOT_FOLDER_ID = "0"
 DEFAULT_ENTERPRISE = {"id": "900001", "name": "Sandbox Enterprise"}
 
