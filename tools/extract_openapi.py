@@ -1,7 +1,9 @@
 """Developer tool: cut the subset of Box's OpenAPI description that the sandbox serves.
 
-    python tools/extract_openapi.py /work/shared/box-openapi/openapi.json \
-        /work/shared/box-openapi/openapi-v2025.0.json
+    python tools/extract_openapi.py box-openapi/openapi.json \
+        box-openapi/openapi-v2025.0.json
+
+(both files from a checkout of Box's box/box-openapi repository)
 
 writes ``tests/box_openapi/box-openapi.json``: the operations under the path prefixes below, every
 ``components`` entry they reference (transitively), and nothing else. Descriptions, examples and

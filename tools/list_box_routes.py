@@ -1,7 +1,9 @@
 """Developer tool: write the table of Box's API routes the sandbox answers 501 for when unserved.
 
-    python tools/list_box_routes.py /work/shared/box-openapi/openapi.json \
-        /work/shared/box-openapi/openapi-v2025.0.json
+    python tools/list_box_routes.py box-openapi/openapi.json \
+        box-openapi/openapi-v2025.0.json
+
+(both files from a checkout of Box's box/box-openapi repository)
 
 writes ``reconciler/sandbox/box_routes.py``: every (method, path) of Box's OpenAPI description,
 with the path as the sandbox serves it (``/2.0/...`` for api.box.com, ``/api/2.0/...`` for
