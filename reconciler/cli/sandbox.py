@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -13,6 +13,7 @@ from reconciler.errors import ConfigError, InputError, UsageError
 from reconciler.sandbox.defaults import DEFAULT_ADMIN_TOKEN
 
 if TYPE_CHECKING:
+    from reconciler.sandbox.server import Sandbox
     from reconciler.sandbox.state import State
 
 sandbox_app = typer.Typer(
@@ -71,45 +72,51 @@ def initial_state(seed: dict[str, Any], state_file: Path | None) -> State:
         ) from None
 
 
+PortOpt = Annotated[
+    int,
+    typer.Option(
+        "--port", min=0, max=65535, metavar="N", help="Port on 127.0.0.1 (0: any free port)."
+    ),
+]
+StateFileOpt = Annotated[
+    Optional[Path],  # noqa: UP045 - typer reads the annotation at run time (py3.10)
+    typer.Option(
+        "--state",
+        metavar="FILE",
+        help="Keep the state in FILE: saved after each change, loaded on start.",
+    ),
+]
+SeedFileOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--seed",
+        metavar="FILE",
+        help=(
+            "Start from this seed (YAML or JSON; 'reconcile schema seed'), or 'sample': the "
+            "sample studio shipped with reconciler. Default: an empty enterprise, one admin."
+        ),
+    ),
+]
+AdminTokenOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--admin-token",
+        metavar="TOKEN",
+        help=(
+            "Every control-plane call (/_sandbox/) must send this token "
+            "(Authorization: Bearer T). Without --seed it is also the developer token of "
+            f"the default admin account (default '{DEFAULT_ADMIN_TOKEN}')."
+        ),
+    ),
+]
+
+
 @sandbox_app.command("serve")
 def serve(
-    port: Annotated[
-        int,
-        typer.Option(
-            "--port", min=0, max=65535, metavar="N", help="Port on 127.0.0.1 (0: any free port)."
-        ),
-    ] = DEFAULT_PORT,
-    state_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--state",
-            metavar="FILE",
-            help="Keep the state in FILE: saved after each change, loaded on start.",
-        ),
-    ] = None,
-    seed_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--seed",
-            metavar="FILE",
-            help=(
-                "Start from this seed (YAML or JSON; 'reconcile schema seed'), or 'sample': the "
-                "sample studio shipped with reconciler. Default: an empty enterprise, one admin."
-            ),
-        ),
-    ] = None,
-    admin_token: Annotated[
-        str | None,
-        typer.Option(
-            "--admin-token",
-            metavar="TOKEN",
-            help=(
-                "Every control-plane call (/_sandbox/) must send this token "
-                "(Authorization: Bearer T). Without --seed it is also the developer token of "
-                f"the default admin account (default '{DEFAULT_ADMIN_TOKEN}')."
-            ),
-        ),
-    ] = None,
+    port: PortOpt = DEFAULT_PORT,
+    state_file: StateFileOpt = None,
+    seed_file: SeedFileOpt = None,
+    admin_token: AdminTokenOpt = None,
 ) -> None:
     """Serve the Box API emulator on 127.0.0.1 until interrupted (Ctrl-C).
 
@@ -127,9 +134,19 @@ def serve(
       reconcile sandbox serve --admin-token T   # control plane: -H 'Authorization: Bearer T'
       reconcile sandbox serve --state box.json   # survives restarts
     """
+    seed = seed_document(seed_file, admin_token)
+    box = start_sandbox(seed, state_file, admin_token, port)
+    token = admin_token if seed_file is None and admin_token else service_token(seed)
+    announce(box.base_url, token)
+    serve_until_interrupted(box)
+
+
+def start_sandbox(
+    seed: dict[str, Any], state_file: Path | None, admin_token: str | None, port: int
+) -> Sandbox:
+    """The sandbox listening on 127.0.0.1:``port``, its state saved when it is kept in a file."""
     from reconciler.sandbox.server import Sandbox
 
-    seed = seed_document(seed_file, admin_token)
     state = initial_state(seed, state_file)
     box = Sandbox(state, state_file=state_file, reset_to=seed, admin_token=admin_token)
     try:
@@ -138,14 +155,20 @@ def serve(
         raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
     if state_file is not None:
         box.persist()
-    token = admin_token if seed_file is None and admin_token else service_token(seed)
+    return box
+
+
+def announce(base_url: str, token: str) -> None:
     # The export line comes first, whole, so that it can be pasted (or read by a script) as is.
-    typer.echo(f"export BOX_BASE_URL={box.base_url} BOX_DEVELOPER_TOKEN={token}", err=True)
+    typer.echo(f"export BOX_BASE_URL={base_url} BOX_DEVELOPER_TOKEN={token}", err=True)
     typer.echo(
-        f"Box sandbox on {box.base_url}: the line above points reconcile (or the SDK) at it. "
+        f"Box sandbox on {base_url}: the line above points reconcile (or the SDK) at it. "
         "Ctrl-C stops it.",
         err=True,
     )
+
+
+def serve_until_interrupted(box: Sandbox) -> None:
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
