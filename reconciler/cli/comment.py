@@ -30,10 +30,34 @@ from reconciler.cli.options import (
 from reconciler.errors import ConfigError, ForgeError, ManifestError, ReadError
 
 if TYPE_CHECKING:
+    from reconciler import workflow
     from reconciler.forge import Thread
+    from reconciler.render.comment import Context
 
 #: Big enough for any plan: the job summary takes up to 1 MiB.
 UNCUT = 1 << 20
+
+
+GitLabOpt = Annotated[
+    bool,
+    typer.Option(
+        "--gitlab",
+        help="Post a merge-request note (CI_API_V4_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID, "
+        "and a token in RECONCILE_GITLAB_TOKEN or GITLAB_TOKEN).",
+    ),
+]
+RepoOpt = Annotated[
+    Optional[str],  # noqa: UP045 - typer reads the annotation at run time (py3.10)
+    typer.Option("--repo", metavar="OWNER/NAME", help="The GitHub repository.", show_default=False),
+]
+PrOpt = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option("--pr", metavar="N", help="The pull request number.", show_default=False),
+]
+ArtifactOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option("--out", help="Also save the JSON plan here (an artifact).", show_default=False),
+]
 
 
 @app.command(
@@ -43,30 +67,10 @@ def comment_command(
     paths: PathsArg = None,
     config: ConfigOpt = None,
     changed_since: ChangedSinceOpt = None,
-    gitlab: Annotated[
-        bool,
-        typer.Option(
-            "--gitlab",
-            help="Post a merge-request note (CI_API_V4_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID, "
-            "and a token in RECONCILE_GITLAB_TOKEN or GITLAB_TOKEN).",
-        ),
-    ] = False,
-    repo: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--repo", metavar="OWNER/NAME", help="The GitHub repository.", show_default=False
-        ),
-    ] = None,
-    pr: Annotated[
-        Optional[int],  # noqa: UP045
-        typer.Option("--pr", metavar="N", help="The pull request number.", show_default=False),
-    ] = None,
-    out: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option(
-            "--out", help="Also save the JSON plan here (an artifact).", show_default=False
-        ),
-    ] = None,
+    gitlab: GitLabOpt = False,
+    repo: RepoOpt = None,
+    pr: PrOpt = None,
+    out: ArtifactOpt = None,
     base_url: BaseUrlOpt = None,
     as_user: AsUserOpt = None,
 ) -> None:
@@ -87,15 +91,38 @@ def comment_command(
     Exit codes: 0 posted, 1 Box or forge error, 3 invalid manifests or usage.
     """
     from reconciler import workflow
-    from reconciler.gitdiff import only_affected
-    from reconciler.manifest import DEFAULT_PATHS, check
-    from reconciler.render.comment import Context, plan_comment, validation_comment
+    from reconciler.render.comment import Context, plan_comment
 
     env = os.environ
     if (repo is None) != (pr is None):
         raise typer.BadParameter("--repo and --pr go together")
     post = _poster(env, gitlab, repo, pr)
     context = Context(version=__version__, time=datetime.now(timezone.utc), commit=_commit(env))
+    desired, context = _checked(paths, config, changed_since, context, post)
+    _, live = connect_and_read(desired, base_url, as_user)
+    if live.unreadable:  # a comment speaks for every delivery it names, or is not posted
+        raise ReadError("Could not read from Box:\n  " + "\n  ".join(live.unreadable.values()))
+    plan = workflow.make_plan(desired, live)
+    context = replace(context, login=live.me.login)
+    if out is not None:
+        save_plan(plan, out)
+    _publish(plan_comment(plan, context), plan_comment(plan, context, limit=UNCUT), post)
+
+
+def _checked(
+    paths: list[str] | None,
+    config: str | None,
+    changed_since: str | None,
+    context: Context,
+    post: tuple[Thread | None, bool, str],
+) -> tuple[workflow.Desired, Context]:
+    """The manifests to plan, narrowed with ``--changed-since``; invalid ones are posted as the
+    validation report, then raised."""
+    from reconciler import workflow
+    from reconciler.gitdiff import only_affected
+    from reconciler.manifest import DEFAULT_PATHS, check
+    from reconciler.render.comment import validation_comment
+
     result = check(paths or list(DEFAULT_PATHS), config)
     changes = manifest_changes(paths, config, changed_since)
     if changes is not None:
@@ -108,14 +135,7 @@ def comment_command(
     desired = workflow.Desired(result.state, result.policy, result.files)
     if changes is not None:
         desired = workflow.narrow(desired, changes)
-    _, live = connect_and_read(desired, base_url, as_user)
-    if live.unreadable:  # a comment speaks for every delivery it names, or is not posted
-        raise ReadError("Could not read from Box:\n  " + "\n  ".join(live.unreadable.values()))
-    plan = workflow.make_plan(desired, live)
-    context = replace(context, login=live.me.login)
-    if out is not None:
-        save_plan(plan, out)
-    _publish(plan_comment(plan, context), plan_comment(plan, context, limit=UNCUT), post)
+    return desired, context
 
 
 def _poster(
