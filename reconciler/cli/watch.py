@@ -6,6 +6,8 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
@@ -18,13 +20,23 @@ if TYPE_CHECKING:  # the SDK and the planner load only when the command runs
     from reconciler import workflow
     from reconciler.manifest.service import Service
     from reconciler.notify.sinks import Sink
-    from reconciler.watch.loop import Sources
+    from reconciler.watch.intake import Keys, Listener
+    from reconciler.watch.loop import Sources, Watcher
 
 StateDirOpt = Annotated[
     str,
     typer.Option(
         "--state-dir",
         help="Where the stream position and what was notified are kept.",
+    ),
+]
+ListenOpt = Annotated[
+    Optional[str],  # noqa: UP045 - typer reads the annotation at run time (py3.10)
+    typer.Option(
+        "--listen",
+        help="Also take Box webhook deliveries at HOST:PORT (plain HTTP; put a TLS reverse "
+        "proxy in front). GET /healthz answers a supervisor.",
+        show_default=False,
     ),
 ]
 
@@ -66,15 +78,7 @@ def watch_command(
     state_dir: StateDirOpt = DEFAULT_STATE_DIR,
     base_url: BaseUrlOpt = None,
     as_user: AsUserOpt = None,
-    listen: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--listen",
-            help="Also take Box webhook deliveries at HOST:PORT (plain HTTP; put a TLS reverse "
-            "proxy in front). GET /healthz answers a supervisor.",
-            show_default=False,
-        ),
-    ] = None,
+    listen: ListenOpt = None,
 ) -> None:
     """Follow Box's event stream and reconcile the deliveries each event touches.
 
@@ -101,7 +105,7 @@ def watch_command(
 
     Exit codes: 0 stopped, 1 Box error, 3 invalid input or state dir in use.
     """
-    from reconciler.watch.intake import Intake, Keys, Listener, Seen, parse_listen
+    from reconciler.watch.intake import Keys, parse_listen
     from reconciler.watch.loop import Watcher
 
     log_to_stderr()
@@ -109,27 +113,47 @@ def watch_command(
     keys = Keys.from_env(dict(os.environ)) if where is not None else None
     with StateDir.open(state_dir) as state:
         watcher = Watcher(sources(paths, config, base_url, as_user), state)
-        listener = None
-        if where is not None and keys is not None:
-            intake = Intake(keys, Seen(state), watcher.hints, watcher.webhook_items, watcher.health)
-            listener = Listener(*where, intake)
-            listener.start()
-
-        def stop(signum: int, _frame: object) -> None:
-            logging.getLogger("reconciler.watch").info(
-                "%s: stopping after the pass under way", signal.Signals(signum).name
-            )
-            watcher.stop()
-            if watcher.applying.is_set():
-                # The applier's own interruption: changes under way finish, the rest are
-                # reported as not started, and the loop ends after this pass.
-                raise KeyboardInterrupt
-
-        previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+        listener = start_listener(where, keys, state, watcher)
         try:
-            watcher.run()
+            with stopped_by_signals(watcher):
+                watcher.run()
         finally:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
             if listener is not None:
                 listener.stop()
+
+
+def start_listener(
+    where: tuple[str, int] | None, keys: Keys | None, state: StateDir, watcher: Watcher
+) -> Listener | None:
+    """The webhook intake at ``--listen``, started; None without it."""
+    from reconciler.watch.intake import Intake, Listener, Seen
+
+    if where is None or keys is None:
+        return None
+    intake = Intake(keys, Seen(state), watcher.hints, watcher.webhook_items, watcher.health)
+    listener = Listener(*where, intake)
+    listener.start()
+    return listener
+
+
+@contextmanager
+def stopped_by_signals(watcher: Watcher) -> Iterator[None]:
+    """SIGINT and SIGTERM stop the watcher after the pass under way; the previous handlers
+    come back afterwards."""
+
+    def stop(signum: int, _frame: object) -> None:
+        logging.getLogger("reconciler.watch").info(
+            "%s: stopping after the pass under way", signal.Signals(signum).name
+        )
+        watcher.stop()
+        if watcher.applying.is_set():
+            # The applier's own interruption: changes under way finish, the rest are
+            # reported as not started, and the loop ends after this pass.
+            raise KeyboardInterrupt
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
