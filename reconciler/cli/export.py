@@ -14,34 +14,38 @@ from reconciler.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
     from reconciler.manifest.dump import Export
+    from reconciler.model import ItemRef, LiveUser, Policy
 
 #: Where the modeline points: ``reconcile schema delivery > schemas/delivery.schema.json``.
 SCHEMA = Path("schemas/delivery.schema.json")
 IdsOpt = Optional[list[str]]  # noqa: UP045 - typer reads the annotation at run time (py3.10)
 
 
+FolderOpt = Annotated[
+    IdsOpt, typer.Option("--folder", metavar="ID", help="A Box folder id (repeatable).")
+]
+HubOpt = Annotated[IdsOpt, typer.Option("--hub", metavar="ID", help="A Box hub id (repeatable).")]
+ExportOutOpt = Annotated[Path, typer.Option("--out", help="Where to write the manifests.")]
+NameOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--name", help="The delivery name, when one item is exported.", show_default=False
+    ),
+]
+RecursiveOpt = Annotated[
+    bool, typer.Option("--recursive", help="Also every collaborated folder below --folder.")
+]
+
+
 @app.command(
     "export", short_help="Write manifests from who collaborates on folders or hubs in Box."
 )
 def export_command(
-    folder: Annotated[
-        IdsOpt, typer.Option("--folder", metavar="ID", help="A Box folder id (repeatable).")
-    ] = None,
-    hub: Annotated[
-        IdsOpt, typer.Option("--hub", metavar="ID", help="A Box hub id (repeatable).")
-    ] = None,
-    out: Annotated[Path, typer.Option("--out", help="Where to write the manifests.")] = Path(
-        "deliveries"
-    ),
-    name: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--name", help="The delivery name, when one item is exported.", show_default=False
-        ),
-    ] = None,
-    recursive: Annotated[
-        bool, typer.Option("--recursive", help="Also every collaborated folder below --folder.")
-    ] = False,
+    folder: FolderOpt = None,
+    hub: HubOpt = None,
+    out: ExportOutOpt = Path("deliveries"),
+    name: NameOpt = None,
+    recursive: RecursiveOpt = False,
     config: ConfigOpt = None,
     base_url: BaseUrlOpt = None,
     as_user: AsUserOpt = None,
@@ -62,18 +66,8 @@ def export_command(
     """
     from reconciler import workflow
     from reconciler.manifest import load_config
-    from reconciler.manifest.dump import dump
-    from reconciler.model import ItemKind, ItemRef
 
-    refs = [ItemRef(ItemKind.FOLDER, i) for i in folder or []]
-    refs += [ItemRef(ItemKind.HUB, i) for i in hub or []]
-    for ref in refs:
-        if not ref.id.isdigit():
-            raise UsageError(f"--{ref.kind.value} {ref.id!r}: a Box id is digits only")
-    if not refs:
-        raise UsageError("name at least one --folder ID or --hub ID to export")
-    if name is not None and (len(refs) > 1 or recursive):
-        raise UsageError("--name names one delivery: export one item without --recursive")
+    refs = _refs(folder, hub, name, recursive)
     policy, problems = load_config(config)
     if problems:
         raise ConfigError("; ".join(str(p) for p in problems))
@@ -86,13 +80,39 @@ def export_command(
         info(
             f"Left out {skipped} of the items named: nobody but the reconciler collaborates there."
         )
-    targets = _targets(exports, out, name)
+    _write(exports, _targets(exports, out, name), out, me, policy)
+    info(f"Exported {len(exports)} manifests to {out}; check them with: reconcile plan")
+
+
+def _refs(
+    folder: list[str] | None, hub: list[str] | None, name: str | None, recursive: bool
+) -> list[ItemRef]:
+    """The items named on the command line, checked."""
+    from reconciler.model import ItemKind, ItemRef
+
+    refs = [ItemRef(ItemKind.FOLDER, i) for i in folder or []]
+    refs += [ItemRef(ItemKind.HUB, i) for i in hub or []]
+    for ref in refs:
+        if not ref.id.isdigit():
+            raise UsageError(f"--{ref.kind.value} {ref.id!r}: a Box id is digits only")
+    if not refs:
+        raise UsageError("name at least one --folder ID or --hub ID to export")
+    if name is not None and (len(refs) > 1 or recursive):
+        raise UsageError("--name names one delivery: export one item without --recursive")
+    return refs
+
+
+def _write(
+    exports: list[Export], targets: list[tuple[str, Path]], out: Path, me: LiveUser, policy: Policy
+) -> None:
+    """Each manifest to its file, its path on stdout."""
+    from reconciler.manifest.dump import dump
+
     out.mkdir(parents=True, exist_ok=True)
     for export, (delivery, path) in zip(exports, targets, strict=True):
         schema = os.path.relpath(SCHEMA.resolve(), path.parent.resolve())
         path.write_text(dump(export, delivery, me, policy, schema), encoding="utf-8")
         typer.echo(str(path))
-    info(f"Exported {len(exports)} manifests to {out}; check them with: reconcile plan")
 
 
 def _targets(exports: list[Export], out: Path, name: str | None) -> list[tuple[str, Path]]:
