@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional, TextIO
 
 import typer
 
@@ -16,12 +16,12 @@ from reconciler.cli.options import (
     ChangedSinceOpt,
     ConfigOpt,
     PathsArg,
+    YesOpt,
     info,
     left_out,
+    product_stream,
     progress,
     read_and_plan,
-    use_color,
-    utf8,
 )
 from reconciler.errors import ExitCode, Interrupted, PartialApply, UsageError
 
@@ -37,9 +37,6 @@ class ReportFormat(str, Enum):
     JSON = "json"
 
 
-YesOpt = Annotated[
-    bool, typer.Option("--yes", "-y", help="Apply without asking (needed off a terminal).")
-]
 SavedPlanOpt = Annotated[
     Optional[Path],  # noqa: UP045 - typer reads the annotation at run time (py3.10)
     typer.Option(
@@ -179,30 +176,49 @@ def apply_command(
     saved plan that no longer matches Box), 5 some changes failed (each one is reported).
     """
     from reconciler import workflow
-    from reconciler.applier import ApplyReport
-    from reconciler.render import report
     from reconciler.render.plan import render
 
     saved_plan = load_saved_plan(saved) if saved is not None else None
     desired, connection, live, plan = read_and_plan(paths, config, base_url, as_user, changed_since)
     if saved_plan is not None:  # a stale saved plan is refused before anything is shown
         saved_plan.check_current(plan)
-    stdout = utf8(sys.stdout)
-    color = use_color(stdout)
+    stdout, color = product_stream()
     if output is ReportFormat.TEXT:
         render(plan, stdout, format="text", color=color)
     workflow.check_apply(plan, desired, live, force=force)
     if not plan.has_changes:
-        info("Nothing to apply: Box matches the manifests.")
-        if output is ReportFormat.JSON:
-            report.render_json(plan, ApplyReport(), stdout)
-        raise_for(ApplyReport(), live)
+        nothing_to_apply(plan, live, output, stdout)
         return
     if saved_plan is None and not yes:
         require_confirmation(plan)
     result = run_apply(plan, desired, connection, live, force=force, journal=journal)
+    render_report(plan, result, output, stdout, color=color, plan_shown=True)
+    raise_for(result, live)
+
+
+def nothing_to_apply(plan: Plan, live: LiveState, output: ReportFormat, stdout: TextIO) -> None:
+    from reconciler.applier import ApplyReport
+    from reconciler.render import report
+
+    info("Nothing to apply: Box matches the manifests.")
+    if output is ReportFormat.JSON:
+        report.render_json(plan, ApplyReport(), stdout)
+    raise_for(ApplyReport(), live)
+
+
+def render_report(
+    plan: Plan,
+    result: ApplyReport,
+    output: ReportFormat,
+    stdout: TextIO,
+    *,
+    color: bool,
+    plan_shown: bool = False,
+) -> None:
+    """The report of an apply, with the plan in JSON (the text plan was printed before it)."""
+    from reconciler.render import report
+
     if output is ReportFormat.JSON:
         report.render_json(plan, result, stdout)
     else:
-        report.render_text(result, stdout, color=color, plan_shown=True)
-    raise_for(result, live)
+        report.render_text(result, stdout, color=color, plan_shown=plan_shown)

@@ -74,6 +74,9 @@ ChangedSinceOpt = Annotated[
         show_default=False,
     ),
 ]
+YesOpt = Annotated[
+    bool, typer.Option("--yes", "-y", help="Apply without asking (needed off a terminal).")
+]
 
 
 def manifest_changes(
@@ -128,6 +131,12 @@ def use_color(stream: TextIO) -> bool:
     return (
         stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM", "") != "dumb"
     )
+
+
+def product_stream() -> tuple[TextIO, bool]:
+    """stdout, safe for the plan's symbols, and whether it takes colour."""
+    stdout = utf8(sys.stdout)
+    return stdout, use_color(stdout)
 
 
 def utf8(stream: TextIO) -> TextIO:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -18,12 +17,14 @@ from reconciler.cli.options import (
     PathsArg,
     info,
     left_out,
+    product_stream,
     read_and_plan,
     save_plan,
-    use_color,
-    utf8,
 )
 from reconciler.errors import ExitCode, ReadError
+
+if TYPE_CHECKING:
+    from reconciler import workflow
 
 
 class PlanFormat(str, Enum):
@@ -32,30 +33,35 @@ class PlanFormat(str, Enum):
     MARKDOWN = "markdown"
 
 
+PlanFormatOpt = Annotated[
+    PlanFormat,
+    typer.Option("--format", help="text for people, json for machines, markdown for a PR."),
+]
+PlanOutOpt = Annotated[
+    Optional[Path],  # noqa: UP045 - typer reads the annotation at run time (py3.10)
+    typer.Option(
+        "--out",
+        metavar="FILE",
+        help="Also save the JSON plan here, for 'apply --plan'.",
+        show_default=False,
+    ),
+]
+DetailedExitcodeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--detailed-exitcode",
+        help="Exit 2 when changes are pending, 0 when Box matches (waiting work is no change).",
+    ),
+]
+
+
 @app.command("plan")
 def plan_command(
     paths: PathsArg = None,
     config: ConfigOpt = None,
-    output: Annotated[
-        PlanFormat,
-        typer.Option("--format", help="text for people, json for machines, markdown for a PR."),
-    ] = PlanFormat.TEXT,
-    out: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option(
-            "--out",
-            metavar="FILE",
-            help="Also save the JSON plan here, for 'apply --plan'.",
-            show_default=False,
-        ),
-    ] = None,
-    detailed_exitcode: Annotated[
-        bool,
-        typer.Option(
-            "--detailed-exitcode",
-            help="Exit 2 when changes are pending, 0 when Box matches (waiting work is no change).",
-        ),
-    ] = False,
+    output: PlanFormatOpt = PlanFormat.TEXT,
+    out: PlanOutOpt = None,
+    detailed_exitcode: DetailedExitcodeOpt = False,
     changed_since: ChangedSinceOpt = None,
     base_url: BaseUrlOpt = None,
     as_user: AsUserOpt = None,
@@ -77,16 +83,11 @@ def plan_command(
     if changed_since is None:
         # With --changed-since the deletions since REF were warned of already, and the narrowed
         # deliveries are not every name a moved manifest may still go by.
-        from reconciler import ended
-        from reconciler.manifest import DEFAULT_PATHS
-
-        names = [d.name for d in desired.state.deliveries]
-        for deleted in ended.deleted_manifests(paths or DEFAULT_PATHS, names):
-            info(f"Warning: {deleted.warning()}")
-    stdout = utf8(sys.stdout)
+        warn_deleted(paths, desired)
     from reconciler.render.plan import render
 
-    render(plan, stdout, format=output.value, color=use_color(stdout))
+    stdout, color = product_stream()
+    render(plan, stdout, format=output.value, color=color)
     stdout.flush()
     if out is not None:
         save_plan(plan, out)
@@ -94,3 +95,13 @@ def plan_command(
         raise ReadError(left_out(live, "planned"))
     if detailed_exitcode and plan.has_changes:
         raise typer.Exit(ExitCode.CHANGES_PENDING)
+
+
+def warn_deleted(paths: list[str] | None, desired: workflow.Desired) -> None:
+    """A warning for each manifest git saw deleted without ``revoke: true``: its access stays."""
+    from reconciler import ended
+    from reconciler.manifest import DEFAULT_PATHS
+
+    names = [d.name for d in desired.state.deliveries]
+    for deleted in ended.deleted_manifests(paths or DEFAULT_PATHS, names):
+        info(f"Warning: {deleted.warning()}")

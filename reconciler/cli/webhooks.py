@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from reconciler.cli.app import app
-from reconciler.cli.apply import ReportFormat, require_confirmation
+from reconciler.cli.apply import ReportFormat, render_report, require_confirmation
 from reconciler.cli.options import (
     AsUserOpt,
     BaseUrlOpt,
     ConfigOpt,
     PathsArg,
+    YesOpt,
     box_settings,
     info,
-    use_color,
-    utf8,
+    product_stream,
 )
 from reconciler.errors import PartialApply, UsageError
 
@@ -73,17 +72,15 @@ def plan_command(
     if output not in ("text", "json"):
         raise UsageError(f"--format {output!r}: give text or json")
     *_, plan = _plan(paths, config, base_url, as_user)
-    stdout = utf8(sys.stdout)
-    render(plan, stdout, format=output, color=use_color(stdout))
+    stdout, color = product_stream()
+    render(plan, stdout, format=output, color=color)
 
 
 @webhooks_app.command("apply")
 def apply_command(
     paths: PathsArg = None,
     config: ConfigOpt = None,
-    yes: Annotated[
-        bool, typer.Option("--yes", "-y", help="Apply without asking (needed off a terminal).")
-    ] = False,
+    yes: YesOpt = False,
     force: Annotated[
         bool, typer.Option("--force", help="Remove more than safety.max_removals webhooks.")
     ] = False,
@@ -105,12 +102,10 @@ def apply_command(
     limits without --force), 5 some changes failed.
     """
     from reconciler import workflow
-    from reconciler.render import report as reports
     from reconciler.render.plan import render
 
     desired, connection, plan = _plan(paths, config, base_url, as_user)
-    stdout = utf8(sys.stdout)
-    color = use_color(stdout)
+    stdout, color = product_stream()
     if output is ReportFormat.TEXT:
         render(plan, stdout, format="text", color=color)
     if not plan.has_changes:
@@ -118,9 +113,6 @@ def apply_command(
     if not yes:
         require_confirmation(plan)
     report = workflow.apply_webhooks(plan, desired, connection, force=force)
-    if output is ReportFormat.JSON:
-        reports.render_json(plan, report, stdout)
-    else:
-        reports.render_text(report, stdout, color=color)
+    render_report(plan, report, output, stdout, color=color)
     if report.failed:
         raise PartialApply(f"{len(report.failed)} of {len(report.results)} changes failed")
