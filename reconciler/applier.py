@@ -178,7 +178,7 @@ def apply_plan(
     futures: list[Future[ChangeResult]] = []  # what of it was submitted, in order
     try:
         for current, phase in enumerate(phases):  # noqa: B007 - read after an interruption
-            futures = []
+            futures = []  # filled one by one: an interruption may come between two submits
             for change in phase:
                 futures.append(pool.submit(_run_one, change, ctx, failed))
             for future in futures:
@@ -194,14 +194,18 @@ def apply_plan(
                 record(result)
     finally:
         pool.shutdown(wait=True)
-    # The plan's own waiting lines are part of the outcome too: the report accounts for every
-    # line the plan showed, so its counts and the plan's add up.
-    report.results.extend(
+    report.results.extend(_waiting(plan))
+    return report
+
+
+def _waiting(plan: Plan) -> list[ChangeResult]:
+    """The plan's own waiting lines, part of the outcome too: the report accounts for every
+    line the plan showed, so its counts and the plan's add up."""
+    return [
         ChangeResult(change, Outcome.WAITING, change.reason)
         for change in plan.changes
         if change.action is Action.WAIT
-    )
-    return report
+    ]
 
 
 def _after_interruption(
