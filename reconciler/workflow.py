@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
-from box_sdk_gen import BoxClient
-
 from reconciler import planning
 from reconciler.applier import ApplyReport, ChangeResult, apply_plan
-from reconciler.box.connect import BoxSettings, RequestPacer, make_client
+from reconciler.box.connection import Connection as Connection
+from reconciler.box.connection import connect as connect
 from reconciler.box.reader import BoxReader, read_folder_files, read_items, read_live
-from reconciler.box.writer import BoxWriter
 from reconciler.errors import ManifestError
 from reconciler.gitdiff import ManifestChanges, affected
 from reconciler.manifest import check
@@ -45,33 +43,6 @@ def load(paths: Iterable[str] | None, config_path: str | None = None) -> Desired
     if result.problems:
         raise ManifestError(list(result.problems))
     return Desired(result.state, result.policy, result.files)
-
-
-@dataclass
-class Connection:
-    """One run's Box client: paced to the policy's rate, shared by every thread of the run."""
-
-    client: BoxClient
-
-    @property
-    def reader(self) -> BoxReader:
-        return BoxReader(self.client)
-
-    @property
-    def writer(self) -> BoxWriter:
-        return BoxWriter(self.client)
-
-
-def connect(
-    settings: BoxSettings, policy: Policy, *, retry_base_interval: float | None = None
-) -> Connection:
-    client = make_client(
-        settings,
-        pacer=RequestPacer(policy.max_requests_per_second),
-        pool_size=max(policy.concurrency, 1) * 2,
-        retry_base_interval=retry_base_interval,
-    )
-    return Connection(client)
 
 
 def items_of(state: DesiredState) -> list[ItemRef]:
