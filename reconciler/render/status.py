@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TextIO
 
 from reconciler.errors import UsageError
+from reconciler.model import PrincipalKind
 from reconciler.render.colour import paint
 from reconciler.render.words import plural
 from reconciler.status import (
@@ -245,8 +246,10 @@ def _file_row(client: ClientStatus, file: FileStatus) -> tuple[str, ...]:
 
 
 def who_words(client: ClientStatus) -> str:
-    """A group by its name as well as its id; a person's name when Box knows it."""
-    return f"{client.client} ({client.name})" if client.name else client.client
+    """A group by its name as well as its id (a person's name is in JSON and CSV)."""
+    if client.name and client.kind is PrincipalKind.GROUP:
+        return f"{client.client} ({client.name})"
+    return client.client
 
 
 def _client_cells(client: ClientStatus) -> tuple[str, ...]:
