@@ -27,26 +27,32 @@ TOKEN = "tok-golden-run-service-account"
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
 
 
-@pytest.fixture(scope="module")
-def outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Result]]:
+def fresh_studio(root: Path) -> tuple[Sandbox, Studio]:
     seed = sample_seed(TOKEN)
     box = Sandbox(build_state(seed, clock=lambda: NOW), reset_to=seed, admin_token=CONTROL_TOKEN)
     box.start()
+    workdir = root / "repo"
+    shutil.copytree(MANIFESTS / "studio", workdir)
+    studio = Studio(box, workdir, TOKEN, seed)
+    # One request at a time, so Box hands out its ids in the same order every run.
+    studio.edit("reconcile.yaml", lambda doc: doc.update(concurrency=1))
+    # The planner dates a review's due date from this machine's clock, not Box's.
+    studio.edit("deliveries/acme/spring-2026.yaml", lambda doc: doc["approval"].pop("due_in_days"))
+    return box, studio
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Result]]:
+    box, studio = fresh_studio(tmp_path_factory.mktemp("golden"))
+    # the same run again, in a second sandbox, for the apply report in text
+    twin, text_studio = fresh_studio(tmp_path_factory.mktemp("golden-text"))
     try:
-        workdir = tmp_path_factory.mktemp("golden") / "repo"
-        shutil.copytree(MANIFESTS / "studio", workdir)
-        studio = Studio(box, workdir, TOKEN, seed)
-        # One request at a time, so Box hands out its ids in the same order every run.
-        studio.edit("reconcile.yaml", lambda doc: doc.update(concurrency=1))
-        # The planner dates a review's due date from this machine's clock, not Box's.
-        studio.edit(
-            "deliveries/acme/spring-2026.yaml", lambda doc: doc["approval"].pop("due_in_days")
-        )
         done = {
             "plan.txt": studio.cli("plan"),
             "plan.json": studio.cli("plan", "--format", "json"),
             "plan.md": studio.cli("plan", "--format", "markdown"),
             "apply.json": studio.cli("apply", "--yes", "--format", "json"),
+            "apply.txt": text_studio.cli("apply", "--yes"),
         }
         decide(box, studio)
         done["status.txt"] = studio.cli("status", "--files")
@@ -55,6 +61,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Resu
         yield done
     finally:
         box.stop()
+        twin.stop()
 
 
 def decide(box: Sandbox, studio: Studio) -> None:
@@ -85,7 +92,16 @@ def check_golden(name: str, result: Result) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["plan.txt", "plan.json", "plan.md", "apply.json", "status.txt", "status.json", "status.csv"],
+    [
+        "plan.txt",
+        "plan.json",
+        "plan.md",
+        "apply.txt",
+        "apply.json",
+        "status.txt",
+        "status.json",
+        "status.csv",
+    ],
 )
 def test_each_output_of_the_run_matches_its_golden_file(
     outputs: dict[str, Result], name: str
@@ -102,6 +118,11 @@ def test_the_plan_and_the_apply_report_count_the_same_run(outputs: dict[str, Res
     assert done["applied"] + done["waiting"] == planned and done["failed"] == 0
     last = [line for line in outputs["plan.txt"].out.splitlines() if line.startswith("Plan: ")]
     assert last == [f"Plan: {planned} to add, 0 to change, 0 to remove, 0 waiting for acceptance."]
+    headline = (
+        f"Apply complete: {done['applied']} added, 0 changed, 0 removed, "
+        f"{done['waiting']} waiting for acceptance, 0 failed, 0 skipped."
+    )
+    assert headline in outputs["apply.txt"].out
 
 
 def test_status_counts_agree_in_every_format(outputs: dict[str, Result]) -> None:
