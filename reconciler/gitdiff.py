@@ -138,4 +138,5 @@ def only_affected(result: Validation, changes: ManifestChanges) -> Validation:
     files = tuple(f for f in result.files if f in kept or changes.touches(f))
     every = set(result.files)
     problems = tuple(p for p in result.problems if p.file in files or p.file not in every)
-    return replace(result, files=files, problems=problems)
+    warnings = tuple(w for w in result.warnings if w.file in files)
+    return replace(result, files=files, problems=problems, warnings=warnings)

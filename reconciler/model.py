@@ -262,6 +262,7 @@ class LiveCollaboration:
     expires_at: str | None = None
     created_at: str | None = None
     created_by_id: str | None = None
+    acknowledged_at: str | None = None  # when the invitation was accepted
 
     def matches(self, principal: Principal) -> bool:
         if principal.kind is PrincipalKind.GROUP:

@@ -8,8 +8,8 @@ file says nothing about the delivery's approval.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import timezone
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
 
@@ -24,6 +24,7 @@ from reconciler.model import (
     LiveAssignment,
     LiveFile,
     LiveState,
+    LiveTask,
     PrincipalKind,
     box_time,
     reviews_by,
@@ -84,6 +85,28 @@ class FileStatus:
     resolved_at: str | None = None  # UTC, ISO 8601, when approved or rejected
     assignment_id: str | None = None  # the assignment that decided, or the one still open
     message: str = ""  # what the reviewer wrote with the decision
+    #: the file's overall result under its review's completion rule, over every assignee
+    result: FileState | None = None
+    completion_rule: str = ""
+    due_at: str | None = None  # UTC, ISO 8601
+    overdue: bool = False  # still to review past its due date, by Box's clock
+
+    def decided(self) -> bool:
+        return self.state in (FileState.APPROVED, FileState.REJECTED)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file_id": self.file_id,
+            "path": self.path,
+            "state": self.state.value,
+            "resolved_at": self.resolved_at,
+            "message": self.message,
+            "assignment_id": self.assignment_id,
+            "result": self.result.value if self.result is not None else None,
+            "completion_rule": self.completion_rule or None,
+            "due_at": self.due_at,
+            "overdue": self.overdue,
+        }
 
 
 @dataclass(frozen=True)
@@ -134,11 +157,17 @@ class ClientStatus:
     #: reconciler sent it again (from its ledger in Box); the oldest over the items
     pending_days: int | None = None
     resends: int | None = None
+    name: str = ""  # a group's or user's name as Box gives it
+    invited_at: str | None = None  # UTC: the earliest invitation over the delivery's items
+    accepted_at: str | None = None  # UTC: the latest acceptance, once every item is accepted
 
     def to_dict(self, *, files: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
             "client": self.client,
+            "name": self.name,
             "kind": self.kind.value,
+            "invited_at": self.invited_at,
+            "accepted_at": self.accepted_at,
             "invitation": self.invitation.value,
             "pending_days": self.pending_days,
             "resends": self.resends,
@@ -147,16 +176,7 @@ class ClientStatus:
             "counts": self.approvals.to_dict() if self.approvals is not None else None,
         }
         if files and self.approvals is not None:
-            out["files"] = [
-                {
-                    "file_id": f.file_id,
-                    "path": f.path,
-                    "state": f.state.value,
-                    "resolved_at": f.resolved_at,
-                    "message": f.message,
-                }
-                for f in self.files
-            ]
+            out["files"] = [f.to_dict() for f in self.files]
         return out
 
 
@@ -185,6 +205,10 @@ class StatusReport:
             "deliveries": [d.to_dict(files=files) for d in self.deliveries],
         }
 
+    def since(self, start: datetime) -> StatusReport:
+        """Only the decisions made at or after ``start``, with each approver's counts over them."""
+        return StatusReport(tuple(_since(d, start) for d in self.deliveries))
+
     def rejected_files(self) -> int:
         return len(self.rejections())
 
@@ -197,6 +221,22 @@ class StatusReport:
             for f in c.files
             if f.state is FileState.REJECTED
         )
+
+
+def _since(delivery: DeliveryStatus, start: datetime) -> DeliveryStatus:
+    clients = []
+    for client in delivery.clients:
+        if client.approvals is None:
+            clients.append(client)
+            continue
+        kept = tuple(f for f in client.files if f.decided() and _on_or_after(f.resolved_at, start))
+        clients.append(replace(client, files=kept, approvals=Approvals.of(kept)))
+    return replace(delivery, clients=tuple(clients))
+
+
+def _on_or_after(stamp: str | None, start: datetime) -> bool:
+    when = box_time(stamp)
+    return when is not None and when >= start
 
 
 def report(desired: DesiredState, live: LiveState) -> StatusReport:
@@ -241,6 +281,7 @@ def _client_status(
         and client.principal.kind is not PrincipalKind.GROUP
     )
     days, resends = _pending(client, delivery, live)
+    who = _who(client, delivery, live, summary)
     if not approves:
         return ClientStatus(
             client.principal.display,
@@ -249,10 +290,11 @@ def _client_status(
             items,
             pending_days=days,
             resends=resends,
+            **who,
         )
     ids = _account_ids(client, delivery, live)
     accepted = summary is Invitation.ACCEPTED or client.principal.kind is PrincipalKind.USER
-    statuses = tuple(_file_status(f, client, ids, live.me.id, accepted) for f in files)
+    statuses = tuple(_file_status(f, client, ids, live, accepted) for f in files)
     return ClientStatus(
         client.principal.display,
         client.principal.kind,
@@ -262,7 +304,29 @@ def _client_status(
         statuses,
         pending_days=days,
         resends=resends,
+        **who,
     )
+
+
+def _who(
+    client: Client, delivery: Delivery, live: LiveState, summary: Invitation
+) -> dict[str, Any]:
+    """The client's name as Box gives it, when they were invited and when they accepted."""
+    mine = [
+        c
+        for ref in delivery.items()
+        if (item := live.items.get(ref)) is not None
+        for c in item.collaborations
+        if c.matches(client.principal)
+    ]
+    invited = [t for c in mine if (t := _utc(c.created_at))]
+    accepted = [t for c in mine if (t := _utc(c.acknowledged_at))]
+    done = summary is Invitation.ACCEPTED
+    return {
+        "name": next((c.name for c in mine if c.name), ""),
+        "invited_at": min(invited, default=None),
+        "accepted_at": max(accepted, default=None) if done else None,
+    }
 
 
 def _pending(client: Client, delivery: Delivery, live: LiveState) -> tuple[int | None, int | None]:
@@ -304,18 +368,14 @@ def _account_ids(client: Client, delivery: Delivery, live: LiveState) -> frozens
 
 
 def _file_status(
-    file: LiveFile, client: Client, ids: frozenset[str], me_id: str, accepted: bool
+    file: LiveFile, client: Client, ids: frozenset[str], live: LiveState, accepted: bool
 ) -> FileStatus:
-    mine = [
-        a
-        for task in reviews_by(file.tasks, me_id)
-        for a in task.assignments
-        if _is_assignee(a, client, ids)
-    ]
-    resolved = [a for a in mine if a.resolution_state in RESOLVED]
+    reviews = reviews_by(file.tasks, live.me.id)
+    mine = [(t, a) for t in reviews for a in t.assignments if _is_assignee(a, client, ids)]
+    resolved = [(t, a) for t, a in mine if a.resolution_state in RESOLVED]
     if resolved:
         # Resolutions are history and never undone; if Box holds several, the latest speaks.
-        latest = max(resolved, key=lambda a: (_utc(a.completed_at) or "", a.id))
+        task, latest = max(resolved, key=lambda ta: (_utc(ta[1].completed_at) or "", ta[1].id))
         return FileStatus(
             file.id,
             file.path,
@@ -323,11 +383,50 @@ def _file_status(
             _utc(latest.completed_at),
             latest.id,
             latest.message,
+            **_task_cells(task, live, open_=False),
         )
     if mine:
-        return FileStatus(file.id, file.path, FileState.TO_REVIEW, assignment_id=mine[0].id)
+        task, first = mine[0]
+        return FileStatus(
+            file.id,
+            file.path,
+            FileState.TO_REVIEW,
+            assignment_id=first.id,
+            **_task_cells(task, live, open_=True),
+        )
     state = FileState.NOT_ASSIGNED if accepted else FileState.WAITING
-    return FileStatus(file.id, file.path, state)
+    return FileStatus(file.id, file.path, state, result=_overall(reviews[0]) if reviews else None)
+
+
+def _task_cells(task: LiveTask, live: LiveState, *, open_: bool) -> dict[str, Any]:
+    due = task.due()
+    late = open_ and due is not None and live.read_at is not None and due < live.read_at
+    return {
+        "result": _overall(task),
+        "completion_rule": task.completion_rule,
+        "due_at": _utc(task.due_at),
+        "overdue": late,
+    }
+
+
+def _overall(task: LiveTask) -> FileState:
+    """The review's result over every assignee, as its completion rule decides it.
+
+    ``any_assignee``: the first resolution settles the file; ``all_assignees``: one rejection
+    rejects it, and it is approved only once everyone approved.
+    """
+    states = [RESOLVED.get(a.resolution_state) for a in task.assignments]
+    if task.completion_rule == "any_assignee":
+        done = [a for a in task.assignments if a.resolution_state in RESOLVED]
+        if not done:
+            return FileState.TO_REVIEW
+        first = min(done, key=lambda a: (_utc(a.completed_at) or "", a.id))
+        return RESOLVED[first.resolution_state]
+    if FileState.REJECTED in states:
+        return FileState.REJECTED
+    if states and all(s is FileState.APPROVED for s in states):
+        return FileState.APPROVED
+    return FileState.TO_REVIEW
 
 
 def _is_assignee(assignment: LiveAssignment, client: Client, ids: frozenset[str]) -> bool:

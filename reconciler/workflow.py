@@ -10,7 +10,7 @@ from reconciler.applier import ApplyReport, ChangeResult, apply_plan
 from reconciler.box.connection import Connection as Connection
 from reconciler.box.connection import connect as connect
 from reconciler.box.reader import BoxReader, read_folder_files, read_items, read_live
-from reconciler.errors import ManifestError
+from reconciler.errors import ManifestError, Problem
 from reconciler.gitdiff import ManifestChanges, affected
 from reconciler.manifest import check
 from reconciler.manifest.dump import Export
@@ -35,6 +35,7 @@ class Desired:
     state: DesiredState
     policy: Policy
     files: tuple[str, ...]
+    warnings: tuple[Problem, ...] = ()  # likely mistakes that do not stop the run
 
 
 def load(paths: Iterable[str] | None, config_path: str | None = None) -> Desired:
@@ -42,7 +43,7 @@ def load(paths: Iterable[str] | None, config_path: str | None = None) -> Desired
     result = check(paths, config_path)
     if result.problems:
         raise ManifestError(list(result.problems))
-    return Desired(result.state, result.policy, result.files)
+    return Desired(result.state, result.policy, result.files, result.warnings)
 
 
 def items_of(state: DesiredState) -> list[ItemRef]:

@@ -48,6 +48,7 @@ COLLAB_FIELDS = [
     "created_by",
     "created_at",
     "expires_at",
+    "acknowledged_at",
 ]
 Progress = Callable[[str], None]
 
@@ -81,6 +82,7 @@ def parse_collaboration(raw: dict[str, Any], item: ItemRef) -> LiveCollaboration
         expires_at=raw.get("expires_at") or None,
         created_at=raw.get("created_at") or None,
         created_by_id=str((raw.get("created_by") or {}).get("id") or "") or None,
+        acknowledged_at=raw.get("acknowledged_at") or None,
     )
 
 

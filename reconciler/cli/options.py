@@ -110,6 +110,8 @@ def load_desired(
     from reconciler import workflow
 
     desired = workflow.load(paths, config)
+    for warning in desired.warnings:
+        info(f"{warning.file}:{warning.line}:{warning.column}: warning: {warning.message}")
     changes = manifest_changes(paths, config, changed_since_ref)
     if changes is not None:
         desired = workflow.narrow(desired, changes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timezone
 from enum import Enum
 from typing import Annotated
 
@@ -19,7 +20,7 @@ from reconciler.cli.options import (
     use_color,
     utf8,
 )
-from reconciler.errors import ReadError
+from reconciler.errors import ReadError, UsageError
 
 
 class StatusFormat(str, Enum):
@@ -40,6 +41,14 @@ def status_command(
         bool,
         typer.Option("--files", help="Also one row per approver and file, with its state."),
     ] = False,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="DATE",
+            help="Only decisions made on or after DATE (YYYY-MM-DD, UTC, or an ISO 8601 time).",
+        ),
+    ] = None,
     base_url: BaseUrlOpt = None,
     as_user: AsUserOpt = None,
 ) -> None:
@@ -48,25 +57,43 @@ def status_command(
     Per delivery and client: the invitation (pending, accepted, rejected, not_invited; the least
     advanced over the delivery's folders and files), and for approvers the files approved,
     rejected, to review (assigned, not decided), waiting for acceptance (the invitation is not
-    accepted yet) and not assigned, with the latest resolution time (UTC). Rejected files are
-    named at the end.
+    accepted yet) and not assigned, with the latest resolution time (UTC), when each client was
+    invited and accepted, and groups by name. With --files, per file: the decision and when, the
+    reviewer's message, the file's result under the completion rule, the due date and whether
+    it is overdue. Rejected files are named at the end.
     Groups collaborate but never approve. Reads Box; never writes.
 
     \b
     Examples:
       reconcile status                                  # a table per delivery
-      reconcile status --format csv > approvals.csv     # one row per client, for billing
+      reconcile status --format csv > clients.csv       # one row per client
       reconcile status --format json --files            # every file's state too
+      reconcile status --format csv --files --since 2026-03-01 > decisions.csv   # billing
 
     Exit codes: 0 ok, 1 Box error, 3 invalid input.
     """
     from reconciler import status
     from reconciler.render.status import render
 
+    start = parse_since(since) if since is not None else None
     desired, _, live = read_box(paths, config, base_url, as_user)
     result = status.report(desired.state, live)
+    if start is not None:
+        result = result.since(start)
     stdout = utf8(sys.stdout)
     render(result, stdout, format=output.value, files=files, color=use_color(stdout))
     stdout.flush()
     if live.unreadable:
         raise ReadError(left_out(live, "reported"))
+
+
+def parse_since(text: str) -> datetime:
+    """A day (midnight UTC) or an ISO 8601 time; a time without an offset is UTC."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"--since {text!r} is not a date; write it as YYYY-MM-DD (e.g. 2026-03-01) "
+            "or an ISO 8601 time (2026-03-01T09:00:00Z)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -16,6 +16,7 @@ from reconciler.errors import ConfigError, Problem, printable
 from reconciler.manifest import schema
 from reconciler.manifest.build import build_delivery, build_policy
 from reconciler.manifest.checks import check_across, check_delivery, check_document, check_policy
+from reconciler.manifest.domains import likely_typos
 from reconciler.manifest.load import CONFIG_FILE_NAME, Document, find_manifests, read
 from reconciler.model import Delivery, DesiredState, Policy
 
@@ -38,6 +39,8 @@ class Validation:
     problems: tuple[Problem, ...]
     state: DesiredState
     policy: Policy
+    #: what is likely wrong but may be meant (a domain one letter off): shown, never failing
+    warnings: tuple[Problem, ...] = ()
 
 
 def load_config(config_path: str | None = None) -> tuple[Policy, list[Problem]]:
@@ -74,7 +77,8 @@ def check(paths: Iterable[str] | str | None = None, config_path: str | None = No
     problems.extend(check_across(deliveries))
     state = DesiredState(tuple(sorted(deliveries, key=lambda d: (d.name, d.file))))
     shown = tuple(printable(file) for file in files)  # names as every output shows them
-    return Validation(shown, tuple(sorted(set(problems))), state, policy)
+    warnings = tuple(sorted(set(likely_typos(deliveries, policy, config_name))))
+    return Validation(shown, tuple(sorted(set(problems))), state, policy, warnings)
 
 
 def _check_one(

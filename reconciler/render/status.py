@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TextIO
 
 from reconciler.errors import UsageError
+from reconciler.model import PrincipalKind
 from reconciler.render.colour import paint
 from reconciler.render.words import plural
 from reconciler.status import (
@@ -22,8 +23,11 @@ from reconciler.status import (
 CLIENT_COLUMNS: tuple[str, ...] = (
     "delivery",
     "client",
+    "name",
     "kind",
     "invitation",
+    "invited_at",
+    "accepted_at",
     "approver",
     "approved",
     "rejected",
@@ -34,15 +38,26 @@ CLIENT_COLUMNS: tuple[str, ...] = (
     "pending_days",
     "resends",
 )
+#: One row per decision: an approver and a file, decided or still open (``decided`` says which).
 FILE_COLUMNS: tuple[str, ...] = (
     "delivery",
     "client",
+    "name",
     "kind",
     "invitation",
+    "invited_at",
+    "accepted_at",
     "file_id",
     "path",
     "state",
+    "decided",
     "resolved_at",
+    "message",
+    "result",
+    "completion_rule",
+    "due_at",
+    "overdue",
+    "assignment_id",
 )
 
 #: Rejections alert the team (red); approvals start billing (green).
@@ -133,8 +148,11 @@ def _who(delivery: DeliveryStatus, client: ClientStatus) -> dict[str, str]:
     return {
         "delivery": delivery.name,
         "client": client.client,
+        "name": client.name,
         "kind": client.kind.value,
         "invitation": client.invitation.value,
+        "invited_at": client.invited_at or "",
+        "accepted_at": client.accepted_at or "",
     }
 
 
@@ -143,8 +161,19 @@ def _file_cells(file: FileStatus) -> dict[str, str]:
         "file_id": file.file_id,
         "path": file.path,
         "state": file.state.value,
+        "decided": _flag(file.decided()),
         "resolved_at": file.resolved_at or "",
+        "message": file.message,
+        "result": file.result.value if file.result is not None else "",
+        "completion_rule": file.completion_rule,
+        "due_at": file.due_at or "",
+        "overdue": _flag(file.overdue),
+        "assignment_id": file.assignment_id or "",
     }
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
 
 
 def _count(value: int | None) -> str:
@@ -157,6 +186,8 @@ CLIENT_HEADINGS: tuple[str, ...] = (
     "CLIENT",
     "KIND",
     "INVITATION",
+    "INVITED",
+    "ACCEPTED",
     "APPROVED",
     "REJECTED",
     "TO REVIEW",
@@ -164,7 +195,7 @@ CLIENT_HEADINGS: tuple[str, ...] = (
     "NOT ASSIGNED",
     "LAST RESOLVED",
 )
-FILE_HEADINGS: tuple[str, ...] = ("CLIENT", "FILE", "STATE", "RESOLVED")
+FILE_HEADINGS: tuple[str, ...] = ("CLIENT", "FILE", "STATE", "RESOLVED", "RESULT", "DUE", "MESSAGE")
 #: Counts read best right-aligned.
 _NUMERIC = frozenset(
     {"APPROVED", "REJECTED", "TO REVIEW", "WAITING FOR ACCEPTANCE", "NOT ASSIGNED"}
@@ -187,11 +218,7 @@ def table_lines(report: StatusReport, *, files: bool = False, color: bool = Fals
         yield paint(f"{delivery.name}  ({delivery.manifest})", "bold", color=color)
         rows = [_client_cells(c) for c in delivery.clients]
         yield from _aligned(CLIENT_HEADINGS, rows, color)
-        file_table = [
-            (c.client, f.path, f.state.value, f.resolved_at or NOTHING)
-            for c in delivery.clients
-            for f in c.files
-        ]
+        file_table = [_file_row(c, f) for c in delivery.clients for f in c.files]
         if files and file_table:
             yield ""
             yield from _aligned(FILE_HEADINGS, file_table, color)
@@ -203,6 +230,26 @@ def table_lines(report: StatusReport, *, files: bool = False, color: bool = Fals
         yield paint(note, COLORS[FileState.REJECTED.value], color=color)
         for delivery, client, file in rejections:
             yield f"  {file.path}  ({delivery.name}, rejected by {client.client})"
+
+
+def _file_row(client: ClientStatus, file: FileStatus) -> tuple[str, ...]:
+    due = file.due_at or NOTHING
+    return (
+        client.client,
+        file.path,
+        file.state.value,
+        file.resolved_at or NOTHING,
+        file.result.value if file.result is not None else NOTHING,
+        f"{due} (overdue)" if file.overdue else due,
+        file.message or NOTHING,
+    )
+
+
+def who_words(client: ClientStatus) -> str:
+    """A group by its name as well as its id (a person's name is in JSON and CSV)."""
+    if client.name and client.kind is PrincipalKind.GROUP:
+        return f"{client.client} ({client.name})"
+    return client.client
 
 
 def _client_cells(client: ClientStatus) -> tuple[str, ...]:
@@ -218,7 +265,14 @@ def _client_cells(client: ClientStatus) -> tuple[str, ...]:
             str(counts.not_assigned),
             counts.last_resolved_at or NOTHING,
         )
-    return (client.client, client.kind.value, invitation_words(client), *numbers)
+    return (
+        who_words(client),
+        client.kind.value,
+        invitation_words(client),
+        client.invited_at or NOTHING,
+        client.accepted_at or NOTHING,
+        *numbers,
+    )
 
 
 def invitation_words(client: ClientStatus) -> str:

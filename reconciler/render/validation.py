@@ -14,6 +14,8 @@ from reconciler.render.colour import paint
 def render_text(result: Validation, out: TextIO, *, color: bool = False) -> None:
     for problem in result.problems:
         out.write(_line(problem, color) + "\n")
+    for warning in result.warnings:
+        out.write(_line(warning, color, warning=True) + "\n")
     out.write(summary(result) + "\n")
 
 
@@ -22,6 +24,7 @@ def render_json(result: Validation, out: TextIO) -> None:
         "valid": not result.problems,
         "manifests": list(result.files),
         "problems": [p.to_dict() for p in result.problems],
+        "warnings": [w.to_dict() for w in result.warnings],
         "summary": summary(result),
     }
     json.dump(document, out, indent=2, ensure_ascii=False)
@@ -31,17 +34,19 @@ def render_json(result: Validation, out: TextIO) -> None:
 def summary(result: Validation) -> str:
     manifests = _count(len(result.files), "manifest")
     if not result.problems:
-        return f"OK: {manifests} valid, no problems."
+        noted = f", {_count(len(result.warnings), 'warning')}" if result.warnings else ""
+        return f"OK: {manifests} valid, no problems{noted}."
     broken = len({p.file for p in result.problems})
     return f"Found {_count(len(result.problems), 'problem')} in {broken} of {manifests}" + (
         " (counting the config)." if broken > len(result.files) else "."
     )
 
 
-def _line(problem: Problem, color: bool) -> str:
+def _line(problem: Problem, color: bool, *, warning: bool = False) -> str:
     where = paint(f"{problem.file}:{problem.line}:{problem.column}:", "bold", color=color)
-    code = paint(f"[{problem.code}]", "red", color=color)
-    return f"{where} {problem.message} {code}"
+    code = paint(f"[{problem.code}]", "yellow" if warning else "red", color=color)
+    kind = paint("warning: ", "yellow", color=color) if warning else ""
+    return f"{where} {kind}{problem.message} {code}"
 
 
 def _count(n: int, noun: str) -> str:

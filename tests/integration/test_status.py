@@ -107,7 +107,9 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
             (approved, UpdateTaskAssignmentByIdResolutionState.APPROVED),
             (rejected, UpdateTaskAssignmentByIdResolutionState.REJECTED),
         ):
-            cmo.task_assignments.update_task_assignment_by_id(assignment_id, resolution_state=state)
+            cmo.task_assignments.update_task_assignment_by_id(
+                assignment_id, resolution_state=state, message=f"{state.value} by the CMO"
+            )
 
         workdir = tmp_path_factory.mktemp("repo")
         shutil.copytree(REPO / "deliveries", workdir / "deliveries")
@@ -243,7 +245,11 @@ def test_table_for_people_shows_each_delivery_and_the_rejection(studio: Studio) 
     lines = done.stdout.splitlines()
     assert lines[0].startswith("acme-spring-2026  (")
     cmo = next(line.split() for line in lines if line.lstrip().startswith("cmo@acme.example"))
-    assert cmo[:8] == ["cmo@acme.example", "email", "accepted", "1", "1", "1", "0", "2"]
+    # between the invitation and the counts: when invited and when accepted (UTC)
+    assert cmo[:3] == ["cmo@acme.example", "email", "accepted"]
+    assert cmo[3].endswith("Z") and cmo[4].endswith("Z")
+    assert cmo[5:10] == ["1", "1", "1", "0", "2"]
+    assert any(line.lstrip().startswith("11446498 (Studio Producers)") for line in lines)
     assert lines[-2:] == [
         "1 rejected file needs the team's attention:",
         "  packshot-01.jpg  (acme-spring-2026, rejected by cmo@acme.example)",
@@ -261,3 +267,46 @@ def test_an_invalid_manifest_exits_3_before_reaching_box(studio: Studio, tmp_pat
     broken.write_text("version: 1\nname: Not Valid\nclients: []\n", encoding="utf-8")
     done = status(studio, str(broken))
     assert (done.returncode, done.stdout) == (3, "")
+
+
+def test_the_decision_csv_carries_what_billing_needs(studio: Studio) -> None:
+    done = status(studio, "--format", "csv", "--files")
+    assert done.returncode == 0, done.stderr
+    rows = {
+        r["path"]: r
+        for r in csv.DictReader(io.StringIO(done.stdout))
+        if r["client"] == "cmo@acme.example"
+    }
+    rejected, open_ = rows["packshot-01.jpg"], rows["packshot-02.jpg"]
+    assert (rejected["decided"], rejected["result"], rejected["message"]) == (
+        "true",
+        "rejected",
+        "rejected by the CMO",
+    )
+    assert (rejected["completion_rule"], rejected["overdue"]) == ("all_assignees", "false")
+    assert rejected["invited_at"] and rejected["accepted_at"]
+    assert (open_["decided"], open_["state"], open_["result"]) == (
+        "false",
+        "to_review",
+        "to_review",
+    )
+
+
+def test_since_shows_only_the_decisions_made_from_that_date(studio: Studio) -> None:
+    everything = status(studio, "--format", "csv", "--files", "--since", "2000-01-01")
+    nothing = status(studio, "--format", "csv", "--files", "--since", "2999-01-01T00:00:00Z")
+    assert everything.returncode == nothing.returncode == 0, everything.stderr + nothing.stderr
+    decided = {
+        (r["client"], r["path"], r["state"]) for r in csv.DictReader(io.StringIO(everything.stdout))
+    }
+    assert {("cmo@acme.example", "hero.jpg", "approved")} <= decided
+    assert {("cmo@acme.example", "packshot-01.jpg", "rejected")} <= decided
+    assert all(state in ("approved", "rejected") for _, _, state in decided)
+    assert list(csv.DictReader(io.StringIO(nothing.stdout))) == []
+
+
+def test_since_with_a_date_it_cannot_read_exits_3(studio: Studio) -> None:
+    done = status(studio, "--since", "last month")
+    assert (done.returncode, done.stdout) == (3, "")
+    assert "--since 'last month' is not a date" in done.stderr and "YYYY-MM-DD" in done.stderr
+    assert "Traceback" not in done.stderr

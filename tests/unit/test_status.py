@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from dataclasses import replace
+from datetime import datetime, timezone
 
 import pytest
 
@@ -317,13 +318,13 @@ def test_json_is_one_versioned_document_with_files_on_request() -> None:
     cmo = doc["deliveries"][0]["clients"][1]
     assert cmo["counts"]["rejected"] == 1 and "files" not in cmo
     files = json.loads(rendered("json", files=True))["deliveries"][0]["clients"][1]["files"]
+    rejected = next(f for f in files if f["file_id"] == "2")
     assert {
-        "file_id": "2",
         "path": "b-rejected.jpg",
         "state": "rejected",
         "resolved_at": "2026-03-01T09:00:00Z",
         "message": "Logo too small",  # what the reviewer wrote with the rejection
-    } in files
+    }.items() <= rejected.items()
 
 
 def test_the_table_is_plain_without_colour_and_calls_out_rejections() -> None:
@@ -335,6 +336,8 @@ def test_the_table_is_plain_without_colour_and_calls_out_rejections() -> None:
         "CLIENT",
         "KIND",
         "INVITATION",
+        "INVITED",
+        "ACCEPTED",
         "APPROVED",
         "REJECTED",
         "TO",
@@ -352,6 +355,8 @@ def test_the_table_is_plain_without_colour_and_calls_out_rejections() -> None:
         "CMO@acme.example",
         "email",
         "accepted",
+        "-",  # the fixture's collaborations carry no times
+        "-",
         "1",
         "1",
         "1",
@@ -359,10 +364,9 @@ def test_the_table_is_plain_without_colour_and_calls_out_rejections() -> None:
         "1",
         "2026-03-02T18:00:00Z",
     ]
-    assert any(
-        line.split() == ["CMO@acme.example", "b-rejected.jpg", "rejected", "2026-03-01T09:00:00Z"]
-        for line in lines
-    )
+    # the file's result, no due date, the reviewer's message
+    decided = ["CMO@acme.example", "b-rejected.jpg", "rejected", "2026-03-01T09:00:00Z", "rejected"]
+    assert any(line.split() == [*decided, "-", "Logo", "too", "small"] for line in lines)
     assert lines[-2:] == [
         "1 rejected file needs the team's attention:",
         "  b-rejected.jpg  (acme-spring, rejected by CMO@acme.example)",
@@ -387,3 +391,142 @@ def test_billing_csv_never_hands_a_spreadsheet_a_formula(start: str) -> None:
     render(report(DesiredState((DELIVERY,)), live), out, format="csv", files=True)
     paths = {row["path"] for row in csv.DictReader(io.StringIO(out.getvalue()))}
     assert paths == {f"'{name}"}
+
+
+def two_reviewers(rule: str, *states: tuple[str, str | None]) -> LiveState:
+    jane = LiveUser("20002", "jane.doe@acme.example")
+    people = (CMO, jane)
+    task = replace(
+        review(
+            "t1",
+            "1",
+            *(
+                assignment(f"a{i}", p, s, at)
+                for i, (p, (s, at)) in enumerate(zip(people, states, strict=False))
+            ),
+        ),
+        completion_rule=rule,
+    )
+    items = folder_shared_with(
+        collab("c1", InviteStatus.ACCEPTED, jane), collab("c2", InviteStatus.ACCEPTED, CMO)
+    )
+    return replace(LIVE, items=items, files={FOLDER: (file("1", "a.jpg", task),)})
+
+
+@pytest.mark.parametrize(
+    ("rule", "states", "result"),
+    [
+        (
+            "all_assignees",
+            [("approved", "2026-03-01T00:00:00Z"), ("incomplete", None)],
+            "to_review",
+        ),
+        ("all_assignees", [("approved", "2026-03-01T00:00:00Z")] * 2, "approved"),
+        (
+            "all_assignees",
+            [("approved", "2026-03-01T00:00:00Z"), ("rejected", "2026-03-02T00:00:00Z")],
+            "rejected",
+        ),
+        ("any_assignee", [("approved", "2026-03-01T00:00:00Z"), ("incomplete", None)], "approved"),
+        (
+            "any_assignee",
+            [("rejected", "2026-03-02T00:00:00Z"), ("approved", "2026-03-01T00:00:00Z")],
+            "approved",
+        ),
+    ],
+)
+def test_each_file_shows_its_overall_result_under_the_completion_rule(
+    rule: str, states: list[tuple[str, str | None]], result: str
+) -> None:
+    live = two_reviewers(rule, *states)
+    (cmo_file,) = status_of("CMO@acme.example", live).files
+    (jane_file,) = status_of("Jane.Doe@acme.example", live).files
+    assert cmo_file.result is jane_file.result is FileState(result)
+    assert cmo_file.completion_rule == rule
+
+
+def test_an_open_review_past_its_due_date_is_overdue_by_boxs_clock() -> None:
+    task = replace(
+        review("t1", "1", assignment("a1", CMO, "incomplete")), due_at="2026-03-10T00:00:00-08:00"
+    )
+    files = {FOLDER: (file("1", "a.jpg", task),)}
+    before = replace(LIVE, files=files, read_at=datetime(2026, 3, 10, 7, tzinfo=timezone.utc))
+    after = replace(LIVE, files=files, read_at=datetime(2026, 3, 10, 9, tzinfo=timezone.utc))
+    (early,) = status_of("CMO@acme.example", before).files
+    (late,) = status_of("CMO@acme.example", after).files
+    assert early.due_at == late.due_at == "2026-03-10T08:00:00Z"
+    assert not early.overdue and late.overdue
+    assert "2026-03-10T08:00:00Z (overdue)" in rendered_of(after, files=True)
+    decided = replace(
+        task, assignments=(assignment("a1", CMO, "approved", "2026-03-11T00:00:00Z"),)
+    )
+    (done,) = status_of(
+        "CMO@acme.example", replace(after, files={FOLDER: (file("1", "a.jpg", decided),)})
+    ).files
+    assert not done.overdue  # a decision made late is not overdue any more
+
+
+def rendered_of(live: LiveState, *, format: str = "table", files: bool = False) -> str:
+    out = io.StringIO()
+    render(report(DesiredState((DELIVERY,)), live), out, format=format, files=files)
+    return out.getvalue()
+
+
+def test_each_client_shows_when_invited_and_when_accepted_and_a_group_its_name() -> None:
+    group = LiveCollaboration(
+        "c3",
+        FOLDER_REF,
+        "previewer",
+        InviteStatus.ACCEPTED,
+        "group",
+        "777",
+        None,
+        None,
+        name="Acme Marketing",
+        created_at="2026-02-01T10:00:00-08:00",
+        acknowledged_at="2026-02-01T10:00:00-08:00",
+    )
+    cmo = replace(
+        collab("c2", InviteStatus.ACCEPTED, CMO, "cmo@acme.example"),
+        created_at="2026-02-01T09:00:00Z",
+        acknowledged_at="2026-02-03T12:00:00Z",
+    )
+    jane = replace(
+        collab("c1", InviteStatus.PENDING, None, "jane.doe@acme.example"),
+        created_at="2026-02-02T09:00:00Z",
+    )
+    live = replace(LIVE, items={**LIVE.items, **folder_shared_with(jane, cmo, group)})
+    assert (
+        status_of("CMO@acme.example", live).invited_at,
+        status_of("CMO@acme.example", live).accepted_at,
+    ) == ("2026-02-01T09:00:00Z", "2026-02-03T12:00:00Z")
+    pending = status_of("Jane.Doe@acme.example", live)
+    assert (pending.invited_at, pending.accepted_at) == ("2026-02-02T09:00:00Z", None)
+    assert status_of("777", live).name == "Acme Marketing"
+    assert "777 (Acme Marketing)" in rendered_of(live)
+    rows = list(csv.DictReader(io.StringIO(rendered_of(live, format="csv"))))
+    assert rows[2]["name"] == "Acme Marketing" and rows[2]["invited_at"] == "2026-02-01T18:00:00Z"
+
+
+def test_the_decision_csv_has_one_row_per_approver_and_file_open_ones_marked() -> None:
+    rows = list(csv.DictReader(io.StringIO(rendered("csv", files=True))))
+    cmo = {r["path"]: r for r in rows if r["client"] == "CMO@acme.example"}
+    rejected = cmo["b-rejected.jpg"]
+    assert (rejected["decided"], rejected["message"], rejected["result"]) == (
+        "true",
+        "Logo too small",
+        "rejected",
+    )
+    assert (cmo["sub/c-waiting.jpg"]["decided"], cmo["sub/c-waiting.jpg"]["state"]) == (
+        "false",
+        "to_review",
+    )
+
+
+def test_since_keeps_only_the_decisions_made_on_or_after_the_date() -> None:
+    full = report(DesiredState((DELIVERY,)), LIVE)
+    march_2nd = full.since(datetime(2026, 3, 2, tzinfo=timezone.utc))
+    cmo = client_of(march_2nd, "CMO@acme.example")
+    assert [f.path for f in cmo.files] == ["a-approved.jpg"]  # 2026-03-02T18:00Z; not 03-01
+    assert cmo.approvals == Approvals(approved=1, last_resolved_at="2026-03-02T18:00:00Z")
+    assert client_of(march_2nd, "777").invitation is Invitation.ACCEPTED  # clients stay listed
