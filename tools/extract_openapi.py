@@ -30,6 +30,7 @@ PREFIXES: dict[str, tuple[str, ...]] = {
         "/collaborations",
         "/tasks",
         "/task_assignments",
+        "/comments",
         "/webhooks",
         "/events",
         "/oauth2/token",

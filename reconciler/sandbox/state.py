@@ -215,6 +215,17 @@ class TaskAssignment:
 
 
 @dataclass
+class Comment:
+    id: str
+    file_id: str
+    message: str
+    created_by_id: str
+    created_at: str = ""
+    modified_at: str = ""
+    reply_to_id: str | None = None  # the comment answered; None for a comment on the file
+
+
+@dataclass
 class Hub:
     id: str
     title: str
@@ -319,6 +330,7 @@ TABLES: dict[str, type] = {
     "collaborations": Collaboration,
     "tasks": Task,
     "task_assignments": TaskAssignment,
+    "comments": Comment,
     "hubs": Hub,
     "hub_collaborations": HubCollaboration,
     "webhooks": Webhook,
@@ -346,6 +358,7 @@ class State:
         self.collaborations: dict[str, Collaboration] = {}
         self.tasks: dict[str, Task] = {}
         self.task_assignments: dict[str, TaskAssignment] = {}
+        self.comments: dict[str, Comment] = {}
         self.hubs: dict[str, Hub] = {}
         self.hub_collaborations: dict[str, HubCollaboration] = {}
         self.hub_items: list[HubItem] = []

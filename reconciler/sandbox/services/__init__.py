@@ -6,6 +6,7 @@ from reconciler.sandbox.routing import Route, ServiceHooks
 from reconciler.sandbox.services import (
     collaboration_listings,
     collaborations,
+    comments,
     copies,
     event_stream,
     folder_items,
@@ -36,6 +37,7 @@ SERVICES = (
     collaboration_listings,
     metadata,
     tasks,
+    comments,
     hubs,
     hub_collaborations,
     webhooks,

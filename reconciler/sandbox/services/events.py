@@ -27,6 +27,7 @@ COLLABORATION_REMOVE    COLLAB_REMOVE_COLLABORATOR  all, changes   as above
 TASK_ASSIGNMENT_CREATE  TASK_ASSIGNMENT_CREATE      all only       the assignee, the assigner
                                                                    and the file's owner
 TASK_ASSIGNMENT_UPDATE  (none)                      --             enterprise streams only
+COMMENT_CREATE          (none)                      --             enterprise streams only
 DELETE_USER             (none)                      --             enterprise streams only
 ======================  ==========================  =============  =============================
 
@@ -287,6 +288,23 @@ def record_assignment(
         user_type="TASK_ASSIGNMENT_CREATE" if shown else None,
         user_source=item_source(state, file) if shown else None,
         audience_all=ordered(audience) if shown else [],
+    )
+
+
+def record_comment(state: State, actor: User, file: File, comment_id: str, message: str) -> None:
+    """Box's COMMENT_CREATE: the commented file is the source, the comment in the details."""
+    append(
+        state,
+        actor,
+        enterprise_type="COMMENT_CREATE",
+        enterprise_source=enterprise_item_source(state, file),
+        additional_details={
+            "comment": {"id": comment_id, "message": message},
+            **service_of(state, actor),
+        },
+        user_type=None,
+        user_source=None,
+        audience_all=[],
     )
 
 
