@@ -14,6 +14,7 @@ from enum import Enum
 from typing import Any
 
 from reconciler import globs
+from reconciler.comments import NO_COMMENTS, FileComments
 from reconciler.model import (
     Client,
     Delivery,
@@ -90,6 +91,7 @@ class FileStatus:
     completion_rule: str = ""
     due_at: str | None = None  # UTC, ISO 8601
     overdue: bool = False  # still to review past its due date, by Box's clock
+    comments: FileComments = NO_COMMENTS  # the clients' Box comments, when status read them
 
     def decided(self) -> bool:
         return self.state in (FileState.APPROVED, FileState.REJECTED)
@@ -106,6 +108,7 @@ class FileStatus:
             "completion_rule": self.completion_rule or None,
             "due_at": self.due_at,
             "overdue": self.overdue,
+            **self.comments.to_dict(),
         }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,6 +21,11 @@ from reconciler.cli.options import (
     utf8,
 )
 from reconciler.errors import ReadError, UsageError
+
+if TYPE_CHECKING:
+    from reconciler.model import LiveState
+    from reconciler.status import StatusReport
+    from reconciler.workflow import Connection, Desired
 
 
 class StatusFormat(str, Enum):
@@ -76,10 +81,11 @@ def status_command(
     from reconciler.render.status import render
 
     start = parse_since(since) if since is not None else None
-    desired, _, live = read_box(paths, config, base_url, as_user)
+    desired, connection, live = read_box(paths, config, base_url, as_user)
     result = status.report(desired.state, live)
     if start is not None:
         result = result.since(start)
+    result = client_feedback(result, desired, connection, live)
     stdout = utf8(sys.stdout)
     render(result, stdout, format=output.value, files=files, color=use_color(stdout))
     stdout.flush()
@@ -97,3 +103,18 @@ def parse_since(text: str) -> datetime:
             "or an ISO 8601 time (2026-03-01T09:00:00Z)"
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def client_feedback(
+    result: StatusReport, desired: Desired, connection: Connection, live: LiveState
+) -> StatusReport:
+    """The report with the clients' Box comments on each file under approval: read here, for
+    status only, so ``plan`` never pays for them."""
+    from reconciler.box.comments import read_comments
+    from reconciler.comments import with_comments
+
+    file_ids = {f.file_id for d in result.deliveries for c in d.clients for f in c.files}
+    if not file_ids:
+        return result
+    comments = read_comments(connection.reader, file_ids, concurrency=desired.policy.concurrency)
+    return with_comments(result, desired.state, live, comments)

@@ -7,9 +7,16 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TextIO
 
+from reconciler.comments import unanswered_files
 from reconciler.errors import UsageError
 from reconciler.model import PrincipalKind
 from reconciler.render.colour import paint
+from reconciler.render.comments import (
+    COMMENT_COLUMNS,
+    comment_cells,
+    delivery_comment_lines,
+    summary_line,
+)
 from reconciler.render.words import plural
 from reconciler.status import (
     ClientStatus,
@@ -58,6 +65,7 @@ FILE_COLUMNS: tuple[str, ...] = (
     "due_at",
     "overdue",
     "assignment_id",
+    *COMMENT_COLUMNS,
 )
 
 #: Rejections alert the team (red); approvals start billing (green).
@@ -94,7 +102,8 @@ def render(
 
 def render_json(report: StatusReport, stream: TextIO, files: bool, color: bool) -> None:
     del color  # JSON is for machines: never coloured.
-    json.dump(report.to_dict(files=files), stream, indent=2, sort_keys=True, ensure_ascii=False)
+    document = {**report.to_dict(files=files), "unanswered_comment_files": unanswered_files(report)}
+    json.dump(document, stream, indent=2, sort_keys=True, ensure_ascii=False)
     stream.write("\n")
 
 
@@ -169,6 +178,7 @@ def _file_cells(file: FileStatus) -> dict[str, str]:
         "due_at": file.due_at or "",
         "overdue": _flag(file.overdue),
         "assignment_id": file.assignment_id or "",
+        **comment_cells(file.comments),
     }
 
 
@@ -222,6 +232,11 @@ def table_lines(report: StatusReport, *, files: bool = False, color: bool = Fals
         if files and file_table:
             yield ""
             yield from _aligned(FILE_HEADINGS, file_table, color)
+            comment_lines = list(delivery_comment_lines(delivery))
+            if comment_lines:
+                yield ""
+                yield "  Comments by clients, newest first:"
+                yield from comment_lines
     rejections = report.rejections()
     if rejections:
         yield ""
@@ -230,6 +245,10 @@ def table_lines(report: StatusReport, *, files: bool = False, color: bool = Fals
         yield paint(note, COLORS[FileState.REJECTED.value], color=color)
         for delivery, client, file in rejections:
             yield f"  {file.path}  ({delivery.name}, rejected by {client.client})"
+    unanswered = summary_line(report)
+    if unanswered:
+        yield ""
+        yield unanswered
 
 
 def _file_row(client: ClientStatus, file: FileStatus) -> tuple[str, ...]:
