@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from box_sdk_gen import (
+    CreateCommentItem,
+    CreateCommentItemTypeField,
     GetCollaborationsStatus,
     UpdateCollaborationByIdStatus,
     UpdateTaskAssignmentByIdResolutionState,
 )
+from box_sdk_gen.managers.uploads import UploadFileAttributes, UploadFileAttributesParentField
 
+from reconciler.box.comments import file_comments
 from reconciler.box.connect import BoxSettings, make_client
 from reconciler.box.errors import call
 from reconciler.box.reader import BoxReader, raw_json, read_folder_files
+from reconciler.comments import LiveComment
 from reconciler.model import LiveAssignment, LiveFile
 
 
@@ -76,3 +82,24 @@ class Person:
             if assignment.assignee_id == self.user.id
             and assignment.resolution_state == "incomplete"
         ]
+
+    def comment(self, file_id: str, text: str) -> None:
+        """Write a comment on a file, as a client asking for a change would."""
+        item = CreateCommentItem(id=file_id, type=CreateCommentItemTypeField.FILE)
+        call(
+            f"comment on file {file_id}",
+            lambda: self.client.comments.create_comment(text, item),
+        )
+
+    def comments_on(self, file_id: str) -> tuple[LiveComment, ...]:
+        return file_comments(self.reader, file_id)
+
+    def upload(self, folder_id: str, name: str, content: bytes) -> tuple[str, str]:
+        """Upload a new file into a folder: its id and name as Box holds them."""
+        attributes = UploadFileAttributes(name, UploadFileAttributesParentField(id=folder_id))
+        files = call(
+            f"upload {name!r} into folder {folder_id}",
+            lambda: self.client.uploads.upload_file(attributes, io.BytesIO(content)),
+        )
+        entry = (raw_json(files).get("entries") or [{}])[0]
+        return str(entry.get("id", "")), str(entry.get("name", name))

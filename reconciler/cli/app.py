@@ -76,6 +76,7 @@ def _register_commands() -> None:
         "schema",
         "sandbox",
         "rehearse",
+        "feedback",
     ):
         importlib.import_module(f"reconciler.cli.{name}")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import shutil
@@ -18,6 +19,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 HERO, SPOT = "1400000101", "1400000104"  # hero.jpg and spot-30s.mp4 in the Acme folder
+PACKSHOT, ACME = "1400000102", "213534631621"  # packshot-01.jpg, and the Acme folder
 
 
 @pytest.fixture
@@ -112,18 +114,61 @@ def test_the_whole_story_ends_with_an_approval_a_rejection_and_their_status(
     again = reconcile(served, "sandbox", "review", "jane.doe@acme.example", SPOT, "approve")
     assert again.returncode == 3 and "no open review task on file 1400000104" in again.stderr
 
-    table = reconcile(served, "status")
+    said = reconcile(
+        served, "sandbox", "comment", "jane.doe@acme.example", PACKSHOT, "make the logo larger"
+    )
+    assert said.returncode == 0, said.stderr
+    assert f"commented on file {PACKSHOT}; it has 1 comment:" in said.stdout
+    assert "jane.doe@acme.example: make the logo larger" in said.stdout
+
+    table = reconcile(served, "status", "--files")
     assert table.returncode == 0, table.stderr
     assert "spot-30s.mp4  (acme-spring-2026, rejected by Jane.Doe@acme.example)" in table.stdout
+    assert "  packshot-01.jpg  (unanswered)" in table.stdout
+    assert re.search(r"Z  jane\.doe@acme\.example: make the logo larger", table.stdout)
+    assert "1 file with unanswered client comments." in table.stdout
     rows = csv.DictReader(
         io.StringIO(reconcile(served, "status", "--format", "csv", "--files").stdout)
     )
-    jane = {r["path"]: r["state"] for r in rows if r["client"] == "Jane.Doe@acme.example"}
-    assert (jane["hero.jpg"], jane["spot-30s.mp4"], jane["packshot-01.jpg"]) == (
-        "approved",
-        "rejected",
-        "to_review",
+    jane = {r["path"]: r for r in rows if r["client"] == "Jane.Doe@acme.example"}
+    states = [jane[p]["state"] for p in ("hero.jpg", "spot-30s.mp4", "packshot-01.jpg")]
+    assert states == ["approved", "rejected", "to_review"]
+    assert jane["packshot-01.jpg"]["client_comments"].endswith(
+        "jane.doe@acme.example: make the logo larger"
     )
+    assert jane["packshot-01.jpg"]["unanswered_comments"] == "true"
+    assert jane["hero.jpg"]["unanswered_comments"] == "false"
+
+
+def test_a_studio_reply_answers_the_comment_and_a_new_file_waits_for_its_task(
+    served: dict[str, str],
+) -> None:
+    reconcile(served, "apply", "--yes")
+    reconcile(served, "sandbox", "signup", "jane.doe@acme.example")
+    reconcile(served, "sandbox", "comment", "jane.doe@acme.example", PACKSHOT, "larger logo")
+    asked = reconcile(served, "status", "--format", "json", "--files")
+    assert json.loads(asked.stdout)["unanswered_comment_files"] == 1
+    studio = reconcile(
+        served, "sandbox", "comment", "svc-reconciler@studio.example", PACKSHOT, "v2"
+    )
+    assert studio.returncode == 0, studio.stderr
+    assert "it has 2 comments:" in studio.stdout
+
+    added = reconcile(served, "sandbox", "upload", ACME, "packshot-03.jpg")
+    assert added.returncode == 0, added.stderr
+    assert re.search(r"uploaded file 'packshot-03\.jpg' \(\d+\) into folder " + ACME, added.stdout)
+    doc = json.loads(reconcile(served, "status", "--format", "json", "--files").stdout)
+    assert doc["unanswered_comment_files"] == 0
+    files = {
+        f["path"]: f
+        for d in doc["deliveries"]
+        for c in d["clients"]
+        if c["client"] == "Jane.Doe@acme.example"
+        for f in c.get("files", [])
+    }
+    assert files["packshot-03.jpg"]["state"] == "not_assigned"
+    assert [c["message"] for c in files["packshot-01.jpg"]["comments"]] == ["larger logo"]
+    assert files["packshot-01.jpg"]["unanswered_comments"] is False
 
 
 def test_an_unknown_person_is_named(served: dict[str, str]) -> None:
