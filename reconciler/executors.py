@@ -8,19 +8,16 @@ error, so an executor reads Box again and only writes once more if the first wri
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
+from reconciler.apply_context import Context as Context
+from reconciler.apply_context import Waiting as Waiting
 from reconciler.box.errors import ALREADY_COLLABORATOR
-from reconciler.box.reader import BoxReader
-from reconciler.box.writer import BoxWriter
 from reconciler.errors import BoxError, BoxUnavailable, Conflict, NotFound
 from reconciler.lifecycle_apply import expiry_of, record, refusing_expiry
 from reconciler.model import (
-    InviteStatus,
     ItemRef,
     LiveAssignment,
     LiveCollaboration,
@@ -28,45 +25,9 @@ from reconciler.model import (
     box_time,
     reviews_by,
 )
-from reconciler.plan import Action, Change, ChangeKey, Kind
+from reconciler.plan import Action, Change, Kind
 
 log = logging.getLogger(__name__)
-
-
-class Waiting(Exception):
-    """A follow-through change whose invitation Box left pending: nothing to do yet."""
-
-
-@dataclass
-class Context:
-    """What executors share during one apply."""
-
-    writer: BoxWriter
-    reader: BoxReader
-    me_id: str = ""
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
-    outputs: dict[ChangeKey, dict[str, str]] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    #: Box refused an expiry in this run: the enterprise setting is off for every collaboration
-    expiry_refused: bool = False
-
-    def output_of(self, key: ChangeKey) -> dict[str, str]:
-        with self.lock:
-            return dict(self.outputs.get(key, {}))
-
-    def user_id_for(self, change: Change) -> str | None:
-        """The Box user behind a change's principal: known at plan time, or from the invitation
-        this run created (on acceptance)."""
-        if change.user_id:
-            return change.user_id
-        for key in change.depends_on:
-            found = self.output_of(key)
-            if found.get("kind") == Kind.COLLABORATION.value:
-                if found.get("status") != InviteStatus.ACCEPTED.value:
-                    raise Waiting(f"waits until {change.principal} accepts the invitation")
-                if found.get("user_id"):
-                    return found["user_id"]
-        return None
 
 
 Executor = Callable[[Change, Context], dict[str, str]]
