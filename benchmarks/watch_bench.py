@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import re
 import socket
 import statistics
@@ -98,9 +99,17 @@ class Watcher:
         self.log_file.close()
 
 
-def configure(root: Path, stream_type: str, event_poll: float, listen: str | None) -> None:
+def configure(root: Path, args: argparse.Namespace) -> None:
     config = root / "reconcile.yaml"
-    watch = f"watch:\n  stream_type: {stream_type}\n  event_poll_seconds: {event_poll}\n"
+    listen = args.listen
+    watch = f"watch:\n  stream_type: {args.stream}\n"
+    for key, value in (
+        ("event_poll_seconds", args.event_poll),
+        ("idle_event_poll_seconds", args.idle_poll),
+        ("active_minutes", args.active_minutes),
+    ):
+        if value is not None:
+            watch += f"  {key}: {value}\n"
     if listen:
         # Webhooks alone: no stream, no review poll; a short burst window, since a delivery
         # is one hint, not one of a burst of stream events.
@@ -152,7 +161,23 @@ def main() -> int:
     parser.add_argument("--acceptances", type=int, default=50)
     parser.add_argument("--idle", type=float, default=600.0, help="seconds of idle watching")
     parser.add_argument("--stream", default="admin_logs_streaming")
-    parser.add_argument("--event-poll", type=float, default=1.0)
+    parser.add_argument(
+        "--event-poll", type=float, help="watch.event_poll_seconds (default: the product's)"
+    )
+    parser.add_argument(
+        "--idle-poll", type=float, help="watch.idle_event_poll_seconds (default: the product's)"
+    )
+    parser.add_argument(
+        "--active-minutes", type=float, help="watch.active_minutes (default: the product's)"
+    )
+    parser.add_argument(
+        "--jitter",
+        type=float,
+        default=5.0,
+        help="each acceptance and decision waits a random 0..JITTER s first, so it falls at "
+        "any moment of the watcher's poll cycle, as a person's does",
+    )
+    parser.add_argument("--seed", type=int, default=1, help="of the random waits")
     parser.add_argument(
         "--webhooks", action="store_true", help="webhooks at watch --listen, no event stream"
     )
@@ -161,7 +186,8 @@ def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="watch-bench-"))
     (root / "seed.json").write_text(json.dumps(seed(args.deliveries, args.files)), "utf-8")
     write_manifests(root, args.deliveries, approval=True)
-    configure(root, args.stream, args.event_poll, args.listen)
+    configure(root, args)
+    args.rng = random.Random(args.seed)
     sandbox = Sandbox(root / "seed.json")
     (root / "sandbox.url").write_text(sandbox.url, encoding="utf-8")
     sandbox.control("PUT", "faults", {"latency_ms": args.latency_ms})
@@ -171,13 +197,27 @@ def main() -> int:
         + (
             f"webhooks at {args.listen}, no event stream"
             if args.listen
-            else f"stream {args.stream} (event poll {args.event_poll} s)"
+            else f"stream {args.stream} ({polls(args)})"
         )
+        + f"; random wait before each action 0..{args.jitter:g} s"
     )
     try:
         return measure(args, root, sandbox)
     finally:
         sandbox.stop()
+
+
+def polls(args: argparse.Namespace) -> str:
+    given = [
+        f"{name} {value:g}"
+        for name, value in (
+            ("event_poll_seconds", args.event_poll),
+            ("idle_event_poll_seconds", args.idle_poll),
+            ("active_minutes", args.active_minutes),
+        )
+        if value is not None
+    ]
+    return ", ".join(given) or "default polls"
 
 
 def measure(args: argparse.Namespace, root: Path, sandbox: Sandbox) -> int:
@@ -204,12 +244,13 @@ def measure(args: argparse.Namespace, root: Path, sandbox: Sandbox) -> int:
     accepted: list[tuple[int, str]] = []  # (delivery, token) of who signed up
     for delivery, login in pending_clients(args.deliveries)[: args.acceptances]:
         sandbox.control("DELETE", "requests")
+        time.sleep(args.rng.uniform(0, args.jitter))
         began = time.monotonic()
         signed = sandbox.control("POST", "signup", {"login": login, "accept": True})
         accepted.append((delivery, str(signed["token"])))
         offset = watcher.wait_for(rf"reconciled delivery-{delivery:04d}: [1-9]\d* applied", offset)
         latencies.append(time.monotonic() - began)
-        settle(sandbox, quiet=max(2.0, 2 * args.event_poll))
+        settle(sandbox, quiet=3.0)
         log = sandbox.requests()
         costs.append(work(log))
         following.append(api_calls(log) - work(log))
@@ -245,6 +286,7 @@ def decide(args: argparse.Namespace, root: Path, accepted: list[tuple[int, str]]
         if not mine:
             continue
         before = decisions(ledger)
+        time.sleep(args.rng.uniform(0, args.jitter))
         began = time.monotonic()
         person.resolve(mine[0][1].id, "rejected", "bench")
         while decisions(ledger) <= before:

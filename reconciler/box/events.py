@@ -65,6 +65,10 @@ class BoxEvent:
         """An event of our own making that needs no second look."""
         return self.type in ECHOES and bool(me_id) and self.created_by_id == me_id
 
+    def by_someone_else(self, me_id: str) -> bool:
+        """Somebody other than the reconciler's account acted: a client is at work."""
+        return bool(self.created_by_id) and self.created_by_id != me_id
+
 
 def _ref(obj: Any) -> ItemRef | None:
     if not isinstance(obj, dict):
@@ -133,44 +137,70 @@ def current_position(client: BoxClient, stream_type: str) -> str:
     return "now" if position is None else str(position)  # 0 is a position: the very start
 
 
+#: With the enterprise stream the watcher also long-polls the account's own ``changes``
+#: stream, which carries the collaboration events, uploads, moves and copies at once and for
+#: nothing while idle; the enterprise stream is then read for what only it carries.
+ENTERPRISE_ONLY_TYPES = ("TASK_ASSIGNMENT_UPDATE", "DELETE", "DELETE_USER")
+
+OnEvents = Callable[[list[BoxEvent], bool], None]
+
+
 class EventFeed:
     """Follows one stream from ``position`` in a daemon thread; ``stop`` ends it.
 
-    ``on_event`` gets each event with the position after it; ``on_end`` a reason when the
-    stream stopped by itself (Box refused the position, or could not be reached).
+    ``on_events`` gets events with the position after each, and whether they are a page read
+    whole (a polled stream: the page is the burst); ``on_end`` a reason when the stream stopped
+    by itself (Box refused the position, or could not be reached). The enterprise stream is
+    read every ``interval()`` seconds while its pages are empty; ``nudge`` reads it at once.
     """
 
     def __init__(
-        self, client: BoxClient, stream_type: str, position: str, *, poll_seconds: float = 5.0
+        self,
+        client: BoxClient,
+        stream_type: str,
+        position: str,
+        *,
+        interval: Callable[[], float] = lambda: 5.0,
+        event_types: tuple[str, ...] = ENTERPRISE_TYPES,
     ) -> None:
         self.client = client
         self.stream_type = stream_type
         self.position = position
-        self.poll_seconds = poll_seconds
+        self.interval = interval
+        self.event_types = event_types
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._stream: Any = None
         self._thread: threading.Thread | None = None
 
-    def start(self, on_event: Callable[[BoxEvent], None], on_end: Callable[[str], None]) -> None:
+    def start(self, on_events: OnEvents, on_end: Callable[[str], None]) -> None:
         run = self._poll_enterprise if self.stream_type == ENTERPRISE else self._follow_user
         self._thread = threading.Thread(
-            target=self._guarded, args=(run, on_event, on_end), name="box-events", daemon=True
+            target=self._guarded,
+            args=(run, on_events, on_end),
+            name=f"box-events-{self.stream_type}",
+            daemon=True,
         )
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._stream is not None:
             self._stream.stop()
 
+    def nudge(self) -> None:
+        """Read a polled stream now rather than at the end of the wait under way."""
+        self._wake.set()
+
     def _guarded(
         self,
-        run: Callable[[Callable[[BoxEvent], None]], None],
-        on_event: Callable[[BoxEvent], None],
+        run: Callable[[OnEvents], None],
+        on_events: OnEvents,
         on_end: Callable[[str], None],
     ) -> None:
         try:
-            run(on_event)
+            run(on_events)
         except BoxError as err:
             reason = err.describe()
         except Exception as exc:  # the feed thread must report, never die silently
@@ -181,7 +211,7 @@ class EventFeed:
         if not self._stop.is_set():
             on_end(reason)
 
-    def _follow_user(self, on_event: Callable[[BoxEvent], None]) -> None:
+    def _follow_user(self, on_events: OnEvents) -> None:
         self._stream = self.client.events.get_event_stream(
             query_params=GetEventStreamQueryParams(
                 stream_type=GetEventStreamQueryParamsStreamTypeField(self.stream_type),
@@ -195,12 +225,13 @@ class EventFeed:
             position = getattr(self._stream, "_stream_position", None)
             # Events inside a page carry no raw JSON of their own; the model's dict has the ids.
             raw = raw_json(event) or event.to_dict()
-            on_event(parse_event(raw, None if position is None else str(position)))
+            on_events([parse_event(raw, None if position is None else str(position))], False)
 
-    def _poll_enterprise(self, on_event: Callable[[BoxEvent], None]) -> None:
-        types = [GetEventsEventType(t) for t in ENTERPRISE_TYPES]
+    def _poll_enterprise(self, on_events: OnEvents) -> None:
+        types = [GetEventsEventType(t) for t in self.event_types]
         position = self.position
         while not self._stop.is_set():
+            self._wake.clear()
             page = call(
                 "read the enterprise event stream",
                 lambda p=position: self.client.events.get_events(  # type: ignore[misc]
@@ -214,7 +245,8 @@ class EventFeed:
             if raw.get("next_stream_position") is not None:
                 position = str(raw["next_stream_position"])
             entries: Iterable[dict[str, Any]] = raw.get("entries") or []
-            for entry in entries:
-                on_event(parse_event(entry, position))
-            if not raw.get("entries"):
-                self._stop.wait(self.poll_seconds)
+            events = [parse_event(entry, position) for entry in entries]
+            if events:
+                on_events(events, True)
+            else:
+                self._wake.wait(self.interval())

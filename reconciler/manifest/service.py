@@ -37,7 +37,11 @@ class WatchSettings:
     coalesce_seconds: float = 2.0
     retention_days: float = 21.0
     manifest_poll_seconds: float = 5.0
-    event_poll_seconds: float = 5.0
+    #: the enterprise stream is read this often while a delivery is active ...
+    event_poll_seconds: float = 2.0
+    #: ... and this often when nobody but the reconciler has acted for ``active_minutes``
+    idle_event_poll_seconds: float = 10.0
+    active_minutes: float = 30.0
 
     @property
     def stream_carries_decisions(self) -> bool:
@@ -47,6 +51,16 @@ class WatchSettings:
     @property
     def follows_stream(self) -> bool:
         return self.stream_type != "none"
+
+    @property
+    def streams(self) -> tuple[str, ...]:
+        """The streams followed: with the enterprise stream, the account's own ``changes``
+        stream too (long polled, it brings acceptances and uploads at once, free while idle)."""
+        if not self.follows_stream:
+            return ()
+        if self.stream_carries_decisions:
+            return (self.stream_type, "changes")
+        return (self.stream_type,)
 
 
 @dataclass(frozen=True)
@@ -139,6 +153,8 @@ def _watch(section: dict[str, Any]) -> WatchSettings:
                 "retention_days",
                 "manifest_poll_seconds",
                 "event_poll_seconds",
+                "idle_event_poll_seconds",
+                "active_minutes",
             )
         },
     )

@@ -23,10 +23,13 @@ from reconciler.model import ItemRef
 class Hint:
     items: frozenset[ItemRef] = frozenset()
     source: str = "events"  # events | webhook | review-poll | manifests | stream
-    #: the stream position to store once what this hint asks for is done
+    #: the stream position to store once what this hint asks for is done, and its stream
     position: str | None = None
+    stream: str = ""
     resync: bool = False
     reason: str = ""
+    #: the hint is a page of a polled stream, read whole: its burst is already gathered
+    whole_page: bool = False
 
     @classmethod
     def about(cls, items: Iterable[ItemRef], **kwargs: object) -> Hint:
@@ -41,7 +44,8 @@ class Batch:
     sources: set[str] = field(default_factory=set)
     resync: bool = False
     reasons: list[str] = field(default_factory=list)
-    position: str | None = None
+    #: stream type -> the last position its hints carried
+    positions: dict[str, str] = field(default_factory=dict)
     count: int = 0
 
     def add(self, hint: Hint) -> None:
@@ -51,12 +55,13 @@ class Batch:
         if hint.reason:
             self.reasons.append(hint.reason)
         if hint.position is not None:
-            self.position = hint.position
+            self.positions[hint.stream] = hint.position
         self.count += 1
 
 
 class HintQueue:
-    """Thread-safe; ``take`` waits for a first hint, then gathers for ``window`` seconds."""
+    """Thread-safe; ``take`` waits for a first hint, then gathers for ``window`` seconds, or
+    less when every hint so far came in pages already read whole (their page was the burst)."""
 
     def __init__(self) -> None:
         self._hints: list[Hint] = []
@@ -91,7 +96,7 @@ class HintQueue:
                 return None
             # Gather the rest of the burst: one read for many events, not one per event.
             gather_until = time.monotonic() + window
-            while not self._closed:
+            while not self._closed and not self._whole_pages():
                 left = gather_until - time.monotonic()
                 if left <= 0:
                     break
@@ -101,3 +106,7 @@ class HintQueue:
                 batch.add(hint)
             self._hints.clear()
             return batch
+
+    def _whole_pages(self) -> bool:
+        """Every hint waiting is a whole page of a polled stream: there is no more to gather."""
+        return all(hint.whole_page for hint in self._hints)

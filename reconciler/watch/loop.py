@@ -6,6 +6,7 @@ about them; every notice delivered to every sink once.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -15,7 +16,14 @@ from datetime import datetime, timedelta, timezone
 
 from reconciler import workflow
 from reconciler.applier import Outcome
-from reconciler.box.events import BoxEvent, EventFeed, current_position, folder_ancestors
+from reconciler.box.events import (
+    ENTERPRISE_ONLY_TYPES,
+    ENTERPRISE_TYPES,
+    BoxEvent,
+    EventFeed,
+    current_position,
+    folder_ancestors,
+)
 from reconciler.errors import ManifestError, ReconcilerError, UnsafePlan
 from reconciler.manifest.service import Service
 from reconciler.model import ItemKind, ItemRef, LiveState
@@ -56,7 +64,11 @@ class Watcher:
         self._stopping = threading.Event()
         #: set while a pass writes to Box: a stop may then interrupt the apply (see cli/watch)
         self.applying = threading.Event()
-        self._feed: EventFeed | None = None
+        self._feeds: list[EventFeed] = []
+        #: stream type -> the position after the last burst handled (what stream.json holds)
+        self._positions: dict[str, str] = {}
+        #: when somebody other than the reconciler last acted (time.monotonic), if ever
+        self._active_at: float | None = None
         self.live: LiveState | None = None
         self.passes = 0  # passes run, full and targeted, for the log and for tests
         self._paths: dict[str, tuple[ItemRef, ...]] = {}  # folder id -> folders above it
@@ -98,21 +110,30 @@ class Watcher:
         place = load_place(self.state)
         now = datetime.now(timezone.utc)
         retention = timedelta(days=settings.retention_days)
-        if place is not None and place.usable(settings.stream_type, retention, now):
-            position = place.position
-            log.info("resuming the %s stream from position %s", settings.stream_type, position)
+        if place is not None and place.usable(settings.streams, retention, now):
+            self._positions = {s: place.positions[s] for s in settings.streams}
+            for stream, position in self._positions.items():
+                log.info("resuming the %s stream from position %s", stream, position)
         else:
             if place is not None:
                 log.info(
-                    "the stored position (%s stream, saved %s) is older than Box keeps events "
-                    "or of another stream: full resync, then following from now",
-                    place.stream_type,
+                    "the stored position (of %s; saved %s) is older than Box keeps events or "
+                    "not of the streams followed: full resync, then following from now",
+                    place.describe(),
                     place.saved_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 )
             # Taken before the full read, so nothing that happens during it is missed.
-            position = current_position(self.connection.client, settings.stream_type)
-            save_place(self.state, settings.stream_type, position)
-        if not settings.stream_carries_decisions:
+            self._positions = self._positions_now()
+            save_place(self.state, self._positions)
+        if settings.stream_carries_decisions:
+            log.info(
+                "reading the enterprise stream every %gs while a client has acted in the last "
+                "%g minutes, every %gs otherwise; following the changes stream beside it",
+                settings.event_poll_seconds,
+                settings.active_minutes,
+                settings.idle_event_poll_seconds,
+            )
+        else:
             log.info(
                 "the %s stream carries no task assignment updates: polling the files with open "
                 "reviews every %g minutes",
@@ -120,29 +141,64 @@ class Watcher:
                 settings.review_poll_minutes,
             )
         self._full("start")
-        self._follow(position)
+        self._follow()
         self._loop()
 
-    def _follow(self, position: str) -> None:
+    def _positions_now(self) -> dict[str, str]:
+        client = self.connection.client
+        return {stream: current_position(client, stream) for stream in self.settings.streams}
+
+    def _follow(self) -> None:
         if self.stopping:
             return
-        self._feed = EventFeed(
-            self.connection.client,
-            self.settings.stream_type,
-            position,
-            poll_seconds=self.settings.event_poll_seconds,
-        )
-        self._feed.start(self._on_event, self._on_end)
+        both = len(self.settings.streams) > 1
+        for stream, position in self._positions.items():
+            feed = EventFeed(
+                self.connection.client,
+                stream,
+                position,
+                interval=self._enterprise_interval,
+                # Beside the changes stream, only what it does not carry: no event twice.
+                event_types=ENTERPRISE_ONLY_TYPES if both else ENTERPRISE_TYPES,
+            )
+            feed.start(functools.partial(self._on_events, stream), self._on_end)
+            self._feeds.append(feed)
 
-    def _on_event(self, event: BoxEvent) -> None:
+    def _enterprise_interval(self) -> float:
+        """Often while a client acted lately (a decision may follow), seldom otherwise."""
+        settings = self.settings
+        active = self._active_at is not None and (
+            time.monotonic() - self._active_at < settings.active_minutes * 60
+        )
+        return settings.event_poll_seconds if active else settings.idle_event_poll_seconds
+
+    def _on_events(self, stream: str, events: list[BoxEvent], whole_page: bool) -> None:
         self._stream_ends = 0
-        log.debug("event %s %s on %s", event.type, event.id, [str(i) for i in event.items])
-        items = event.items
-        if event.echoes(self.live.me.id if self.live is not None else ""):
-            items = ()  # only its position is kept
-        elif items and not self.index.declaring(items):
-            items = items + self._above(items)
-        self.hints.put(Hint.about(items, source="events", position=event.position))
+        me = self.live.me.id if self.live is not None else ""
+        found: list[ItemRef] = []
+        for event in events:
+            log.debug("event %s %s on %s", event.type, event.id, [str(i) for i in event.items])
+            if event.echoes(me):
+                continue  # only its position is kept
+            if event.by_someone_else(me) and event.items:
+                self._activity()
+            found.extend(event.items)
+            if event.items and not self.index.declaring(event.items):
+                found.extend(self._above(event.items))
+        position = events[-1].position if events else None
+        self.hints.put(
+            Hint.about(
+                found, source="events", stream=stream, position=position, whole_page=whole_page
+            )
+        )
+
+    def _activity(self) -> None:
+        """A client acted: read the enterprise stream often for a while, starting now."""
+        idle = self._enterprise_interval() != self.settings.event_poll_seconds
+        self._active_at = time.monotonic()
+        if idle:
+            for feed in self._feeds:
+                feed.nudge()
 
     def _above(self, items: tuple[ItemRef, ...]) -> tuple[ItemRef, ...]:
         """Folders above the event's folders, for a file deep inside a delivered folder whose
@@ -203,8 +259,7 @@ class Watcher:
                 log.error("pass failed (%s); full resync in %gs", err, retry_wait)
                 next_resync = clock() + retry_wait
                 retry_wait = min(retry_wait * 2, RETRY_LONGEST)
-        if self._feed is not None:
-            self._feed.stop()
+        self._stop_feeds()
         log.info("stopped after %d passes", self.passes)
 
     # -- what a burst of hints does --
@@ -231,15 +286,20 @@ class Watcher:
                 self._record(
                     passes.reconcile(self.desired, self.connection, names, applying=self.applying)
                 )
-        if batch.position is not None and not self.stopping:
-            save_place(self.state, self.settings.stream_type, batch.position)
+        if batch.positions and not self.stopping:
+            self._positions.update(batch.positions)
+            save_place(self.state, self._positions)
+
+    def _stop_feeds(self) -> None:
+        for feed in self._feeds:
+            feed.stop()
+        self._feeds = []
 
     def _restart_feed(self) -> None:
-        if self._feed is not None:
-            self._feed.stop()
-        position = current_position(self.connection.client, self.settings.stream_type)
-        save_place(self.state, self.settings.stream_type, position)
-        self._follow(position)
+        self._stop_feeds()
+        self._positions = self._positions_now()
+        save_place(self.state, self._positions)
+        self._follow()
 
     def _full(self, why: str) -> None:
         log.info("full reconcile (%s): %d deliveries", why, len(self.desired.state.deliveries))

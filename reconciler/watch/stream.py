@@ -1,8 +1,18 @@
-"""Where the watcher is in Box's event stream, kept in the state directory (``stream.json``),
-and whether that place is still one Box can resume from."""
+"""Where the watcher is in Box's event streams, kept in the state directory (``stream.json``),
+and whether that place is still one Box can resume from.
+
+The watcher follows one stream, or two with the enterprise stream (the account's own
+``changes`` stream beside it), so the file holds a position per stream type::
+
+    {"positions": {"admin_logs_streaming": "1733...", "changes": "2871..."},
+     "saved_at": "2026-03-02T18:00:04Z"}
+
+A file of the older one-stream form (``stream_type`` and ``position``) is read as that one.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -14,32 +24,39 @@ FILE = "stream.json"
 
 @dataclass(frozen=True)
 class StreamPlace:
-    stream_type: str
-    position: str
+    positions: Mapping[str, str]  # stream type -> position
     saved_at: datetime
 
-    def usable(self, stream_type: str, retention: timedelta, now: datetime) -> bool:
-        """Same stream, and young enough that Box still holds the events after it."""
-        return self.stream_type == stream_type and now - self.saved_at < retention
+    def usable(self, streams: Iterable[str], retention: timedelta, now: datetime) -> bool:
+        """A position for every stream followed, young enough that Box still holds the events
+        after it."""
+        return all(s in self.positions for s in streams) and now - self.saved_at < retention
+
+    def describe(self) -> str:
+        return ", ".join(sorted(self.positions)) or "no"
 
 
 def load_place(state: StateDir) -> StreamPlace | None:
     doc = state.read(FILE)
     saved_at = box_time(doc.get("saved_at"))
-    if not doc.get("position") or saved_at is None:
+    found = doc.get("positions")
+    if isinstance(found, dict):
+        positions = {str(k): str(v) for k, v in found.items() if v}
+    elif doc.get("position"):
+        positions = {str(doc.get("stream_type") or ""): str(doc["position"])}
+    else:
+        positions = {}
+    if not positions or saved_at is None:
         return None
-    return StreamPlace(str(doc.get("stream_type") or ""), str(doc["position"]), saved_at)
+    return StreamPlace(positions, saved_at)
 
 
-def save_place(
-    state: StateDir, stream_type: str, position: str, now: datetime | None = None
-) -> None:
+def save_place(state: StateDir, positions: Mapping[str, str], now: datetime | None = None) -> None:
     moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     state.write(
         FILE,
         {
-            "stream_type": stream_type,
-            "position": position,
+            "positions": dict(sorted(positions.items())),
             "saved_at": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
         },
     )

@@ -89,6 +89,48 @@ def test_an_acceptance_gets_its_tasks_from_the_running_watcher(
     studio.assert_converged()
 
 
+def test_with_the_enterprise_stream_an_acceptance_comes_by_the_changes_stream_at_once(
+    studio: Studio, watching: list[Watch]
+) -> None:
+    # While nobody but the reconciler acts, the enterprise stream is read only every 10
+    # minutes here: the acceptance must come by the changes stream, and Jane's decision by
+    # the enterprise stream read often once she has acted. No burst window: an event brought
+    # by both streams would be two passes.
+    configure(
+        studio,
+        stream_type="admin_logs_streaming",
+        idle_event_poll_seconds=600,
+        coalesce_seconds=0,
+    )
+    watch = start(studio, watching)
+    assert "following the changes stream beside it" in watch.log
+    wait_until(
+        lambda: any(c["invite_email"] for c in studio.collaborations(ACME_FOLDER)),
+        30,
+        "Jane's invitation",
+        watch,
+    )
+    watch.settle("changes")
+    passes_before = watch.log.count("touch 1 deliveries: acme-spring-2026")
+    token = studio.sign_up("jane.doe@acme.example")
+    jane = next(u["id"] for u in studio.state()["users"] if u["login"] == "jane.doe@acme.example")
+    wait_until(
+        lambda: assigned_files(studio, jane) == ACME_REVIEWED or None, 30, "her tasks", watch
+    )
+    file_id = reject(studio, token)
+    ledger_file = studio.path("decisions.jsonl")
+    found = wait_until(lambda: decisions(ledger_file), 30, "her decision", watch)
+    assert [(d["file"]["id"], d["client"].casefold()) for d in found] == [
+        (file_id, "jane.doe@acme.example")
+    ]
+    watch.stop()
+    # One pass for the acceptance (the enterprise stream does not bring it a second time)
+    # and one for the decision.
+    assert watch.log.count("touch 1 deliveries: acme-spring-2026") - passes_before == 2
+    positions = json.loads(studio.path("state/stream.json").read_text(encoding="utf-8"))
+    assert set(positions["positions"]) == {"admin_logs_streaming", "changes"}
+
+
 def test_a_new_upload_gets_its_task(studio: Studio, watching: list[Watch]) -> None:
     configure(studio)
     watch = start(studio, watching)
@@ -199,7 +241,7 @@ def test_a_position_older_than_box_keeps_events_means_a_full_resync_from_now(
     watch = start(studio, watching)
     assert "older than Box keeps events" in watch.log
     saved = json.loads((state / "stream.json").read_text(encoding="utf-8"))
-    assert saved["saved_at"] > "2020-01-01T00:00:00Z" and saved["position"] != "1"
+    assert saved["saved_at"] > "2020-01-01T00:00:00Z" and saved["positions"]["changes"] != "1"
     watch.stop()
 
 

@@ -33,6 +33,7 @@ def configure(studio: Studio, *, url: str | None = None, **watch: Any) -> None:
             "manifest_poll_seconds": 0.2,
             "resync_minutes": 600,
             "event_poll_seconds": 0.2,
+            "idle_event_poll_seconds": 0.2,
             **watch,
         }
         sinks: list[dict[str, Any]] = [{"jsonl": "decisions.jsonl"}]
@@ -78,8 +79,8 @@ class Watch:
             place = self.studio.workdir / "state" / "stream.json"
             if not place.exists():
                 return False
-            stored = json.loads(place.read_text(encoding="utf-8")).get("position")
-            return str(stored) == str(latest.next_stream_position)
+            positions = json.loads(place.read_text(encoding="utf-8")).get("positions") or {}
+            return str(positions.get(stream_type)) == str(latest.next_stream_position)
 
         wait_until(caught_up, timeout, "the watcher to catch up with the stream", self)
 

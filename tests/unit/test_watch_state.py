@@ -3,6 +3,7 @@ the stored stream position and when it is too old to resume from."""
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -20,14 +21,36 @@ A, B = ItemRef(ItemKind.FOLDER, "1"), ItemRef(ItemKind.FILE, "2")
 
 def test_a_burst_of_hints_is_taken_as_one_batch_with_the_last_position() -> None:
     queue = HintQueue()
-    queue.put(Hint.about([A], position="10"))
-    later = threading.Timer(0.05, lambda: queue.put(Hint.about([B], position="11")))
+    queue.put(Hint.about([A], stream="changes", position="10"))
+    later = threading.Timer(
+        0.05, lambda: queue.put(Hint.about([B], stream="changes", position="11"))
+    )
     later.start()
     batch = queue.take(window=0.3, timeout=1.0)
     later.join()
     assert batch is not None
-    assert (batch.items, batch.position, batch.count) == ({A, B}, "11", 2)
+    assert (batch.items, batch.positions, batch.count) == ({A, B}, {"changes": "11"}, 2)
     assert queue.take(window=0.0, timeout=0.01) is None  # nothing left over
+
+
+def test_a_page_read_whole_is_its_own_burst_and_a_streamed_hint_still_gathers() -> None:
+    queue = HintQueue()
+    page = Hint.about([A], stream="admin_logs_streaming", position="7", whole_page=True)
+    queue.put(page)
+    later = threading.Timer(0.3, lambda: queue.put(Hint.about([B], stream="changes")))
+    later.start()
+    first = queue.take(window=30.0, timeout=1.0)  # not held for the window: the page is whole
+    later.join()
+    assert first is not None and first.items == {A}
+    assert first.positions == {"admin_logs_streaming": "7"}
+    streamed = queue.take(window=0.0, timeout=1.0)
+    assert streamed is not None and streamed.items == {B}
+    # A streamed hint first: the burst is gathered for the window, the page joins it.
+    queue.put(Hint.about([B], stream="changes", position="12"))
+    threading.Timer(0.05, lambda: queue.put(page)).start()
+    both = queue.take(window=0.5, timeout=1.0)
+    assert both is not None and both.items == {A, B}
+    assert both.positions == {"changes": "12", "admin_logs_streaming": "7"}
 
 
 def test_a_resync_hint_marks_the_whole_batch() -> None:
@@ -66,10 +89,27 @@ def test_a_stored_position_resumes_only_within_retention_and_on_the_same_stream(
     saved = datetime(2026, 3, 1, tzinfo=timezone.utc)
     with StateDir.open(tmp_path) as state:
         assert load_place(state) is None
-        save_place(state, "changes", "1234", now=saved)
+        save_place(state, {"changes": "1234"}, now=saved)
         place = load_place(state)
-    assert place is not None and place.position == "1234"
+    assert place is not None and place.positions == {"changes": "1234"}
     days = timedelta(days=21)
-    assert place.usable("changes", days, saved + timedelta(days=20))
-    assert not place.usable("changes", days, saved + timedelta(days=22))
-    assert not place.usable("admin_logs_streaming", days, saved + timedelta(days=1))
+    assert place.usable(["changes"], days, saved + timedelta(days=20))
+    assert not place.usable(["changes"], days, saved + timedelta(days=22))
+    assert not place.usable(["admin_logs_streaming"], days, saved + timedelta(days=1))
+    # The enterprise stream is followed with the changes stream: both positions are needed.
+    assert not place.usable(["admin_logs_streaming", "changes"], days, saved)
+
+
+def test_both_positions_are_kept_and_the_one_stream_form_still_reads(tmp_path: Path) -> None:
+    saved = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    both = {"admin_logs_streaming": "1733000000000", "changes": "2871"}
+    with StateDir.open(tmp_path) as state:
+        save_place(state, both, now=saved)
+        place = load_place(state)
+        assert place is not None and place.positions == both
+        assert place.usable(list(both), timedelta(days=21), saved)
+        older = {"stream_type": "changes", "position": "99", "saved_at": "2026-03-01T00:00:00Z"}
+        (tmp_path / "stream.json").write_text(json.dumps(older), encoding="utf-8")
+        place = load_place(state)
+    assert place is not None and place.positions == {"changes": "99"}
+    assert place.saved_at == saved
