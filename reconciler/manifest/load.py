@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import accumulate
-from typing import Any, cast
+from typing import Any
 
 import yaml
-from yaml.composer import Composer
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from yaml.resolver import Resolver
 
 from reconciler.errors import Problem, printable
 from reconciler.manifest.files import (
@@ -22,17 +18,20 @@ from reconciler.manifest.files import (
     find_manifests,
     read_regular,
 )
+from reconciler.manifest.yaml_compose import (
+    MAX_DEPTH,
+    TAG,
+    Lines,
+    Position,
+    PythonLoader,
+    TooDeep,
+    hide_breaks,
+    loader_class,
+)
 
-#: (line, column), both 1-based, as editors show them.
-Position = tuple[int, int]
-
-#: Deeper YAML is refused; a manifest nests four levels, and Python's recursion limit is near.
-MAX_DEPTH = 64
-
-_TAG = "tag:yaml.org,2002:"
-_PLAIN_TAGS = {f"{_TAG}{name}" for name in ("null", "bool", "int", "float", "str")}
+_PLAIN_TAGS = {f"{TAG}{name}" for name in ("null", "bool", "int", "float", "str")}
 #: Resolved implicitly from plain scalars; kept as the text written (no manifest value is a date).
-_TEXT_TAGS = {f"{_TAG}{name}" for name in ("timestamp", "merge", "value", "str")}
+_TEXT_TAGS = {f"{TAG}{name}" for name in ("timestamp", "merge", "value", "str")}
 _SAFE = yaml.constructor.SafeConstructor()
 
 
@@ -86,116 +85,23 @@ class Document:
         return position
 
 
-class _Lines:
-    """Positions counted as editors and git count them: a line ends at ``\\n`` only.
-
-    (YAML also breaks lines at U+0085, U+2028 and U+2029; a file's positions must not.)
-    """
-
-    def __init__(self, text: str) -> None:
-        lengths = (len(line) + 1 for line in text.split("\n")[:-1])
-        self.starts = [0, *accumulate(lengths)]  # where each line begins
-
-    def at(self, index: int) -> Position:
-        line = bisect_right(self.starts, index)
-        return (line, index - self.starts[line - 1] + 1)
-
-    def of(self, node: Node | yaml.Mark) -> Position:
-        mark = node.start_mark if isinstance(node, Node) else node
-        return self.at(mark.index)
-
-
-#: What YAML takes for a line break but editors and git do not: NEL, LINE and PARAGRAPH SEPARATOR.
-_FOREIGN_BREAKS = "\u0085\u2028\u2029"
-
-
-def _hide_breaks(text: str) -> tuple[str, dict[int, str]]:
-    """``text`` with each foreign break swapped for a private-use character the text does not
-    use, so that a comment stays one line; and the table that puts them back into values."""
-    present = [c for c in _FOREIGN_BREAKS if c in text]
-    if not present:
-        return text, {}
-    spares = (chr(c) for c in range(0xE000, 0xF900) if chr(c) not in text)
-    swap = {ord(c): spare for c, spare in zip(present, spares, strict=False)}
-    return text.translate(swap), {ord(spare): chr(code) for code, spare in swap.items()}
-
-
-class _TooDeep(Exception):
-    """Nesting beyond MAX_DEPTH, raised where the node that goes too deep starts."""
-
-    def __init__(self, mark: yaml.Mark) -> None:
-        self.mark = mark
-
-
-class _Composer(Composer):
-    """Builds the node tree, recording aliases as problems instead of sharing nodes."""
-
-    alias_marks: list[yaml.Mark]
-    depth: int
-
-    def compose_node(self, parent: Node | None, index: int) -> Node | None:
-        parser = cast(yaml.parser.Parser, self)  # the parser this composer is mixed with
-        if parser.check_event(yaml.AliasEvent):
-            event = parser.get_event()
-            self.alias_marks.append(event.start_mark)
-            return ScalarNode(f"{_TAG}null", "", event.start_mark, event.end_mark)
-        if self.depth >= MAX_DEPTH:
-            raise _TooDeep(parser.peek_event().start_mark)
-        self.depth += 1
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self.depth -= 1
-
-
-class _PythonLoader(
-    yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, _Composer, Resolver
-):
-    def __init__(self, text: str) -> None:
-        yaml.reader.Reader.__init__(self, text)
-        yaml.scanner.Scanner.__init__(self)
-        yaml.parser.Parser.__init__(self)
-        Composer.__init__(self)
-        Resolver.__init__(self)
-        self.alias_marks = []
-        self.depth = 0
-
-
-def _loader_class() -> Callable[[str], _Composer]:
-    """libyaml's parser (several times faster) under our composer, when PyYAML has it."""
-    try:
-        from yaml._yaml import CParser
-    except ImportError:  # pragma: no cover - PyYAML built without libyaml
-        return _PythonLoader
-
-    class _LibyamlLoader(_Composer, CParser, Resolver):
-        def __init__(self, text: str) -> None:
-            CParser.__init__(self, text)
-            Composer.__init__(self)
-            Resolver.__init__(self)
-            self.alias_marks = []
-            self.depth = 0
-
-    return _LibyamlLoader
-
-
-_Loader = _loader_class()
+_Loader = loader_class()
 
 
 class _Builder:
     """Turns a node tree into Mapping/Sequence/scalars, collecting problems as it goes."""
 
-    def __init__(self, doc: Document, lines: _Lines, restore: dict[int, str]) -> None:
+    def __init__(self, doc: Document, lines: Lines, restore: dict[int, str]) -> None:
         self.doc = doc
         self.lines = lines
         self.restore = restore
 
     def build(self, node: Node) -> Any:
         if isinstance(node, MappingNode):
-            self._check_tag(node, f"{_TAG}map")
+            self._check_tag(node, f"{TAG}map")
             return self._mapping(node)
         if isinstance(node, SequenceNode):
-            self._check_tag(node, f"{_TAG}seq")
+            self._check_tag(node, f"{TAG}seq")
             return self._sequence(node)
         if self.restore and isinstance(node.value, str):
             node.value = node.value.translate(self.restore)
@@ -209,7 +115,7 @@ class _Builder:
         self.doc.problems.append(self.doc.problem(self.lines.of(node), code, message))
 
     def _unsupported_tag(self, node: Node) -> None:
-        tag = node.tag.replace(_TAG, "!!")
+        tag = node.tag.replace(TAG, "!!")
         self._report(
             node,
             "yaml-unsupported-tag",
@@ -225,7 +131,7 @@ class _Builder:
             try:
                 value = _SAFE.yaml_constructors[tag](_SAFE, node)
             except (ValueError, KeyError, yaml.YAMLError):  # e.g. "!!int abc", "!!bool maybe"
-                tag_name = tag.replace(_TAG, "!!")
+                tag_name = tag.replace(TAG, "!!")
                 self._report(
                     node, "yaml-bad-value", f"'{node.value}' is not a valid {tag_name} value"
                 )
@@ -276,7 +182,7 @@ class _Builder:
         return out
 
 
-def _syntax_problem(doc: Document, err: yaml.YAMLError, text: str, lines: _Lines) -> Problem:
+def _syntax_problem(doc: Document, err: yaml.YAMLError, text: str, lines: Lines) -> Problem:
     mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
     words = str(err)
     if isinstance(err, yaml.MarkedYAMLError):
@@ -330,15 +236,15 @@ def _reader_position(text: str, index: int, *, in_bytes: bool) -> Position:
 def parse(text: str, file: str) -> Document:
     """Parse YAML text into located data; every problem ends up in ``Document.problems``."""
     doc = Document(file)
-    lines = _Lines(text)
-    text, restore = _hide_breaks(text)
+    lines = Lines(text)
+    text, restore = hide_breaks(text)
     try:
         loader = _Loader(text)  # the pure-Python reader already checks characters here
         node = loader.get_single_node()
     except yaml.reader.ReaderError as err:
         doc.problems.append(
             doc.problem(
-                _reader_position(text, err.position, in_bytes=_Loader is not _PythonLoader),
+                _reader_position(text, err.position, in_bytes=_Loader is not PythonLoader),
                 "yaml-syntax",
                 f"YAML syntax error: character #x{err.character:04x} is not allowed in YAML",
             )
@@ -347,7 +253,7 @@ def parse(text: str, file: str) -> Document:
     except yaml.YAMLError as err:
         doc.problems.append(_syntax_problem(doc, err, text, lines))
         return doc
-    except _TooDeep as err:
+    except TooDeep as err:
         doc.problems.append(
             doc.problem(
                 lines.of(err.mark),

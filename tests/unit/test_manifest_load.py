@@ -145,7 +145,7 @@ def test_the_pure_python_fallback_reads_the_corpus_as_libyaml_does(
         return doc.data, [(p.line, p.column, p.code) for p in doc.problems]
 
     fast = [outcome(t) for t in texts]
-    monkeypatch.setattr(load, "_Loader", load._PythonLoader)
+    monkeypatch.setattr(load, "_Loader", load.PythonLoader)
     assert [outcome(t) for t in texts] == fast
 
 
