@@ -14,13 +14,17 @@ process with ``latency_ms`` injected; ``reconcile watch`` runs as a subprocess. 
       folder, collaborations, listing, one task list per file; its writes: one assignment per
       file)                                                                  target <= 1.2x
   (d) decision -> the jsonl sink, p95 over the decisions made (enterprise stream only: the
-      ``changes`` stream carries no assignment updates, decisions wait for the review poll)
-                                                                             target p95 < 5 s
+      ``changes`` stream carries no assignment updates, decisions wait for the review poll).
+      Each client who accepted in (a) rejects a file, so the enterprise stream is read every
+      event_poll_seconds; with --active-minutes 0 every decision is the first thing anyone
+      did for a while and waits for idle_event_poll_seconds instead       target p95 < 5 s
   (e) with --webhooks: no event stream, a webhook declared on every delivered folder and
       ``watch --listen``; (a) and (c) then come by COLLABORATION.ACCEPTED, and decision -> the
       jsonl sink by TASK_ASSIGNMENT.UPDATED                                 target p95 < 2 s
 
     python benchmarks/watch_bench.py                                  # 500 x 20, 50 ms, 50
+    python benchmarks/watch_bench.py --deliveries 50 --files 5 --acceptances 20 --idle 60 \
+        --active-minutes 0                                            # decisions after quiet
     python benchmarks/watch_bench.py --deliveries 50 --files 5 --acceptances 10 --idle 60
     python benchmarks/watch_bench.py --deliveries 50 --files 5 --acceptances 10 --idle 10 --webhooks
 """

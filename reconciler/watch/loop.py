@@ -180,11 +180,12 @@ class Watcher:
             log.debug("event %s %s on %s", event.type, event.id, [str(i) for i in event.items])
             if event.echoes(me):
                 continue  # only its position is kept
-            if event.by_someone_else(me) and event.items:
+            refs = event.items
+            if refs and not self.index.declaring(refs):
+                refs = refs + self._above(refs)
+            if event.by_someone_else(me) and self.index.declaring(refs):
                 self._activity()
-            found.extend(event.items)
-            if event.items and not self.index.declaring(event.items):
-                found.extend(self._above(event.items))
+            found.extend(refs)
         position = events[-1].position if events else None
         self.hints.put(
             Hint.about(
