@@ -69,6 +69,7 @@ class Watcher:
         self._positions: dict[str, str] = {}
         #: when somebody other than the reconciler last acted (time.monotonic), if ever
         self._active_at: float | None = None
+        self._warned_review_files = 0  # the review poll's cost was warned about at this size
         self.live: LiveState | None = None
         self.passes = 0  # passes run, full and targeted, for the log and for tests
         self._paths: dict[str, tuple[ItemRef, ...]] = {}  # folder id -> folders above it
@@ -380,6 +381,10 @@ class Watcher:
         self.live, found, files = passes.poll_reviews(self.desired, self.connection, self.live)
         if files:
             log.info("review poll: read the tasks of %d files with open reviews", files)
+            costly = passes.review_poll_cost(files, self.settings.review_poll_minutes)
+            if costly and files > self._warned_review_files:
+                log.warning(costly)
+                self._warned_review_files = files * 2  # again only if it doubles
         self._offer(found)
 
     def _offer(self, found: list[Notice]) -> None:

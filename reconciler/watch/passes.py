@@ -131,6 +131,28 @@ def poll_reviews(
     return updated, found, len(wanted)
 
 
+#: Box allows an app about this many requests a minute; a review poll taking more than
+#: REVIEW_POLL_SHARE of it, on average, is worth a warning.
+BOX_REQUESTS_PER_MINUTE = 1000
+REVIEW_POLL_SHARE = 0.10
+
+
+def review_poll_cost(files: int, every_minutes: float) -> str | None:
+    """A warning when polling ``files`` task lists every ``every_minutes`` takes more than a
+    tenth of Box's request budget; None when it is cheap enough."""
+    per_minute = files / every_minutes
+    share = per_minute / BOX_REQUESTS_PER_MINUTE
+    if share <= REVIEW_POLL_SHARE:
+        return None
+    return (
+        f"the review poll reads {files:,} task lists every {every_minutes:g} minutes: about "
+        f"{round(per_minute * 60):,} calls an hour, {share:.0%} of Box's ~"
+        f"{BOX_REQUESTS_PER_MINUTE:,} requests a minute. The enterprise stream "
+        "(watch.stream_type: admin_logs_streaming) or webhooks (watch --listen) bring decisions "
+        "without it; or raise watch.review_poll_minutes"
+    )
+
+
 def merge(old: LiveState | None, new: LiveState) -> LiveState:
     """A snapshot of everything known: what ``new`` read replaces what ``old`` held."""
     if old is None:
