@@ -150,7 +150,7 @@ def accept(
 def review(
     email: Annotated[str, typer.Argument(metavar="EMAIL", help="The reviewer.")],
     file_id: Annotated[str, typer.Argument(metavar="FILE_ID", help="The file reviewed.")],
-    decision: Annotated[Decision, typer.Argument(help="approve or reject.")],
+    decision: Annotated[Decision, typer.Argument(help="approve or reject.", metavar="DECISION")],
     message: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option("--message", metavar="TEXT", help="What the reviewer writes with it."),

@@ -21,7 +21,10 @@ class SchemaName(str, Enum):
 def schema(
     name: Annotated[
         SchemaName,
-        typer.Argument(help="delivery (a manifest), config (reconcile.yaml) or seed (sandbox)."),
+        typer.Argument(
+            metavar="NAME",
+            help="delivery (a manifest), config (reconcile.yaml) or seed (sandbox).",
+        ),
     ] = SchemaName.DELIVERY,
 ) -> None:
     """Print a JSON Schema (Draft 2020-12) for editors and other tools.
