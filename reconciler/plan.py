@@ -38,6 +38,15 @@ class Kind(str, Enum):
     WEBHOOK = "webhook"  # the declared Box webhook on a delivered folder
 
 
+#: Each kind in the words the plan shows (``hub member jane@…``), for one-line descriptions.
+KIND_WORDS: Mapping[Kind, str] = {
+    Kind.COLLABORATION: "collaboration",
+    Kind.HUB_COLLABORATION: "hub member",
+    Kind.TASK: "review task",
+    Kind.TASK_ASSIGNMENT: "review assigned to",
+    Kind.WEBHOOK: "webhook",
+}
+
 #: Every change a plan can ask the applier to make, each with its executor. Review tasks are never
 #: removed (a decided review is history) and assignments never changed (their state is the
 #: approver's, never ours). Only folder and file invitations are sent again: a hub takes no
@@ -172,8 +181,8 @@ class Change:
         on = f"file {what!r} in " if what else ""
         name = f" {self.item_name!r}" if self.item_name else ""
         return (
-            f"{self.action.value} {self.kind.value}{who} on {on}{self.item.kind.value}{name} "
-            f"({self.item.id}) for {self.delivery}"
+            f"{self.action.value} {KIND_WORDS[self.kind]}{who} on {on}{self.item.kind.value}"
+            f"{name} ({self.item.id}) for {self.delivery}"
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -276,6 +276,28 @@ def test_diff_of_plans_with_nothing_in_common_lists_each_change() -> None:
     ]
 
 
+def test_hub_members_and_reviews_are_described_in_the_plans_words() -> None:
+    member = Change(
+        Action.ADD, Kind.HUB_COLLABORATION, "acme", HUB, JANE, "cmo", item_name="Portal"
+    )
+    review = Change(
+        Action.ADD,
+        Kind.TASK_ASSIGNMENT,
+        "acme",
+        FOLDER,
+        JANE,
+        "approver",
+        item_name="Spring",
+        file="f1",
+        file_name="hero.jpg",
+    )
+    assert diff_plans(Plan(()), Plan((member, review))) == [
+        "newly planned: add hub member Jane.Doe@acme.example on hub 'Portal' (900) for acme",
+        "newly planned: add review assigned to Jane.Doe@acme.example on file 'hero.jpg' in "
+        "folder 'Spring' (100) for acme",
+    ]
+
+
 def test_stale_saved_plan_is_refused_with_what_changed() -> None:
     saved = Plan((invite(), promote()))
     saved.check_current(Plan((promote(box_id="c2"), invite())))  # same work: still current
