@@ -171,10 +171,11 @@ def test_a_rejection_reaches_both_sinks_once_signed_with_the_note(
     assert len(decisions(ledger_file)) == 1 and len(receiver.accepted("decision")) == 1
 
 
+@pytest.mark.parametrize("stream_type", ["changes", "admin_logs_streaming"])
 def test_killed_and_restarted_nothing_is_sent_twice_nothing_is_missed(
-    studio: Studio, watching: list[Watch], receiver: Receiver
+    studio: Studio, watching: list[Watch], receiver: Receiver, stream_type: str
 ) -> None:
-    configure(studio, url=receiver.url)
+    configure(studio, url=receiver.url, stream_type=stream_type)
     ledger_file = studio.path("decisions.jsonl")
     first = start(studio, watching)
     wait_until(lambda: assigned_files(studio, CMO) == ACME_REVIEWED or None, 30, "tasks", first)
@@ -189,6 +190,9 @@ def test_killed_and_restarted_nothing_is_sent_twice_nothing_is_missed(
     first.stop(signal.SIGKILL)
     two = reject(studio, "cmo-token", note="Too dark")  # while nobody watches
     second = start(studio, watching)
+    # It resumed every stream it follows from where the first one stopped.
+    assert f"resuming the {stream_type} stream" in second.log
+    assert "resuming the changes stream" in second.log
     wait_until(lambda: len(decisions(ledger_file)) == 2 or None, 30, "the missed one", second)
     wait_until(lambda: len(receiver.accepted("decision")) == 2 or None, 30, "its POST", second)
     second.stop()
