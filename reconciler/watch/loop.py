@@ -1,7 +1,11 @@
-"""The watcher's loop: a full reconcile on start, then hints from Box's event stream, each
-burst reconciling only the deliveries it touches; a full resync on a timer, when the stream
+"""The watcher's loop: a full reconcile on start, then hints from Box's event streams, each
+burst reconciling only the deliveries it touches; a full resync on a timer, when a stream
 loses its place and when the manifests change; open reviews polled where the stream is silent
 about them; every notice delivered to every sink once.
+
+With the enterprise stream, the account's own ``changes`` stream is followed beside it (long
+polled: acceptances and uploads at once), and the enterprise stream, which Box offers no long
+poll for, is read often only while somebody other than the reconciler has acted lately.
 """
 
 from __future__ import annotations
