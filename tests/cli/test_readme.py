@@ -119,3 +119,31 @@ def test_the_readme_lists_the_billing_csv_columns_in_order() -> None:
     text = " ".join(README.read_text(encoding="utf-8").split())
     assert f"`{', '.join(CLIENT_COLUMNS)}`" in text
     assert f"`{', '.join(FILE_COLUMNS)}`" in text
+
+
+def config_blocks() -> list[str]:
+    """The README's ``reconcile.yaml`` examples: YAML blocks that start with one of its keys."""
+    import json
+
+    schema_path = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.json"
+    keys = set(json.loads(schema_path.read_text(encoding="utf-8"))["properties"])
+    found = []
+    for language, body in code_blocks(README.read_text(encoding="utf-8")):
+        lines = [ln for ln in body.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+        if language == "yaml" and lines and lines[0].split(":")[0] in keys:
+            found.append(body)
+    return found
+
+
+def test_the_readme_has_reconcile_yaml_examples() -> None:
+    assert len(config_blocks()) >= 3
+
+
+@pytest.mark.parametrize("block", config_blocks())
+def test_every_reconcile_yaml_example_in_the_readme_is_valid(tmp_path: Path, block: str) -> None:
+    from reconciler.manifest.service import load_service
+
+    config = tmp_path / "reconcile.yaml"
+    config.write_text(block, encoding="utf-8")
+    secrets = {name: "set" for name in re.findall(r"secret_env: (\w+)", block)}
+    load_service(str(config), env=secrets)  # raises ManifestError naming file:line if not
