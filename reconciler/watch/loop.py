@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from reconciler import workflow
-from reconciler.applier import Outcome
 from reconciler.box.events import (
     ENTERPRISE_ONLY_TYPES,
     ENTERPRISE_TYPES,
@@ -28,7 +27,7 @@ from reconciler.box.events import (
     current_position,
     folder_ancestors,
 )
-from reconciler.errors import ManifestError, ReconcilerError, UnsafePlan
+from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.manifest.service import Service
 from reconciler.model import ItemKind, ItemRef, LiveState
 from reconciler.notify.ledger import Ledger
@@ -36,9 +35,11 @@ from reconciler.notify.notices import Notice
 from reconciler.notify.sinks import Sink
 from reconciler.statedir import StateDir
 from reconciler.watch import passes
+from reconciler.watch.declared import declare_webhooks
 from reconciler.watch.hints import Batch, Hint, HintQueue
 from reconciler.watch.index import DeliveryIndex
 from reconciler.watch.manifests import fingerprint
+from reconciler.watch.pace import Pace
 from reconciler.watch.stream import load_place, save_place
 
 log = logging.getLogger(__name__)
@@ -71,8 +72,7 @@ class Watcher:
         self._feeds: list[EventFeed] = []
         #: stream type -> the position after the last burst handled (what stream.json holds)
         self._positions: dict[str, str] = {}
-        #: when somebody other than the reconciler last acted (time.monotonic), if ever
-        self._active_at: float | None = None
+        self.pace = Pace(lambda: self.settings)
         self._warned_review_files = 0  # the review poll's cost was warned about at this size
         self.live: LiveState | None = None
         self.passes = 0  # passes run, full and targeted, for the log and for tests
@@ -162,20 +162,12 @@ class Watcher:
                 self.connection.client,
                 stream,
                 position,
-                interval=self._enterprise_interval,
+                interval=self.pace.interval,
                 # Beside the changes stream, only what it does not carry: no event twice.
                 event_types=ENTERPRISE_ONLY_TYPES if both else ENTERPRISE_TYPES,
             )
             feed.start(functools.partial(self._on_events, stream), self._on_end)
             self._feeds.append(feed)
-
-    def _enterprise_interval(self) -> float:
-        """Often while a client acted lately (a decision may follow), seldom otherwise."""
-        settings = self.settings
-        active = self._active_at is not None and (
-            time.monotonic() - self._active_at < settings.active_minutes * 60
-        )
-        return settings.event_poll_seconds if active else settings.idle_event_poll_seconds
 
     def _on_events(self, stream: str, events: list[BoxEvent], whole_page: bool) -> None:
         self._stream_ends = 0
@@ -188,8 +180,9 @@ class Watcher:
             refs = event.items
             if refs and not self.index.declaring(refs):
                 refs = refs + self._above(refs)
-            if event.by_someone_else(me) and self.index.declaring(refs):
-                self._activity()
+            if event.by_someone_else(me) and self.index.declaring(refs) and self.pace.acted():
+                for feed in self._feeds:
+                    feed.nudge()  # a decision may follow: read the enterprise stream now
             found.extend(refs)
         position = events[-1].position if events else None
         self.hints.put(
@@ -197,14 +190,6 @@ class Watcher:
                 found, source="events", stream=stream, position=position, whole_page=whole_page
             )
         )
-
-    def _activity(self) -> None:
-        """A client acted: read the enterprise stream often for a while, starting now."""
-        idle = self._enterprise_interval() != self.settings.event_poll_seconds
-        self._active_at = time.monotonic()
-        if idle:
-            for feed in self._feeds:
-                feed.nudge()
 
     def _above(self, items: tuple[ItemRef, ...]) -> tuple[ItemRef, ...]:
         """Folders above the event's folders, for a file deep inside a delivered folder whose
@@ -314,24 +299,10 @@ class Watcher:
             self._declare_webhooks()
 
     def _declare_webhooks(self) -> None:
-        spec = self.service.webhooks
-        assert spec is not None
-        plan, live = workflow.plan_declared_webhooks(self.desired, spec, self.connection)
-        targets = {hook.id: hook.target for hook in live}
-        try:
-            report = workflow.apply_webhooks(plan, self.desired, self.connection)
-        except UnsafePlan as refusal:
-            log.warning("webhook removals refused: %s", refusal)
-            return
-        for result in report.results:
-            hook_id = result.outputs.get("webhook_id")
-            if hook_id:
-                targets[hook_id] = result.change.item
-            if result.outcome is Outcome.FAILED:
-                log.warning("failed: %s: %s", result.change.describe(), result.detail)
-        self.webhook_targets = targets
-        if plan.has_changes:
-            log.info("webhooks: %s", ", ".join(f"{k} {v}" for k, v in plan.summary().items() if v))
+        assert self.service.webhooks is not None
+        targets = declare_webhooks(self.service.webhooks, self.desired, self.connection)
+        if targets is not None:
+            self.webhook_targets = targets
 
     def webhook_items(
         self, payload: dict[str, object], items: tuple[ItemRef, ...]
