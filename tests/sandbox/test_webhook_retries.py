@@ -9,6 +9,7 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -26,7 +27,16 @@ from box_sdk_gen.managers.webhooks import (
 )
 
 from reconciler.sandbox.server import Sandbox
-from reconciler.sandbox.state import Collaboration, File, Folder, User
+from reconciler.sandbox.services.webhook_outbox import settle
+from reconciler.sandbox.state import (
+    Collaboration,
+    File,
+    Folder,
+    User,
+    WebhookDelivery,
+    iso,
+    parse_datetime,
+)
 from tests.conftest import control
 
 ADMIN, ALICE = "10001", "20001"
@@ -198,6 +208,26 @@ def test_a_webhook_failing_for_a_month_is_deleted_and_says_so(
     assert deleted["webhook"]["id"] == hook_id
     assert deleted["additional_info"] == {"reason": "auto_cleanup"}
     assert [h.id for h in client.webhooks.get_webhooks().entries or []] == []
+
+
+def test_a_try_is_judged_when_it_was_sent_even_if_the_clock_moved_meanwhile(
+    box: Sandbox, client: BoxClient
+) -> None:
+    hook_id = hook_on_folder(client, "http://127.0.0.1:9/box")
+    state = box.state
+    with state.lock:
+        hook = state.webhooks[hook_id]
+        created = parse_datetime(hook.created_at)
+        assert created is not None
+        sent = created + timedelta(days=15)  # a failing try two weeks in: not yet a month
+        hook.last_trigger_at = str(iso(sent))
+        row = WebhookDelivery("p1", hook_id, hook.address, "{}", hook.created_at, status="sending")
+        state.webhook_deliveries[row.id] = row
+    advance(box, 31 * 24 * 3600)  # the clock jumps while that try waits for its answer
+    with state.lock:
+        settle(state, row, 500, sent)
+        assert hook_id in state.webhooks  # not deleted: at the try, the month was not over
+        assert row.status == "pending" and row.attempts == 1
 
 
 def test_a_webhook_that_delivers_is_never_cleaned_up(

@@ -84,9 +84,8 @@ def _moment(text: str, fallback: datetime) -> datetime:
         return fallback
 
 
-def cleaned_up(state: State, hook: Webhook) -> bool:
-    """Box's rule for deleting a failing webhook, judged now."""
-    now = state.clock()
+def cleaned_up(hook: Webhook, now: datetime) -> bool:
+    """Box's rule for deleting a failing webhook, judged at ``now``."""
     success = _moment(hook.last_success_at or hook.created_at, now)
     trigger = _moment(hook.last_trigger_at, success)
     return now - success >= CLEANUP_SILENCE and trigger - success > CLEANUP_GAP
@@ -114,16 +113,17 @@ def delete_for_failing(state: State, hook: Webhook) -> None:
 
 def settle(state: State, row: WebhookDelivery, status: int | None, sent: datetime) -> None:
     """Record one try sent at ``sent`` (the caller holds the lock): delivered, due again
-    (counted from the try, however long the receiver took), or given up."""
+    (counted from the try, however long the receiver took), or given up. Everything is judged
+    at the moment of the try, even if the control plane moved the clock while it was under way."""
     row.attempts += 1
     row.last_status = status
     hook = state.webhooks.get(row.webhook_id)
     if status is not None and 200 <= status < 300:
         row.status = "delivered"
         if hook is not None:
-            hook.last_success_at = state.now()
+            hook.last_success_at = str(iso(sent))
         return
-    if hook is not None and row.retries and cleaned_up(state, hook):
+    if hook is not None and row.retries and cleaned_up(hook, sent):
         delete_for_failing(state, hook)
         return
     if not row.retries or hook is None or row.attempts > len(RETRY_DELAYS):
