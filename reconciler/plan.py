@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 from reconciler.diff import diff_plans, field_changes, plain
-from reconciler.errors import InputError, StalePlan, UnsafePlan
-from reconciler.model import ItemKind, ItemRef, Policy, Principal, PrincipalKind
+from reconciler.errors import StalePlan, UnsafePlan
+from reconciler.model import ItemRef, Policy, Principal
 
 FORMAT_VERSION = 1
 
@@ -339,65 +339,3 @@ class Plan:
             "summary": self.summary(),
             "changes": [c.to_dict() for c in self.changes],
         }
-
-    @classmethod
-    def from_dict(cls, document: Mapping[str, Any]) -> Plan:
-        """Read a saved plan; refuses other format versions and edited plans."""
-        version = document.get("format_version")
-        if version != FORMAT_VERSION:
-            raise InputError(
-                f"saved plan has format_version {version!r}; this reconciler reads {FORMAT_VERSION}"
-            )
-        try:
-            plan = cls(tuple(_changes_from_dicts(document["changes"])))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise InputError(f"saved plan is not readable: {exc!r}") from exc
-        if document.get("checksum") != plan.checksum():
-            raise InputError("saved plan's checksum does not match its changes (was it edited?)")
-        return plan
-
-
-def _changes_from_dicts(rows: Iterable[Mapping[str, Any]]) -> list[Change]:
-    rows = list(rows)
-    keys = {row["id"]: _key_from_dict(row) for row in rows}
-    changes = []
-    for row in rows:
-        file = row.get("file") or {}
-        changes.append(
-            Change(
-                action=Action(row["action"]),
-                kind=Kind(row["kind"]),
-                delivery=row["delivery"],
-                item=ItemRef(ItemKind(row["item"]["type"]), str(row["item"]["id"])),
-                item_name=row["item"].get("name", ""),
-                principal=_principal_from_dict(row.get("principal")),
-                reason=row.get("reason", ""),
-                before=row.get("before"),
-                after=row.get("after"),
-                origin=row.get("origin"),
-                file=file.get("id"),
-                file_name=file.get("name", ""),
-                notify=row.get("notify"),
-                on_acceptance=bool(row.get("on_acceptance", False)),
-                depends_on=tuple(keys[k] for k in row.get("depends_on", ())),
-                box_ids=dict(row.get("box_ids") or {}),
-            )
-        )
-    return changes
-
-
-def _key_from_dict(row: Mapping[str, Any]) -> ChangeKey:
-    file = row.get("file") or {}
-    return ChangeKey(
-        delivery=row["delivery"],
-        kind=Kind(row["kind"]),
-        item=ItemRef(ItemKind(row["item"]["type"]), str(row["item"]["id"])),
-        principal=_principal_from_dict(row.get("principal")),
-        file=file.get("id"),
-    )
-
-
-def _principal_from_dict(row: Mapping[str, Any] | None) -> Principal | None:
-    if row is None:
-        return None
-    return Principal(PrincipalKind(row["type"]), str(row["id"]), str(row.get("name", row["id"])))

@@ -1,16 +1,17 @@
-"""Reading a plan saved by ``reconcile plan --out``: any file, however malformed, is exit 3."""
+"""Reading a plan saved by ``reconcile plan --out`` back into a Plan: any file, however
+malformed, is exit 3; an edited plan or another format version is refused."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from reconciler.errors import InputError, printable
 from reconciler.manifest.files import NotReadable, read_regular
-
-if TYPE_CHECKING:
-    from reconciler.plan import Plan
+from reconciler.model import ItemKind, ItemRef, Principal, PrincipalKind
+from reconciler.plan import FORMAT_VERSION, Action, Change, ChangeKey, Kind, Plan
 
 #: A saved plan nests five levels; far deeper JSON is not a plan (and would exhaust the stack).
 MAX_DEPTH = 32
@@ -35,10 +36,8 @@ def load_saved_plan(path: Path) -> Plan:
         raise InputError(f"{name}: not a JSON plan")
     if _depth(document) > MAX_DEPTH:
         raise InputError(f"{name}: not a JSON plan (nested more than {MAX_DEPTH} levels deep)")
-    from reconciler.plan import Plan  # the plan model is only needed once the JSON is sound
-
     try:
-        return Plan.from_dict(document)
+        return plan_from_dict(document)
     except InputError as exc:
         raise InputError(f"{name}: {exc}") from None
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
@@ -60,3 +59,66 @@ def _depth(document: Any) -> int:
 
 def _children(value: dict[str, Any] | list[Any]) -> list[Any]:
     return list(value.values()) if isinstance(value, dict) else value
+
+
+def plan_from_dict(document: Mapping[str, Any]) -> Plan:
+    """A plan from its saved JSON document (``Plan.to_dict``); refuses other format versions
+    and edited plans."""
+    version = document.get("format_version")
+    if version != FORMAT_VERSION:
+        raise InputError(
+            f"saved plan has format_version {version!r}; this reconciler reads {FORMAT_VERSION}"
+        )
+    try:
+        plan = Plan(tuple(_changes_from_dicts(document["changes"])))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"saved plan is not readable: {exc!r}") from exc
+    if document.get("checksum") != plan.checksum():
+        raise InputError("saved plan's checksum does not match its changes (was it edited?)")
+    return plan
+
+
+def _changes_from_dicts(rows: Iterable[Mapping[str, Any]]) -> list[Change]:
+    rows = list(rows)
+    keys = {row["id"]: _key_from_dict(row) for row in rows}
+    changes = []
+    for row in rows:
+        file = row.get("file") or {}
+        changes.append(
+            Change(
+                action=Action(row["action"]),
+                kind=Kind(row["kind"]),
+                delivery=row["delivery"],
+                item=ItemRef(ItemKind(row["item"]["type"]), str(row["item"]["id"])),
+                item_name=row["item"].get("name", ""),
+                principal=_principal_from_dict(row.get("principal")),
+                reason=row.get("reason", ""),
+                before=row.get("before"),
+                after=row.get("after"),
+                origin=row.get("origin"),
+                file=file.get("id"),
+                file_name=file.get("name", ""),
+                notify=row.get("notify"),
+                on_acceptance=bool(row.get("on_acceptance", False)),
+                depends_on=tuple(keys[k] for k in row.get("depends_on", ())),
+                box_ids=dict(row.get("box_ids") or {}),
+            )
+        )
+    return changes
+
+
+def _key_from_dict(row: Mapping[str, Any]) -> ChangeKey:
+    file = row.get("file") or {}
+    return ChangeKey(
+        delivery=row["delivery"],
+        kind=Kind(row["kind"]),
+        item=ItemRef(ItemKind(row["item"]["type"]), str(row["item"]["id"])),
+        principal=_principal_from_dict(row.get("principal")),
+        file=file.get("id"),
+    )
+
+
+def _principal_from_dict(row: Mapping[str, Any] | None) -> Principal | None:
+    if row is None:
+        return None
+    return Principal(PrincipalKind(row["type"]), str(row["id"]), str(row.get("name", row["id"])))

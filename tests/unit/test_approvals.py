@@ -30,6 +30,7 @@ from reconciler.model import (
 from reconciler.plan import Action, Change, Kind, Plan, principal_id
 from reconciler.planning import plan
 from reconciler.render.plan import render
+from reconciler.saved_plan import plan_from_dict
 from tests.unit.test_planner import (
     FOLDER,
     ME,
@@ -817,4 +818,4 @@ def test_task_lines_name_file_message_and_assignee() -> None:
 
 def test_saved_task_plan_round_trips() -> None:
     document = json.loads(json.dumps(golden_plan().to_dict()))
-    assert Plan.from_dict(document) == golden_plan()
+    assert plan_from_dict(document) == golden_plan()

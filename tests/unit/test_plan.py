@@ -11,6 +11,7 @@ from reconciler.diff import diff_plans
 from reconciler.errors import InputError, StalePlan, UnsafePlan
 from reconciler.model import ItemKind, ItemRef, Policy, Principal
 from reconciler.plan import Action, Change, Kind, Plan
+from reconciler.saved_plan import plan_from_dict
 
 FOLDER = ItemRef(ItemKind.FOLDER, "100")
 HUB = ItemRef(ItemKind.HUB, "900")
@@ -207,7 +208,7 @@ def test_to_dict_carries_everything_a_reviewer_needs() -> None:
 
 def test_round_trip_through_json() -> None:
     plan = full_plan()
-    loaded = Plan.from_dict(json.loads(json.dumps(plan.to_dict())))
+    loaded = plan_from_dict(json.loads(json.dumps(plan.to_dict())))
     assert loaded == plan
     assert loaded.checksum() == plan.checksum()
     assert loaded.changes[0].collaboration_id == "c1"
@@ -237,21 +238,21 @@ def test_task_changes_round_trip_with_their_file() -> None:
         depends_on=(invite().key, task.key),
     )
     plan = Plan((assignment, task, invite()))
-    assert Plan.from_dict(json.loads(json.dumps(plan.to_dict()))) == plan
+    assert plan_from_dict(json.loads(json.dumps(plan.to_dict()))) == plan
 
 
 def test_edited_saved_plan_is_refused() -> None:
     document = full_plan().to_dict()
     document["changes"][0]["after"] = {"role": "co-owner"}
     with pytest.raises(InputError, match="checksum"):
-        Plan.from_dict(document)
+        plan_from_dict(document)
 
 
 def test_unknown_format_version_is_refused() -> None:
     document = full_plan().to_dict()
     document["format_version"] = 2
     with pytest.raises(InputError, match="format_version"):
-        Plan.from_dict(document)
+        plan_from_dict(document)
 
 
 # --- plan diffs ----------------------------------------------------------------------------
