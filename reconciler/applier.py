@@ -108,7 +108,11 @@ def _phases(changes: Iterable[Change]) -> list[list[Change]]:
     return [phases[k] for k in sorted(phases)]
 
 
-def _run_one(change: Change, ctx: Context, failed: set[ChangeKey]) -> ChangeResult:
+def _run_one(
+    change: Change, ctx: Context, failed: set[ChangeKey], stop: threading.Event | None = None
+) -> ChangeResult:
+    if stop is not None and stop.is_set():
+        return ChangeResult(change, Outcome.NOT_STARTED, "not started: stopped")
     blocked = [k for k in change.depends_on if k in failed]
     if blocked:
         return ChangeResult(
@@ -156,10 +160,14 @@ def apply_plan(
     me_id: str = "",
     concurrency: int = 8,
     on_result: Callable[[ChangeResult], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> ApplyReport:
     """Run every executable change of the plan; return what happened to each.
 
     ``me_id`` is the reconciler's own Box user: tasks it finds again must have been created by it.
+    ``stop``, once set, is a request to end: each change checks it before it starts, so the
+    changes under way finish and every later one is reported as not started. Nothing is
+    raised into running code. (Ctrl-C in a command, as ``KeyboardInterrupt``, ends the same way.)
     """
     ctx = Context(writer=writer, reader=reader, me_id=me_id)
     report = ApplyReport()
@@ -180,7 +188,7 @@ def apply_plan(
         for current, phase in enumerate(phases):  # noqa: B007 - read after an interruption
             futures = []  # filled one by one: an interruption may come between two submits
             for change in phase:
-                futures.append(pool.submit(_run_one, change, ctx, failed))
+                futures.append(pool.submit(_run_one, change, ctx, failed, stop))
             for future in futures:
                 record(future.result())
     except KeyboardInterrupt:
@@ -194,6 +202,8 @@ def apply_plan(
                 record(result)
     finally:
         pool.shutdown(wait=True)
+    if report.of(Outcome.NOT_STARTED):
+        report.interrupted = True
     report.results.extend(_waiting(plan))
     return report
 

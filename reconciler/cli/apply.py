@@ -26,10 +26,10 @@ from reconciler.cli.options import (
 from reconciler.errors import ExitCode, Interrupted, PartialApply, UsageError
 
 if TYPE_CHECKING:
-    from reconciler import workflow
     from reconciler.applier import ApplyReport, Journal
     from reconciler.model import LiveState
     from reconciler.plan import Plan
+    from reconciler.session import Reading, Session
 
 
 class ReportFormat(str, Enum):
@@ -104,15 +104,13 @@ def require_confirmation(plan: Plan) -> None:
 
 def run_apply(
     plan: Plan,
-    desired: workflow.Desired,
-    connection: workflow.Connection,
-    live: LiveState,
+    session: Session,
+    reading: Reading,
     *,
     force: bool,
     journal: Path | None,
 ) -> ApplyReport:
-    """The library's apply, with a progress bar and, when asked, a journal line per change."""
-    from reconciler import workflow
+    """The session's apply, with a progress bar and, when asked, a journal line per change."""
     from reconciler.applier import ChangeResult, hold_interrupts
 
     sink = open_journal(journal) if journal is not None else None
@@ -124,9 +122,7 @@ def run_apply(
                 if sink is not None:
                     sink.record(result)
 
-            result = workflow.apply(
-                plan, desired, connection, live, force=force, on_result=on_result
-            )
+            result = session.apply(plan, reading, force=force, on_result=on_result)
         if result.interrupted:
             hold_interrupts()  # the run is ending: a late Ctrl-C must not cost the report or 130
         return result
@@ -175,23 +171,23 @@ def apply_command(
     Exit codes: 0 done, 1 Box error, 3 invalid input, 4 refused (unsafe without --force, or a
     saved plan that no longer matches Box), 5 some changes failed (each one is reported).
     """
-    from reconciler import workflow
     from reconciler.render.plan import render
 
     saved_plan = load_saved_plan(saved) if saved is not None else None
-    desired, connection, live, plan = read_and_plan(paths, config, base_url, as_user, changed_since)
+    session, reading, plan = read_and_plan(paths, config, base_url, as_user, changed_since)
+    live = reading.live
     if saved_plan is not None:  # a stale saved plan is refused before anything is shown
         saved_plan.check_current(plan)
     stdout, color = product_stream()
     if output is ReportFormat.TEXT:
         render(plan, stdout, format="text", color=color)
-    workflow.check_apply(plan, desired, live, force=force)
+    session.check(plan, reading, force=force)
     if not plan.has_changes:
         nothing_to_apply(plan, live, output, stdout)
         return
     if saved_plan is None and not yes:
         require_confirmation(plan)
-    result = run_apply(plan, desired, connection, live, force=force, journal=journal)
+    result = run_apply(plan, session, reading, force=force, journal=journal)
     render_report(plan, result, output, stdout, color=color, plan_shown=True)
     raise_for(result, live)
 

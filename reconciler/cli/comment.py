@@ -21,9 +21,9 @@ from reconciler.cli.options import (
     ChangedSinceOpt,
     ConfigOpt,
     PathsArg,
-    connect_and_read,
     info,
     manifest_changes,
+    open_session,
     save_plan,
     utf8,
 )
@@ -90,7 +90,6 @@ def comment_command(
     GITHUB_EVENT_PATH unless --repo and --pr are given.
     Exit codes: 0 posted, 1 Box or forge error, 3 invalid manifests or usage.
     """
-    from reconciler import workflow
     from reconciler.render.comment import Context, plan_comment
 
     env = os.environ
@@ -99,10 +98,13 @@ def comment_command(
     post = _poster(env, gitlab, repo, pr)
     context = Context(version=__version__, time=datetime.now(timezone.utc), commit=_commit(env))
     desired, context = _checked(paths, config, changed_since, context, post)
-    _, live = connect_and_read(desired, base_url, as_user)
-    if live.unreadable:  # a comment speaks for every delivery it names, or is not posted
-        raise ReadError("Could not read from Box:\n  " + "\n  ".join(live.unreadable.values()))
-    plan = workflow.make_plan(desired, live)
+    session = open_session(desired, base_url, as_user)
+    reading = session.read()
+    if reading.left_out:  # a comment speaks for every delivery it names, or is not posted
+        why = [line for left in reading.left_out for line in left.reasons]
+        raise ReadError("Could not read from Box:\n  " + "\n  ".join(why))
+    live = reading.live
+    plan = session.plan(reading)
     context = replace(context, login=live.me.login)
     if out is not None:
         save_plan(plan, out)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from reconciler.gitdiff import ManifestChanges
     from reconciler.model import LiveState
     from reconciler.plan import Plan
+    from reconciler.session import Reading, Session
 
 PathsArg = Annotated[
     Optional[list[str]],  # noqa: UP045 - typer reads the annotation at run time (py3.10)
@@ -157,10 +158,12 @@ def read_box(
     as_user: str | None,
     changed_since_ref: str | None = None,
 ) -> tuple[workflow.Desired, workflow.Connection, LiveState]:
-    """Load and check the manifests, connect, and read what they mention from Box."""
+    """Load and check the manifests, connect, and read what they mention from Box; the
+    deliveries Box did not give every item of are left out (each reported on stderr)."""
     desired, _ = load_desired(paths, config, changed_since_ref)
-    connection, live = connect_and_read(desired, base_url, as_user)
-    return readable(desired, live), connection, live
+    session = open_session(desired, base_url, as_user)
+    reading = read_session(session)
+    return reading.desired, session.connection, reading.live
 
 
 def read_and_plan(
@@ -169,31 +172,41 @@ def read_and_plan(
     base_url: str | None,
     as_user: str | None,
     changed_since_ref: str | None = None,
-) -> tuple[workflow.Desired, workflow.Connection, LiveState, Plan]:
-    """Load and check the manifests, then read Box and plan. Writes nothing."""
+) -> tuple[Session, Reading, Plan]:
+    """Load and check the manifests, then read Box and plan, through one library session.
+    Writes nothing."""
+    desired, _ = load_desired(paths, config, changed_since_ref)
+    session = open_session(desired, base_url, as_user)
+    reading = read_session(session)
+    return session, reading, session.plan(reading)
+
+
+def open_session(desired: workflow.Desired, base_url: str | None, as_user: str | None) -> Session:
+    """The library session over ``desired``, connected with the policy's pacing."""
     from reconciler import workflow
+    from reconciler.session import Session
 
-    desired, connection, live = read_box(paths, config, base_url, as_user, changed_since_ref)
-    return desired, connection, live, workflow.make_plan(desired, live)
+    return Session(desired, workflow.connect(box_settings(base_url, as_user), desired.policy))
 
 
-def connect_and_read(
-    desired: workflow.Desired, base_url: str | None, as_user: str | None
-) -> tuple[workflow.Connection, LiveState]:
-    """Connect with the policy's pacing and read what ``desired`` mentions from Box."""
+def read_session(session: Session) -> Reading:
+    """The session's read of Box, with progress on a terminal and each delivery it left out
+    as an error line naming why (at its manifest line)."""
     from reconciler import workflow
-
-    connection = workflow.connect(box_settings(base_url, as_user), desired.policy)
     from reconciler.render.words import plural
 
+    desired = session.desired
     items = len(workflow.items_of(desired.state))
     info(
         f"Reading Box for {plural(len(desired.state.deliveries), 'delivery')} "
         f"({items} {'item' if items == 1 else 'folders, files and hubs'})..."
     )
     with progress("Reading Box", None) as tick:
-        live = workflow.read(desired, connection, on_read=tick, keep_going=True)
-    return connection, live
+        reading = session.read(on_read=tick)
+    for left in reading.left_out:
+        for line in left.lines():
+            typer.echo(f"Error: {line}", err=True)
+    return reading
 
 
 def save_plan(plan: Plan, out: Path) -> None:
@@ -205,17 +218,6 @@ def save_plan(plan: Plan, out: Path) -> None:
     except OSError as exc:
         raise UsageError(f"--out {out}: cannot write the plan there ({exc.strerror})") from None
     info(f"Saved the plan to {out}; apply exactly it with: reconcile apply --plan {out}")
-
-
-def readable(desired: workflow.Desired, live: LiveState) -> workflow.Desired:
-    """The deliveries Box gave every item of; each one left out is an error line naming why."""
-    from reconciler import workflow
-
-    desired, failed = workflow.readable_part(desired, live)
-    for name, why in failed.items():
-        for line in why:
-            typer.echo(f"Error: {line}; delivery {name} is left out of this run", err=True)
-    return desired
 
 
 def left_out(live: LiveState, done: str) -> str:

@@ -79,7 +79,8 @@ def plan_command(
     BOX_ENTERPRISE_ID, or BOX_JWT_CONFIG; BOX_BASE_URL points at a sandbox.
     Exit codes: 0 ok, 1 Box error, 2 changes pending (with --detailed-exitcode), 3 invalid input.
     """
-    desired, _, live, plan = read_and_plan(paths, config, base_url, as_user, changed_since)
+    _, reading, plan = read_and_plan(paths, config, base_url, as_user, changed_since)
+    desired, live = reading.desired, reading.live
     if changed_since is None:
         # With --changed-since the deletions since REF were warned of already, and the narrowed
         # deliveries are not every name a moved manifest may still go by.

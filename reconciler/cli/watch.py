@@ -89,7 +89,7 @@ def watch_command(
     position is older than Box keeps events, and when the manifests change. Decisions,
     acceptances and invitations go to the notify: sinks of reconcile.yaml, each once.
     Ctrl-C or SIGTERM stops it: changes under way finish, those not started are left for the
-    next start.
+    next start, and it exits 0 (130 after a second Ctrl-C).
 
     With --listen, Box's webhook deliveries are hints too: each is checked against
     BOX_WEBHOOK_PRIMARY_KEY or BOX_WEBHOOK_SECONDARY_KEY (older than 10 minutes, from the
@@ -103,7 +103,8 @@ def watch_command(
       reconcile watch deliveries/acme --state-dir /var/lib/reconcile
       reconcile watch --listen 127.0.0.1:8080
 
-    Exit codes: 0 stopped, 1 Box error, 3 invalid input or state dir in use.
+    Exit codes: 0 stopped, 1 Box error, 3 invalid input or state dir in use, 130 stopped by
+    a second Ctrl-C.
     """
     from reconciler.watch.intake import Keys, parse_listen
     from reconciler.watch.loop import Watcher
@@ -115,11 +116,13 @@ def watch_command(
         watcher = Watcher(sources(paths, config, base_url, as_user), state)
         listener = start_listener(where, keys, state, watcher)
         try:
-            with stopped_by_signals(watcher):
+            with stopped_by_signals(watcher) as received:
                 watcher.run()
         finally:
             if listener is not None:
                 listener.stop()
+    if exit_code(received):
+        raise typer.Exit(exit_code(received))
 
 
 def start_listener(
@@ -137,23 +140,31 @@ def start_listener(
 
 
 @contextmanager
-def stopped_by_signals(watcher: Watcher) -> Iterator[None]:
-    """SIGINT and SIGTERM stop the watcher after the pass under way; the previous handlers
-    come back afterwards."""
+def stopped_by_signals(watcher: Watcher) -> Iterator[list[int]]:
+    """SIGINT and SIGTERM ask the watcher to stop: the changes under way finish, the loop
+    ends, the process exits 0. Nothing is raised into running code. A second Ctrl-C is noted:
+    the stop goes on the same way and the exit code becomes 130. Yields the signals received;
+    the previous handlers come back afterwards."""
+    received: list[int] = []
 
     def stop(signum: int, _frame: object) -> None:
-        logging.getLogger("reconciler.watch").info(
-            "%s: stopping after the pass under way", signal.Signals(signum).name
-        )
+        received.append(signum)
+        log = logging.getLogger("reconciler.watch")
+        if len(received) == 1:
+            log.info("%s: stopping after the pass under way", signal.Signals(signum).name)
+        else:
+            log.warning("%s again: still stopping", signal.Signals(signum).name)
         watcher.stop()
-        if watcher.applying.is_set():
-            # The applier's own interruption: changes under way finish, the rest are
-            # reported as not started, and the loop ends after this pass.
-            raise KeyboardInterrupt
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        yield
+        yield received
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def exit_code(received: list[int]) -> int:
+    """0 after a stop asked for once; 130 after a second Ctrl-C."""
+    interrupts = sum(1 for s in received if s == signal.SIGINT)
+    return 130 if interrupts >= 2 else 0

@@ -34,6 +34,8 @@ class WatchSettings:
     stream_type: str = "changes"
     resync_minutes: float = 360.0
     review_poll_minutes: float = 15.0
+    #: the review poll's budget: at most this many task lists read a minute, on average
+    review_calls_per_minute: float = 100.0
     coalesce_seconds: float = 2.0
     retention_days: float = 21.0
     manifest_poll_seconds: float = 5.0
@@ -149,6 +151,7 @@ def _watch(section: dict[str, Any]) -> WatchSettings:
             for key in (
                 "resync_minutes",
                 "review_poll_minutes",
+                "review_calls_per_minute",
                 "coalesce_seconds",
                 "retention_days",
                 "manifest_poll_seconds",

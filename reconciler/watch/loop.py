@@ -14,7 +14,7 @@ import functools
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -33,6 +33,7 @@ from reconciler.model import ItemKind, ItemRef, LiveState
 from reconciler.notify.ledger import Ledger
 from reconciler.notify.notices import Notice
 from reconciler.notify.sinks import Sink
+from reconciler.session import Session
 from reconciler.statedir import StateDir
 from reconciler.watch import passes
 from reconciler.watch.declared import declare_webhooks
@@ -40,6 +41,7 @@ from reconciler.watch.hints import Batch, Hint, HintQueue
 from reconciler.watch.index import DeliveryIndex
 from reconciler.watch.manifests import fingerprint
 from reconciler.watch.pace import Pace
+from reconciler.watch.reviews import ReviewPace
 from reconciler.watch.stream import load_place, save_place
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,8 @@ log = logging.getLogger(__name__)
 #: After a failed pass, wait this long (doubling, up to RETRY_LONGEST) before a full resync.
 RETRY_FIRST = 5.0
 RETRY_LONGEST = 300.0
+#: how often the loop looks for reviews due to be read (and notices owed), in seconds
+REVIEW_TICK = 1.0
 
 
 @dataclass
@@ -66,14 +70,14 @@ class Watcher:
         self.state = state
         self.hints = HintQueue()
         self.ledger = Ledger(state)
+        #: set to stop: the loop ends after the pass under way, whose apply checks it between
+        #: changes (the changes under way finish; the rest are left for the next start)
         self._stopping = threading.Event()
-        #: set while a pass writes to Box: a stop may then interrupt the apply (see cli/watch)
-        self.applying = threading.Event()
         self._feeds: list[EventFeed] = []
         #: stream type -> the position after the last burst handled (what stream.json holds)
         self._positions: dict[str, str] = {}
         self.pace = Pace(lambda: self.settings)
-        self._warned_review_files = 0  # the review poll's cost was warned about at this size
+        self._warned_behind = 0  # the review poll was warned about being this far behind
         self.live: LiveState | None = None
         self.passes = 0  # passes run, full and targeted, for the log and for tests
         self._paths: dict[str, tuple[ItemRef, ...]] = {}  # folder id -> folders above it
@@ -92,10 +96,15 @@ class Watcher:
         self.sinks = self.sources.make_sinks(self.service)
         self.index = DeliveryIndex(self.desired.state)
         self.connection = self.sources.connect(self.desired)
+        self.session = Session(self.desired, self.connection, stop=self._stopping)
+        self.reviews = ReviewPace(
+            self.settings.review_calls_per_minute, self.settings.review_poll_minutes * 60
+        )
         self._fingerprint = fingerprint(self.sources.paths, self.sources.config)
 
     def stop(self) -> None:
-        """Ask the loop to end after the pass under way (safe from a signal handler)."""
+        """Ask the loop to end after the pass under way (safe from a signal handler: it only
+        sets an event and wakes the loop)."""
         self._stopping.set()
         self.hints.close()
 
@@ -141,8 +150,10 @@ class Watcher:
         else:
             log.info(
                 "the %s stream carries no task assignment updates: polling the files with open "
-                "reviews every %g minutes",
+                "reviews, newest first, within %g calls a minute (an old open review at least "
+                "every %g minutes)",
                 settings.stream_type,
+                settings.review_calls_per_minute,
                 settings.review_poll_minutes,
             )
         self._full("start")
@@ -214,13 +225,12 @@ class Watcher:
         clock = time.monotonic
         settings = self.settings
         next_resync = clock() + settings.resync_minutes * 60
-        next_poll = clock() + settings.review_poll_minutes * 60
         next_check = clock() + settings.manifest_poll_seconds
         retry_wait = RETRY_FIRST
         while not self.stopping:
-            wake = min(next_resync, next_poll, next_check, self._follow_at or next_resync)
-            if self.ledger.owed:
-                wake = min(wake, clock() + 1.0)
+            wake = min(next_resync, next_check, self._follow_at or next_resync)
+            if self.ledger.owed or self.reviews.open_files:
+                wake = min(wake, clock() + REVIEW_TICK)
             batch = self.hints.take(settings.coalesce_seconds, max(0.0, wake - clock()))
             if self.stopping:
                 break
@@ -241,9 +251,8 @@ class Watcher:
                     self._handle(batch)
                     if batch.resync:
                         next_resync = clock() + settings.resync_minutes * 60
-                if clock() >= next_poll and not settings.stream_carries_decisions:
+                if not self.stopping:
                     self._poll_reviews()
-                    next_poll = clock() + settings.review_poll_minutes * 60
                 self._deliver()
                 retry_wait = RETRY_FIRST
             except ReconcilerError as err:
@@ -274,9 +283,7 @@ class Watcher:
                     len(names),
                     ", ".join(sorted(names)),
                 )
-                self._record(
-                    passes.reconcile(self.desired, self.connection, names, applying=self.applying)
-                )
+                self._record(passes.reconcile(self.session, self.index.with_sharers, names))
         if batch.positions and not self.stopping:
             self._positions.update(batch.positions)
             save_place(self.state, self._positions)
@@ -294,7 +301,7 @@ class Watcher:
 
     def _full(self, why: str) -> None:
         log.info("full reconcile (%s): %d deliveries", why, len(self.desired.state.deliveries))
-        self._record(passes.reconcile(self.desired, self.connection, applying=self.applying))
+        self._record(passes.reconcile(self.session, self.index.with_sharers))
         if self.service.webhooks is not None:
             self._declare_webhooks()
 
@@ -329,38 +336,55 @@ class Watcher:
 
     def _record(self, result: passes.PassResult) -> None:
         self.passes += 1
-        self.live = passes.merge(self.live, result.live)
-        counts = result.report.counts()
+        done = result.done
+        self.live = passes.merge(self.live, done.live)
+        counts = done.report.counts()
         log.info(
             "reconciled %s: %d applied, %d failed, %d waiting",
-            ", ".join(result.deliveries) or "nothing",
+            ", ".join(done.deliveries) or "nothing",
             counts["applied"],
             counts["failed"],
-            result.plan.waiting,
+            done.plan.waiting,
         )
-        if result.report.interrupted:
+        for left in done.left_out:
+            for line in left.lines():
+                log.error("%s", line)
+        if done.report.interrupted:
             log.warning(
                 "stopped while applying: the changes under way finished; %d were not started "
                 "(the next start carries on)",
-                result.report.counts()["not_started"],
+                counts["not_started"],
             )
-        for failed in result.report.failed:
+        for failed in done.report.failed:
             log.warning("failed: %s: %s", failed.change.describe(), failed.detail)
-        if result.refused:
-            log.warning("refused removals (the rest was applied): %s", result.refused)
+        if done.refused:
+            log.warning("refused removals (the rest was applied): %s", done.refused)
+        self._track_reviews(read_now=_files_of(done.live, done.deliveries, self.desired))
         self._offer(result.notices)
 
-    def _poll_reviews(self) -> None:
+    def _track_reviews(self, read_now: Iterable[str] = ()) -> None:
+        """Tell the review pace which files have open reviews now (after a pass or a poll)."""
         if self.live is None:
             return
-        self.live, found, files = passes.poll_reviews(self.desired, self.connection, self.live)
-        if files:
-            log.info("review poll: read the tasks of %d files with open reviews", files)
-            costly = passes.review_poll_cost(files, self.settings.review_poll_minutes)
-            if costly and files > self._warned_review_files:
-                log.warning(costly)
-                self._warned_review_files = files * 2  # again only if it doubles
-        self._offer(found)
+        found = passes.open_reviews(self.desired.state, self.live, seen=datetime.now(timezone.utc))
+        self.reviews.update(found, read_now=read_now)
+
+    def _poll_reviews(self) -> None:
+        """Read the tasks of the files due: on a stream without decisions, by the pace; on the
+        enterprise stream, only those a hint made urgent."""
+        if self.live is None or not self.reviews.open_files:
+            return
+        scheduled = not self.settings.stream_carries_decisions
+        due = self.reviews.due(scheduled=scheduled)
+        if due:
+            self.live, found = passes.poll_reviews(self.session, self.live, due)
+            log.debug("review poll: read the tasks of %d files", len(due))
+            self._track_reviews()
+            self._offer(found)
+        behind = self.reviews.behind() if scheduled else 0
+        if behind > max(self._warned_behind, self.settings.review_calls_per_minute):
+            log.warning(passes.behind_warning(behind, self.settings.review_calls_per_minute))
+            self._warned_behind = behind * 2  # again only if it doubles
 
     def _offer(self, found: list[Notice]) -> None:
         added = self.ledger.offer(found, self.sinks)
@@ -387,5 +411,16 @@ class Watcher:
             return False
         self.sinks = self.sources.make_sinks(self.service)
         self.index = DeliveryIndex(self.desired.state)
+        self.session = Session(self.desired, self.connection, stop=self._stopping)
+        self.settings = self.service.watch
+        self.reviews.calls_per_minute = self.settings.review_calls_per_minute
+        self.reviews.longest_seconds = self.settings.review_poll_minutes * 60
         log.info("the manifests changed: %d deliveries", len(self.desired.state.deliveries))
         return True
+
+
+def _files_of(live: LiveState, names: Iterable[str], desired: workflow.Desired) -> set[str]:
+    """Ids of the files below the folders of the deliveries ``names``, as ``live`` has them."""
+    wanted = set(names)
+    folders = {f for d in desired.state.deliveries if d.name in wanted for f in d.folders}
+    return {f.id for folder in folders for f in live.files.get(folder, ())}

@@ -1,0 +1,180 @@
+"""One library session under every entry point (``plan``, ``apply``, ``status``, ``watch``):
+the same reading rule, planning, safety checks and applying, with a stop that is asked for,
+never raised into running code.
+
+The reading rule: a delivery that names an item Box does not give (not found, not visible to
+the account, refused) is left out of the run and reported at its manifest line; every other
+delivery carries on. A delivery sharing an item with a left-out one is judged with what Box
+gave: the planner never removes what a left-out delivery declares, because it cannot see that
+delivery's items at all (they were the ones Box did not give).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+
+from reconciler import workflow
+from reconciler.applier import ApplyReport, ChangeResult, Outcome, apply_plan
+from reconciler.errors import UnsafePlan
+from reconciler.model import DesiredState, LiveState
+from reconciler.plan import Plan
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A delivery Box did not give every item of, and why (each reason at its manifest line)."""
+
+    delivery: str
+    reasons: tuple[str, ...]
+
+    def lines(self) -> list[str]:
+        return [f"{why}; delivery {self.delivery} is left out of this run" for why in self.reasons]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one read of Box gave: the deliveries that can be planned, their live state, and
+    the deliveries left out."""
+
+    desired: workflow.Desired
+    live: LiveState
+    left_out: tuple[LeftOut, ...] = ()
+
+
+@dataclass
+class Converged:
+    """One pass of ``Session.converge``: what was planned and applied, and Box as it stands
+    after it (re-read where the pass wrote, so its own tasks are known at once)."""
+
+    deliveries: tuple[str, ...]
+    plan: Plan
+    report: ApplyReport
+    live: LiveState
+    left_out: tuple[LeftOut, ...] = ()
+    refused: str | None = None  # why removals were held back (the safety limits)
+    reread: tuple[str, ...] = field(default_factory=tuple)  # deliveries read again after writing
+
+
+def scope(desired: workflow.Desired, names: Iterable[str] | None) -> workflow.Desired:
+    """The deliveries ``names`` of ``desired`` (all of them when None)."""
+    if names is None:
+        return desired
+    wanted = set(names)
+    state = DesiredState(tuple(d for d in desired.state.deliveries if d.name in wanted))
+    return replace(desired, state=state)
+
+
+def without_pruning(desired: workflow.Desired) -> workflow.Desired:
+    """The same deliveries, additive: every removal a plan makes comes from ``prune: true``."""
+    state = DesiredState(tuple(replace(d, prune=False) for d in desired.state.deliveries))
+    return replace(desired, state=state)
+
+
+class Session:
+    """The manifests, a connection to Box, and a stop event every apply checks between
+    changes. ``stop.set()`` (from a signal handler, another thread, a test) lets the changes
+    under way finish and reports the rest as not started."""
+
+    def __init__(
+        self,
+        desired: workflow.Desired,
+        connection: workflow.Connection,
+        *,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.desired = desired
+        self.connection = connection
+        self.stop = stop if stop is not None else threading.Event()
+
+    def read(
+        self, names: Iterable[str] | None = None, *, on_read: Callable[[], None] | None = None
+    ) -> Reading:
+        """Read what the deliveries ``names`` (all when None) mention, by the reading rule."""
+        wanted = scope(self.desired, names)
+        live = workflow.read(wanted, self.connection, on_read=on_read, keep_going=True)
+        kept, failed = workflow.readable_part(wanted, live)
+        left_out = tuple(LeftOut(name, tuple(why)) for name, why in failed.items())
+        return Reading(kept, live, left_out)
+
+    def plan(self, reading: Reading) -> Plan:
+        return workflow.make_plan(reading.desired, reading.live)
+
+    def check(self, plan: Plan, reading: Reading, *, force: bool = False) -> None:
+        """Raise ``StalePlan`` or (unless ``force``) ``UnsafePlan``; writes nothing."""
+        workflow.check_apply(plan, reading.desired, reading.live, force=force)
+
+    def apply(
+        self,
+        plan: Plan,
+        reading: Reading,
+        *,
+        force: bool = False,
+        on_result: Callable[[ChangeResult], None] | None = None,
+    ) -> ApplyReport:
+        """The changes of ``plan``, after ``check``; stops between changes when asked."""
+        self.check(plan, reading, force=force)
+        return apply_plan(
+            plan,
+            self.connection.writer,
+            self.connection.reader,
+            me_id=reading.live.me.id,
+            concurrency=reading.desired.policy.concurrency,
+            on_result=on_result,
+            stop=self.stop,
+        )
+
+    def converge(
+        self, names: Iterable[str] | None = None, *, closure: Callable[[set[str]], set[str]]
+    ) -> Converged:
+        """Read, plan and apply the deliveries ``names`` (all when None) within the safety
+        limits: removals above them are held back and reported, everything else is applied.
+        Then the deliveries the pass wrote to are read again (``closure`` adds those sharing
+        an item with them), so what it created is part of the state it hands back.
+
+        ``names`` must be closed under shared items: the planner judges each item it is given
+        by the deliveries it is given."""
+        reading = self.read(names)
+        plan = self.plan(reading)
+        refused: str | None = None
+        try:
+            report = self.apply(plan, reading)
+        except UnsafePlan as refusal:
+            refused = str(refusal)
+            additive = replace(reading, desired=without_pruning(reading.desired))
+            plan = self.plan(additive)
+            report = self.apply(plan, additive)
+        live = reading.live
+        written = sorted(_written(report))
+        reread: tuple[str, ...] = ()
+        if written and not self.stop.is_set():
+            group = closure(set(written))
+            again = self.read(group)
+            live = _merged(reading.live, again.live)
+            reread = tuple(sorted(group))
+        done = tuple(sorted(d.name for d in reading.desired.state.deliveries))
+        return Converged(done, plan, report, live, reading.left_out, refused, reread)
+
+
+def _written(report: ApplyReport) -> set[str]:
+    """Deliveries a change was applied to (or may have been: a failure after a write)."""
+    return {
+        r.change.delivery
+        for r in report.results
+        if r.outcome in (Outcome.APPLIED, Outcome.FAILED) and r.change.delivery
+    }
+
+
+def _merged(before: LiveState, after: LiveState) -> LiveState:
+    """``before`` with what ``after`` read again put in its place."""
+    return replace(
+        before,
+        items={**before.items, **after.items},
+        files={**before.files, **after.files},
+        invitations={**before.invitations, **after.invitations},
+        read_at=after.read_at,
+    )

@@ -1,0 +1,154 @@
+"""Which files with open reviews to read now: the newest assignments first, within a budget of
+calls.
+
+A stream without task assignment updates (``changes``, ``all``, ``none``) never says that a
+client decided; only reading the file's tasks does. A decision is likeliest soon after a
+review is assigned, so a file assigned minutes ago is read every few seconds, one assigned an
+hour ago every ten minutes, and an old open review at least every ``review_poll_minutes``. All
+of it within ``review_calls_per_minute`` (a tenth of Box's ~1,000 requests a minute by
+default): when more is due than the budget allows, the newest wait least.
+
+A hint that a decision may have been made (an enterprise event whose source names no item the
+watcher knows, a webhook about a task) makes the files it could concern due at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+#: a file assigned just now is read this often (seconds) ...
+FRESHEST = 5.0
+#: ... and a file assigned ``age`` seconds ago every ``age / AGE_SHARE`` seconds
+AGE_SHARE = 6.0
+
+
+@dataclass(frozen=True)
+class OpenReview:
+    """A file with a review some approver has not decided yet."""
+
+    file_id: str
+    #: when its newest open review was assigned (Box's ``created_at`` of the task), or when the
+    #: watcher first saw it open
+    since: datetime
+    #: the users whose assignments on it are still open
+    reviewers: frozenset[str] = frozenset()
+
+
+def interval(age_seconds: float, longest_seconds: float) -> float:
+    """Seconds between reads of a file whose newest open review is ``age_seconds`` old."""
+    return min(longest_seconds, max(FRESHEST, age_seconds / AGE_SHARE))
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class ReviewPace:
+    """Keeps, for each file with an open review, when it was last read; hands out the files due
+    to be read, newest first, no faster than ``calls_per_minute`` on average (a minute's
+    worth may be spent at once)."""
+
+    def __init__(
+        self,
+        calls_per_minute: float,
+        longest_seconds: float,
+        *,
+        now: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.calls_per_minute = calls_per_minute
+        self.longest_seconds = longest_seconds
+        self._now = now
+        self._tokens = calls_per_minute
+        self._refilled = now()
+        self._open: dict[str, OpenReview] = {}
+        self._last_read: dict[str, datetime] = {}
+        self._urgent: set[str] = set()
+        #: (when, files read) of recent polls, for the calls-per-window figure
+        self._spent: list[tuple[datetime, int]] = []
+
+    def update(self, reviews: Iterable[OpenReview], *, read_now: Iterable[str] = ()) -> None:
+        """The open reviews as the watcher now knows them; ``read_now``: files whose tasks were
+        just read (by a pass), which need no read of their own for a while."""
+        now = self._now()
+        self._open = {r.file_id: r for r in reviews}
+        for file_id in read_now:
+            self._last_read[file_id] = now
+        for file_id in self._open:
+            self._last_read.setdefault(file_id, now)
+        for file_id in list(self._last_read):
+            if file_id not in self._open:
+                del self._last_read[file_id]
+        self._urgent &= set(self._open)
+
+    @property
+    def open_files(self) -> int:
+        return len(self._open)
+
+    def hurry(self, reviewer: str | None = None) -> int:
+        """Make due at once every open file of ``reviewer`` (every open file when None: the
+        decision could be anywhere). Returns how many."""
+        files = {
+            r.file_id for r in self._open.values() if reviewer is None or reviewer in r.reviewers
+        }
+        if not files and reviewer is not None:
+            files = set(self._open)  # an unknown reviewer: anywhere
+        self._urgent |= files
+        return len(files)
+
+    def due(self, *, scheduled: bool = True) -> list[str]:
+        """The files to read now: the urgent ones, then (when ``scheduled``) those whose
+        interval has passed, newest review first, as many as the budget allows."""
+        now = self._now()
+        self._refill(now)
+        urgent = sorted(self._urgent, key=self._newest_first)
+        waiting = []
+        if scheduled:
+            waiting = sorted(
+                (
+                    f
+                    for f, r in self._open.items()
+                    if f not in self._urgent and self._is_due(r, now)
+                ),
+                key=self._newest_first,
+            )
+        allowed = int(self._tokens)
+        chosen = (urgent + waiting)[:allowed]
+        self._tokens -= len(chosen)
+        for file_id in chosen:
+            self._last_read[file_id] = now
+            self._urgent.discard(file_id)
+        if chosen:
+            self._spent.append((now, len(chosen)))
+        return chosen
+
+    def behind(self) -> int:
+        """How many open files are past their interval and not yet read (the budget binds)."""
+        now = self._now()
+        return sum(1 for r in self._open.values() if self._is_due(r, now))
+
+    def calls_in_last(self, seconds: float) -> int:
+        """Task lists read by the poll in the last ``seconds``."""
+        now = self._now()
+        self._spent = [(t, n) for t, n in self._spent if (now - t).total_seconds() <= 3600]
+        return sum(n for t, n in self._spent if (now - t).total_seconds() <= seconds)
+
+    def _is_due(self, review: OpenReview, now: datetime) -> bool:
+        last = self._last_read.get(review.file_id)
+        if last is None:
+            return True
+        age = (now - review.since).total_seconds()
+        return (now - last).total_seconds() >= interval(age, self.longest_seconds)
+
+    def _newest_first(self, file_id: str) -> tuple[float, str]:
+        review = self._open.get(file_id)
+        since = review.since.timestamp() if review is not None else 0.0
+        return (-since, file_id)
+
+    def _refill(self, now: datetime) -> None:
+        elapsed = max(0.0, (now - self._refilled).total_seconds())
+        self._tokens = min(
+            self.calls_per_minute, self._tokens + elapsed * self.calls_per_minute / 60
+        )
+        self._refilled = now

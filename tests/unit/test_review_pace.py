@@ -1,0 +1,84 @@
+"""The review poll's pace: newest reviews first, old ones rarely, never above the budget."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from reconciler.watch.passes import behind_warning
+from reconciler.watch.reviews import OpenReview, ReviewPace, interval
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def review(file_id: str, minutes_ago: float, *reviewers: str) -> OpenReview:
+    return OpenReview(file_id, START - timedelta(minutes=minutes_ago), frozenset(reviewers))
+
+
+def test_a_review_assigned_minutes_ago_is_read_far_more_often_than_an_old_one() -> None:
+    assert interval(0, 900) == 5.0
+    assert interval(60 * 60, 900) == 600.0  # an hour old: every ten minutes
+    assert interval(24 * 3600, 900) == 900.0  # a day old: every review_poll_minutes
+
+
+def test_fresh_files_are_due_again_within_seconds_old_ones_wait() -> None:
+    clock = Clock()
+    pace = ReviewPace(100, 900, now=clock)
+    pace.update([review("fresh", 0), review("old", 24 * 60)])
+    assert pace.due() == []  # both were just read by the pass that found them
+    clock.advance(6)
+    assert pace.due() == ["fresh"]
+    clock.advance(900)
+    assert pace.due() == ["fresh", "old"]  # the newest first
+
+
+def test_the_budget_is_never_exceeded_and_the_newest_go_first() -> None:
+    clock = Clock()
+    pace = ReviewPace(60, 900, now=clock)  # one call a second on average
+    pace.update([review(f"f{n:03}", n) for n in range(300)])
+    clock.advance(1000)  # everything is due
+    first = pace.due()
+    assert len(first) == 60  # a minute's worth at once, no more
+    assert first == [f"f{n:03}" for n in range(60)]  # assigned most recently first
+    assert pace.due() == []  # the budget is spent
+    clock.advance(10)
+    assert len(pace.due()) == 10  # ten seconds buy ten calls
+    assert pace.calls_in_last(600) == 70
+    assert pace.behind() == 230
+
+
+def test_a_hint_about_a_reviewer_makes_their_files_due_at_once() -> None:
+    clock = Clock()
+    pace = ReviewPace(100, 900, now=clock)
+    pace.update([review("a1", 30, "u-ann"), review("a2", 30, "u-ann"), review("b1", 1, "u-bob")])
+    assert pace.hurry("u-ann") == 2
+    assert pace.due(scheduled=False) == ["a1", "a2"]
+    assert pace.hurry("u-nobody-knows") == 3  # the decision could be anywhere
+    assert sorted(pace.due(scheduled=False)) == ["a1", "a2", "b1"]
+
+
+def test_files_no_longer_open_are_forgotten() -> None:
+    clock = Clock()
+    pace = ReviewPace(100, 900, now=clock)
+    pace.update([review("a", 0), review("b", 0)])
+    pace.update([review("b", 0)])
+    clock.advance(60)
+    assert pace.open_files == 1
+    assert pace.due() == ["b"]
+
+
+def test_the_warning_when_behind_says_how_long_and_the_ways_out() -> None:
+    warning = behind_warning(1000, 100)
+    assert "1,000 files" in warning and "about 10 minutes" in warning
+    assert "admin_logs_streaming" in warning and "--listen" in warning
+    assert "watch.review_calls_per_minute" in warning
