@@ -40,6 +40,7 @@ from reconciler.watch.declared import declare_webhooks
 from reconciler.watch.hints import Batch, Hint, HintQueue
 from reconciler.watch.index import DeliveryIndex
 from reconciler.watch.manifests import fingerprint
+from reconciler.watch.ownership import check_ownership
 from reconciler.watch.pace import Pace
 from reconciler.watch.reviews import ReviewPace
 from reconciler.watch.stream import load_place, save_place
@@ -51,6 +52,8 @@ RETRY_FIRST = 5.0
 RETRY_LONGEST = 300.0
 #: how often the loop looks for reviews due to be read (and notices owed), in seconds
 REVIEW_TICK = 1.0
+#: events that may carry a client's decision on a review
+DECISION_TYPES = frozenset({"TASK_ASSIGNMENT_UPDATE"})
 
 
 @dataclass
@@ -83,6 +86,8 @@ class Watcher:
         self._paths: dict[str, tuple[ItemRef, ...]] = {}  # folder id -> folders above it
         self._stream_ends = 0  # the stream stopped this many times since its last event
         self._follow_at: float | None = None  # when to follow the stream again, after an end
+        #: delivered items another account owns (their acceptances miss our changes stream)
+        self._unowned: tuple[ItemRef, ...] = ()
         #: webhook id -> the folder it watches, as the last full pass found them
         self.webhook_targets: dict[str, ItemRef] = {}
         self._load()
@@ -157,6 +162,8 @@ class Watcher:
                 settings.review_poll_minutes,
             )
         self._full("start")
+        if self.live is not None:
+            self._unowned = check_ownership(self.live, self.desired, self.settings)
         self._follow()
         self._loop()
 
@@ -175,7 +182,11 @@ class Watcher:
                 position,
                 interval=self.pace.interval,
                 # Beside the changes stream, only what it does not carry: no event twice.
-                event_types=ENTERPRISE_ONLY_TYPES if both else ENTERPRISE_TYPES,
+                # Unless some folder is another account's: its acceptances reach only its
+                # owner's changes stream, so the enterprise stream must bring them.
+                event_types=ENTERPRISE_ONLY_TYPES
+                if both and not self._unowned
+                else ENTERPRISE_TYPES,
             )
             feed.start(functools.partial(self._on_events, stream), self._on_end)
             self._feeds.append(feed)
@@ -191,6 +202,12 @@ class Watcher:
             refs = event.items
             if refs and not self.index.declaring(refs):
                 refs = refs + self._above(refs)
+            if event.type in DECISION_TYPES and not self.index.declaring(refs):
+                # Box's source for a decision is undocumented: when it names nothing the
+                # watcher knows, read the open reviews it could concern (the deciding user's,
+                # or all), never drop it.
+                hurried = self.reviews.hurry(event.created_by_id or None)
+                log.info("a decision named no known item: reading %d open reviews", hurried)
             if event.by_someone_else(me) and self.index.declaring(refs) and self.pace.acted():
                 for feed in self._feeds:
                     feed.nudge()  # a decision may follow: read the enterprise stream now
@@ -207,6 +224,12 @@ class Watcher:
         event names only its direct parent; read once per folder and kept."""
         found: list[ItemRef] = []
         for ref in items:
+            if ref.kind is ItemKind.FILE and self.live is not None:
+                found.extend(
+                    ItemRef(ItemKind.FOLDER, folder)
+                    for folder, files in self.live.files.items()
+                    if any(f.id == ref.id for f in files)
+                )
             if ref.kind is not ItemKind.FOLDER:
                 continue
             if ref.id not in self._paths:

@@ -14,6 +14,7 @@ watcher knows, a webhook about a task) makes the files it could concern due at o
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -67,20 +68,23 @@ class ReviewPace:
         self._urgent: set[str] = set()
         #: (when, files read) of recent polls, for the calls-per-window figure
         self._spent: list[tuple[datetime, int]] = []
+        #: ``hurry`` comes from the event feeds' threads, the rest from the loop
+        self._lock = threading.Lock()
 
     def update(self, reviews: Iterable[OpenReview], *, read_now: Iterable[str] = ()) -> None:
         """The open reviews as the watcher now knows them; ``read_now``: files whose tasks were
         just read (by a pass), which need no read of their own for a while."""
-        now = self._now()
-        self._open = {r.file_id: r for r in reviews}
-        for file_id in read_now:
-            self._last_read[file_id] = now
-        for file_id in self._open:
-            self._last_read.setdefault(file_id, now)
-        for file_id in list(self._last_read):
-            if file_id not in self._open:
-                del self._last_read[file_id]
-        self._urgent &= set(self._open)
+        with self._lock:
+            now = self._now()
+            self._open = {r.file_id: r for r in reviews}
+            for file_id in read_now:
+                self._last_read[file_id] = now
+            for file_id in self._open:
+                self._last_read.setdefault(file_id, now)
+            for file_id in list(self._last_read):
+                if file_id not in self._open:
+                    del self._last_read[file_id]
+            self._urgent &= set(self._open)
 
     @property
     def open_files(self) -> int:
@@ -89,44 +93,49 @@ class ReviewPace:
     def hurry(self, reviewer: str | None = None) -> int:
         """Make due at once every open file of ``reviewer`` (every open file when None: the
         decision could be anywhere). Returns how many."""
-        files = {
-            r.file_id for r in self._open.values() if reviewer is None or reviewer in r.reviewers
-        }
-        if not files and reviewer is not None:
-            files = set(self._open)  # an unknown reviewer: anywhere
-        self._urgent |= files
-        return len(files)
+        with self._lock:
+            files = {
+                r.file_id
+                for r in self._open.values()
+                if reviewer is None or reviewer in r.reviewers
+            }
+            if not files and reviewer is not None:
+                files = set(self._open)  # an unknown reviewer: anywhere
+            self._urgent |= files
+            return len(files)
 
     def due(self, *, scheduled: bool = True) -> list[str]:
         """The files to read now: the urgent ones, then (when ``scheduled``) those whose
         interval has passed, newest review first, as many as the budget allows."""
-        now = self._now()
-        self._refill(now)
-        urgent = sorted(self._urgent, key=self._newest_first)
-        waiting = []
-        if scheduled:
-            waiting = sorted(
-                (
-                    f
-                    for f, r in self._open.items()
-                    if f not in self._urgent and self._is_due(r, now)
-                ),
-                key=self._newest_first,
-            )
-        allowed = int(self._tokens)
-        chosen = (urgent + waiting)[:allowed]
-        self._tokens -= len(chosen)
-        for file_id in chosen:
-            self._last_read[file_id] = now
-            self._urgent.discard(file_id)
-        if chosen:
-            self._spent.append((now, len(chosen)))
-        return chosen
+        with self._lock:
+            now = self._now()
+            self._refill(now)
+            urgent = sorted(self._urgent, key=self._newest_first)
+            waiting = []
+            if scheduled:
+                waiting = sorted(
+                    (
+                        f
+                        for f, r in self._open.items()
+                        if f not in self._urgent and self._is_due(r, now)
+                    ),
+                    key=self._newest_first,
+                )
+            allowed = int(self._tokens)
+            chosen = (urgent + waiting)[:allowed]
+            self._tokens -= len(chosen)
+            for file_id in chosen:
+                self._last_read[file_id] = now
+                self._urgent.discard(file_id)
+            if chosen:
+                self._spent.append((now, len(chosen)))
+            return chosen
 
     def behind(self) -> int:
         """How many open files are past their interval and not yet read (the budget binds)."""
-        now = self._now()
-        return sum(1 for r in self._open.values() if self._is_due(r, now))
+        with self._lock:
+            now = self._now()
+            return sum(1 for r in self._open.values() if self._is_due(r, now))
 
     def calls_in_last(self, seconds: float) -> int:
         """Task lists read by the poll in the last ``seconds``."""

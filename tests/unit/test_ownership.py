@@ -1,0 +1,54 @@
+"""The watcher names, at their manifest lines, the delivered folders another account owns."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from reconciler import workflow
+from reconciler.manifest.service import WatchSettings
+from reconciler.model import ItemKind, ItemRef, LiveItem, LiveState, LiveUser
+from reconciler.watch.ownership import check_ownership, unowned
+
+MANIFEST = Path(__file__).parent / "manifests" / "valid" / "minimal.yaml"
+ME = LiveUser("10001", "studio@example.com")
+
+
+def live_with_owner(owner: str) -> LiveState:
+    ref = ItemRef(ItemKind.FOLDER, "1003")
+    return LiveState(me=ME, items={ref: LiveItem(ref, "deliveries", owner)})
+
+
+def test_a_folder_the_account_owns_needs_nothing() -> None:
+    assert unowned(live_with_owner("10001")) == ()
+
+
+@pytest.mark.parametrize(
+    ("stream_type", "advice"),
+    [
+        ("changes", "Run the watcher as the owner (--as-user 20002)"),
+        ("admin_logs_streaming", "the enterprise stream is read for acceptances too"),
+    ],
+)
+def test_a_folder_another_account_owns_is_named_at_its_manifest_line(
+    stream_type: str, advice: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    desired = workflow.load([str(MANIFEST)])
+    with caplog.at_level(logging.WARNING, logger="reconciler.watch.ownership"):
+        found = check_ownership(
+            live_with_owner("20002"), desired, WatchSettings(stream_type=stream_type)
+        )
+    assert found == (ItemRef(ItemKind.FOLDER, "1003"),)
+    (line,) = caplog.messages
+    assert "minimal.yaml:3:" in line
+    assert "folder 1003 is owned by user 20002" in line
+    assert advice in line
+
+
+def test_nothing_to_say_without_a_stream() -> None:
+    desired = workflow.load([str(MANIFEST)])
+    assert (
+        check_ownership(live_with_owner("20002"), desired, WatchSettings(stream_type="none")) == ()
+    )
