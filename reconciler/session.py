@@ -14,10 +14,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 
-from reconciler import workflow
-from reconciler.applier import ApplyReport, ChangeResult, Outcome, apply_plan
+from reconciler import workflow, written
+from reconciler.applier import ApplyReport, ChangeResult, apply_plan
 from reconciler.errors import UnsafePlan
 from reconciler.model import DesiredState, LiveState
 from reconciler.plan import Plan
@@ -49,7 +50,7 @@ class Reading:
 @dataclass
 class Converged:
     """One pass of ``Session.converge``: what was planned and applied, and Box as it stands
-    after it (re-read where the pass wrote, so its own tasks are known at once)."""
+    after it (with the reviews the pass made, so its own tasks are known at once)."""
 
     deliveries: tuple[str, ...]
     plan: Plan
@@ -57,7 +58,6 @@ class Converged:
     live: LiveState
     left_out: tuple[LeftOut, ...] = ()
     refused: str | None = None  # why removals were held back (the safety limits)
-    reread: tuple[str, ...] = field(default_factory=tuple)  # deliveries read again after writing
 
 
 def scope(desired: workflow.Desired, names: Iterable[str] | None) -> workflow.Desired:
@@ -128,13 +128,11 @@ class Session:
             stop=self.stop,
         )
 
-    def converge(
-        self, names: Iterable[str] | None = None, *, closure: Callable[[set[str]], set[str]]
-    ) -> Converged:
+    def converge(self, names: Iterable[str] | None = None) -> Converged:
         """Read, plan and apply the deliveries ``names`` (all when None) within the safety
         limits: removals above them are held back and reported, everything else is applied.
-        Then the deliveries the pass wrote to are read again (``closure`` adds those sharing
-        an item with them), so what it created is part of the state it hands back.
+        The state handed back includes the review tasks and assignments the pass made (see
+        ``reconciler.written``), so what it created is known at once.
 
         ``names`` must be closed under shared items: the planner judges each item it is given
         by the deliveries it is given."""
@@ -148,33 +146,12 @@ class Session:
             additive = replace(reading, desired=without_pruning(reading.desired))
             plan = self.plan(additive)
             report = self.apply(plan, additive)
-        live = reading.live
-        written = sorted(_written(report))
-        reread: tuple[str, ...] = ()
-        if written and not self.stop.is_set():
-            group = closure(set(written))
-            again = self.read(group)
-            live = _merged(reading.live, again.live)
-            reread = tuple(sorted(group))
+        live = written.fold(reading.live, report, me_id=reading.live.me.id, now=_box_now(reading))
         done = tuple(sorted(d.name for d in reading.desired.state.deliveries))
-        return Converged(done, plan, report, live, reading.left_out, refused, reread)
+        return Converged(done, plan, report, live, reading.left_out, refused)
 
 
-def _written(report: ApplyReport) -> set[str]:
-    """Deliveries a change was applied to (or may have been: a failure after a write)."""
-    return {
-        r.change.delivery
-        for r in report.results
-        if r.outcome in (Outcome.APPLIED, Outcome.FAILED) and r.change.delivery
-    }
-
-
-def _merged(before: LiveState, after: LiveState) -> LiveState:
-    """``before`` with what ``after`` read again put in its place."""
-    return replace(
-        before,
-        items={**before.items, **after.items},
-        files={**before.files, **after.files},
-        invitations={**before.invitations, **after.invitations},
-        read_at=after.read_at,
-    )
+def _box_now(reading: Reading) -> str:
+    """Box's time as it wrote the changes (its ``Date`` when read), in Box's format."""
+    moment = reading.live.read_at or datetime.now(timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -306,7 +306,7 @@ class Watcher:
                     len(names),
                     ", ".join(sorted(names)),
                 )
-                self._record(passes.reconcile(self.session, self.index.with_sharers, names))
+                self._record(passes.reconcile(self.session, names))
         if batch.positions and not self.stopping:
             self._positions.update(batch.positions)
             save_place(self.state, self._positions)
@@ -324,7 +324,7 @@ class Watcher:
 
     def _full(self, why: str) -> None:
         log.info("full reconcile (%s): %d deliveries", why, len(self.desired.state.deliveries))
-        self._record(passes.reconcile(self.session, self.index.with_sharers))
+        self._record(passes.reconcile(self.session))
         if self.service.webhooks is not None:
             self._declare_webhooks()
 

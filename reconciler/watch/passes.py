@@ -6,7 +6,7 @@ reviews are still open.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -30,16 +30,12 @@ def now_utc() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def reconcile(
-    session: Session,
-    closure: Callable[[set[str]], set[str]],
-    names: Iterable[str] | None = None,
-) -> PassResult:
+def reconcile(session: Session, names: Iterable[str] | None = None) -> PassResult:
     """Converge the deliveries ``names`` (all when None; closed under shared items), and the
     notices that Box, as it stands after the pass, shows."""
-    done = session.converge(names, closure=closure)
-    # Notices come from what was read, never from what apply asked of Box; the deliveries
-    # the pass wrote to were read again, so the reviews it just assigned are known.
+    done = session.converge(names)
+    # Notices come from what was read (and the reviews the pass itself made, which announce
+    # nothing until someone decides), never from what apply asked of Box.
     reviewed = scope(session.desired, done.deliveries).state
     found = notices(status.report(reviewed, done.live), seen_at=now_utc())
     return PassResult(done, found)
