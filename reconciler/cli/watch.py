@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Optional
@@ -112,12 +113,14 @@ def watch_command(
     log_to_stderr()
     where = parse_listen(listen) if listen is not None else None
     keys = Keys.from_env(dict(os.environ)) if where is not None else None
-    with StateDir.open(state_dir) as state:
-        watcher = Watcher(sources(paths, config, base_url, as_user), state)
+    stop = threading.Event()
+    started: list[Watcher] = []  # the watcher, once made: a stop must also wake its loop
+    with stopped_by_signals(stop, started) as received, StateDir.open(state_dir) as state:
+        watcher = Watcher(sources(paths, config, base_url, as_user), state, stop=stop)
+        started.append(watcher)
         listener = start_listener(where, keys, state, watcher)
         try:
-            with stopped_by_signals(watcher) as received:
-                watcher.run()
+            watcher.run()
         finally:
             if listener is not None:
                 listener.stop()
@@ -140,23 +143,25 @@ def start_listener(
 
 
 @contextmanager
-def stopped_by_signals(watcher: Watcher) -> Iterator[list[int]]:
-    """SIGINT and SIGTERM ask the watcher to stop: the changes under way finish, the loop
-    ends, the process exits 0. Nothing is raised into running code. A second Ctrl-C is noted:
-    the stop goes on the same way and the exit code becomes 130. Yields the signals received;
-    the previous handlers come back afterwards."""
+def stopped_by_signals(stop: threading.Event, started: list[Watcher]) -> Iterator[list[int]]:
+    """SIGINT and SIGTERM set ``stop`` (and stop the watcher in ``started``, once there is
+    one): the changes under way finish, the loop ends, the process exits 0. Nothing is raised
+    into running code. A second Ctrl-C is noted: the stop goes on the same way and the exit
+    code becomes 130. Yields the signals received; the previous handlers come back afterwards."""
     received: list[int] = []
 
-    def stop(signum: int, _frame: object) -> None:
+    def on_signal(signum: int, _frame: object) -> None:
         received.append(signum)
         log = logging.getLogger("reconciler.watch")
         if len(received) == 1:
             log.info("%s: stopping after the pass under way", signal.Signals(signum).name)
         else:
             log.warning("%s again: still stopping", signal.Signals(signum).name)
-        watcher.stop()
+        stop.set()
+        for watcher in started:
+            watcher.stop()
 
-    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield received
     finally:

@@ -68,14 +68,16 @@ class Sources:
 
 
 class Watcher:
-    def __init__(self, sources: Sources, state: StateDir) -> None:
+    def __init__(
+        self, sources: Sources, state: StateDir, *, stop: threading.Event | None = None
+    ) -> None:
         self.sources = sources
         self.state = state
         self.hints = HintQueue()
         self.ledger = Ledger(state)
         #: set to stop: the loop ends after the pass under way, whose apply checks it between
         #: changes (the changes under way finish; the rest are left for the next start)
-        self._stopping = threading.Event()
+        self._stopping = stop if stop is not None else threading.Event()
         self._feeds: list[EventFeed] = []
         #: stream type -> the position after the last burst handled (what stream.json holds)
         self._positions: dict[str, str] = {}
@@ -120,6 +122,9 @@ class Watcher:
     # -- the loop --
 
     def run(self) -> None:
+        if self.stopping:
+            log.info("stopped before the start reconcile")
+            return
         if not self.settings.follows_stream:
             log.info("following no event stream (watch.stream_type: none)")
             self._full("start")
