@@ -27,7 +27,8 @@ from box_sdk_gen.internal.null_value import NullValue
 
 from reconciler.box import ledger, webhooks
 from reconciler.box.errors import call
-from reconciler.box.reader import parse_assignment, parse_collaboration, parse_task, raw_json
+from reconciler.box.reader import parse_collaboration, raw_json
+from reconciler.box.tasks import parse_assignment, parse_task
 from reconciler.model import (
     InvitationRecord,
     ItemKind,
