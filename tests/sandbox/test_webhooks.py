@@ -172,6 +172,24 @@ def test_only_subscribed_triggers_are_delivered(
     assert event["created_by"]["id"] == ALICE
 
 
+def test_a_re_marked_decision_is_delivered_again_with_its_new_state(
+    box: Sandbox, client: BoxClient, receiver: Receiver
+) -> None:
+    watch(client, CLIENT_FOLDER, receiver.url, [UPDATED])
+    assignment_id = assign_review(client)
+    alice = sdk_client(box.base_url, "alice")
+    for state in ("approved", "rejected", "incomplete"):
+        alice.task_assignments.update_task_assignment_by_id(
+            assignment_id, resolution_state=UpdateTaskAssignmentByIdResolutionState(state)
+        )
+        event = json.loads(receiver.next()[1])
+        assert event["trigger"] == "TASK_ASSIGNMENT.UPDATED"
+        assert (event["source"]["id"], event["source"]["resolution_state"]) == (
+            assignment_id,
+            state,
+        )
+
+
 def test_a_webhook_on_another_folder_hears_nothing(
     box: Sandbox, client: BoxClient, receiver: Receiver
 ) -> None:
