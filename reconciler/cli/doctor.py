@@ -48,11 +48,11 @@ def doctor_command(
     that suits this account. Writes nothing to Box.
 
     \b
-    Examples (against 'reconcile sandbox serve --seed sample', from the sample repository):
+    Examples (against 'reconcile sandbox serve --seed sample', in this repository):
       export BOX_BASE_URL=http://127.0.0.1:8080 BOX_DEVELOPER_TOKEN=sandbox
-      reconcile doctor                              # every check, with the fixes
-      reconcile doctor --format json | jq '.checks[] | select(.verdict != "ok")'
-      reconcile doctor --as-user 10002              # as Maya, who owns no delivered folder
+      reconcile doctor                        # every check, with the fixes
+      reconcile doctor --format json          # the same, as one JSON document
+      reconcile doctor --as-user 10002        # as Maya: no admin, owns no delivered folder
 
     Exit codes: 0 nothing failed, 1 a check failed, 3 invalid input (manifests, config or
     Box settings).
