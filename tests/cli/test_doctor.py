@@ -9,6 +9,8 @@ import json
 import re
 import shlex
 from collections.abc import Callable
+from contextlib import redirect_stdout
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -204,9 +206,6 @@ def test_invalid_manifests_exit_3(studio: Studio) -> None:
 
 def help_examples() -> list[list[str]]:
     """The ``reconcile doctor`` lines of the command's own help."""
-    from io import StringIO
-    from contextlib import redirect_stdout
-
     out = StringIO()
     with redirect_stdout(out):
         assert run(["doctor", "--help"]) == 0
