@@ -16,7 +16,7 @@ from box_sdk_gen.managers.tasks import CreateTaskAction, CreateTaskCompletionRul
 
 from reconciler.sandbox.server import Sandbox
 from reconciler.sandbox.state import Collaboration, File, Folder, Group, Membership, Token, User
-from tests.conftest import sdk_client
+from tests.conftest import control, sdk_client
 
 ADMIN = "10001"  # the default seed's service account, token "sandbox"; owns everything below
 FOLDER, FILE = "100", "200"
@@ -190,7 +190,10 @@ def test_update_and_delete_a_task(box: Sandbox, client: BoxClient) -> None:
     assert api_error(client.tasks.get_task_by_id, task_id).response_info.status_code == 404
 
 
-def test_file_tasks_embed_their_assignments(box: Sandbox, client: BoxClient) -> None:
+def test_file_tasks_embed_their_assignments_when_listings_are_full(
+    box: Sandbox, client: BoxClient
+) -> None:
+    assert control(box, "PUT", "quirks", json={"task_listing": "full"}).status_code == 200
     first, second = new_task(client), new_task(client, rule="any_assignee")
     assign(client, first, user_id="20001")
     assign(client, first, login="bob@client.example")

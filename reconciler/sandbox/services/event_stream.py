@@ -4,10 +4,12 @@ Stream positions are the log's positions (``event_log.py``). ``now`` answers no 
 latest position; ``0`` or no position starts at the oldest event. A page stops at ``limit``
 (at most 500) matching events, and its ``next_stream_position`` resumes right after the last
 one; a page that reached the end answers the latest position, so polling with it again returns
-only what was recorded since. ``event_type`` filters the enterprise streams only, and
-``created_after``/``created_before`` ``admin_logs`` only; Box ignores them elsewhere, and so does
-the sandbox. The enterprise streams need an admin, a co-admin or an app's service account (403
-otherwise, as Box answers a user without the rights).
+only what was recorded since, except that an empty page of an enterprise stream answers 0
+under the ``empty_page_position: zero`` quirk (the default; ``quirks.py``). ``event_type``
+filters the enterprise streams only, and ``created_after``/``created_before`` ``admin_logs``
+only; Box ignores them elsewhere, and so does the sandbox. The enterprise streams need an admin,
+a co-admin or an app's service account (403 otherwise, as Box answers a user without the
+rights).
 
 The realtime server lives on the sandbox itself at ``/subscribe?channel=...``: a long poll
 answers ``{"message": "new_change"}`` as soon as the channel's user has an event past the given
@@ -158,6 +160,12 @@ def handle_get_events(call: Call) -> Reply:
         entries.append(event_view(call.state, record, stream_type))
     else:
         next_position = max(position, log.latest)
+    asked_now = call.param("stream_position") == "now"
+    if enterprise and not entries and not asked_now and zero_when_empty(call.state):
+        # Box answers an empty enterprise page with 0 (quirks.py); taken as the position, 0
+        # replays every event still kept. ``now`` is how a client gets a position at all, so it
+        # keeps answering the latest one.
+        next_position = 0
     # Box sends the enterprise position as a string and the user position as a number
     body: JSON = {
         "chunk_size": len(entries),
@@ -165,6 +173,10 @@ def handle_get_events(call: Call) -> Reply:
         "entries": entries,
     }
     return Reply(200, body)
+
+
+def zero_when_empty(state: State) -> bool:
+    return state.quirks.empty_page_position == "zero"
 
 
 def handle_options_events(call: Call) -> Reply:
