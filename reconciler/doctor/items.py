@@ -120,7 +120,8 @@ def task_listing(found: TaskSample | BoxError | None, files_looked_at: int) -> C
         "keys_without_fields": list(found.keys_plain),
         "keys_with_fields": list(found.keys_with_fields),
     }
-    where = f"file {found.file_id} ({found.file_name}), task {found.task_id}"
+    name = f" ({found.file_name})" if found.file_name else ""
+    where = f"file {found.file_id}{name}, task {found.task_id}"
     plain, wanted = set(found.keys_plain), set(found.keys_with_fields)
     missing_plain = [k for k in TASK_KEYS_NEEDED if k not in plain]
     missing_even = [k for k in TASK_KEYS_NEEDED if k not in wanted]

@@ -224,3 +224,63 @@ def test_the_help_examples_run_against_the_sample_studio(studio: Studio) -> None
         expected = 1 if "--as-user" in args else 0
         assert result.code == expected, (args, result.text)
         assert lines(result) or json.loads(result.out)
+
+
+def test_a_mini_task_listing_shows_both_answers_and_says_the_client_asks_for_fields(
+    studio: Studio,
+) -> None:
+    studio.control("PUT", "quirks", {"task_listing": "mini"})
+    assert studio.apply().code == 0
+
+    code, checks = verdicts(studio)
+
+    assert code == 0
+    listing = checks["task_listing"]
+    assert listing["verdict"] == "ok"
+    assert listing["facts"]["mini"] is True
+    assert set(listing["facts"]["keys_without_fields"]) == {"type", "id", "item", "due_at"}
+    assert {"action", "created_by", "task_assignment_collection", "is_completed"} <= set(
+        listing["facts"]["keys_with_fields"]
+    )
+    assert "mini task" in listing["detail"]
+    assert "the client asks for fields" in listing["detail"]
+
+
+def test_a_full_task_listing_shows_no_difference(studio: Studio) -> None:
+    studio.control("PUT", "quirks", {"task_listing": "full"})
+    assert studio.apply().code == 0
+
+    result = studio.cli("doctor")
+
+    assert result.code == 0
+    line = lines(result)["Task listings with and without fields"]
+    assert line.startswith("✔") and "no difference with fields" in line
+    assert "mini" not in line
+
+
+def test_without_a_task_the_listing_check_cannot_tell(studio: Studio) -> None:
+    code, checks = verdicts(studio)
+
+    assert code == 0
+    assert checks["task_listing"]["verdict"] == "unknown"
+    assert "no file with a task" in checks["task_listing"]["detail"]
+
+
+@pytest.mark.parametrize(
+    ("reading", "position_is_zero"), [("zero", True), ("latest", False)], ids=["zero", "latest"]
+)
+def test_the_enterprise_streams_empty_page_says_what_position_it_carries(
+    studio: Studio, reading: str, position_is_zero: bool
+) -> None:
+    assert studio.apply().code == 0  # events, so the latest position is not 0
+    studio.control("PUT", "quirks", {"empty_page_position": reading})
+
+    code, checks = verdicts(studio)
+
+    assert code == 0
+    page = checks["empty_page"]
+    assert page["verdict"] == "ok"
+    assert page["facts"]["keeps_position"] is position_is_zero
+    assert (str(page["facts"]["next_stream_position"]) == "0") is position_is_zero
+    if position_is_zero:
+        assert "the client keeps its position" in page["detail"]
