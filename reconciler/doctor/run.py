@@ -11,12 +11,11 @@ from typing import TypeVar
 from reconciler.box import probe
 from reconciler.box.connection import Connection
 from reconciler.doctor import account, items, streams
-from reconciler.doctor.checks import TITLES, Check, Diagnosis, unknown
+from reconciler.doctor.checks import TITLES, Check, Diagnosis, Verdict, unknown
 from reconciler.errors import BoxError, Forbidden
 from reconciler.manifest.service import Service
 from reconciler.model import DesiredState, ItemKind, ItemRef
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 #: how many delivered files are asked for their tasks, at most, to find one with a task
 MAX_FILES = 200
@@ -165,3 +164,23 @@ def _empty_page(connection: Connection) -> object:
     except BoxError as err:
         return err
     return streams.BUSY
+
+
+def log_diagnosis(diagnosis: Diagnosis, logger: logging.Logger) -> None:
+    """Each check as one log line (✔ info, ? warning, ✘ error, with its fix): how a long-running
+    command such as ``reconcile watch`` reports the checks it ran at start."""
+    levels = {
+        Verdict.OK: logging.INFO,
+        Verdict.UNKNOWN: logging.WARNING,
+        Verdict.FAIL: logging.ERROR,
+    }
+    for check in diagnosis.checks:
+        fix = f" (fix: {check.fix})" if check.fix and check.verdict is not Verdict.OK else ""
+        logger.log(
+            levels[check.verdict],
+            "%s %s: %s%s",
+            check.verdict.symbol,
+            check.title,
+            check.detail,
+            fix,
+        )
