@@ -43,7 +43,7 @@ def credentials(found: Account | BoxError, as_user: str | None) -> Check:
 
 def _credentials_fix(err: BoxError, as_user: str | None) -> str:
     if isinstance(err, BoxUnavailable):
-        return "check BOX_BASE_URL (or --base-url) and that this host can reach Box over HTTPS"
+        return "check BOX_BASE_URL (or --base-url), and that this host can reach that address"
     if isinstance(err, Forbidden) and as_user:
         return (
             f"--as-user {as_user} needs an admin account, or an app with the scope 'Make API "
