@@ -215,7 +215,7 @@ def long_poll(url: str, position: str) -> str:
 
 def short_long_polls(box: Sandbox, seconds: float = 0.2) -> None:
     reply = control(box, "PUT", "events", json={"long_poll_timeout_s": seconds})
-    assert reply.status_code == 200 and reply.json() == {"long_poll_timeout_s": seconds}
+    assert reply.status_code == 200 and reply.json()["long_poll_timeout_s"] == seconds
 
 
 def test_a_long_poll_reconnects_after_its_timeout_without_events(studio: Sandbox) -> None:
