@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import socket
 from collections.abc import Callable
 from contextlib import redirect_stdout
 from io import StringIO
@@ -104,6 +105,40 @@ def test_doctor_writes_nothing_to_box(studio: Studio) -> None:
 
     methods = {(r["method"], r["path"].split("?")[0]) for r in studio.requests()}
     assert {m for m, _ in methods} <= {"GET", "OPTIONS"}, methods
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_an_unreachable_long_poll_server_fails_with_the_fix(studio: Studio) -> None:
+    port = closed_port()
+    studio.control("PUT", "events", {"realtime_url": f"http://127.0.0.1:{port}/subscribe"})
+
+    result = studio.cli("doctor")
+
+    assert result.code == 1, result.text
+    line = lines(result)["Long-poll server reachable"]
+    assert line.startswith("✘"), line
+    assert f"127.0.0.1:{port}" in line and "not reachable from this host" in line
+    fix = result.out.splitlines()[result.out.splitlines().index(line) + 1]
+    assert "open egress" in fix and "admin_logs_streaming" in fix and "--listen" in fix
+    assert lines(result)["Recommended watch.stream_type"].startswith("✘")
+
+
+def test_an_unreachable_long_poll_server_is_no_failure_without_a_long_polled_stream(
+    studio: Studio,
+) -> None:
+    studio.control("PUT", "events", {"realtime_url": f"http://127.0.0.1:{closed_port()}/"})
+    set_stream_type(studio, "none")
+
+    code, checks = verdicts(studio)
+
+    assert code == 0
+    assert checks["long_poll"]["verdict"] == "ok"
+    assert checks["long_poll"]["facts"]["reachable"] is False
 
 
 def folder_owned_by_maya(studio: Studio) -> str:
