@@ -4,7 +4,6 @@ when Box refuses, so a check can say which refusal it met."""
 
 from __future__ import annotations
 
-import email.utils
 import socket
 import time
 from collections.abc import Iterator
@@ -18,7 +17,9 @@ from box_sdk_gen.managers.events import GetEventsStreamType
 from box_sdk_gen.networking.fetch_options import FetchOptions, ResponseFormat
 
 from reconciler.box.errors import call
-from reconciler.box.reader import BoxReader, raw_json
+
+# the reader's own reading of Box's Date header, shared within this package
+from reconciler.box.reader import BoxReader, _box_date, raw_json
 from reconciler.model import ItemKind, ItemRef
 
 #: What the client reads from a task listing (BOX_API §11.1): Box may leave them out unless asked.
@@ -102,19 +103,9 @@ def account(client: BoxClient) -> Account:
         role=str(raw.get("role") or ""),
         enterprise_id=str(enterprise.get("id") or ""),
         enterprise_name=str(enterprise.get("name") or ""),
-        box_time=box_date(headers),
+        box_time=_box_date(headers),
         local_time=datetime.fromtimestamp((before + after) / 2, tz=timezone.utc),
     )
-
-
-def box_date(headers: Any) -> datetime | None:
-    """The answer's ``Date`` header, or None."""
-    text = next((v for k, v in dict(headers or {}).items() if k.lower() == "date"), None)
-    try:
-        moment = email.utils.parsedate_to_datetime(text) if text else None
-    except (TypeError, ValueError):
-        return None
-    return moment.astimezone(timezone.utc) if moment is not None else None
 
 
 def enterprise_page(client: BoxClient, position: str | None = None) -> StreamPage:
