@@ -65,6 +65,7 @@ def _register_commands() -> None:
     for name in (
         "demo",
         "validate",
+        "doctor",
         "plan",
         "apply",
         "status",
