@@ -20,22 +20,9 @@ from reconciler.box.errors import call
 
 # the reader's own reading of Box's Date header, shared within this package
 from reconciler.box.reader import BoxReader, _box_date, raw_json
+from reconciler.box.tasks import TASK_FIELDS as TASK_FIELDS
 from reconciler.model import ItemKind, ItemRef
 
-#: What the client reads from a task listing (BOX_API §11.1): Box may leave them out unless asked.
-TASK_FIELDS = (
-    "type",
-    "id",
-    "item",
-    "action",
-    "message",
-    "created_by",
-    "created_at",
-    "completion_rule",
-    "is_completed",
-    "due_at",
-    "task_assignment_collection",
-)
 ACCOUNT_FIELDS = "id,type,login,name,role,enterprise"
 PAGE = 1000
 

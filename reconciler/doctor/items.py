@@ -7,14 +7,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from reconciler.box.probe import Owner
+from reconciler.box.tasks import NEEDED_TASK_FIELDS
 from reconciler.doctor.checks import Check, fail, ok, unknown
 from reconciler.errors import BoxError
 from reconciler.model import ItemRef
 
 #: the streams on which collaboration events reach only the content owner (BOX_API §11.2)
 OWNER_STREAMS = ("changes", "all")
-#: what the client reads from a task that a "mini" task leaves out
-TASK_KEYS_NEEDED = ("action", "created_by", "is_completed", "task_assignment_collection")
 SHOWN = 3
 
 
@@ -123,8 +122,8 @@ def task_listing(found: TaskSample | BoxError | None, files_looked_at: int) -> C
     name = f" ({found.file_name})" if found.file_name else ""
     where = f"file {found.file_id}{name}, task {found.task_id}"
     plain, wanted = set(found.keys_plain), set(found.keys_with_fields)
-    missing_plain = [k for k in TASK_KEYS_NEEDED if k not in plain]
-    missing_even = [k for k in TASK_KEYS_NEEDED if k not in wanted]
+    missing_plain = [k for k in NEEDED_TASK_FIELDS if k not in plain]
+    missing_even = [k for k in NEEDED_TASK_FIELDS if k not in wanted]
     if not missing_plain:
         return ok(
             "task_listing",
