@@ -27,6 +27,7 @@ from reconciler.box.events import (
     current_position,
     folder_ancestors,
 )
+from reconciler.doctor import diagnose, log_diagnosis
 from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.manifest.service import Service
 from reconciler.model import ItemKind, ItemRef, LiveState
@@ -125,6 +126,7 @@ class Watcher:
         if self.stopping:
             log.info("stopped before the start reconcile")
             return
+        self._diagnose()
         if not self.settings.follows_stream:
             log.info("following no event stream (watch.stream_type: none)")
             self._full("start")
@@ -171,6 +173,13 @@ class Watcher:
             self._unowned = check_ownership(self.live, self.desired, self.settings)
         self._follow()
         self._loop()
+
+    def _diagnose(self) -> None:
+        """The doctor's checks of this account, logged once at start (``reconcile doctor``
+        prints the same)."""
+        log.info("checking the account (as reconcile doctor does)")
+        diagnosis = diagnose(self.connection, self.desired.state, self.service)
+        log_diagnosis(diagnosis, log)
 
     def _positions_now(self) -> dict[str, str]:
         client = self.connection.client

@@ -29,28 +29,21 @@ def unowned(live: LiveState) -> tuple[ItemRef, ...]:
 def check_ownership(
     live: LiveState, desired: workflow.Desired, settings: WatchSettings
 ) -> tuple[ItemRef, ...]:
-    """The delivered items another account owns, each logged at its manifest line with what
-    to do about it."""
+    """The delivered items another account owns. With the enterprise stream, each is logged
+    at its manifest line with what the watcher does about it (the doctor's checks at start
+    say what to do on the other streams)."""
     found = unowned(live) if settings.follows_stream else ()
+    if not settings.stream_carries_decisions:
+        return found
     for ref in found:
-        owner = live.items[ref].owner_id
-        if settings.stream_carries_decisions:
-            then = "so the enterprise stream is read for acceptances too"
-        else:
-            then = (
-                "so they reach this watcher only by the resync every "
-                f"{settings.resync_minutes:g} minutes. Run the watcher as the owner (--as-user "
-                f"{owner}), or use watch.stream_type: admin_logs_streaming, or webhooks "
-                "(reconcile watch --listen)"
-            )
-        log.warning(
-            "%s: %s %s is owned by user %s, not by the reconciler's account (%s): Box sends its "
-            "acceptances to the owner's changes stream only, %s",
+        log.info(
+            "%s: %s %s is owned by user %s, not by the reconciler's account (%s): its "
+            "acceptances reach only the owner's changes stream, so the enterprise stream is read "
+            "for them too",
             workflow.where_declared(desired.state, ref),
             ref.kind.value,
             ref.id,
-            owner,
+            live.items[ref].owner_id,
             live.me.id,
-            then,
         )
     return found

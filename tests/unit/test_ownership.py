@@ -25,26 +25,29 @@ def test_a_folder_the_account_owns_needs_nothing() -> None:
     assert unowned(live_with_owner("10001")) == ()
 
 
-@pytest.mark.parametrize(
-    ("stream_type", "advice"),
-    [
-        ("changes", "Run the watcher as the owner (--as-user 20002)"),
-        ("admin_logs_streaming", "the enterprise stream is read for acceptances too"),
-    ],
-)
-def test_a_folder_another_account_owns_is_named_at_its_manifest_line(
-    stream_type: str, advice: str, caplog: pytest.LogCaptureFixture
+def test_with_the_enterprise_stream_each_is_named_at_its_manifest_line(
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     desired = workflow.load([str(MANIFEST)])
-    with caplog.at_level(logging.WARNING, logger="reconciler.watch.ownership"):
+    with caplog.at_level(logging.INFO, logger="reconciler.watch.ownership"):
         found = check_ownership(
-            live_with_owner("20002"), desired, WatchSettings(stream_type=stream_type)
+            live_with_owner("20002"), desired, WatchSettings(stream_type="admin_logs_streaming")
         )
     assert found == (ItemRef(ItemKind.FOLDER, "1003"),)
     (line,) = caplog.messages
     assert "minimal.yaml:3:" in line
     assert "folder 1003 is owned by user 20002" in line
-    assert advice in line
+    assert "the enterprise stream is read for them too" in line
+
+
+def test_on_the_changes_stream_it_is_found_and_left_to_the_doctor_to_say(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    desired = workflow.load([str(MANIFEST)])
+    with caplog.at_level(logging.INFO, logger="reconciler.watch.ownership"):
+        found = check_ownership(live_with_owner("20002"), desired, WatchSettings())
+    assert found == (ItemRef(ItemKind.FOLDER, "1003"),)
+    assert caplog.messages == []
 
 
 def test_nothing_to_say_without_a_stream() -> None:
