@@ -14,8 +14,9 @@ from reconciler.sandbox.state import File, State, Task, TaskAssignment, User, is
 
 ACTIONS = ("review", "complete")
 COMPLETION_RULES = ("all_assignees", "any_assignee")
-#: the resolution states an assignee may move to, by the task's action [DG:tasks]
-RESOLUTIONS = {"review": ("approved", "rejected"), "complete": ("completed",)}
+#: the resolution states an assignee may move to, by the task's action [DG:tasks]: a review
+#: "can be marked as incomplete, approved, or rejected" at any time; a completion only once
+RESOLUTIONS = {"review": ("incomplete", "approved", "rejected"), "complete": ("completed",)}
 TASK_FIELDS = ("action", "message", "due_at", "completion_rule")
 #: what a task listing shows of each task without ``fields`` under ``task_listing: mini``
 #: (Box's own SDK sample for GET /files/{id}/tasks), and what ``fields`` always keeps
@@ -249,7 +250,8 @@ def assign(state: State, actor: User, body: JSON) -> TaskAssignment:
 
 
 def resolve(state: State, actor: User, assignment: TaskAssignment, body: JSON) -> TaskAssignment:
-    """Only the assignee answers; the new state must fit the action, and an answer is final."""
+    """Only the assignee answers, with a state that fits the action. A review's decision may be
+    re-marked (``completed_at`` follows: cleared when back to incomplete); a completion is final."""
     if actor.id != assignment.assigned_to_id:
         raise Forbidden("Only the assignee can update a task assignment")
     task = state.tasks[assignment.task_id]
@@ -260,13 +262,13 @@ def resolve(state: State, actor: User, assignment: TaskAssignment, body: JSON) -
                 f"resolution_state '{wanted}' does not fit a '{task.action}' task",
                 context_info=invalid_parameter("resolution_state", wanted),
             )
-        if assignment.resolution_state != "incomplete":
+        if assignment.resolution_state == "completed":
             raise BadRequest(
-                f"The assignment is already {assignment.resolution_state}",
+                "The assignment is already completed",
                 context_info=invalid_parameter("resolution_state", wanted),
             )
         assignment.resolution_state = str(wanted)
-        assignment.completed_at = state.now()
+        assignment.completed_at = None if wanted == "incomplete" else state.now()
     if "message" in body:
         assignment.message = str(body["message"])
     settle(state, task)
