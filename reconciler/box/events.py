@@ -223,19 +223,24 @@ class EventFeed:
         *,
         interval: Callable[[], float] = lambda: 5.0,
         event_types: tuple[str, ...] = ENTERPRISE_TYPES,
+        polled: bool = False,
     ) -> None:
         self.client = client
         self.stream_type = stream_type
+        #: where the stream resumes after the last events handed on
         self.position = position
         self.interval = interval
         self.event_types = event_types
+        #: read by ``GET /events`` every ``interval()`` rather than long polled (always so for
+        #: the enterprise stream; for a user stream, while its long poll is silent)
+        self.polled = polled or stream_type == ENTERPRISE
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._stream: Any = None
         self._thread: threading.Thread | None = None
 
     def start(self, on_events: OnEvents, on_end: Callable[[str], None]) -> None:
-        run = self._poll_enterprise if self.stream_type == ENTERPRISE else self._follow_user
+        run = self._poll if self.polled else self._follow_user
         self._thread = threading.Thread(
             target=self._guarded,
             args=(run, on_events, on_end),
@@ -288,27 +293,43 @@ class EventFeed:
             position = getattr(self._stream, "_stream_position", None)
             # Events inside a page carry no raw JSON of their own; the model's dict has the ids.
             raw = raw_json(event) or event.to_dict()
+            if position is not None:
+                self.position = str(position)
             on_events([parse_event(raw, None if position is None else str(position))], False)
 
-    def _poll_enterprise(self, on_events: OnEvents) -> None:
-        types = [GetEventsEventType(t) for t in self.event_types]
-        position = self.position
+    def _poll(self, on_events: OnEvents) -> None:
+        enterprise = self.stream_type == ENTERPRISE
+        # Box filters the enterprise stream by type; a user stream takes no such filter.
+        types = [GetEventsEventType(t) for t in self.event_types] if enterprise else None
         while not self._stop.is_set():
             self._wake.clear()
             page = call(
-                "read the enterprise event stream",
-                lambda p=position: self.client.events.get_events(  # type: ignore[misc]
-                    stream_type=GetEventsStreamType.ADMIN_LOGS_STREAMING,
+                f"read the {self.stream_type} event stream",
+                lambda p=self.position: self.client.events.get_events(  # type: ignore[misc]
+                    stream_type=GetEventsStreamType(self.stream_type),
                     stream_position=p,
                     event_type=types,
                     limit=500,
                 ),
             )
             raw = raw_json(page)
-            position = next_position(position, raw)
+            position = next_position(self.position, raw)
             entries: Iterable[dict[str, Any]] = raw.get("entries") or []
             events = [parse_event(entry, position) for entry in entries]
+            self.position = position
             if events:
                 on_events(events, True)
             else:
                 self._wake.wait(self.interval())
+
+
+def waiting_after(client: BoxClient, stream_type: str, position: str) -> bool:
+    """Whether the stream holds an event after ``position``: one plain ``GET /events``, to
+    check a long poll that may have gone silent."""
+    page = call(
+        f"check the {stream_type} event stream",
+        lambda: client.events.get_events(
+            stream_type=GetEventsStreamType(stream_type), stream_position=position, limit=1
+        ),
+    )
+    return bool(raw_json(page).get("entries"))

@@ -36,6 +36,8 @@ class WatchSettings:
     review_poll_minutes: float = 15.0
     #: the review poll's budget: at most this many task lists read a minute, on average
     review_calls_per_minute: float = 100.0
+    #: seconds between checks that a long-polled stream still delivers
+    long_poll_check_seconds: float = 180.0
     coalesce_seconds: float = 2.0
     retention_days: float = 21.0
     manifest_poll_seconds: float = 5.0
@@ -154,6 +156,7 @@ def _watch(section: dict[str, Any]) -> WatchSettings:
                 "resync_minutes",
                 "review_poll_minutes",
                 "review_calls_per_minute",
+                "long_poll_check_seconds",
                 "coalesce_seconds",
                 "retention_days",
                 "manifest_poll_seconds",

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 
 from reconciler import workflow
 from reconciler.box.events import (
+    ENTERPRISE,
     ENTERPRISE_ONLY_TYPES,
     ENTERPRISE_TYPES,
     BoxEvent,
@@ -40,6 +41,7 @@ from reconciler.watch import passes
 from reconciler.watch.declared import declare_webhooks
 from reconciler.watch.hints import Batch, Hint, HintQueue
 from reconciler.watch.index import DeliveryIndex
+from reconciler.watch.longpoll import Health, LongPollHealth
 from reconciler.watch.manifests import fingerprint
 from reconciler.watch.ownership import check_ownership
 from reconciler.watch.pace import Pace
@@ -91,6 +93,7 @@ class Watcher:
         self._follow_at: float | None = None  # when to follow the stream again, after an end
         #: delivered items another account owns (their acceptances miss our changes stream)
         self._unowned: tuple[ItemRef, ...] = ()
+        self.long_polls = LongPollHealth()
         #: webhook id -> the folder it watches, as the last full pass found them
         self.webhook_targets: dict[str, ItemRef] = {}
         self._load()
@@ -188,22 +191,50 @@ class Watcher:
     def _follow(self) -> None:
         if self.stopping:
             return
-        both = len(self.settings.streams) > 1
         for stream, position in self._positions.items():
-            feed = EventFeed(
-                self.connection.client,
-                stream,
-                position,
-                interval=self.pace.interval,
-                # Beside the changes stream, only what it does not carry: no event twice.
-                # Unless some folder is another account's: its acceptances reach only its
-                # owner's changes stream, so the enterprise stream must bring them.
-                event_types=ENTERPRISE_ONLY_TYPES
-                if both and not self._unowned
-                else ENTERPRISE_TYPES,
-            )
-            feed.start(functools.partial(self._on_events, stream), self._on_end)
-            self._feeds.append(feed)
+            self._start_feed(stream, position)
+
+    def _start_feed(self, stream: str, position: str, *, polled: bool = False) -> None:
+        both = len(self.settings.streams) > 1
+        feed = EventFeed(
+            self.connection.client,
+            stream,
+            position,
+            interval=self.pace.interval,
+            # Beside the changes stream, only what it does not carry: no event twice.
+            # Unless some folder is another account's: its acceptances reach only its
+            # owner's changes stream, so the enterprise stream must bring them.
+            event_types=ENTERPRISE_ONLY_TYPES if both and not self._unowned else ENTERPRISE_TYPES,
+            polled=polled,
+        )
+        feed.start(functools.partial(self._on_events, stream), self._on_end)
+        self._feeds.append(feed)
+
+    def _check_long_polls(self) -> None:
+        """Each long-polled stream still delivers; a silent one is read by polling until its
+        long-poll server answers again (see ``watch.longpoll``)."""
+        for feed in [f for f in self._feeds if f.stream_type != ENTERPRISE]:
+            health = self.long_polls.check(feed, self.connection)
+            if health is Health.SILENT:
+                log.error(
+                    "the long poll of the %s stream is silent: Box holds events after position "
+                    "%s that it has not brought (%s). Reading the stream every few seconds "
+                    "until the long-poll server answers again; allow this host to reach it "
+                    "(reconcile doctor names it)",
+                    feed.stream_type,
+                    feed.position,
+                    self.long_polls.reason or "the long-poll server accepts connections",
+                )
+            elif health is Health.RECOVERED:
+                log.info(
+                    "long polling the %s stream again: its long-poll server accepts connections",
+                    feed.stream_type,
+                )
+            else:
+                continue
+            feed.stop()
+            self._feeds.remove(feed)
+            self._start_feed(feed.stream_type, feed.position, polled=health is Health.SILENT)
 
     def _on_events(self, stream: str, events: list[BoxEvent], whole_page: bool) -> None:
         self._stream_ends = 0
@@ -263,9 +294,10 @@ class Watcher:
         settings = self.settings
         next_resync = clock() + settings.resync_minutes * 60
         next_check = clock() + settings.manifest_poll_seconds
+        next_health = clock() + settings.long_poll_check_seconds
         retry_wait = RETRY_FIRST
         while not self.stopping:
-            wake = min(next_resync, next_check, self._follow_at or next_resync)
+            wake = min(next_resync, next_check, next_health, self._follow_at or next_resync)
             if self.ledger.owed or self.reviews.open_files:
                 wake = min(wake, clock() + REVIEW_TICK)
             batch = self.hints.take(settings.coalesce_seconds, max(0.0, wake - clock()))
@@ -284,6 +316,9 @@ class Watcher:
                     self._follow_at = clock() + RETRY_FIRST  # again soon, if this fails
                     self._restart_feed()
                     self._follow_at = None
+                if clock() >= next_health:
+                    next_health = clock() + settings.long_poll_check_seconds
+                    self._check_long_polls()
                 if batch is not None:
                     self._handle(batch)
                     if batch.resync:
