@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import sysconfig
+import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -107,3 +108,30 @@ def test_the_installed_sandbox_serves_the_shipped_sample_studio(
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
+
+
+def installed_files(venv: Path) -> list[str]:
+    site = next(venv.glob("lib/python*/site-packages"))
+    return [str(p.relative_to(site)) for p in site.rglob("*") if p.is_file()]
+
+
+@pytest.mark.slow
+def test_the_wheel_carries_the_license_and_the_typing_marker(installed: Path) -> None:
+    files = installed_files(installed)
+    assert "reconciler/py.typed" in files
+    licenses = [
+        f for f in files if re.fullmatch(r"box_reconciler-[^/]+\.dist-info/licenses/LICENSE", f)
+    ]
+    assert licenses, [f for f in files if "dist-info" in f]
+    text = next(installed.glob(f"lib/python*/site-packages/{licenses[0]}")).read_text()
+    assert "Apache License" in text and "Version 2.0" in text
+
+
+@pytest.mark.slow
+def test_the_source_distribution_carries_the_license(tmp_path: Path) -> None:
+    build = [sys.executable, "-m", "build", "--sdist", "--outdir", str(tmp_path), str(ROOT)]
+    subprocess.run(build, check=True, capture_output=True, timeout=300)
+    sdist_path = next(tmp_path.glob("box_reconciler-*.tar.gz"))
+    with tarfile.open(sdist_path) as sdist:
+        names = {Path(*Path(n).parts[1:]).as_posix() for n in sdist.getnames()}
+    assert {"LICENSE", "reconciler/py.typed"} <= names
