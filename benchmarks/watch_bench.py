@@ -252,7 +252,9 @@ def measure(args: argparse.Namespace, root: Path, sandbox: Sandbox) -> int:
         began = time.monotonic()
         signed = sandbox.control("POST", "signup", {"login": login, "accept": True})
         accepted.append((delivery, str(signed["token"])))
-        offset = watcher.wait_for(rf"reconciled delivery-{delivery:04d}: [1-9]\d* applied", offset)
+        offset = watcher.wait_for(
+            rf"reconciled delivery-{delivery:04d}: changes: [1-9]\d* applied", offset
+        )
         latencies.append(time.monotonic() - began)
         settle(sandbox, quiet=3.0)
         log = sandbox.requests()

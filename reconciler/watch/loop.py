@@ -332,7 +332,7 @@ class Watcher:
         self.live = passes.merge(self.live, result.live)
         counts = result.report.counts()
         log.info(
-            "reconciled %s: %d applied, %d failed, %d waiting",
+            "reconciled %s: changes: %d applied, %d failed, %d waiting for acceptance",
             ", ".join(result.deliveries) or "nothing",
             counts["applied"],
             counts["failed"],
