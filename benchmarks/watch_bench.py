@@ -246,7 +246,7 @@ def measure(args: argparse.Namespace, root: Path, sandbox: Sandbox) -> int:
     sandbox.control("DELETE", "requests")
     watcher = Watcher(root, sandbox.url, args.listen)
     started = time.monotonic()
-    offset = watcher.wait_for(r"reconciled .*: \d+ applied")
+    offset = watcher.wait_for(r"reconciled .*: changes: \d+ applied")
     settle(sandbox)
     start_calls = api_calls(sandbox.requests())
     print(f"start: full reconcile in {time.monotonic() - started:.1f} s, {start_calls} calls")
@@ -270,7 +270,9 @@ def measure(args: argparse.Namespace, root: Path, sandbox: Sandbox) -> int:
         began = time.monotonic()
         signed = sandbox.control("POST", "signup", {"login": login, "accept": True})
         accepted.append((delivery, str(signed["token"])))
-        offset = watcher.wait_for(rf"reconciled delivery-{delivery:04d}: [1-9]\d* applied", offset)
+        offset = watcher.wait_for(
+            rf"reconciled delivery-{delivery:04d}: changes: [1-9]\d* applied", offset
+        )
         latencies.append(time.monotonic() - began)
         settle(sandbox, quiet=3.0)
         log = sandbox.requests()

@@ -19,7 +19,22 @@ Names are imported on first use, so ``reconciler.sandbox`` never loads the Box S
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the real types for type checkers; at run time, names load on first use
+    from reconciler.applier import ApplyReport as ApplyReport
+    from reconciler.box.connect import settings_from_env as settings_from_env
+    from reconciler.errors import StalePlan as StalePlan
+    from reconciler.errors import UnsafePlan as UnsafePlan
+    from reconciler.plan import Change as Change
+    from reconciler.plan import Plan as Plan
+    from reconciler.workflow import Desired as Desired
+    from reconciler.workflow import apply as apply
+    from reconciler.workflow import check_apply as check_apply
+    from reconciler.workflow import connect as connect
+    from reconciler.workflow import load as load
+    from reconciler.workflow import make_plan as make_plan
+    from reconciler.workflow import read as read
 
 __version__ = "0.1.0"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import logging
 import threading
 import time
 from collections.abc import Mapping
@@ -28,9 +30,25 @@ from requests.adapters import HTTPAdapter
 
 from reconciler.errors import ConfigError
 
+log = logging.getLogger(__name__)
+
 REAL_BOX_API = "https://api.box.com"
 REAL_BOX_UPLOAD = "https://upload.box.com/api"
 REAL_BOX_OAUTH = "https://account.box.com/api/oauth2"
+
+#: Every BOX_* variable reconcile reads; any other is most likely a typo of one of these.
+KNOWN_VARIABLES = (
+    "BOX_DEVELOPER_TOKEN",
+    "BOX_CLIENT_ID",
+    "BOX_CLIENT_SECRET",
+    "BOX_ENTERPRISE_ID",
+    "BOX_JWT_CONFIG",
+    "BOX_BASE_URL",
+    "BOX_AS_USER",
+    "BOX_RETRY_BASE_INTERVAL",
+    "BOX_WEBHOOK_PRIMARY_KEY",
+    "BOX_WEBHOOK_SECONDARY_KEY",
+)
 
 CREDENTIAL_HELP = (
     "Set one of: BOX_DEVELOPER_TOKEN; or BOX_CLIENT_ID, BOX_CLIENT_SECRET and "
@@ -78,6 +96,8 @@ class BoxSettings:
 def settings_from_env(env: Mapping[str, str], **overrides: str | None) -> BoxSettings:
     """Read BOX_* settings; missing or contradictory ones give a ConfigError naming what to set."""
     values = {k: (v.strip() if isinstance(v, str) else v) for k, v in env.items()}
+    for warning in unknown_variables(values):
+        log.warning("%s", warning)
     values.update({k: v for k, v in overrides.items() if v is not None})
     token = values.get("BOX_DEVELOPER_TOKEN") or None
     ccg = {
@@ -94,9 +114,12 @@ def settings_from_env(env: Mapping[str, str], **overrides: str | None) -> BoxSet
     if not chosen:
         raise ConfigError(_no_credentials(base_url))
     if len(chosen) > 1:
+        named = [
+            name for name in ("BOX_DEVELOPER_TOKEN", "BOX_JWT_CONFIG", *ccg) if values.get(name)
+        ]
         raise ConfigError(
-            f"Contradictory Box credentials: {' and '.join(chosen)} are all set; keep one. "
-            f"{CREDENTIAL_HELP}"
+            f"Contradictory Box credentials: {_words(named)} {'is' if len(named) == 1 else 'are'} "
+            f"set, which are {len(chosen)} ways to sign in; keep one. {CREDENTIAL_HELP}"
         )
     if has_ccg and not jwt:
         missing = [k for k, v in ccg.items() if not v]
@@ -119,6 +142,27 @@ def settings_from_env(env: Mapping[str, str], **overrides: str | None) -> BoxSet
         jwt_config=jwt_path,
         as_user=values.get("BOX_AS_USER") or None,
     )
+
+
+def unknown_variables(env: Mapping[str, str]) -> list[str]:
+    """A warning for each BOX_* variable reconcile does not read, naming the likely one: a
+    typo such as BOX_URL would otherwise be ignored, and the run would go to Box itself."""
+    warnings = []
+    for name in sorted(k for k in env if k.startswith("BOX_") and k not in KNOWN_VARIABLES):
+        close = difflib.get_close_matches(name, KNOWN_VARIABLES, n=1, cutoff=0.6)
+        hint = (
+            f"; did you mean {close[0]}?"
+            if close
+            else f" (reconcile reads {_words(list(KNOWN_VARIABLES))})"
+        )
+        if close == ["BOX_BASE_URL"] and not env.get("BOX_BASE_URL"):
+            hint += f" Without it, reconcile talks to Box itself ({REAL_BOX_API})."
+        warnings.append(f"{name} is set but reconcile does not read it{hint}")
+    return warnings
+
+
+def _words(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _check_header_safe(name: str, value: str | None) -> None:

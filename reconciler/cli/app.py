@@ -64,6 +64,7 @@ def _register_commands() -> None:
     # Registration order is the order of the top-level help: newcomers start with the demo.
     for name in (
         "demo",
+        "init",
         "validate",
         "doctor",
         "plan",

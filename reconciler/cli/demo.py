@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
 import shutil
 import sys
 import tempfile
@@ -12,13 +13,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from reconciler.cli.app import app
 from reconciler.cli.options import use_color, utf8
-from reconciler.errors import ReconcilerError
+from reconciler.cli.sandbox import DEFAULT_PORT
+from reconciler.errors import InputError, ReconcilerError, printable
 
 if TYPE_CHECKING:
     from reconciler.sandbox.server import Sandbox
@@ -28,17 +30,30 @@ NEWCOMER = "jane.doe@acme.example"  # invited without a Box account; signs up du
 
 
 @contextmanager
-def workspace() -> Iterator[Path]:
+def workspace(keep: Path | None = None) -> Iterator[Path]:
     """A scratch copy of the example studio's manifests and repo config, as shipped with the
-    package (in a clone, the repository's own): the demo never reads or touches yours."""
-    with (
-        resources.as_file(resources.files("reconciler.example")) as source,
-        tempfile.TemporaryDirectory(prefix="reconcile-demo-") as tmp,
-    ):
-        root = Path(tmp)
-        shutil.copytree(source / "deliveries", root / "deliveries")
-        shutil.copy(source / "reconcile.yaml", root / "reconcile.yaml")
-        yield root
+    package (in a clone, the repository's own): the demo never reads or touches yours. With
+    ``keep``, the copy is made there and left behind."""
+    with resources.as_file(resources.files("reconciler.example")) as source:
+        if keep is not None:
+            copy_studio(source, keep)
+            yield keep
+            return
+        with tempfile.TemporaryDirectory(prefix="reconcile-demo-") as tmp:
+            copy_studio(source, Path(tmp))
+            yield Path(tmp)
+
+
+def copy_studio(source: Path, root: Path) -> None:
+    taken = [name for name in ("deliveries", "reconcile.yaml") if (root / name).exists()]
+    if taken:
+        raise InputError(
+            f"{printable(str(root))} already has {' and '.join(taken)}; nothing was written. "
+            "Keep the demo's studio in a new or empty directory."
+        )
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(source / "deliveries", root / "deliveries")
+    shutil.copy(source / "reconcile.yaml", root / "reconcile.yaml")
 
 
 @contextmanager
@@ -94,7 +109,16 @@ class DemoFailed(ReconcilerError):
 
 
 @app.command(short_help="Start here: the whole story against a built-in Box sandbox.")
-def demo() -> None:
+def demo(
+    keep: Annotated[
+        Optional[Path],  # noqa: UP045 - typer reads the annotation at run time (py3.10)
+        typer.Option(
+            "--keep",
+            metavar="DIR",
+            help="Leave the demo's studio (manifests, reconcile.yaml) in DIR, to try its commands.",
+        ),
+    ] = None,
+) -> None:
     """Run the whole story against a built-in Box sandbox, in under a minute.
 
     A sample studio (users, an external client with a Box account, clients without one, a
@@ -107,6 +131,7 @@ def demo() -> None:
     Examples:
       reconcile demo                 # from any directory; exits 0 when the story holds
       NO_COLOR=1 reconcile demo > demo.txt
+      reconcile demo --keep studio   # then type its commands again in studio/
     """
     from reconciler.sandbox.seed import sample_seed
 
@@ -120,7 +145,10 @@ def demo() -> None:
     base_url = box.start()
     show = Transcript()
     try:
-        with workspace() as root, environment(BOX_BASE_URL=base_url, BOX_DEVELOPER_TOKEN="sandbox"):
+        with (
+            workspace(keep) as root,
+            environment(BOX_BASE_URL=base_url, BOX_DEVELOPER_TOKEN="sandbox"),
+        ):
             previous = Path.cwd()
             os.chdir(root)
             try:
@@ -132,6 +160,23 @@ def demo() -> None:
     show.say(
         f"\nDone in {time.monotonic() - started:.1f} s, against a sandbox on {base_url} "
         f"({len(box.request_log())} Box API requests)."
+    )
+    if keep is not None:
+        show.say(again(keep))
+
+
+def again(root: Path) -> str:
+    """How to type the demo's commands again in the studio it left behind: the sandbox it ran
+    against is gone, so a new one starts from the same sample studio."""
+    where = shlex.quote(str(root))
+    return (
+        f"\nThe demo's studio is in {where}. To type its commands again:\n"
+        "  reconcile sandbox serve --seed sample &   # prints the export line below\n"
+        f"  export BOX_BASE_URL=http://127.0.0.1:{DEFAULT_PORT} BOX_DEVELOPER_TOKEN=sandbox\n"
+        f"  cd {where}\n"
+        "  reconcile validate && reconcile plan && reconcile apply --yes\n"
+        f"  reconcile sandbox signup {NEWCOMER}\n"
+        "  reconcile apply --yes && reconcile status"
     )
 
 

@@ -81,7 +81,8 @@ def export_command(
             f"Left out {skipped} of the items named: nobody but the reconciler collaborates there."
         )
     _write(exports, _targets(exports, out, name), out, me, policy)
-    info(f"Exported {len(exports)} manifests to {out}; check them with: reconcile plan")
+    manifests = "manifest" if len(exports) == 1 else "manifests"
+    info(f"Exported {len(exports)} {manifests} to {out}; check them with: reconcile plan")
 
 
 def _refs(

@@ -33,8 +33,8 @@ def upload(
 
     \b
     Examples:
-      reconcile sandbox upload 1300000001 poster-v2.pdf
-      reconcile sandbox upload 1300000001 brief.txt --as jane.doe@acme.example
+      reconcile sandbox upload 213534631621 poster-v2.pdf   # the Acme folder of --seed sample
+      reconcile sandbox upload 213534631621 brief.txt --as cmo@acme.example
     """
     from reconciler.box.people import Person
 

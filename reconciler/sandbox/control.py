@@ -122,8 +122,9 @@ def admit(
             given.strip().encode("utf-8", "replace"), admin_token.encode("utf-8")
         ):
             raise Unauthorized(
-                "The sandbox's control plane needs its admin token "
-                "(Authorization: Bearer <the --admin-token value>)",
+                "The sandbox's control plane needs its admin token: send "
+                "Authorization: Bearer <the --admin-token value>; for the reconcile sandbox "
+                "commands, export SANDBOX_ADMIN_TOKEN=<the --admin-token value>",
                 headers={"WWW-Authenticate": 'Bearer realm="Sandbox control plane"'},
             )
     origin = headers.get("Origin")

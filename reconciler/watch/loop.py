@@ -412,7 +412,7 @@ class Watcher:
         self.live = passes.merge(self.live, done.live)
         counts = done.report.counts()
         log.info(
-            "reconciled %s: %d applied, %d failed, %d waiting",
+            "reconciled %s: changes: %d applied, %d failed, %d waiting for acceptance",
             ", ".join(done.deliveries) or "nothing",
             counts["applied"],
             counts["failed"],

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shlex
 import shutil
+import socket
 import subprocess
 import time
 import urllib.request
@@ -87,18 +88,41 @@ def test_what_the_package_links_to_is_copied_into_the_build() -> None:
         assert target.parts[0] in copied, f"{link.relative_to(REPO)} -> {target} is not copied"
 
 
-def engine() -> str | None:
+def engine() -> tuple[str | None, str]:
+    """A container engine that answers, or None and why not."""
     for name in ("docker", "podman"):
         path = shutil.which(name)
         if path and subprocess.run([path, "info"], capture_output=True, timeout=30).returncode == 0:
-            return path
-    return None
+            return path, ""
+    return None, "no container engine (docker or podman with a running daemon) on this machine"
+
+
+def base_image_missing(found: str) -> str:
+    """Why the Containerfile's base image is not at hand (empty when it is): podman answers
+    ``info`` without a daemon or a registry, so a working engine does not mean a build can run."""
+    image = last("FROM").split()[0]
+    if subprocess.run([found, "image", "inspect", image], capture_output=True).returncode == 0:
+        return ""
+    pulled = subprocess.run([found, "pull", image], capture_output=True, text=True, timeout=600)
+    if pulled.returncode == 0:
+        return ""
+    lines = (pulled.stderr or pulled.stdout).strip().splitlines() or ["no output"]
+    return f"the base image {image} cannot be pulled ({lines[-1]})"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def test_the_image_builds_and_watches_a_sandbox(tmp_path: Path) -> None:
-    found = engine()
+    found, why = engine()
     if found is None:
-        pytest.skip("no container engine (docker or podman with a running daemon) on this machine")
+        pytest.skip(why)
+    missing = base_image_missing(found)
+    if missing:
+        pytest.skip(missing)
     tag = f"reconcile-test:{int(time.time())}"
     build = subprocess.run(
         [found, "build", "-t", tag, "-f", str(CONTAINERFILE), str(REPO)],
@@ -112,6 +136,8 @@ def test_the_image_builds_and_watches_a_sandbox(tmp_path: Path) -> None:
     shutil.copytree(REPO / "deliveries", repo / "deliveries")
     shutil.copy(REPO / "reconcile.yaml", repo / "reconcile.yaml")
     name = f"reconcile-test-{int(time.time())}"
+    # The host's network: 8080 (the image's default) is the sandbox's default port too.
+    port = free_port()
     env = {
         "BOX_BASE_URL": box.base_url,
         "BOX_DEVELOPER_TOKEN": ADMIN_TOKEN,
@@ -122,13 +148,15 @@ def test_the_image_builds_and_watches_a_sandbox(tmp_path: Path) -> None:
     for key, value in env.items():
         run += ["-e", f"{key}={value}"]
     try:
-        started = subprocess.run([*run, tag], capture_output=True, text=True, timeout=60)
+        started = subprocess.run(
+            [*run, tag, "--listen", f"0.0.0.0:{port}"], capture_output=True, text=True, timeout=60
+        )
         assert started.returncode == 0, started.stderr
         deadline = time.monotonic() + 60
         health = None
         while time.monotonic() < deadline and health is None:
             try:
-                with urllib.request.urlopen("http://127.0.0.1:8080/healthz", timeout=2) as r:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
                     health = json.loads(r.read())
             except OSError:
                 time.sleep(0.5)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import sysconfig
+import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,8 +26,15 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     dependencies come from the test environment (so nothing is downloaded but the build's)."""
     work = tmp_path_factory.mktemp("install")
     wheels = work / "wheels"
-    build = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(ROOT)]
-    subprocess.run(build, check=True, capture_output=True, timeout=300)
+    # Built from a copy, as a release is (the sdist first, the wheel from it): builds write in
+    # the tree they build, and another test process may be building this one.
+    source = work / "source"
+    skipped = shutil.ignore_patterns(
+        ".venv", ".git", "*.egg-info", "build", "dist", "__pycache__", ".*_cache", ".hypothesis"
+    )
+    shutil.copytree(ROOT, source, symlinks=True, ignore=skipped)
+    build = [sys.executable, "-m", "build", "--outdir", str(wheels), str(source)]
+    subprocess.run(build, check=True, capture_output=True, timeout=600)
     venv = work / "venv"
     # no pip of its own (seeding one is the slow part): the test environment's pip installs
     subprocess.run(
@@ -107,3 +116,48 @@ def test_the_installed_sandbox_serves_the_shipped_sample_studio(
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
+
+
+def installed_files(venv: Path) -> list[str]:
+    site = next(venv.glob("lib/python*/site-packages"))
+    return [str(p.relative_to(site)) for p in site.rglob("*") if p.is_file()]
+
+
+@pytest.mark.slow
+def test_the_wheel_carries_the_license_and_the_typing_marker(installed: Path) -> None:
+    files = installed_files(installed)
+    assert "reconciler/py.typed" in files
+    licenses = [
+        f for f in files if re.fullmatch(r"box_reconciler-[^/]+\.dist-info/licenses/LICENSE", f)
+    ]
+    assert licenses, [f for f in files if "dist-info" in f]
+    text = next(installed.glob(f"lib/python*/site-packages/{licenses[0]}")).read_text()
+    assert "Apache License" in text and "Version 2.0" in text
+
+
+@pytest.mark.slow
+def test_the_source_distribution_carries_the_license(installed: Path) -> None:
+    sdist_path = next((installed.parent / "wheels").glob("box_reconciler-*.tar.gz"))
+    with tarfile.open(sdist_path) as sdist:
+        names = {Path(*Path(n).parts[1:]).as_posix() for n in sdist.getnames()}
+    assert {"LICENSE", "reconciler/py.typed"} <= names
+
+
+@pytest.mark.slow
+def test_the_installed_package_writes_a_studio_that_validates(
+    installed: Path, tmp_path: Path
+) -> None:
+    reconcile = str(installed / "bin" / "reconcile")
+    init = subprocess.run(
+        [reconcile, "init", "studio"], cwd=tmp_path, env=clean_env(), capture_output=True, text=True
+    )
+    assert init.returncode == 0, init.stderr
+    assert (tmp_path / "studio" / ".github" / "workflows" / "reconcile.yml").is_file()
+    checked = subprocess.run(
+        [reconcile, "validate"],
+        cwd=tmp_path / "studio",
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr

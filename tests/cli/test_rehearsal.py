@@ -175,3 +175,13 @@ def test_an_unknown_person_is_named(served: dict[str, str]) -> None:
     done = reconcile(served, "sandbox", "accept", "nobody@acme.example")
     assert done.returncode == 3
     assert "nobody@acme.example has no Box account in the sandbox" in done.stderr
+
+
+def test_without_the_control_planes_token_the_error_names_the_variable(
+    served: dict[str, str],
+) -> None:
+    env = {k: v for k, v in served.items() if k != "SANDBOX_ADMIN_TOKEN"}
+    done = reconcile(env, "sandbox", "signup", "jane.doe@acme.example")
+
+    assert done.returncode == 1
+    assert "401" in done.stderr and "export SANDBOX_ADMIN_TOKEN=" in done.stderr

@@ -4,6 +4,7 @@ least privilege."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -97,3 +98,49 @@ def test_no_script_traces_commands() -> None:
             for line in lines
             if len(line.split()) > 1
         ), script
+
+
+#: The first release of each action GitHub runs on Node 24.
+NODE_24 = {
+    "actions/checkout": 5,
+    "actions/setup-python": 6,
+    "actions/upload-artifact": 6,
+    "actions/cache/restore": 5,
+    "actions/cache/save": 5,
+}
+
+
+def uses_lines(path: Path) -> list[str]:
+    return [
+        line.split("uses:", 1)[1].strip()
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip().lstrip("- ").startswith("uses:")
+    ]
+
+
+@pytest.mark.parametrize("path", [ACTION, GITHUB_WORKFLOW], ids=["action", "workflow"])
+def test_every_action_is_pinned_by_commit_sha_with_its_release_in_a_comment(path: Path) -> None:
+    found = uses_lines(path)
+    assert found
+    for use in found:
+        pinned = re.fullmatch(r"([\w./-]+)@([0-9a-f]{40}) # v(\d+)\.\d+\.\d+\b.*", use)
+        assert pinned, use
+        name, major = pinned.group(1), int(pinned.group(3))
+        if name.startswith("actions/"):
+            assert major >= NODE_24[name], f"{use}: not a Node 24 release"
+
+
+def test_zizmor_finds_nothing_offline() -> None:
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "zizmor"),
+            "--offline",
+            "--no-progress",
+            str(ACTION),
+            str(GITHUB_WORKFLOW),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -245,3 +245,75 @@ def test_without_a_token_on_the_repository_itself_the_job_fails(pipeline: Pipeli
     assert result.code == 3
     assert "no GITHUB_TOKEN" in result.err
     assert pipeline.plan_comments() == []
+
+
+class ApplyGroup:
+    """GitHub's concurrency group of the apply job (cancel-in-progress: false): one run in
+    progress, at most one pending; a newer run cancels the pending one before it starts."""
+
+    def __init__(self) -> None:
+        self.queue: list[tuple[str, str]] = []  # (the pushed commit, the push's "before")
+        self.cancelled: list[str] = []
+
+    def push(self, sha: str, before: str) -> None:
+        if len(self.queue) == 2:  # one running, one pending: the pending one is cancelled
+            self.cancelled.append(self.queue.pop()[0])
+        self.queue.append((sha, before))
+
+
+def test_a_merge_whose_run_was_cancelled_while_pending_is_applied_by_the_next(
+    pipeline: Pipeline,
+) -> None:
+    studio, record = pipeline.studio, pipeline.tmp / "cache" / "reconcile-applied"
+    group = ApplyGroup()
+    group.push(pipeline.base, "0" * 40)  # the first push of the repository: still running
+    studio.edit(GLOBEX, lambda doc: doc["clients"][0].update(role="editor"))
+    first = commit_all(studio.workdir, "first merge: art@globex.example edits")
+    group.push(first, pipeline.base)
+    studio.edit(INITECH, lambda doc: doc["clients"][0].update(role="editor"))
+    second = commit_all(studio.workdir, "second merge: buyer@initech.example edits")
+    group.push(second, first)
+    assert group.cancelled == [first]
+
+    results = []
+    for sha, before in group.queue:  # each run checks out its own commit, as a job does
+        git(studio.workdir, "checkout", "-q", "--detach", sha)
+        results.append(
+            pipeline.run(
+                "apply", RECONCILE_CHANGED_SINCE=before, RECONCILE_APPLIED_FILE=str(record)
+            )
+        )
+        assert record.read_text(encoding="utf-8").strip() == sha
+    git(studio.workdir, "checkout", "-q", "main")
+
+    assert all(r.code == 0 for r in results), [r.err for r in results]
+    assert f"everything changed since {pipeline.base}" in results[1].err
+    assert "art@globex.example" in results[1].out  # the cancelled merge's change
+    assert "buyer@initech.example" in results[1].out
+    studio.assert_converged()
+
+
+def test_a_failed_apply_does_not_move_the_record(pipeline: Pipeline) -> None:
+    record = pipeline.tmp / "applied"
+    record.write_text(pipeline.base + "\n", encoding="utf-8")
+    (pipeline.studio.workdir / GLOBEX).write_text("version: [\n", encoding="utf-8")
+    commit_all(pipeline.studio.workdir, "a broken manifest")
+
+    result = pipeline.run("apply", RECONCILE_APPLIED_FILE=str(record))
+
+    assert result.code == 3
+    assert record.read_text(encoding="utf-8").strip() == pipeline.base
+
+
+def test_a_fork_without_box_credentials_validates_and_says_why_there_is_no_plan(
+    pipeline: Pipeline,
+) -> None:
+    pipeline.studio.edit(GLOBEX, lambda doc: doc.update(description="from a fork"))
+    commit_all(pipeline.studio.workdir, "a contributor's change")
+    result = pipeline.run("plan", fork=True, GITHUB_TOKEN=READ_ONLY, BOX_DEVELOPER_TOKEN="")
+
+    assert result.code == 0, result.err
+    assert "no Box credentials" in result.summary
+    assert "valid" in result.summary
+    assert pipeline.plan_comments() == []
+    assert pipeline.forge.forge.requests == []

@@ -70,3 +70,24 @@ def test_not_implemented_is_never_retried() -> None:
     assert strategy.should_retry(get, SimpleNamespace(status=503, headers={}), 1) is True
     assert strategy.should_retry(post, SimpleNamespace(status=503, headers={}), 1) is False
     assert strategy.should_retry(post, SimpleNamespace(status=429, headers={}), 1) is True
+
+
+def test_a_box_variable_reconcile_does_not_read_is_warned_about_with_the_likely_name(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    env = {"BOX_DEVELOPER_TOKEN": "t", "BOX_URL": "http://127.0.0.1:8080", "BOX_ASUSER": "7"}
+    with caplog.at_level("WARNING"):
+        settings = settings_from_env(env)
+    assert settings.base_url == REAL_BOX_API
+    warned = [r.getMessage() for r in caplog.records]
+    assert any("BOX_ASUSER" in w and "did you mean BOX_AS_USER?" in w for w in warned), warned
+    url = next(w for w in warned if w.startswith("BOX_URL"))
+    assert "did you mean BOX_BASE_URL?" in url and REAL_BOX_API in url
+
+
+def test_contradictory_credentials_name_exactly_the_variables_that_are_set() -> None:
+    with pytest.raises(ConfigError) as err:
+        settings_from_env({"BOX_DEVELOPER_TOKEN": "t", "BOX_CLIENT_SECRET": "s"})
+    first = str(err.value).split(". ")[0]
+    assert "BOX_DEVELOPER_TOKEN and BOX_CLIENT_SECRET are set" in first
+    assert "BOX_CLIENT_ID" not in first and "BOX_ENTERPRISE_ID" not in first

@@ -37,3 +37,22 @@ def test_the_sandbox_does_not_load_the_sdk_or_the_reconciler() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_public_names_have_their_real_types_for_a_type_checker(tmp_path: Path) -> None:
+    """The names load lazily at run time; a type checker still sees each one's own signature."""
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import reconciler\nreveal_type(reconciler.load)\nreveal_type(reconciler.Plan)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-incremental", str(probe)],
+        cwd=README.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    revealed = [line for line in done.stdout.splitlines() if "Revealed type" in line]
+    assert len(revealed) == 2, done.stdout
+    assert all('"Any"' not in line for line in revealed), revealed
+    assert "reconciler.workflow.Desired" in revealed[0] and "reconciler.plan.Plan" in revealed[1]
