@@ -3,10 +3,9 @@ the same reading rule, planning, safety checks and applying, with a stop that is
 never raised into running code.
 
 The reading rule: a delivery that names an item Box does not give (not found, not visible to
-the account, refused) is left out of the run and reported at its manifest line; every other
-delivery carries on. A delivery sharing an item with a left-out one is judged with what Box
-gave: the planner never removes what a left-out delivery declares, because it cannot see that
-delivery's items at all (they were the ones Box did not give).
+the account, refused) is left out of the run and reported at its manifest line, and so is any
+delivery sharing an item with it (a shared item is planned with every delivery declaring it,
+or not at all, so nobody's clients are pruned from it); every other delivery carries on.
 """
 
 from __future__ import annotations

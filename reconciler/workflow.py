@@ -90,19 +90,38 @@ def read(
 
 def readable_part(desired: Desired, live: LiveState) -> tuple[Desired, dict[str, list[str]]]:
     """The deliveries whose every item Box gave, and for each other one (by name) why not: one
-    folder Box does not have fails that delivery, never the others."""
+    folder Box does not have fails that delivery, never the unrelated others. A delivery that
+    shares an item with a failed one is left out too: the planner judges a shared item by every
+    delivery that declares it, and without the failed one it could prune that one's clients."""
     if not live.unreadable:
         return desired, {}
     failed: dict[str, list[str]] = {}
-    kept = []
     for delivery in desired.state.deliveries:
         why = [live.unreadable[ref] for ref in delivery.refs() if ref in live.unreadable]
         if why:
             failed[delivery.name] = why
-        else:
-            kept.append(delivery)
-    state = replace(desired.state, deliveries=tuple(kept))
-    return replace(desired, state=state), failed
+    _leave_out_sharers(desired.state, failed)
+    kept = tuple(d for d in desired.state.deliveries if d.name not in failed)
+    return replace(desired, state=replace(desired.state, deliveries=kept)), failed
+
+
+def _leave_out_sharers(state: DesiredState, failed: dict[str, list[str]]) -> None:
+    """Add to ``failed`` every delivery linked to one in it through a shared item."""
+    refs = {d.name: set(d.refs()) for d in state.deliveries}
+    frontier = list(failed)
+    while frontier:
+        gone = frontier.pop()
+        for other, theirs in refs.items():
+            if other in failed:
+                continue
+            shared = sorted(theirs & refs[gone])
+            if shared:
+                failed[other] = [
+                    f"{where_declared(state, shared[0])}: {shared[0].kind.value} "
+                    f"{shared[0].id} is shared with delivery {gone}, which is left out (a "
+                    "shared item is planned with every delivery that declares it, or not at all)"
+                ]
+                frontier.append(other)
 
 
 def where_declared(state: DesiredState, ref: ItemRef) -> str:
