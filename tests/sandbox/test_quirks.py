@@ -3,6 +3,9 @@ mini task listings, and the enterprise stream's empty page."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -206,3 +209,22 @@ def test_under_latest_an_empty_page_keeps_the_position_and_user_streams_never_an
     control(studio, "PUT", "quirks", json={"empty_page_position": "latest"})
     empty = events(studio, stream_type="admin_logs_streaming", stream_position=str(position))
     assert empty["entries"] == [] and empty["next_stream_position"] == str(position)
+
+
+def test_reconcile_schema_seed_documents_each_quirk_its_values_and_default() -> None:
+    printed = subprocess.run(
+        [sys.executable, "-m", "reconciler", "schema", "seed"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    quirks_schema = json.loads(printed)["properties"]["quirks"]
+    assert quirks_schema["additionalProperties"] is False
+    documented = quirks_schema["properties"]
+    assert set(documented) == set(DEFAULTS)
+    for name, default in DEFAULTS.items():
+        assert documented[name]["default"] == default
+        assert "default" in documented[name]["description"].lower()
+    assert documented["task_listing"]["enum"] == ["mini", "full"]
+    assert documented["empty_page_position"]["enum"] == ["zero", "latest"]
