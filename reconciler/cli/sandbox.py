@@ -111,19 +111,35 @@ AdminTokenOpt = Annotated[
 ]
 
 
+AllowHostOpt = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option(
+        "--allow-host",
+        metavar="NAME",
+        help=(
+            "Also answer requests whose Host is NAME (any port) or NAME:PORT, e.g. a TLS "
+            "front on 127.0.0.1:8443 that keeps its own Host. Repeatable. Behind a front, "
+            "X-Forwarded-Proto and X-Forwarded-Host shape the URLs the sandbox hands out."
+        ),
+    ),
+]
+
+
 @sandbox_app.command("serve")
 def serve(
     port: PortOpt = DEFAULT_PORT,
     state_file: StateFileOpt = None,
     seed_file: SeedFileOpt = None,
     admin_token: AdminTokenOpt = None,
+    allow_host: AllowHostOpt = None,
 ) -> None:
     """Serve the Box API emulator on 127.0.0.1 until interrupted (Ctrl-C).
 
     The official Box SDK, and reconcile, talk to it as to Box. Its control plane (not Box) is
     under /_sandbox/: reset, seed, state, signup, faults, requests. It answers only requests
-    addressed to 127.0.0.1 or localhost and the port it serves (no other Host), and takes
-    control-plane bodies as application/json only (16 MiB at most; API bodies 64 MiB).
+    addressed to 127.0.0.1 or localhost and the port it serves (no other Host, unless
+    --allow-host names it), and takes control-plane bodies as application/json only (16 MiB
+    at most; API bodies 64 MiB).
 
     \b
     Examples:
@@ -133,22 +149,40 @@ def serve(
         -d '{"login": "jane.doe@acme.example", "accept": true}'
       reconcile sandbox serve --admin-token T   # control plane: -H 'Authorization: Bearer T'
       reconcile sandbox serve --state box.json   # survives restarts
+      reconcile sandbox serve --allow-host 127.0.0.1:8443   # behind a TLS front on 8443
     """
     seed = seed_document(seed_file, admin_token)
-    box = start_sandbox(seed, state_file, admin_token, port)
+    hosts = allowed_hosts(allow_host or [])
+    box = start_sandbox(seed, state_file, admin_token, port, hosts)
     token = admin_token if seed_file is None and admin_token else service_token(seed)
     announce(box.base_url, token)
     serve_until_interrupted(box)
 
 
+def allowed_hosts(names: list[str]) -> tuple[str, ...]:
+    """The ``--allow-host`` values, checked (a usage error names the wrong one)."""
+    from reconciler.sandbox.http import allowed_host
+
+    try:
+        return tuple(allowed_host(name) for name in names)
+    except ValueError as exc:
+        raise UsageError(f"--allow-host: {exc}") from None
+
+
 def start_sandbox(
-    seed: dict[str, Any], state_file: Path | None, admin_token: str | None, port: int
+    seed: dict[str, Any],
+    state_file: Path | None,
+    admin_token: str | None,
+    port: int,
+    hosts: tuple[str, ...] = (),
 ) -> Sandbox:
     """The sandbox listening on 127.0.0.1:``port``, its state saved when it is kept in a file."""
     from reconciler.sandbox.server import Sandbox
 
     state = initial_state(seed, state_file)
-    box = Sandbox(state, state_file=state_file, reset_to=seed, admin_token=admin_token)
+    box = Sandbox(
+        state, state_file=state_file, reset_to=seed, admin_token=admin_token, allowed_hosts=hosts
+    )
     try:
         box.start(port)
     except OSError as exc:

@@ -1,5 +1,5 @@
 """The control plane under ``/_sandbox/``: reset, seed, state, signup, faults, request log, clock,
-webhook keys and deliveries.
+event settings, quirks, webhook keys and deliveries.
 
 It is not Box, and it can read every token and rewrite the state, so it admits only: with an
 admin token, callers that send it (``Authorization: Bearer <token>``); bodies that are
@@ -18,6 +18,7 @@ from reconciler.sandbox import clock
 from reconciler.sandbox.controlled import ControlledSandbox
 from reconciler.sandbox.errors import BadRequest, Conflict, Forbidden, SandboxError, Unauthorized
 from reconciler.sandbox.faults import Faults
+from reconciler.sandbox.quirks import CONTROL_ROUTES as QUIRK_SETTINGS
 from reconciler.sandbox.routing import JSON, Call, Reply, Route
 from reconciler.sandbox.seed import build_state, validate_seed
 from reconciler.sandbox.services.collaboration_views import event
@@ -35,6 +36,7 @@ def routes(box: ControlledSandbox) -> list[Route]:
         *log_routes(box),
         *EVENT_SETTINGS,
         *clock.routes(box),
+        *QUIRK_SETTINGS,
         *WEBHOOK_SETTINGS,
     ]
 

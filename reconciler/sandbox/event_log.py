@@ -45,6 +45,8 @@ class EventLog:
         # recording (always made under the lock) wakes it once the change is committed.
         self.changed = threading.Condition(lock)
         self.long_poll_timeout_s = DEFAULT_LONG_POLL_TIMEOUT_S
+        #: the long-poll URL OPTIONS /events hands out; None: the sandbox's own /subscribe
+        self.realtime_url: str | None = None
         #: realtime channel -> the user whose stream it watches
         self.channels: dict[str, str] = {}
         #: bumped to send every waiting long poll away (``reconnect``)

@@ -173,12 +173,33 @@ def too_large(limit: int) -> tuple[list[tuple[str, str]], bytes]:
     return headers, json.dumps(body).encode("utf-8")
 
 
-def host_is_served(host: str, port: int | None) -> bool:
-    """Whether ``Host`` names this server: a loopback name and the port it serves."""
+def host_is_served(host: str, port: int | None, allowed: tuple[str, ...] = ()) -> bool:
+    """Whether ``Host`` names this server: a loopback name and the port it serves, or a name
+    allowed on purpose (``--allow-host``: a TLS front that keeps its own Host). An allowed
+    ``name`` matches on any port, ``name:port`` on that port only."""
     name, _, given = host.strip().lower().rpartition(":")
     if not name or not given.isdigit():  # no port: only the default port 80 would match
         name, given = host.strip().lower(), "80"
+    if name in allowed or f"{name}:{given}" in allowed:
+        return True
     return name in LOOPBACK_NAMES and (port is None or int(given) == port)
+
+
+def allowed_host(text: str) -> str:
+    """An ``--allow-host`` value as ``host_is_served`` compares it (ValueError when malformed)."""
+    value = text.strip().lower()
+    name, _, given = value.rpartition(":")
+    if name and given.isdigit() and not name.endswith("]"):
+        return value if 0 < int(given) < 65536 and valid_name(name) else invalid_host(text)
+    return value if valid_name(value) else invalid_host(text)
+
+
+def valid_name(name: str) -> bool:
+    return bool(name) and all(c.isalnum() or c in ".-_" for c in name)
+
+
+def invalid_host(text: str) -> str:
+    raise ValueError(f"'{text}' is not a host name, or host:port")
 
 
 def serve(

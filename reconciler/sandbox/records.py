@@ -125,6 +125,8 @@ class Collaboration:
     expires_at: str | None = None
     is_access_only: bool = False
     can_view_path: bool = False
+    #: the expiry was given by the enterprise's expiry policy, not by the request
+    expiry_by_policy: bool = False
 
 
 @dataclass
@@ -263,6 +265,21 @@ class Enterprise:
     #: Box's "Automatically remove invited collaborators: Allow folder owners to extend the
     #: expiry date": without it, a collaboration cannot be given ``expires_at``
     collaboration_expiry: bool = False
+
+
+@dataclass
+class Quirks:
+    """Where Box is undocumented, which reading the sandbox acts out (``quirks.py`` says each).
+
+    The defaults are the readings hardest on a client.
+    """
+
+    task_listing: str = "mini"  # mini | full: GET /files/{id}/tasks without fields
+    empty_page_position: str = "zero"  # zero | latest: an empty enterprise-stream page
+    expiry_policy_days: int | None = None  # the "remove invited collaborators" policy, in days
+    #: the id sequence when the policy was switched on: a collaboration with a higher id was
+    #: created under it (ids order creations exactly; the clock has whole seconds only)
+    expiry_policy_from_id: int | None = None
 
 
 @dataclass

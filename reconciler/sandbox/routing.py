@@ -74,6 +74,15 @@ class Call:
             raise BadRequest("Request body must be a JSON object", code="bad_request")
         return value
 
+    def origin(self) -> str:
+        """``scheme://host`` as the client addressed it: behind a TLS front, what the front
+        forwards (``X-Forwarded-Proto``, ``X-Forwarded-Host``; the first of a list, as a chain
+        of proxies appends), else plain http and ``Host``."""
+        proto = forwarded(self.headers, "X-Forwarded-Proto").lower()
+        scheme = proto if proto in ("http", "https") else "http"
+        host = forwarded(self.headers, "X-Forwarded-Host") or self.headers.get("Host")
+        return f"{scheme}://{host or '127.0.0.1'}"
+
     # -- query --
 
     def param(self, name: str, default: str | None = None) -> str | None:
@@ -116,6 +125,11 @@ class Call:
     def limit(self, default: int = 100, maximum: int = 1000) -> int:
         """``limit`` above the maximum is clamped silently, as Box does."""
         return max(1, min(self.integer("limit", default, minimum=1), maximum))
+
+
+def forwarded(headers: Mapping[str, str], name: str) -> str:
+    """The first value of a forwarding header: the one the outermost proxy saw."""
+    return (headers.get(name) or "").split(",")[0].strip()
 
 
 # --- request bodies ------------------------------------------------------------------------

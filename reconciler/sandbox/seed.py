@@ -17,6 +17,7 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from reconciler.sandbox.defaults import DEFAULT_ADMIN_TOKEN
 from reconciler.sandbox.errors import BadRequest
+from reconciler.sandbox.quirks import checked_quirks, set_quirks
 from reconciler.sandbox.state import (
     App,
     Clock,
@@ -254,6 +255,8 @@ def build_state(doc: Doc, *, clock: Clock = utc_now) -> State:
     for file in state.files.values():
         file.version_id = state.new_id()
     add_memberships(state, doc.get("groups", []))
+    # last: an expiry policy in the seed counts from the end of seeding
+    set_quirks(state, checked_quirks(doc.get("quirks") or {}))
     return state
 
 

@@ -40,6 +40,7 @@ from reconciler.sandbox.faults import FaultInjector, Faults
 from reconciler.sandbox.http import (
     LOOPBACK_NAMES,
     POLL_INTERVAL_S,
+    allowed_host,
     close_connections,
     host_is_served,
     serve,
@@ -85,12 +86,15 @@ class Sandbox:
         reset_to: dict[str, Any] | None = None,
         response_observer: Callable[[str, str, str, int, Any], None] | None = None,
         admin_token: str | None = None,
+        allowed_hosts: tuple[str, ...] = (),
     ) -> None:
         self.state = state
         self.hooks = hooks or services.default_hooks()
         self.state_file = state_file
         #: with it, every control-plane call must send it (``Authorization: Bearer ...``)
         self.admin_token = admin_token
+        #: Host names served beside 127.0.0.1 and localhost (``http.allowed_host`` forms)
+        self.allowed_hosts = tuple(allowed_host(h) for h in allowed_hosts)
         self.reset_to = reset_to if reset_to is not None else state.to_dict()
         self.injector = FaultInjector()
         # bounded: a long-running `serve` must not grow without end; tests clear it long before
@@ -313,8 +317,11 @@ class Sandbox:
         """Only requests addressed to this server by its loopback name (DNS rebinding sends a
         foreign Host), and control-plane calls only as ``control.admit`` allows."""
         port = self._server.server_port if self._server is not None else None
-        if not host_is_served(request.host, port):
-            raise Forbidden(f"Requests for host '{request.host}' are refused: use 127.0.0.1:{port}")
+        if not host_is_served(request.host, port, self.allowed_hosts):
+            raise Forbidden(
+                f"Requests for host '{request.host}' are refused: use 127.0.0.1:{port}, or "
+                "serve with --allow-host NAME for a front that keeps its own Host"
+            )
         if is_control:
             origins = tuple(f"http://{name}:{port}" for name in LOOPBACK_NAMES)
             headers = cast("Mapping[str, str]", request.headers)

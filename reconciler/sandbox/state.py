@@ -31,6 +31,7 @@ from reconciler.sandbox.records import (
     HubItem,
     Membership,
     MetadataInstance,
+    Quirks,
     Task,
     TaskAssignment,
     Token,
@@ -57,6 +58,7 @@ __all__ = [
     "HubItem",
     "Membership",
     "MetadataInstance",
+    "Quirks",
     "State",
     "Task",
     "TaskAssignment",
@@ -144,6 +146,7 @@ class State:
         self.webhook_deliveries: dict[str, WebhookDelivery] = {}
         self.event_log = EventLog(self.lock)
         self.metadata: dict[str, MetadataInstance] = {}
+        self.quirks = Quirks()
 
     # -- ids and time --
 
@@ -173,6 +176,7 @@ class State:
             doc[name] = [dataclasses.asdict(r) for r in getattr(self, name).values()]
         doc["hub_items"] = [dataclasses.asdict(h) for h in self.hub_items]
         doc["events"] = self.event_log.to_list()
+        doc["quirks"] = dataclasses.asdict(self.quirks)
         return doc
 
     @classmethod
@@ -187,6 +191,7 @@ class State:
                 table[getattr(record, key)] = record
         state.hub_items = [HubItem(**h) for h in doc.get("hub_items", [])]
         state.event_log.load(doc.get("events", []))
+        state.quirks = Quirks(**doc.get("quirks", {}))
         return state
 
     def save(self, path: Path) -> None:

@@ -215,7 +215,7 @@ def long_poll(url: str, position: str) -> str:
 
 def short_long_polls(box: Sandbox, seconds: float = 0.2) -> None:
     reply = control(box, "PUT", "events", json={"long_poll_timeout_s": seconds})
-    assert reply.status_code == 200 and reply.json() == {"long_poll_timeout_s": seconds}
+    assert reply.status_code == 200 and reply.json()["long_poll_timeout_s"] == seconds
 
 
 def test_a_long_poll_reconnects_after_its_timeout_without_events(studio: Sandbox) -> None:
@@ -283,6 +283,25 @@ def test_task_assignments_are_recorded_and_their_updates_only_for_the_enterprise
     for token in (ADMIN_TOKEN, "bob"):
         assert types(events(studio, token, stream_position=position)) == ["TASK_ASSIGNMENT_CREATE"]
         assert types(events(studio, token, stream_position=position, stream_type="changes")) == []
+
+
+def test_a_re_marked_decision_is_another_task_assignment_update(
+    studio: Sandbox, admin: BoxClient
+) -> None:
+    invite(admin, login="bob@client.example")
+    task = admin.tasks.create_task(CreateTaskItem(id=HERO), action=CreateTaskAction.REVIEW)
+    assignment = assign(admin, str(task.id), user_id="20001")
+    position = now(studio)
+    bob = sdk_client(studio.base_url, "bob")
+    resolve(bob, str(assignment.id), "approved")
+    resolve(bob, str(assignment.id), "rejected")
+    enterprise = events(studio, stream_type="admin_logs_streaming", stream_position=position)
+    assert types(enterprise) == ["TASK_ASSIGNMENT_UPDATE", "TASK_ASSIGNMENT_UPDATE"]
+    states = [
+        e["additional_details"]["task_assignment"]["resolution_state"]
+        for e in enterprise["entries"]
+    ]
+    assert states == ["approved", "rejected"]
 
 
 def test_a_newcomer_who_signs_up_and_accepts_is_an_acceptance_in_both_streams(

@@ -16,7 +16,7 @@ from box_sdk_gen.managers.tasks import CreateTaskAction, CreateTaskCompletionRul
 
 from reconciler.sandbox.server import Sandbox
 from reconciler.sandbox.state import Collaboration, File, Folder, Group, Membership, Token, User
-from tests.conftest import sdk_client
+from tests.conftest import control, sdk_client
 
 ADMIN = "10001"  # the default seed's service account, token "sandbox"; owns everything below
 FOLDER, FILE = "100", "200"
@@ -190,7 +190,10 @@ def test_update_and_delete_a_task(box: Sandbox, client: BoxClient) -> None:
     assert api_error(client.tasks.get_task_by_id, task_id).response_info.status_code == 404
 
 
-def test_file_tasks_embed_their_assignments(box: Sandbox, client: BoxClient) -> None:
+def test_file_tasks_embed_their_assignments_when_listings_are_full(
+    box: Sandbox, client: BoxClient
+) -> None:
+    assert control(box, "PUT", "quirks", json={"task_listing": "full"}).status_code == 200
     first, second = new_task(client), new_task(client, rule="any_assignee")
     assign(client, first, user_id="20001")
     assign(client, first, login="bob@client.example")
@@ -263,14 +266,54 @@ def test_a_resolution_must_fit_the_task_action(box: Sandbox, client: BoxClient) 
     assert resolve(alice, complete.id, "completed").resolution_state.value == "completed"
 
 
-def test_a_resolved_assignment_cannot_be_resolved_differently(
+def test_a_review_decision_can_be_re_marked_and_completed_at_follows(
     box: Sandbox, client: BoxClient
 ) -> None:
     assignment = assign(client, new_task(client), user_id="20001")
     alice = as_person(box, "alice")
-    resolve(alice, assignment.id, "rejected")
+    rejected = resolve(alice, assignment.id, "rejected")
     assert resolve(alice, assignment.id, "rejected").resolution_state.value == "rejected"
-    assert api_error(resolve, alice, assignment.id, "approved").response_info.status_code == 400
+    approved = resolve(alice, assignment.id, "approved")
+    assert approved.resolution_state.value == "approved" and approved.raw_data["status"] == (
+        "approved"
+    )
+    assert approved.completed_at is not None and rejected.completed_at is not None
+    reopened = resolve(alice, assignment.id, "incomplete")
+    assert reopened.resolution_state.value == "incomplete" and reopened.completed_at is None
+    assert resolve(alice, assignment.id, "rejected").completed_at is not None
+
+
+def test_a_completed_completion_task_stays_completed(box: Sandbox, client: BoxClient) -> None:
+    assignment = assign(client, new_task(client, action="complete"), user_id="20001")
+    alice = as_person(box, "alice")
+    resolve(alice, assignment.id, "completed")
+    for other in ("incomplete", "approved"):
+        assert api_error(resolve, alice, assignment.id, other).response_info.status_code == 400
+    assert resolve(alice, assignment.id, "completed").resolution_state.value == "completed"
+
+
+@pytest.mark.parametrize("rule", ["all_assignees", "any_assignee"])
+def test_is_completed_follows_a_re_marked_decision_under_each_rule(
+    box: Sandbox, client: BoxClient, rule: str
+) -> None:
+    task_id = new_task(client, rule=rule)
+    first = assign(client, task_id, user_id="20001")
+    second = assign(client, task_id, user_id="20002")
+    alice, bob = as_person(box, "alice"), as_person(box, "bob")
+
+    def completed() -> bool:
+        return bool(client.tasks.get_task_by_id(task_id).is_completed)
+
+    resolve(alice, first.id, "approved")
+    assert completed() is (rule == "any_assignee")
+    resolve(bob, second.id, "rejected")
+    assert completed() is True
+    resolve(alice, first.id, "incomplete")
+    assert completed() is (rule == "any_assignee")  # bob's rejection still stands
+    resolve(bob, second.id, "incomplete")
+    assert completed() is False
+    resolve(alice, first.id, "rejected")  # re-marked from incomplete to a decision again
+    assert completed() is (rule == "any_assignee")
 
 
 @pytest.mark.parametrize("outcome", ["approved", "rejected"])

@@ -29,7 +29,7 @@ from box_sdk_gen.managers.webhooks import (
 )
 
 from reconciler.sandbox.server import Sandbox
-from reconciler.sandbox.state import Collaboration, File, Folder, Token, User
+from reconciler.sandbox.state import Collaboration, File, Folder, Token, User, Webhook
 from tests.conftest import sdk_client
 
 ADMIN = "10001"
@@ -172,6 +172,24 @@ def test_only_subscribed_triggers_are_delivered(
     assert event["created_by"]["id"] == ALICE
 
 
+def test_a_re_marked_decision_is_delivered_again_with_its_new_state(
+    box: Sandbox, client: BoxClient, receiver: Receiver
+) -> None:
+    watch(client, CLIENT_FOLDER, receiver.url, [UPDATED])
+    assignment_id = assign_review(client)
+    alice = sdk_client(box.base_url, "alice")
+    for state in ("approved", "rejected", "incomplete"):
+        alice.task_assignments.update_task_assignment_by_id(
+            assignment_id, resolution_state=UpdateTaskAssignmentByIdResolutionState(state)
+        )
+        event = json.loads(receiver.next()[1])
+        assert event["trigger"] == "TASK_ASSIGNMENT.UPDATED"
+        assert (event["source"]["id"], event["source"]["resolution_state"]) == (
+            assignment_id,
+            state,
+        )
+
+
 def test_a_webhook_on_another_folder_hears_nothing(
     box: Sandbox, client: BoxClient, receiver: Receiver
 ) -> None:
@@ -309,3 +327,44 @@ def test_unknown_triggers_are_refused(box: Sandbox, receiver: Receiver) -> None:
     )
     assert response.status_code == 400
     assert "FILE.EXPLODED" in response.json()["message"]
+
+
+# --- listing and limits ----------------------------------------------------------------------
+
+
+def test_the_list_shows_the_webhooks_on_items_the_caller_owns_whoever_made_them(
+    box: Sandbox, client: BoxClient, receiver: Receiver
+) -> None:
+    alice = sdk_client(box.base_url, "alice")
+    hers = watch(alice, CLIENT_FOLDER, receiver.url, [CREATED])  # on the admin's folder
+    mine = watch(client, OTHER_FOLDER, receiver.url, [CREATED])
+    assert [w.id for w in client.webhooks.get_webhooks().entries] == [hers.id, mine.id]
+    assert alice.webhooks.get_webhooks().entries == []  # alice owns nothing
+    assert client.webhooks.get_webhook_by_id(hers.id).created_by.id == ALICE
+    assert alice.webhooks.get_webhook_by_id(hers.id).id == hers.id
+
+
+def test_the_thousand_and_first_webhook_of_an_app_and_user_is_refused(
+    box: Sandbox, client: BoxClient, receiver: Receiver
+) -> None:
+    state = box.state
+    with state.lock:
+        for n in range(999):
+            folder = Folder(id=str(700_000 + n), name=f"f{n}", parent_id="0", owner_id=ADMIN)
+            state.folders[folder.id] = folder
+            state.webhooks[str(800_000 + n)] = Webhook(
+                id=str(800_000 + n),
+                target_type="folder",
+                target_id=folder.id,
+                address=receiver.url,
+                triggers=["TASK_ASSIGNMENT.CREATED"],
+                created_by_id=ADMIN,
+            )
+    last = watch(client, CLIENT_FOLDER, receiver.url, [CREATED])  # the 1,000th
+    error = api_error(watch, client, OTHER_FOLDER, receiver.url, [CREATED])
+    assert (error.response_info.status_code, error.response_info.code) == (400, "bad_request")
+    assert "1000 webhooks" in error.message
+    alice = sdk_client(box.base_url, "alice")  # another user of the app has a limit of her own
+    assert watch(alice, SUBFOLDER, receiver.url, [CREATED]).id
+    client.webhooks.delete_webhook_by_id(last.id)
+    assert watch(client, OTHER_FOLDER, receiver.url, [CREATED]).id

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reconciler.sandbox.errors import BadRequest, Forbidden, NotFound, invalid_parameter
-from reconciler.sandbox.expiry import requested_expiry
+from reconciler.sandbox.expiry import changed_expiry
 from reconciler.sandbox.routing import JSON, Call, Reply, Route, refuse_unimplemented
 from reconciler.sandbox.services.access import MANAGE_ROLES, can_see, effective_role, get_item
 from reconciler.sandbox.services.collaboration_views import collaboration_view, event
@@ -119,7 +119,7 @@ def check_update(state: State, actor: User, collab: Collaboration, body: JSON) -
     )
     if "expires_at" in body:
         require_manager(state, actor, collab)
-        requested_expiry(state, body["expires_at"])
+        changed_expiry(state, collab, body["expires_at"])
     if "status" in body:
         check_answer(state, actor, collab, body["status"])
     owner_id = get_item(state, collab.item_type, collab.item_id).owner_id
@@ -153,7 +153,7 @@ def update_collaboration(
         former = transfer_ownership(state, actor, collab)
         return None, [*events, old, event("COLLABORATION.CREATED", state, former, actor)]
     if "expires_at" in body:
-        collab.expires_at = requested_expiry(state, body["expires_at"])
+        collab.expires_at = changed_expiry(state, collab, body["expires_at"])
         collab.modified_at = now
     if "role" in body:
         collab.role = str(body["role"])

@@ -4,15 +4,19 @@ Stream positions are the log's positions (``event_log.py``). ``now`` answers no 
 latest position; ``0`` or no position starts at the oldest event. A page stops at ``limit``
 (at most 500) matching events, and its ``next_stream_position`` resumes right after the last
 one; a page that reached the end answers the latest position, so polling with it again returns
-only what was recorded since. ``event_type`` filters the enterprise streams only, and
-``created_after``/``created_before`` ``admin_logs`` only; Box ignores them elsewhere, and so does
-the sandbox. The enterprise streams need an admin, a co-admin or an app's service account (403
-otherwise, as Box answers a user without the rights).
+only what was recorded since, except that an empty page of an enterprise stream answers 0
+under the ``empty_page_position: zero`` quirk (the default; ``quirks.py``). ``event_type``
+filters the enterprise streams only, and ``created_after``/``created_before`` ``admin_logs``
+only; Box ignores them elsewhere, and so does the sandbox. The enterprise streams need an admin,
+a co-admin or an app's service account (403 otherwise, as Box answers a user without the
+rights).
 
 The realtime server lives on the sandbox itself at ``/subscribe?channel=...``: a long poll
 answers ``{"message": "new_change"}`` as soon as the channel's user has an event past the given
 ``stream_position``, or ``{"message": "reconnect"}`` after the long-poll timeout (600 s, like
-Box; ``PUT /_sandbox/events {"long_poll_timeout_s": 0.5}`` shortens it for tests).
+Box; ``PUT /_sandbox/events {"long_poll_timeout_s": 0.5}`` shortens it for tests). Box's
+realtime server is on another host; ``PUT /_sandbox/events {"realtime_url": "http://..."}``
+hands out another address, to act out one this host cannot reach.
 """
 
 from __future__ import annotations
@@ -158,6 +162,12 @@ def handle_get_events(call: Call) -> Reply:
         entries.append(event_view(call.state, record, stream_type))
     else:
         next_position = max(position, log.latest)
+    asked_now = call.param("stream_position") == "now"
+    if enterprise and not entries and not asked_now and zero_when_empty(call.state):
+        # Box answers an empty enterprise page with 0 (quirks.py); taken as the position, 0
+        # replays every event still kept. ``now`` is how a client gets a position at all, so it
+        # keeps answering the latest one.
+        next_position = 0
     # Box sends the enterprise position as a string and the user position as a number
     body: JSON = {
         "chunk_size": len(entries),
@@ -167,12 +177,18 @@ def handle_get_events(call: Call) -> Reply:
     return Reply(200, body)
 
 
+def zero_when_empty(state: State) -> bool:
+    return state.quirks.empty_page_position == "zero"
+
+
 def handle_options_events(call: Call) -> Reply:
-    channel = call.state.event_log.open_channel(call.actor.id)
-    host = call.headers.get("Host") or "127.0.0.1"
+    log = call.state.event_log
+    channel = log.open_channel(call.actor.id)
+    where = log.realtime_url or f"{call.origin()}{REALTIME_RULE}"
+    joiner = "&" if "?" in where else "?"
     server: JSON = {
         "type": "realtime_server",
-        "url": f"http://{host}{REALTIME_RULE}?channel={channel}&stream_type=all",
+        "url": f"{where}{joiner}channel={channel}&stream_type=all",
         "ttl": REALTIME_TTL,
         "max_retries": REALTIME_MAX_RETRIES,
         "retry_timeout": REALTIME_RETRY_TIMEOUT,
@@ -207,20 +223,40 @@ def handle_long_poll(call: Call) -> Reply:
 # --- control plane -------------------------------------------------------------------------
 
 
+SETTINGS = ("long_poll_timeout_s", "realtime_url")
+
+
 def handle_get_settings(call: Call) -> Reply:
-    return Reply(200, {"long_poll_timeout_s": call.state.event_log.long_poll_timeout_s})
+    log = call.state.event_log
+    return Reply(
+        200, {"long_poll_timeout_s": log.long_poll_timeout_s, "realtime_url": log.realtime_url}
+    )
 
 
 def handle_put_settings(call: Call) -> Reply:
+    """A partial update: ``long_poll_timeout_s`` (seconds, above 0) and ``realtime_url`` (the
+    long-poll URL ``OPTIONS /events`` hands out, e.g. an unreachable one; null: the sandbox's)."""
     body = call.json()
-    unknown = sorted(set(body) - {"long_poll_timeout_s"})
-    value = body.get("long_poll_timeout_s")
-    if unknown or isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+    unknown = sorted(set(body) - set(SETTINGS))
+    if unknown:
         raise BadRequest(
-            'The body must be {"long_poll_timeout_s": <seconds, above 0>}',
-            context_info=invalid_parameter("long_poll_timeout_s", value),
+            f"Unknown event setting '{unknown[0]}' (known: {', '.join(SETTINGS)})",
+            context_info=invalid_parameter(unknown[0], body[unknown[0]], "unknown setting"),
         )
-    call.state.event_log.long_poll_timeout_s = float(value)
+    timeout = body.get("long_poll_timeout_s", call.state.event_log.long_poll_timeout_s)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise BadRequest(
+            "'long_poll_timeout_s' must be a number of seconds above 0",
+            context_info=invalid_parameter("long_poll_timeout_s", timeout),
+        )
+    url = body.get("realtime_url", call.state.event_log.realtime_url)
+    if url is not None and not (isinstance(url, str) and re.match(r"^https?://[^/?#]+", url)):
+        raise BadRequest(
+            "'realtime_url' must be an http(s) URL, or null for the sandbox's own",
+            context_info=invalid_parameter("realtime_url", url),
+        )
+    call.state.event_log.long_poll_timeout_s = float(timeout)
+    call.state.event_log.realtime_url = url
     return handle_get_settings(call)
 
 

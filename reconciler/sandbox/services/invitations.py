@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reconciler.sandbox.errors import BadRequest, Forbidden, invalid_parameter
-from reconciler.sandbox.expiry import requested_expiry
+from reconciler.sandbox.expiry import policy_days, policy_expiry, requested_expiry
 from reconciler.sandbox.routing import JSON, refuse_unimplemented
 from reconciler.sandbox.services.access import (
     MANAGE_ROLES,
@@ -165,7 +165,9 @@ def create_collaboration(state: State, actor: User, body: JSON) -> Collaboration
         acknowledged_at=now if accepted else None,
         is_access_only=bool(body.get("is_access_only", False)),
         can_view_path=can_view_path,
-        expires_at=expires_at,
+        # with the expiry policy on, a collaboration the request gives no expiry gets one
+        expires_at=expires_at or policy_expiry(state),
+        expiry_by_policy=expires_at is None and policy_days(state) is not None,
     )
     state.collaborations[collab.id] = collab
     return collab

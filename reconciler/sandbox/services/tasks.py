@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timezone
 
 from reconciler.sandbox.errors import BadRequest, Forbidden, NotFound, invalid_parameter
-from reconciler.sandbox.routing import JSON, Call, Reply, Route
+from reconciler.sandbox.routing import JSON, Call, Reply, Route, pick_fields
 from reconciler.sandbox.services.access import can_manage, can_see, get_item
 from reconciler.sandbox.services.events import record_assignment
 from reconciler.sandbox.services.item_views import file_mini
@@ -14,9 +14,13 @@ from reconciler.sandbox.state import File, State, Task, TaskAssignment, User, is
 
 ACTIONS = ("review", "complete")
 COMPLETION_RULES = ("all_assignees", "any_assignee")
-#: the resolution states an assignee may move to, by the task's action [DG:tasks]
-RESOLUTIONS = {"review": ("approved", "rejected"), "complete": ("completed",)}
+#: the resolution states an assignee may move to, by the task's action [DG:tasks]: a review
+#: "can be marked as incomplete, approved, or rejected" at any time; a completion only once
+RESOLUTIONS = {"review": ("incomplete", "approved", "rejected"), "complete": ("completed",)}
 TASK_FIELDS = ("action", "message", "due_at", "completion_rule")
+#: what a task listing shows of each task without ``fields`` under ``task_listing: mini``
+#: (Box's own SDK sample for GET /files/{id}/tasks), and what ``fields`` always keeps
+TASK_MINI_KEYS = ("type", "id", "item", "due_at")
 
 
 # --- views ---------------------------------------------------------------------------------
@@ -246,7 +250,8 @@ def assign(state: State, actor: User, body: JSON) -> TaskAssignment:
 
 
 def resolve(state: State, actor: User, assignment: TaskAssignment, body: JSON) -> TaskAssignment:
-    """Only the assignee answers; the new state must fit the action, and an answer is final."""
+    """Only the assignee answers, with a state that fits the action. A review's decision may be
+    re-marked (``completed_at`` follows: cleared when back to incomplete); a completion is final."""
     if actor.id != assignment.assigned_to_id:
         raise Forbidden("Only the assignee can update a task assignment")
     task = state.tasks[assignment.task_id]
@@ -257,13 +262,13 @@ def resolve(state: State, actor: User, assignment: TaskAssignment, body: JSON) -
                 f"resolution_state '{wanted}' does not fit a '{task.action}' task",
                 context_info=invalid_parameter("resolution_state", wanted),
             )
-        if assignment.resolution_state != "incomplete":
+        if assignment.resolution_state == "completed":
             raise BadRequest(
-                f"The assignment is already {assignment.resolution_state}",
+                "The assignment is already completed",
                 context_info=invalid_parameter("resolution_state", wanted),
             )
         assignment.resolution_state = str(wanted)
-        assignment.completed_at = state.now()
+        assignment.completed_at = None if wanted == "incomplete" else state.now()
     if "message" in body:
         assignment.message = str(body["message"])
     settle(state, task)
@@ -323,7 +328,10 @@ def handle_file_tasks(call: Call) -> Reply:
         (t for t in call.state.tasks.values() if t.file_id == file.id),
         key=lambda t: int(t.id) if t.id.isdigit() else 0,
     )
-    entries = [task_view(call.state, t) for t in tasks]
+    fields = call.fields()
+    if fields is None and call.state.quirks.task_listing == "mini":
+        fields = []  # the mini keys alone (quirks.py)
+    entries = [pick_fields(task_view(call.state, t), TASK_MINI_KEYS, fields) for t in tasks]
     return Reply(200, {"total_count": len(entries), "entries": entries})
 
 
@@ -368,7 +376,7 @@ ROUTES = [
     Route("GET", "/2.0/tasks/<task_id>", handle_get_task),
     Route("PUT", "/2.0/tasks/<task_id>", handle_update_task, writes=True),
     Route("DELETE", "/2.0/tasks/<task_id>", handle_delete_task, writes=True),
-    Route("GET", "/2.0/files/<file_id>/tasks", handle_file_tasks),
+    Route("GET", "/2.0/files/<file_id>/tasks", handle_file_tasks, params=("fields",)),
     Route("GET", "/2.0/tasks/<task_id>/assignments", handle_task_assignments),
     Route("POST", "/2.0/task_assignments", handle_assign, writes=True),
     Route("GET", "/2.0/task_assignments/<assignment_id>", handle_get_assignment),

@@ -1,9 +1,11 @@
 """Webhook deliveries as Box makes them: signed with the app's two keys, tried again on Box's
 schedule when the receiver fails, and the webhook deleted after Box's failure window.
 
-From developer.box.com/guides/webhooks/v2 (index, "Retries"): a delivery fails without a 2xx
-answer within 30 seconds; Box resends it up to 10 times, the first 5 minutes after the failure,
-then with exponential back-off. From limitations-v2 ("Reasons for webhook deletion"): a webhook
+From developer.box.com/guides/webhooks/v2 (index, "Retries", since 2024-07): a delivery fails
+without a 2xx answer within 30 seconds; Box resends it "up to 12 times over a period of 2
+hours". The guide gives no single wait, so the sandbox doubles them from 30 seconds up to 15
+minutes (0.5, 1, 2, 4, 8, then 15 minutes seven times: 2 hours in all) and then gives up.
+From limitations-v2 ("Reasons for webhook deletion"): a webhook
 whose last successful delivery was 30 days ago, and whose last trigger came more than 14 days
 after that, is deleted, and Box sends ``WEBHOOK.DELETED`` with ``{"reason": "auto_cleanup"}``.
 
@@ -33,8 +35,8 @@ from reconciler.sandbox.state import State, Webhook, WebhookDelivery, iso, parse
 
 log = logging.getLogger(__name__)
 
-#: the waits before each resend after a failure
-RETRY_DELAYS = tuple(timedelta(minutes=5 * 2**n) for n in range(10))
+#: the waits before each resend after a failure: 12, doubling from 30 s to 15 min, 2 h in all
+RETRY_DELAYS = tuple(min(timedelta(seconds=30 * 2**n), timedelta(minutes=15)) for n in range(12))
 CLEANUP_SILENCE = timedelta(days=30)
 CLEANUP_GAP = timedelta(days=14)
 #: Box waits 30 s; the sandbox's receivers are on this machine

@@ -47,6 +47,9 @@ TRIGGERS = frozenset(
     """.split()  # noqa: SIM905 - one word per trigger reads better than 43 lines
 )
 LOOPBACK_NAMES = ("localhost",)
+#: "a limit of 1000 webhooks for each application and each user" (developer.box.com
+#: /guides/webhooks/v2/limitations-v2)
+MAX_WEBHOOKS = 1000
 
 
 # --- views ---------------------------------------------------------------------------------
@@ -73,9 +76,23 @@ def webhook_view(state: State, hook: Webhook) -> JSON:
 # --- state operations ----------------------------------------------------------------------
 
 
+def target_owner(state: State, hook: Webhook) -> str | None:
+    table = state.folders if hook.target_type == "folder" else state.files
+    item = table.get(hook.target_id)
+    return None if item is None else item.owner_id
+
+
+def is_listed_for(state: State, hook: Webhook, actor: User) -> bool:
+    """Box lists "only webhooks that are applied to files or folders that are owned by the
+    authenticated user" (OpenAPI ``get_webhooks``). Tokens do not say which app issued them,
+    so every webhook counts as the caller's app's."""
+    return target_owner(state, hook) == actor.id
+
+
 def get_webhook(state: State, actor: User, webhook_id: str) -> Webhook:
+    """A webhook its creator or the owner of its item may read, change and delete."""
     hook = state.webhooks.get(webhook_id)
-    if hook is None or hook.created_by_id != actor.id:
+    if hook is None or actor.id not in (hook.created_by_id, target_owner(state, hook)):
         raise NotFound(
             f"Not Found: webhook '{webhook_id}'",
             context_info=invalid_parameter("webhook", webhook_id),
@@ -165,6 +182,20 @@ def refuse_duplicate(state: State, actor: User, kind: str, ident: str, hook_id: 
             )
 
 
+def refuse_over_limit(state: State, actor: User) -> None:
+    """The 1,001st webhook of an app and user. Box documents the limit but not its error;
+    of ``post_webhooks``' documented answers (400 wrong parameters, 403 no permission to
+    manage webhooks, 404 no target, 409 this target's webhook exists) a refused create that
+    is none of those is most likely the 400 ``bad_request``."""
+    made = sum(1 for hook in state.webhooks.values() if hook.created_by_id == actor.id)
+    if made >= MAX_WEBHOOKS:
+        raise BadRequest(
+            f"The limit of {MAX_WEBHOOKS} webhooks for this application and user is reached: "
+            "delete webhooks, or put one on a folder higher up (webhooks cascade)",
+            code="bad_request",
+        )
+
+
 def create_webhook(state: State, actor: User, body: JSON) -> Webhook:
     for name in ("target", "address", "triggers"):
         if name not in body:
@@ -173,6 +204,7 @@ def create_webhook(state: State, actor: User, body: JSON) -> Webhook:
     address = checked_address(body["address"])
     triggers = checked_triggers(body["triggers"])
     refuse_duplicate(state, actor, kind, ident)
+    refuse_over_limit(state, actor)
     hook = Webhook(
         id=state.new_id(),
         target_type=kind,
@@ -252,9 +284,9 @@ def deliver_events(state: State, events: list[JSON]) -> None:
 
 
 def handle_list(call: Call) -> Reply:
-    """Box lists the webhooks of the calling app and user; here, those the caller created."""
+    """The webhooks on the items the caller owns, whoever created them."""
     hooks = sorted(
-        (h for h in call.state.webhooks.values() if h.created_by_id == call.actor.id),
+        (h for h in call.state.webhooks.values() if is_listed_for(call.state, h, call.actor)),
         key=lambda h: int(h.id) if h.id.isdigit() else 0,
     )
     return Reply(200, marker_page(call, [webhook_mini(h) for h in hooks]))
