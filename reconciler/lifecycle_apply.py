@@ -41,6 +41,8 @@ def refusing_expiry(ctx: Context, expires_at: object, write: Callable[[], T]) ->
             raise Skipped(SKIPPED)
     try:
         return write()
+    except ExpiryRefused:
+        raise  # the writer said why, for this one collaboration: other writes are still tried
     except Forbidden as err:
         with ctx.lock:
             first, ctx.expiry_refused = not ctx.expiry_refused, True

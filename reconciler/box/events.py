@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from box_sdk_gen import BoxClient
+from box_sdk_gen.box.event_stream import EventStream
 from box_sdk_gen.managers.events import (
     GetEventsEventType,
     GetEventsStreamType,
+    GetEventStreamHeaders,
     GetEventStreamQueryParams,
     GetEventStreamQueryParamsStreamTypeField,
 )
@@ -125,16 +127,75 @@ def folder_ancestors(client: BoxClient, folder_id: str) -> tuple[ItemRef, ...]:
     return tuple(ItemRef(ItemKind.FOLDER, str(e["id"])) for e in entries if e.get("id"))
 
 
+def next_position(current: str, raw: dict[str, Any]) -> str:
+    """Where a stream goes on after a page. Box may answer a page with no events with
+    ``next_stream_position: 0`` (Box's Node SDK ignores it; box-windows-sdk-v2#371), or with
+    none; ``0`` asks for everything Box still keeps, so taking it would replay weeks of events
+    in a loop. Neither ever replaces the position the page was read from."""
+    value = raw.get("next_stream_position")
+    if value is None or str(value).strip() in ("", "0"):
+        return current
+    return str(value)
+
+
 def current_position(client: BoxClient, stream_type: str) -> str:
-    """The stream's position now: where to start so that only what happens next is seen."""
+    """The stream's position now: where to start so that only what happens next is seen.
+
+    Box documents ``stream_position=now`` as answering the latest position; an answer of ``0``
+    (or none) is no position at all, so the latest is then found by reading the stream through
+    from the start, its events left aside."""
     events = call(
         "read the event stream position",
         lambda: client.events.get_events(
             stream_type=GetEventsStreamType(stream_type), stream_position="now", limit=1
         ),
     )
-    position = raw_json(events).get("next_stream_position")
-    return "now" if position is None else str(position)  # 0 is a position: the very start
+    position = next_position("", raw_json(events))
+    if position:
+        return position
+    log.warning(
+        "Box answered no position for 'now' on the %s stream: reading the stream through to "
+        "find the latest (its events are not acted on)",
+        stream_type,
+    )
+    return _latest_by_reading(client, stream_type)
+
+
+def _latest_by_reading(client: BoxClient, stream_type: str) -> str:
+    position = "0"
+    while True:
+        page = raw_json(
+            call(
+                "read the event stream to its end",
+                lambda p=position: client.events.get_events(  # type: ignore[misc]
+                    stream_type=GetEventsStreamType(stream_type), stream_position=p, limit=500
+                ),
+            )
+        )
+        after = next_position(position, page)
+        if not page.get("entries") or after == position:
+            return position
+        position = after
+
+
+class _KeepingPosition:
+    """The events manager the SDK's ``EventStream`` reads through: a page's ``0`` (or missing)
+    position is replaced by the one the page was read from (see ``next_position``); the SDK
+    would otherwise take it and replay the stream."""
+
+    def __init__(self, manager: Any) -> None:
+        self._manager = manager
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._manager, name)
+
+    def get_events(self, **params: Any) -> Any:
+        events = self._manager.get_events(**params)
+        asked = str(params.get("stream_position") or "")
+        kept = next_position(asked, raw_json(events))
+        if kept:
+            events.next_stream_position = kept
+        return events
 
 
 #: With the enterprise stream the watcher also long-polls the account's own ``changes``
@@ -212,11 +273,13 @@ class EventFeed:
             on_end(reason)
 
     def _follow_user(self, on_events: OnEvents) -> None:
-        self._stream = self.client.events.get_event_stream(
+        self._stream = EventStream(
+            events_manager=_KeepingPosition(self.client.events),
             query_params=GetEventStreamQueryParams(
                 stream_type=GetEventStreamQueryParamsStreamTypeField(self.stream_type),
                 stream_position=self.position,
-            )
+            ),
+            headers_input=GetEventStreamHeaders(),
         )
         for event in self._stream:
             if self._stop.is_set():
@@ -242,8 +305,7 @@ class EventFeed:
                 ),
             )
             raw = raw_json(page)
-            if raw.get("next_stream_position") is not None:
-                position = str(raw["next_stream_position"])
+            position = next_position(position, raw)
             entries: Iterable[dict[str, Any]] = raw.get("entries") or []
             events = [parse_event(entry, position) for entry in entries]
             if events:

@@ -18,13 +18,13 @@ from box_sdk_gen.networking.fetch_options import FetchOptions, ResponseFormat
 
 from reconciler.box import ledger
 from reconciler.box.errors import call
+from reconciler.box.tasks import TaskReads
 from reconciler.errors import BoxError, NotFound, ReadError
 from reconciler.model import (
     InvitationRecord,
     InviteStatus,
     ItemKind,
     ItemRef,
-    LiveAssignment,
     LiveCollaboration,
     LiveFile,
     LiveItem,
@@ -83,41 +83,6 @@ def parse_collaboration(raw: dict[str, Any], item: ItemRef) -> LiveCollaboration
         created_at=raw.get("created_at") or None,
         created_by_id=str((raw.get("created_by") or {}).get("id") or "") or None,
         acknowledged_at=raw.get("acknowledged_at") or None,
-    )
-
-
-def parse_task(raw: dict[str, Any], file_id: str) -> LiveTask:
-    collection = raw.get("task_assignment_collection") or {}
-    assignments = tuple(parse_assignment(a) for a in collection.get("entries") or [])
-    return LiveTask(
-        id=str(raw.get("id")),
-        file_id=file_id,
-        action=str(raw.get("action") or ""),
-        message=str(raw.get("message") or ""),
-        completion_rule=str(raw.get("completion_rule") or "all_assignees"),
-        due_at=raw.get("due_at") or None,
-        created_by_id=str((raw.get("created_by") or {}).get("id") or ""),
-        assignments=assignments,
-        created_at=raw.get("created_at") or None,
-        is_completed=bool(raw.get("is_completed")),
-    )
-
-
-def parse_assignment(raw: dict[str, Any]) -> LiveAssignment:
-    who = raw.get("assigned_to") or {}
-    # Box has reported a rejection in the undocumented ``status`` while ``resolution_state``
-    # stayed "incomplete"; read both and keep the resolved one.
-    state = str(raw.get("resolution_state") or "incomplete")
-    extra = str(raw.get("status") or "")
-    if state == "incomplete" and extra in ("approved", "rejected", "completed"):
-        state = extra
-    return LiveAssignment(
-        id=str(raw.get("id")),
-        assignee_id=str(who.get("id") or ""),
-        assignee_login=str(who.get("login") or ""),
-        resolution_state=state,
-        completed_at=raw.get("completed_at") or None,
-        message=str(raw.get("message") or ""),
     )
 
 
@@ -239,11 +204,9 @@ class BoxReader:
         )
 
     def file_tasks(self, file_id: str) -> tuple[LiveTask, ...]:
-        """A file's tasks with their assignments embedded: one call per file."""
-        tasks = self._call(
-            f"list the tasks of file {file_id}", lambda: self.client.tasks.get_file_tasks(file_id)
-        )
-        return tuple(parse_task(e, file_id) for e in raw_json(tasks).get("entries") or [])
+        """A file's tasks with their assignments, every field the client reads asked for (see
+        ``box.tasks``): one call per file when Box answers whole."""
+        return TaskReads(self.client, self._call).file_tasks(file_id)
 
     def webhooks(self) -> tuple[LiveWebhook, ...]:
         """The webhooks of this app and user, each with its address and triggers."""

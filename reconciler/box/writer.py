@@ -27,7 +27,9 @@ from box_sdk_gen.internal.null_value import NullValue
 
 from reconciler.box import ledger, webhooks
 from reconciler.box.errors import call
-from reconciler.box.reader import parse_assignment, parse_collaboration, parse_task, raw_json
+from reconciler.box.reader import parse_collaboration, raw_json
+from reconciler.box.tasks import parse_assignment, parse_task
+from reconciler.errors import EXPIRY_SETTING, BoxError, ExpiryRefused, Forbidden
 from reconciler.model import (
     InvitationRecord,
     ItemKind,
@@ -101,14 +103,24 @@ class BoxWriter:
     def set_expiry(
         self, collaboration_id: str, item: ItemRef, expires_at: datetime | None
     ) -> LiveCollaboration:
-        """Set, move or clear (``None``: an explicit JSON null) a collaboration's expiry."""
+        """Set, move or clear (``None``: an explicit JSON null) a collaboration's expiry.
+
+        Box's 403 here has a cause of its own (Box's API reference for ``PUT
+        /collaborations/{id}``): a collaboration can be given an expiry only if it was created
+        after the enterprise setting was enabled. It is raised as ``ExpiryRefused`` saying so."""
         value = cast("datetime", NullValue()) if expires_at is None else expires_at
-        updated = call(
-            f"set the expiry of collaboration {collaboration_id}",
-            lambda: self.client.user_collaborations.update_collaboration_by_id(
-                collaboration_id, expires_at=value
-            ),
-        )
+        verb = "clear" if expires_at is None else "set"
+        try:
+            updated = call(
+                f"{verb} the expiry of collaboration {collaboration_id}",
+                lambda: self.client.user_collaborations.update_collaboration_by_id(
+                    collaboration_id, expires_at=value
+                ),
+            )
+        except Forbidden as err:
+            raise expiry_refused(
+                collaboration_id, item, clearing=expires_at is None, err=err
+            ) from None
         return parse_collaboration(raw_json(updated), item)
 
     def record_invitation(
@@ -229,3 +241,26 @@ class BoxWriter:
 
     def delete_webhook(self, webhook_id: str) -> None:
         webhooks.delete_webhook(self.client, webhook_id)
+
+
+def expiry_refused(
+    collaboration_id: str, item: ItemRef, *, clearing: bool, err: BoxError
+) -> ExpiryRefused:
+    """Box's 403 to ``PUT expires_at``, in words that say why and what to do."""
+    where = f"collaboration {collaboration_id} on {item.kind.value} {item.id}"
+    if clearing:
+        text = (
+            f"Box refused to clear the expiry of {where}: Box does not document whether a "
+            "folder owner may clear an expiry its enterprise policy set. Remove 'expires: "
+            "never' for this person to leave the expiry as Box set it, or ask a Box admin"
+        )
+    else:
+        text = (
+            f"Box refused to set the expiry of {where}: Box gives a collaboration an expiry "
+            "only if it was created after the enterprise setting "
+            f"'{EXPIRY_SETTING}' was enabled (Box Admin Console, Enterprise Settings). If the "
+            "setting is off, turn it on; if it is on, this collaboration was created before it: "
+            "remove the person and invite them again (the new invitation carries the expiry), "
+            "or remove expires / expires_in_days for them from the manifest"
+        )
+    return ExpiryRefused(text, status=err.status, code=err.code, request_id=err.request_id)

@@ -130,7 +130,14 @@ def start_listener(
 
     if where is None or keys is None:
         return None
-    intake = Intake(keys, Seen(state), watcher.hints, watcher.webhook_items, watcher.health)
+    intake = Intake(
+        keys,
+        Seen(state),
+        watcher.hints,
+        watcher.webhook_items,
+        watcher.health,
+        future_skew=lambda: watcher.settings.webhook_clock_skew_seconds,
+    )
     listener = Listener(*where, intake)
     listener.start()
     return listener

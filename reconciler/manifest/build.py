@@ -67,10 +67,13 @@ def build_delivery(doc: Document) -> Delivery | None:
 
 
 def build_expiry(doc: Document, path: list[str | int], data: Mapping) -> Expiry | None:
-    """``expires`` (a real calendar date) or ``expires_in_days``; None when absent or invalid."""
+    """``expires`` (a real calendar date, or ``never``) or ``expires_in_days``; None when
+    absent or invalid."""
     if "expires" in data:
-        on = calendar_date(data.get("expires"))
         where = origin(doc, doc.position_of([*path, "expires"]))
+        if data.get("expires") == "never":
+            return Expiry(never=True, origin=where)
+        on = calendar_date(data.get("expires"))
         return None if on is None else Expiry(on=on, origin=where)
     days = data.get("expires_in_days")
     if isinstance(days, int) and not isinstance(days, bool) and days >= 1:

@@ -22,6 +22,9 @@ _PATTERN_WORDS = {
     ),
     "^[0-9]+$": 'a Box id made of digits, quoted (e.g. "213534631621")',
     "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "a date, YYYY-MM-DD (e.g. 2027-01-31)",
+    "^([0-9]{4}-[0-9]{2}-[0-9]{2}|never)$": (
+        "a date, YYYY-MM-DD (e.g. 2027-01-31), or never (access does not end)"
+    ),
 }
 _TYPE_WORDS = {
     "object": "a mapping (key: value)",

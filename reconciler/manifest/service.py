@@ -42,6 +42,8 @@ class WatchSettings:
     #: ... and this often when nobody but the reconciler has acted for ``active_minutes``
     idle_event_poll_seconds: float = 10.0
     active_minutes: float = 30.0
+    #: how far ahead of this machine's clock a webhook delivery's timestamp may be
+    webhook_clock_skew_seconds: float = 60.0
 
     @property
     def stream_carries_decisions(self) -> bool:
@@ -155,6 +157,7 @@ def _watch(section: dict[str, Any]) -> WatchSettings:
                 "event_poll_seconds",
                 "idle_event_poll_seconds",
                 "active_minutes",
+                "webhook_clock_skew_seconds",
             )
         },
     )

@@ -11,14 +11,18 @@ from reconciler.model.refs import ItemKind, ItemRef, Origin, Principal, Principa
 
 @dataclass(frozen=True)
 class Expiry:
-    """When access ends: at the end of a day (``expires``), or ``days`` after the invitation."""
+    """When access ends: at the end of a day (``expires``), ``days`` after the invitation, or
+    ``never`` (``expires: never``: no end, and an expiry Box set by policy is cleared)."""
 
     on: date | None = None
     days: int | None = None
     origin: Origin | None = None
+    never: bool = False
 
     def moment(self, invited: datetime | None) -> datetime | None:
         """The ``expires_at`` this asks for; a relative expiry needs the invitation time."""
+        if self.never:
+            return None
         if self.on is not None:
             return datetime.combine(self.on, time(23, 59, 59), tzinfo=timezone.utc)
         if self.days is not None and invited is not None:
@@ -26,6 +30,8 @@ class Expiry:
         return None
 
     def words(self) -> str:
+        if self.never:
+            return "never"
         if self.on is not None:
             return self.on.isoformat()
         return f"{self.days} day{'' if self.days == 1 else 's'} after the invitation"

@@ -142,7 +142,15 @@ def _compare(
     if expiry is not None:
         before.update(expiry.before)
         after.update(expiry.after)
+    kept = (
+        lifecycle.policy_expiry(claim.delivery, claim.client, found)
+        if kind is Kind.COLLABORATION
+        else None
+    )
     if found.role.casefold() == claim.role.casefold():
+        if expiry is None and chased is None and kept is not None:
+            shown = {**before, "expires_at": found.expires_at}
+            return change(Action.UNMANAGED, kind, claim, item, kept, before=shown, collab=found)
         if expiry is None:
             return chased  # nothing to change; an invitation past its resends is reported
         after["role"] = found.role

@@ -3,9 +3,12 @@ snapshot and its reading time (``LiveState.read_at``): no clock of its own.
 
 - **Expiry.** A client's ``expires``/``expires_in_days`` (else the delivery's) is Box's
   ``expires_at`` on each of their collaborations. A date counts to the end of that day, UTC;
-  days count from the invitation (the collaboration's ``created_at``). Once a date has passed,
-  Box has removed the collaboration and the person is not invited again (nor joined to a hub)
-  until the manifest moves the date.
+  days count from the invitation (the collaboration's ``created_at``); ``expires: never``
+  clears any expiry. Once a date has passed, Box has removed the collaboration and the person
+  is not invited again (nor joined to a hub) until the manifest moves the date. Where the
+  manifest declares no expiry, ``expires_at`` is not managed: an enterprise may give new
+  collaborations an expiry by policy, and clearing it on every pass would fight the admin, so
+  it is reported (``policy_expiry``) and left as Box set it.
 - **Chasing.** A pending invitation older than ``resend_after_days`` is sent again (deleted and
   created anew: Box has no resend), at most ``max_resends`` times; the count is Box's (see
   ``LiveState.invitations``).
@@ -44,7 +47,7 @@ def _iso(moment: datetime) -> str:
 def expiry_on_create(delivery: Delivery, client: Client) -> dict[str, Any]:
     """What a new invitation carries: a fixed ``expires_at``, or days the applier counts."""
     expiry = delivery.expiry_of(client)
-    if expiry is None:
+    if expiry is None or expiry.never:
         return {}
     if expiry.on is not None:
         moment = expiry.moment(None)
@@ -63,11 +66,14 @@ class ExpiryChange:
 def expiry_change(
     delivery: Delivery, client: Client, found: LiveCollaboration
 ) -> ExpiryChange | None:
-    """The ``expires_at`` to set, move or clear on a live collaboration; None if it matches."""
+    """The ``expires_at`` to set, move or clear on a live collaboration; None if it matches or
+    the manifest declares no expiry (Box's own is then left alone)."""
     expiry = delivery.expiry_of(client)
+    if expiry is None:
+        return None
     live = box_time(found.expires_at)
-    wanted = None if expiry is None else expiry.moment(box_time(found.created_at))
-    if expiry is not None and wanted is None:
+    wanted = expiry.moment(box_time(found.created_at))
+    if wanted is None and not expiry.never:
         return None  # days after an invitation whose time Box did not say: nothing to compare
     if live is None and wanted is None:
         return None
@@ -76,14 +82,25 @@ def expiry_change(
     before = {"expires_at": found.expires_at}
     after = {"expires_at": None if wanted is None else _iso(wanted)}
     if wanted is None:
-        reason = "the manifest no longer sets an expiry: access no longer ends"
+        reason = f"{_where(expiry)}: access no longer ends, the expiry is cleared"
     elif live is None:
-        reason = f"access ends {expiry.words() if expiry else ''}".rstrip()
+        reason = f"access ends {expiry.words()}"
     elif wanted < live:
         reason = "the manifest shortens the access"
     else:
         reason = "the manifest extends the access"
     return ExpiryChange(before, after, reason)
+
+
+def policy_expiry(delivery: Delivery, client: Client, found: LiveCollaboration) -> str | None:
+    """Why an expiry stays as Box set it: the manifest declares none for this person, so an
+    ``expires_at`` there came from Box (an enterprise policy) or from someone's hand."""
+    if delivery.expiry_of(client) is not None or not found.expires_at:
+        return None
+    return (
+        f"Box set access to end {found.expires_at} (an enterprise expiry policy?); the manifest "
+        "declares no expiry, so it is left as it is (expires: never clears it)"
+    )
 
 
 def access_ended(delivery: Delivery, client: Client, live: LiveState) -> str | None:
@@ -121,7 +138,8 @@ def keeps_ledger(delivery: Delivery, client: Client, policy: Policy) -> bool:
 
 
 def _where(expiry: Expiry) -> str:
-    key = "expires" if expiry.on is not None else "expires_in_days"
+    key = "expires_in_days" if expiry.days is not None else "expires"
+    key = "expires: never" if expiry.never else key
     if expiry.origin is None:
         return key
     return f"{key} at {expiry.origin.file}:{expiry.origin.line}"

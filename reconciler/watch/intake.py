@@ -1,4 +1,5 @@
-"""Box webhook deliveries at ``watch --listen``: checked (signature by either key, age, replay),
+"""Box webhook deliveries at ``watch --listen``: checked (signature by either key, age with a
+small allowance for a sender's clock ahead of ours, replay),
 remembered by their id in the state directory, answered at once, and handed to the watcher's
 queue as hints; ``GET /healthz`` for a process supervisor.
 
@@ -19,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from reconciler.box.events import event_items
-from reconciler.box.webhooks import verify
+from reconciler.box.webhooks import DEFAULT_FUTURE_SKEW_SECONDS, verify
 from reconciler.errors import UsageError
 from reconciler.model import ItemRef, box_time
 from reconciler.statedir import StateDir
@@ -112,6 +113,8 @@ class Intake:
     extra_items: Callable[[dict[str, Any], tuple[ItemRef, ...]], tuple[ItemRef, ...]]
     health: Callable[[], dict[str, Any]]
     counters: Counters = field(default_factory=Counters)
+    #: seconds a timestamp may be ahead of this clock (``watch.webhook_clock_skew_seconds``)
+    future_skew: Callable[[], float] = lambda: DEFAULT_FUTURE_SKEW_SECONDS
 
     def report(self) -> dict[str, Any]:
         """The watcher's health and what the intake took, for ``GET /healthz``."""
@@ -130,9 +133,14 @@ class Intake:
     def take(self, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
         """(status, message) for one delivery."""
         self.counters.count("received")
-        if not verify(body, headers, self.keys.primary, self.keys.secondary):
+        skew = self.future_skew()
+        if not verify(body, headers, self.keys.primary, self.keys.secondary, future_skew=skew):
             self.counters.count("refused")
-            log.warning("refused a webhook delivery: bad signature, or older than 10 minutes")
+            log.warning(
+                "refused a webhook delivery: bad signature, older than 10 minutes, or more "
+                "than %g s ahead of this machine's clock",
+                skew,
+            )
             return 403, "signature or timestamp not valid"
         try:
             payload = json.loads(body)

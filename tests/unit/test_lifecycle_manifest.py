@@ -41,3 +41,14 @@ def test_expiry_chasing_and_revoke_are_read(tmp_path: Path) -> None:
     assert (acme.expiry.origin.line, acme.expiry.origin.column) == (4, 10)
     chased = result.policy.invitations
     assert chased is not None and (chased.after_days, chased.max_resends) == (14, 0)
+
+
+def test_expires_never_is_read_on_a_client_and_wins(tmp_path: Path) -> None:
+    text = MANIFEST.replace("    expires_in_days: 30\n", "    expires: never\n")
+    (tmp_path / "acme.yaml").write_text(text, encoding="utf-8")
+    result = check([str(tmp_path / "acme.yaml")], None)
+    assert result.problems == ()
+    (acme,) = result.state.deliveries
+    own = acme.expiry_of(acme.clients[0])
+    assert own is not None and own.never and own.moment(None) is None
+    assert own.origin is not None and (own.origin.line, own.origin.column) == (10, 14)

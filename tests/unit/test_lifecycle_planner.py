@@ -50,6 +50,7 @@ JAN_31 = "2027-01-31T23:59:59+00:00"
 FEB_28 = "2027-02-28T23:59:59+00:00"
 ON_JAN_31 = Expiry(on=date(2027, 1, 31), origin=Origin("d/acme.yaml", 6, 10))
 ON_FEB_28 = Expiry(on=date(2027, 2, 28))
+NEVER = Expiry(never=True, origin=Origin("d/acme.yaml", 6, 10))
 CHASE = Resending(after_days=7, max_resends=2)
 
 
@@ -115,10 +116,40 @@ CASES = [
         (f"change collaboration folder:100 email:{J} {JAN_31}>{FEB_28}",),
     ),
     Case(
-        "expiry removed from the manifest: cleared in Box",
+        "no expiry in the manifest, one in Box (a policy): reported, left as it is",
         (expiring(None, email(J)),),
         now(live(at(accepted("c1", "501", J), "2027-01-10T00:00:00+00:00", JAN_31))),
+        (f"unmanaged collaboration folder:100 email:{J} {JAN_31}>-",),
+    ),
+    Case(
+        "no expiry in the manifest, a role to change: the role only",
+        (expiring(None, replace(email(J), role="editor")),),
+        now(live(at(accepted("c1", "501", J), "2027-01-10T00:00:00+00:00", JAN_31))),
+        (f"change collaboration folder:100 email:{J}",),
+    ),
+    Case(
+        "expires: never clears the expiry Box set",
+        (expiring(NEVER, email(J)),),
+        now(live(at(accepted("c1", "501", J), "2027-01-10T00:00:00+00:00", JAN_31))),
         (f"change collaboration folder:100 email:{J} {JAN_31}>None",),
+    ),
+    Case(
+        "expires: never, and Box has none: nothing to do",
+        (expiring(NEVER, email(J)),),
+        now(live(at(accepted("c1", "501", J), "2027-01-10T00:00:00+00:00"))),
+        (),
+    ),
+    Case(
+        "a client's expires: never wins over the delivery's date",
+        (expiring(ON_JAN_31, replace(email(J), expiry=NEVER)),),
+        now(live(at(accepted("c1", "501", J), "2027-01-10T00:00:00+00:00", JAN_31))),
+        (f"change collaboration folder:100 email:{J} {JAN_31}>None",),
+    ),
+    Case(
+        "an invitation under expires: never carries no expiry",
+        (expiring(NEVER, email(J)),),
+        now(live()),
+        (f"add collaboration folder:100 email:{J}",),
     ),
     Case(
         "expiry by days that Box already holds: nothing to do",

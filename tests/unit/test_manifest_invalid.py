@@ -43,6 +43,9 @@ CASES: dict[str, list[tuple[str, int, int, str, tuple[str, ...]]]] = {
     "bad-role.yaml": [("", 7, 11, "invalid-value", ("clients[0].role", "veiwer", "'viewer'"))],
     "expires-not-a-day.yaml": [("", 5, 10, "invalid-date", ("expires", "'2027-02-30'"))],
     "expires-not-iso.yaml": [("", 5, 10, "invalid-value", ("expires", "YYYY-MM-DD"))],
+    "expires-not-never.yaml": [
+        ("", 8, 14, "invalid-value", ("clients[0].expires", "or never", "'forever'"))
+    ],
     "expires-both.yaml": [("", 9, 5, "exclusive-keys", ("expires or expires_in_days",))],
     "invitations-bad.yaml": [
         ("", 5, 34, "invalid-value", ("resend_after_days", "at least 1")),

@@ -18,6 +18,9 @@ def config(tmp_path: Path, text: str) -> str:
 
 def test_without_sections_the_defaults_hold(tmp_path: Path) -> None:
     assert load_service(config(tmp_path, "concurrency: 4\n"), {}) == Service()
+    assert WatchSettings().webhook_clock_skew_seconds == 60
+    skew = load_service(config(tmp_path, "watch:\n  webhook_clock_skew_seconds: 5\n"), {})
+    assert skew.watch.webhook_clock_skew_seconds == 5
     assert WatchSettings().resync_minutes == 360 and not WatchSettings().stream_carries_decisions
 
 
@@ -48,6 +51,18 @@ def test_sections_are_read(tmp_path: Path) -> None:
     [
         pytest.param("watch:\n  stream_type: sync\n", 2, "stream_type", id="an unknown stream"),
         pytest.param("watch:\n  resync_minutes: 0\n", 2, "resync_minutes", id="no resync"),
+        pytest.param(
+            "watch:\n  stream_type: none\n  webhook_clock_skew_seconds: -1\n",
+            3,
+            "webhook_clock_skew_seconds",
+            id="a negative clock skew",
+        ),
+        pytest.param(
+            "watch:\n  webhook_clock_skew_seconds: 3600\n",
+            2,
+            "webhook_clock_skew_seconds",
+            id="a clock skew past Box's ten minutes",
+        ),
         pytest.param(
             "notify:\n  - http: {url: 'https://x.example'}\n", 2, "secret_env", id="no secret"
         ),

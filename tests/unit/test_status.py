@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from reconciler.box.reader import parse_assignment
+from reconciler.box.tasks import parse_assignment
 from reconciler.model import (
     ApprovalRule,
     Client,
