@@ -210,3 +210,69 @@ def test_the_studio_story(
     assert assigned_files(studio, PRODUCER) == GLOBEX_REVIEWED
     for watch in (first, second):
         assert "Traceback" not in watch.log, watch.log
+
+
+def assert_names_the_earlier_decision(notices: list[dict[str, Any]], file_id: str) -> None:
+    """A re-marked decision is a notice of its own, after the first, that says what it replaces
+    (a field holding "approved", wherever the notice keeps it)."""
+    about = [n for n in notices if n["file"]["id"] == file_id]
+    assert [n["decision"] for n in about] == ["approved", "rejected"], about
+    first, second = about
+    assert second["id"] != first["id"], "the re-marked decision reuses the first notice's id"
+    assert second["message"] == NOTE
+    assert "approved" in strings_in(second), (
+        f"the rejection does not name the approval it replaces: {second}"
+    )
+
+
+def strings_in(document: Any) -> set[str]:
+    """Every string value anywhere in a JSON document."""
+    if isinstance(document, str):
+        return {document}
+    if isinstance(document, dict):
+        return {s for value in document.values() for s in strings_in(value)}
+    if isinstance(document, list):
+        return {s for value in document for s in strings_in(value)}
+    return set()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["changes", "admin_logs_streaming", "webhooks"])
+def test_a_re_marked_decision_is_a_new_notice_naming_the_earlier_one(
+    studio: Studio, watching: list[Watch], receiver: Receiver, mode: str
+) -> None:
+    studio.quirks(**DEFAULT_READINGS)
+    story = Story(studio, watching, receiver, mode)
+    watch = story.start()
+    wait_until(
+        lambda: assigned_files(studio, CMO) == ACME_REVIEWED or None,
+        PROMPT_BOUND,
+        "the client's review tasks",
+        watch,
+    )
+    story.quiet(watch)
+    file_id = "1400000103"
+    assignment = review_assignment(studio, CMO, file_id)
+    decide(studio, "cmo-token", assignment, "approved")
+    story.wait_for_decisions(watch, "cmo@acme.example", {file_id: ("approved", None)})
+    # The client changes their mind in Box: the same assignment, now rejected with a note.
+    decide(studio, "cmo-token", assignment, "rejected", NOTE)
+
+    def both(notices: list[dict[str, Any]]) -> bool:
+        return len([n for n in notices if n["file"]["id"] == file_id]) >= 2
+
+    wait_until(
+        lambda: both(decisions(story.ledger)),
+        DECISION_BOUND,
+        "the re-marked decision (approved, then rejected) in the jsonl sink",
+        watch,
+    )
+    wait_until(
+        lambda: both([r.document for r in receiver.accepted("decision")]),
+        DECISION_BOUND,
+        "the re-marked decision taken by the http sink",
+        watch,
+    )
+    assert watch.stop() == 0
+    assert_names_the_earlier_decision(decisions(story.ledger), file_id)
+    assert_names_the_earlier_decision([r.document for r in receiver.accepted("decision")], file_id)
