@@ -59,7 +59,7 @@ class Person:
         page = call(
             "list my pending invitations",
             lambda: self.client.list_collaborations.get_collaborations(
-                GetCollaborationsStatus.PENDING
+                GetCollaborationsStatus.PENDING, fields=["type", "id", "item", "status"]
             ),
         )
         return list(raw_json(page).get("entries") or [])

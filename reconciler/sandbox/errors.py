@@ -81,6 +81,12 @@ class Conflict(SandboxError):
     default_message = "Conflict"
 
 
+class PreconditionFailed(SandboxError):
+    status = 412
+    code = "precondition_failed"
+    default_message = "The resource has been modified. Please retrieve the resource again and retry"
+
+
 class RateLimited(SandboxError):
     status = 429
     code = "rate_limit_exceeded"

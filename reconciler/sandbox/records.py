@@ -106,6 +106,7 @@ class File:
     modified_at: str = ""
     sequence_id: int = 0
     created_by_id: str = ""
+    version_number: int = 1  # 2, 3, ... after each new version uploaded
 
 
 @dataclass

@@ -183,7 +183,7 @@ def file_full(state: State, actor: User, file: File) -> JSON:
         **file_mini(file),
         **common_full(state, actor, file, "file"),
         "size": file.size,
-        "version_number": "1",
+        "version_number": str(file.version_number),
         "comment_count": 0,
         "permissions": permissions,
         "lock": None,
