@@ -7,11 +7,13 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -235,12 +237,29 @@ def listen_for_webhooks(studio: Studio) -> list[str]:
 def notices_recorded(studio: Studio, ids: list[str], sinks: int = 2) -> bool:
     """The state dir says every one of ``sinks`` sinks took each notice of ``ids`` (what a kill
     may not cost: a notice sent but not yet written down may be sent again, same id)."""
+    sent = sent_by_sink(studio.path("state"))
+    return len(sent) == sinks and all(set(ids) <= taken for taken in sent.values())
+
+
+def sent_by_sink(state: Path) -> dict[str, set[str]]:
+    """What the notify ledger in a state dir says each sink took: its SQLite database, or the
+    JSON file it used to be."""
+    database = state / "notify.db"
+    if database.exists():
+        try:
+            with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+                rows = db.execute("SELECT sink, id FROM sent").fetchall()
+        except sqlite3.Error:
+            return {}
+        found: dict[str, set[str]] = {}
+        for sink, ident in rows:
+            found.setdefault(str(sink), set()).add(str(ident))
+        return found
     try:
-        doc = json.loads(studio.path("state/notify.json").read_text(encoding="utf-8"))
+        doc = json.loads((state / "notify.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
-    sent = doc.get("sent") or {}
-    return len(sent) == sinks and all(set(ids) <= set(taken) for taken in sent.values())
+        return {}
+    return {str(k): set(v) for k, v in (doc.get("sent") or {}).items()}
 
 
 os.environ.setdefault("PYTHONUNBUFFERED", "1")
