@@ -4,6 +4,7 @@ a task the client could not see would be another email to the client on every pa
 
 from __future__ import annotations
 
+import json
 import signal
 from collections.abc import Iterator
 
@@ -91,3 +92,14 @@ def test_applies_and_watcher_passes_leave_one_review_per_file_and_person(
     assert len(decisions(ledger)) == len(expected)
     assert assigned_files(studio, CMO) == ACME_REVIEWED
     assert assigned_files(studio, PRODUCER) == GLOBEX_REVIEWED
+    # reconcile status reads the same decisions.
+    shown = studio.cli("status", "--format", "json")
+    assert shown.code == 0, shown.text
+    counts = {
+        c["client"].casefold(): (c["counts"]["approved"], c["counts"]["rejected"])
+        for d in json.loads(shown.out)["deliveries"]
+        for c in d["clients"]
+        if c["counts"] is not None
+    }
+    assert counts["cmo@acme.example"] == (1, 2), counts
+    assert counts["producer@globex.example"] == (1, 0), counts
