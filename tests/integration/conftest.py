@@ -14,6 +14,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Callable
@@ -155,6 +156,17 @@ class Studio:
 
     def no_faults(self) -> None:
         self.control("DELETE", "faults")
+
+    def quirks(self, **readings: str) -> None:
+        """Where Box is undocumented, which reading the sandbox acts out (``PUT
+        /_sandbox/quirks``), e.g. ``task_listing="mini"``."""
+        try:
+            self.control("PUT", "quirks", readings)
+        except urllib.error.HTTPError as refused:
+            raise AssertionError(
+                f"the sandbox cannot act out {readings} (PUT /_sandbox/quirks answered "
+                f"{refused.code}): the client cannot be tested under that reading of Box"
+            ) from None
 
     def sign_up(self, login: str) -> str:
         """An invited person creates a Box account and accepts; returns their token."""

@@ -6,15 +6,21 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
+import sqlite3
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any, TypeVar
 
+from box_sdk_gen import UpdateTaskAssignmentByIdResolutionState
+
 from reconciler.box.people import Person
-from tests.integration.conftest import ACME_FOLDER, Studio
+from tests.integration.conftest import ACME_FOLDER, SERVICE_ACCOUNT, Studio
 
 T = TypeVar("T")
 SECRET = "billing-secret-for-tests"
@@ -24,7 +30,8 @@ ACME_REVIEWED = frozenset({"1400000101", "1400000102", "1400000103", "1400000104
 
 
 def configure(studio: Studio, *, url: str | None = None, **watch: Any) -> None:
-    """Short intervals (the defaults are minutes and hours) and the sinks under test."""
+    """Short intervals (the defaults are minutes and hours) and the sinks under test; a
+    setting given as None is left to the watcher's default."""
 
     def change(doc: dict[str, Any]) -> None:
         doc["watch"] = {
@@ -36,6 +43,8 @@ def configure(studio: Studio, *, url: str | None = None, **watch: Any) -> None:
             "idle_event_poll_seconds": 0.2,
             **watch,
         }
+        # A setting given as None is left out: the watcher's own default applies.
+        doc["watch"] = {k: v for k, v in doc["watch"].items() if v is not None}
         sinks: list[dict[str, Any]] = [{"jsonl": "decisions.jsonl"}]
         if url is not None:
             http = {"url": url, "secret_env": "BILLING_SECRET", "backoff_seconds": 0}
@@ -140,6 +149,117 @@ def ledger(path: Path) -> list[dict[str, Any]]:
 
 def decisions(path: Path) -> list[dict[str, Any]]:
     return [d for d in ledger(path) if d["type"] == "decision"]
+
+
+# -- people deciding in Box, and what Box holds (read from the sandbox, not through reconciler) --
+
+
+def user_id(studio: Studio, login: str) -> str:
+    """The Box user id of a login (an invited person has one only once they sign up)."""
+    wanted = login.casefold()
+    return next(u["id"] for u in studio.state()["users"] if u["login"].casefold() == wanted)
+
+
+def review_assignment(studio: Studio, assignee: str, file_id: str) -> str:
+    """The id of ``assignee``'s open review assignment on ``file_id``, on a task the reconciler
+    made."""
+    state = studio.state()
+    ours = {t["id"] for t in state["tasks"] if t["created_by_id"] == SERVICE_ACCOUNT}
+    found = [
+        a["id"]
+        for a in state["task_assignments"]
+        if a["task_id"] in ours
+        and a["file_id"] == file_id
+        and a["assigned_to_id"] == assignee
+        and a["resolution_state"] == "incomplete"
+    ]
+    assert found, f"no open review of file {file_id} assigned to user {assignee}"
+    return str(found[0])
+
+
+def decide(
+    studio: Studio, token: str, assignment_id: str, decision: str, message: str | None = None
+) -> None:
+    """Press Approve or Reject in Box with the person's own token (``decision`` is "approved",
+    "rejected" or, to take it back, "incomplete")."""
+    state = UpdateTaskAssignmentByIdResolutionState(decision)
+    studio.client(token).task_assignments.update_task_assignment_by_id(
+        assignment_id, resolution_state=state, message=message
+    )
+
+
+def doubled_reviews(studio: Studio) -> list[str]:
+    """Files with more than one review task of the reconciler's, and (file, person) pairs with
+    more than one review assignment on them: each is another email to a client."""
+    state = studio.state()
+    ours = {
+        t["id"]: t["file_id"]
+        for t in state["tasks"]
+        if t["created_by_id"] == SERVICE_ACCOUNT and t["action"] == "review"
+    }
+    tasks = Counter(ours.values())
+    pairs = Counter(
+        (a["file_id"], a["assigned_to_id"])
+        for a in state["task_assignments"]
+        if a["task_id"] in ours
+    )
+    return [f"file {f}: {n} review tasks" for f, n in sorted(tasks.items()) if n > 1] + [
+        f"file {f}, user {who}: {n} review assignments"
+        for (f, who), n in sorted(pairs.items())
+        if n > 1
+    ]
+
+
+# -- webhooks at ``watch --listen`` --
+
+#: the sandbox signs its webhook deliveries with these keys unless told otherwise
+WEBHOOK_KEYS = {
+    "BOX_WEBHOOK_PRIMARY_KEY": "sandbox-primary-key",
+    "BOX_WEBHOOK_SECONDARY_KEY": "sandbox-secondary-key",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def listen_for_webhooks(studio: Studio) -> list[str]:
+    """Declare webhooks in reconcile.yaml at a free loopback port; the ``watch`` arguments that
+    take their deliveries there (the same port after a restart: the webhooks name it)."""
+    port = free_port()
+    hooks = {"address": f"http://127.0.0.1:{port}/box"}
+    studio.edit("reconcile.yaml", lambda doc: doc.update(webhooks=hooks))
+    return ["--listen", f"127.0.0.1:{port}"]
+
+
+def notices_recorded(studio: Studio, ids: list[str], sinks: int = 2) -> bool:
+    """The state dir says every one of ``sinks`` sinks took each notice of ``ids`` (what a kill
+    may not cost: a notice sent but not yet written down may be sent again, same id)."""
+    sent = sent_by_sink(studio.path("state"))
+    return len(sent) == sinks and all(set(ids) <= taken for taken in sent.values())
+
+
+def sent_by_sink(state: Path) -> dict[str, set[str]]:
+    """What the notify ledger in a state dir says each sink took: its SQLite database, or the
+    JSON file it used to be."""
+    database = state / "notify.db"
+    if database.exists():
+        try:
+            with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+                rows = db.execute("SELECT sink, id FROM sent").fetchall()
+        except sqlite3.Error:
+            return {}
+        found: dict[str, set[str]] = {}
+        for sink, ident in rows:
+            found.setdefault(str(sink), set()).add(str(ident))
+        return found
+    try:
+        doc = json.loads((state / "notify.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): set(v) for k, v in (doc.get("sent") or {}).items()}
 
 
 os.environ.setdefault("PYTHONUNBUFFERED", "1")

@@ -1,0 +1,220 @@
+"""Stopping ``reconcile watch``: a SIGTERM (a supervisor, ``docker stop``) or a Ctrl-C at any
+moment ends it with exit 0 once the changes under way finish; a second Ctrl-C, 130.
+
+The SIGTERMs land at random moments (seeded) of the watcher's start pass, from its first
+request to Box to a little after its last write, many times over: a stop that lands between
+two steps of the apply is as likely in production as one in the middle of a write. They run in
+this process (``reconcile``'s own entry point, signalled by a timer thread), so that many of
+them fit in a test run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from tests.integration.conftest import Studio
+from tests.integration.watching import configure
+
+#: SIGTERMs at random moments of an apply; the acceptance's figure is 100
+SIGTERMS = 100
+SEED = 18
+#: every request to Box takes this long, so the start pass's apply spans many moments
+LATENCY_MS = 10
+#: the loggers ``reconcile watch`` sets up on each run (taken down again after each, here)
+WATCH_LOGGERS = ("reconciler.watch", "reconciler.notify")
+
+
+class Traffic:
+    """When the watcher's requests are answered by the sandbox: the first, the first write and
+    the last write."""
+
+    def __init__(self, studio: Studio) -> None:
+        self.box = studio.box
+        self.first = threading.Event()
+        self.started = self.first_write = self.last_write = 0.0
+        self._checker: Callable[..., None] | None = studio.box.response_observer
+        studio.box.response_observer = self._observe
+
+    def _observe(self, method: str, rule: str, path: str, status: int, body: Any) -> None:
+        if not path.startswith("/_sandbox"):
+            now = time.monotonic()
+            if not self.first.is_set():
+                self.started = now
+                self.first.set()
+            if method != "GET":
+                self.first_write = self.first_write or now
+                self.last_write = now
+        if self._checker is not None:
+            self._checker(method, rule, path, status, body)
+
+    def clear(self) -> None:
+        self.first.clear()
+        self.started = self.first_write = self.last_write = 0.0
+
+
+#: set while a watcher runs in this process
+WATCHING = threading.Event()
+
+
+@contextmanager
+def signals_kept_for_pytest() -> Iterator[None]:
+    """A SIGTERM that reaches this process while a watcher runs but before its handler is in
+    place is sent again a moment later; one that comes when no watcher runs is dropped (never
+    fatal to the test run). The handlers pytest had come back afterwards."""
+
+    def again(signum: int, _frame: object) -> None:
+        if WATCHING.is_set():
+            threading.Timer(0.02, os.kill, (os.getpid(), signal.SIGTERM)).start()
+
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGTERM, again)
+    try:
+        yield
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
+
+
+@contextmanager
+def watch_logging_restored() -> Iterator[None]:
+    saved = {
+        n: (list(logging.getLogger(n).handlers), logging.getLogger(n).propagate)
+        for n in WATCH_LOGGERS
+    }
+    try:
+        yield
+    finally:
+        for name, (handlers, propagate) in saved.items():
+            logger = logging.getLogger(name)
+            logger.handlers = handlers
+            logger.propagate = propagate
+
+
+def sigterm_after(traffic: Traffic, delay: float) -> threading.Thread:
+    """SIGTERM to this process ``delay`` seconds after the watcher's first request to Box."""
+
+    def send() -> None:
+        if traffic.first.wait(30):
+            time.sleep(delay)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    thread = threading.Thread(target=send, daemon=True)
+    thread.start()
+    return thread
+
+
+def watch_once(studio: Studio, traffic: Traffic, run: int, delay: float | None) -> tuple[int, str]:
+    """One watcher from a fresh Box, stopped by SIGTERM ``delay`` seconds after its first
+    request (None: once its start pass has written everything); its exit code and output."""
+    studio.control("POST", "reset")
+    studio.faults(latency_ms=LATENCY_MS)
+    traffic.clear()
+    if delay is None:
+        sender = threading.Thread(target=stop_when_written, args=(traffic,), daemon=True)
+        sender.start()
+    else:
+        sender = sigterm_after(traffic, delay)
+    WATCHING.set()
+    try:
+        with watch_logging_restored():
+            done = studio.cli("watch", "--state-dir", f"state-{run}")
+    finally:
+        WATCHING.clear()
+    sender.join(30)
+    return done.code, done.text
+
+
+def stop_when_written(traffic: Traffic) -> None:
+    """SIGTERM once no write has reached Box for a while (the start pass is done)."""
+    traffic.first.wait(30)
+    while traffic.last_write == 0.0 or time.monotonic() - traffic.last_write < 0.5:
+        time.sleep(0.05)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def moment_picker(traffic: Traffic, moments: random.Random) -> Callable[[], float]:
+    """Random moments (seconds after the first request) of a start pass like the one
+    ``traffic`` saw: a third anywhere from its first request to a little after its last write,
+    a third as its apply begins (between the last read and the first write's answer) and a
+    third as it ends, where a stop meets the apply's own bookkeeping rather than a write."""
+    begins = traffic.first_write - traffic.started - LATENCY_MS / 1000
+    ends = traffic.last_write - traffic.started
+
+    def pick() -> float:
+        where = moments.randrange(3)
+        if where == 0:
+            return moments.uniform(0, ends * 1.1)
+        if where == 1:
+            return max(0.0, moments.uniform(begins - 0.02, begins + 0.005))
+        return moments.uniform(ends - 0.005, ends + 0.02)
+
+    return pick
+
+
+def test_sigterm_at_random_moments_of_an_apply_always_exits_0(studio: Studio) -> None:
+    assert threading.current_thread() is threading.main_thread(), "signals need the main thread"
+    configure(studio, stream_type="none", review_poll_minutes=600)
+    traffic = Traffic(studio)
+    failures: list[str] = []
+    with signals_kept_for_pytest():
+        # Through twice (the first warms up), stopped after the start pass: how long its
+        # reads and writes take.
+        for run in (-1, 0):
+            code, text = watch_once(studio, traffic, run, None)
+            assert code == 0, text
+        assert traffic.last_write, "the start pass wrote nothing to Box"
+        pick = moment_picker(traffic, random.Random(SEED))
+        for run in range(1, SIGTERMS + 1):
+            delay = pick()
+            code, text = watch_once(studio, traffic, run, delay)
+            if code != 0 or "Traceback" in text:
+                tail = "\n".join(text.splitlines()[-6:])
+                failures.append(f"SIGTERM #{run}, {delay:.3f}s in: exit {code}\n{tail}")
+    assert not failures, (
+        f"{len(failures)} of {SIGTERMS} SIGTERMs at random moments of an apply did not end "
+        "with exit 0:\n" + "\n".join(failures)
+    )
+
+
+def test_a_second_ctrl_c_while_the_changes_under_way_finish_exits_130(studio: Studio) -> None:
+    configure(studio, stream_type="none", review_poll_minutes=600)
+    traffic = Traffic(studio)
+    # Each write takes 0.6 s: once the first phase of writes is answered, the next is under
+    # way for that long, and both Ctrl-Cs land inside it.
+    studio.faults(latency_ms=600)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "watch", "--state-dir", "state"],
+        cwd=studio.workdir,
+        env=studio.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not traffic.first_write:
+            assert process.poll() is None and time.monotonic() < deadline, "no write to Box"
+            time.sleep(0.01)
+        time.sleep(max(0.0, traffic.first_write + 0.2 - time.monotonic()))
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.1)
+        assert process.poll() is None, "the watcher ended before the changes under way did"
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    studio.no_faults()
+    assert process.returncode == 130, f"a second Ctrl-C ended with {process.returncode}:\n{err}"
+    assert "Traceback" not in err
+    assert "the changes under way finished" in err, err
