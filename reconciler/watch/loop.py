@@ -30,6 +30,7 @@ from reconciler.box.events import (
 from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.manifest.service import Service
 from reconciler.model import ItemKind, ItemRef, LiveState
+from reconciler.notify.couriers import Couriers
 from reconciler.notify.ledger import Ledger
 from reconciler.notify.notices import Notice
 from reconciler.notify.sinks import Sink
@@ -66,6 +67,7 @@ class Watcher:
         self.state = state
         self.hints = HintQueue()
         self.ledger = Ledger(state)
+        self.couriers = Couriers(self.ledger)  # each sink sends from its own thread
         self._stopping = threading.Event()
         #: set while a pass writes to Box: a stop may then interrupt the apply (see cli/watch)
         self.applying = threading.Event()
@@ -251,6 +253,7 @@ class Watcher:
                 next_resync = clock() + retry_wait
                 retry_wait = min(retry_wait * 2, RETRY_LONGEST)
         self._stop_feeds()
+        self.couriers.stop()
         log.info("stopped after %d passes", self.passes)
 
     # -- what a burst of hints does --
@@ -370,7 +373,7 @@ class Watcher:
 
     def _deliver(self) -> None:
         if self.sinks and self.ledger.owed:
-            self.ledger.deliver(self.sinks)
+            self.couriers.deliver(self.sinks)
 
     def _manifests_changed(self) -> bool:
         now = fingerprint(self.sources.paths, self.sources.config)

@@ -14,8 +14,9 @@ from datetime import datetime, timezone
 
 from reconciler import status, workflow
 from reconciler.applier import ApplyReport
-from reconciler.errors import UnsafePlan
+from reconciler.errors import ReconcilerError, UnsafePlan
 from reconciler.model import DesiredState, LiveFile, LiveState
+from reconciler.notify.feedback import with_client_comments
 from reconciler.notify.notices import Notice, notices
 from reconciler.plan import Plan
 from reconciler.watch.index import subset
@@ -90,7 +91,10 @@ def reconcile(
             applying.clear()
     # Notices come from what was read, never from what apply asked of Box: Box's events about
     # our own writes bring those deliveries back for a read of their own.
-    found = notices(status.report(scope.state, live), seen_at=now_utc())
+    seen = status.report(scope.state, live)
+    if names is not None:  # a burst touched these deliveries: a client's comment may be why
+        seen = _with_comments(seen, scope, connection, live)
+    found = notices(seen, seen_at=now_utc())
     names_done = tuple(sorted(d.name for d in scope.state.deliveries))
     return PassResult(names_done, plan, report, live, found, refused)
 
@@ -127,8 +131,26 @@ def poll_reviews(
         items=live.items,
         files={folder: refreshed(files) for folder, files in live.files.items()},
     )
-    found = notices(status.report(desired.state, updated), seen_at=now_utc())
+    report = _with_comments(status.report(desired.state, updated), desired, connection, updated)
+    found = notices(report, seen_at=now_utc())
     return updated, found, len(wanted)
+
+
+def _with_comments(
+    report: status.StatusReport,
+    desired: workflow.Desired,
+    connection: workflow.Connection,
+    live: LiveState,
+) -> status.StatusReport:
+    """The clients' comments on the report's files, for comment notices; without them (and
+    a warning) when Box would not give them, so a pass never fails for a comment."""
+    try:
+        return with_client_comments(
+            report, desired.state, connection, live, concurrency=desired.policy.concurrency
+        )
+    except ReconcilerError as err:
+        log.warning("could not read the clients' comments (%s); next pass tries again", err)
+        return report
 
 
 #: Box allows an app about this many requests a minute; a review poll taking more than
