@@ -24,6 +24,8 @@ from reconciler.manifest.notify_config import (
 )
 from reconciler.model import Origin, WebhookSpec
 
+__all__ = ["Service", "SinkSpec", "WatchSettings", "load_service"]
+
 STREAM_TYPES = ("changes", "all", "admin_logs_streaming", "none")
 #: what the watcher acts on: an acceptance, a rejection, a new file, a decision
 DEFAULT_TRIGGERS = (
@@ -66,9 +68,6 @@ class WatchSettings:
         if self.stream_carries_decisions:
             return (self.stream_type, "changes")
         return (self.stream_type,)
-
-
-__all__ = ["Service", "SinkSpec", "WatchSettings", "load_service"]
 
 
 @dataclass(frozen=True)
