@@ -36,6 +36,7 @@ class ClientComment:
     author: str  # the author's login
     message: str
     created_at: str  # UTC, ISO 8601
+    id: str = ""  # Box's comment id: what a comment notice is about
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def file_comments(
         return FileComments()
     last = ordered.index(mine[-1])
     answered = any(not by_client(c) for c in ordered[last + 1 :])
-    shown = tuple(ClientComment(c.author_login, c.message, utc(c.created_at)) for c in mine)
+    shown = tuple(ClientComment(c.author_login, c.message, utc(c.created_at), c.id) for c in mine)
     return FileComments(tuple(reversed(shown)), unanswered=not answered)
 
 

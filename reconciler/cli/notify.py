@@ -15,7 +15,7 @@ from reconciler.statedir import DEFAULT_STATE_DIR, StateDir
 
 
 @app.command(
-    "notify", short_help="Send each new decision and acceptance to the notify sinks, once."
+    "notify", short_help="Send each new decision, acceptance and comment to the notify sinks, once."
 )
 def notify_command(
     paths: PathsArg = None,
@@ -24,7 +24,8 @@ def notify_command(
     base_url: BaseUrlOpt = None,
     as_user: AsUserOpt = None,
 ) -> None:
-    """Read Box once and send each new decision, acceptance and invitation to the sinks.
+    """Read Box once and send each new decision, acceptance, invitation and client comment to
+    the sinks (each to the sinks whose on: wants it), every sink from its own thread.
 
     The same state directory as 'reconcile watch': what was sent is never sent again, what a
     sink did not take is owed to it and sent on a later pass (waiting longer after each failure).
@@ -40,6 +41,7 @@ def notify_command(
     """
     from reconciler import status
     from reconciler.manifest.service import load_service
+    from reconciler.notify.feedback import with_client_comments
     from reconciler.notify.ledger import Ledger
     from reconciler.notify.notices import notices
     from reconciler.notify.sinks import make_sinks
@@ -48,10 +50,17 @@ def notify_command(
     log_to_stderr()
     service = load_service(config)
     with StateDir.open(state_dir) as state:
-        desired, _, live = read_box(paths, config, base_url, as_user)
+        desired, connection, live = read_box(paths, config, base_url, as_user)
         sinks = make_sinks(service.sinks, os.environ)
+        report = with_client_comments(
+            status.report(desired.state, live),
+            desired.state,
+            connection,
+            live,
+            concurrency=desired.policy.concurrency,
+        )
         ledger = Ledger(state)
-        added = ledger.offer(notices(status.report(desired.state, live), seen_at=now_utc()), sinks)
+        added = ledger.offer(notices(report, seen_at=now_utc()), sinks)
         outcome = ledger.deliver(sinks)
     sys.stdout.write(
         f"{added} new notices; {len(outcome.delivered)} delivered, "

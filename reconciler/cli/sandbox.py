@@ -209,3 +209,36 @@ def serve_until_interrupted(box: Sandbox) -> None:
         typer.echo("Stopping the sandbox.", err=True)
     finally:
         box.stop()
+
+
+@sandbox_app.command("mailbox")
+def mailbox(
+    port: Annotated[
+        int,
+        typer.Option("--port", min=0, max=65535, metavar="N", help="Port on 127.0.0.1."),
+    ] = 8025,
+) -> None:
+    """A local SMTP server on 127.0.0.1 that prints each email it receives (Ctrl-C stops it).
+
+    Point an email sink at it to rehearse notifications: nothing leaves this machine.
+    Needs aiosmtpd (pip install aiosmtpd).
+
+    \b
+    Examples:
+      reconcile sandbox mailbox --port 8025 &
+      # reconcile.yaml:  notify: [{email: {host: 127.0.0.1, port: 8025,
+      #                    from: reconcile@studio.example, to: [team@studio.example]}}]
+    """
+    from reconciler.notify.mailbox import start_mailbox
+
+    try:
+        server = start_mailbox(port, typer.echo)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
+    typer.echo(f"Mailbox on 127.0.0.1:{server.port}: each email is printed here. Ctrl-C stops it.")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        typer.echo("Stopping the mailbox.", err=True)
+    finally:
+        server.stop()

@@ -1,8 +1,8 @@
 """The long-running settings of reconcile.yaml: ``watch:``, the ``notify:`` sinks and ``webhooks:``.
 
 The schema has already judged the shapes (with file:line); this builds typed settings from a
-valid document and checks what a schema cannot: that each ``secret_env`` is set, and that a
-webhook address in plain http is a loopback one.
+valid document and checks what a schema cannot: the sinks' environment variables (in
+``notify_config``), and that a webhook address in plain http is a loopback one.
 """
 
 from __future__ import annotations
@@ -16,7 +16,15 @@ from urllib.parse import urlsplit
 from reconciler.errors import ManifestError, Problem
 from reconciler.manifest import schema
 from reconciler.manifest.load import CONFIG_FILE_NAME, Document, read
+from reconciler.manifest.notify_config import (
+    LOOPBACK_HOSTS,
+    SinkSpec,
+    parse_sink,
+    sink_problems,
+)
 from reconciler.model import Origin, WebhookSpec
+
+__all__ = ["Service", "SinkSpec", "WatchSettings", "load_service"]
 
 STREAM_TYPES = ("changes", "all", "admin_logs_streaming", "none")
 #: what the watcher acts on: an acceptance, a rejection, a new file, a decision
@@ -26,7 +34,6 @@ DEFAULT_TRIGGERS = (
     "FILE.UPLOADED",
     "TASK_ASSIGNMENT.UPDATED",
 )
-LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
 @dataclass(frozen=True)
@@ -70,24 +77,6 @@ class WatchSettings:
 
 
 @dataclass(frozen=True)
-class SinkSpec:
-    """One ``notify:`` entry. ``name`` is its stable identity in the ledger (kind and target)."""
-
-    kind: str  # http | jsonl | command
-    target: str  # the URL, the ledger path, or the command line
-    origin: Origin
-    secret_env: str = ""
-    command: tuple[str, ...] = ()
-    timeout_seconds: float = 10.0
-    retries: int = 5
-    backoff_seconds: float = 0.5
-
-    @property
-    def name(self) -> str:
-        return f"{self.kind}:{self.target}"
-
-
-@dataclass(frozen=True)
 class Service:
     watch: WatchSettings = WatchSettings()
     sinks: tuple[SinkSpec, ...] = ()
@@ -107,17 +96,10 @@ def load_service(config_path: str | None, env: Mapping[str, str] | None = None) 
     if problems:
         raise ManifestError(sorted(set(problems)))
     data = doc.data if isinstance(doc.data, dict) else {}
-    sinks = tuple(_sink(doc, index, entry) for index, entry in enumerate(data.get("notify") or []))
-    missing = [
-        doc.problem(
-            doc.position_of(["notify", index, "http", "secret_env"]),
-            "secret-not-set",
-            f"the environment variable {sink.secret_env} (notify[{index}].http.secret_env) "
-            "is not set; the http sink signs every message with it",
-        )
-        for index, sink in enumerate(sinks)
-        if sink.kind == "http" and not (env if env is not None else os.environ).get(sink.secret_env)
-    ]
+    sinks = tuple(
+        parse_sink(doc, index, entry) for index, entry in enumerate(data.get("notify") or [])
+    )
+    missing = sink_problems(doc, sinks, env if env is not None else os.environ)
     hooks = _webhooks(doc, data.get("webhooks"))
     if isinstance(hooks, Problem):
         missing.append(hooks)
@@ -167,23 +149,3 @@ def _watch(section: dict[str, Any]) -> WatchSettings:
             )
         },
     )
-
-
-def _sink(doc: Document, index: int, entry: dict[str, Any]) -> SinkSpec:
-    kind, value = next(iter(entry.items()))
-    line, column = doc.position_of(["notify", index])
-    origin = Origin(doc.file, line, column)
-    if kind == "http":
-        return SinkSpec(
-            "http",
-            str(value["url"]),
-            origin,
-            secret_env=str(value["secret_env"]),
-            timeout_seconds=float(value.get("timeout_seconds", 10.0)),
-            retries=int(value.get("retries", 5)),
-            backoff_seconds=float(value.get("backoff_seconds", 0.5)),
-        )
-    if kind == "jsonl":
-        return SinkSpec("jsonl", str(value), origin)
-    command = tuple(str(part) for part in value)
-    return SinkSpec("command", " ".join(command), origin, command=command)

@@ -1,2 +1,3 @@
-"""Notifications: what happened (decisions, acceptances, invitations), the sinks that hear of it,
-and the ledger that delivers each to each sink once."""
+"""Notifications: what happened (decisions and re-marks, acceptances, invitations, clients'
+comments), the sinks that hear of it (email, chat, http, jsonl, command), each in its own thread,
+and the ledger that delivers each to each sink that wants it once."""

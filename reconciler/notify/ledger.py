@@ -1,16 +1,21 @@
-"""Exactly-once delivery of notices to each sink, remembered in the state directory.
+"""Exactly-once delivery of notices to each sink that wants them, remembered in the state directory.
 
 ``notify.json`` holds, per sink, the ids it has taken, and the notices still owed to some sink
 with their attempts. What a sink took is written down as it goes (atomically, at most every
-``SAVE_EVERY`` seconds during a long backlog, and at the end of each pass), so a restart after
-a kill re-sends at most what was sent in that last moment, with the same ids, which the jsonl
-sink and a receiver honouring ``X-Reconcile-Id`` drop.
-A sink that fails is tried again on later passes, waiting twice as long after each failure.
+``SAVE_EVERY`` seconds during a long backlog, and whenever a sink has nothing more due), so a
+restart after a kill re-sends at most what was sent in that last moment, with the same ids,
+which the jsonl sink and a receiver honouring ``webhook-id`` drop.
+A sink that fails is tried again later, waiting twice as long after each failure.
+
+Each sink delivers from its own thread, so a slow or silent receiver delays no other sink:
+``deliver`` runs one thread per sink and waits for them (a scheduled run); ``Couriers`` keeps
+one per sink running beside the watcher's loop. A sink's ``on:`` says which notices it is owed.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,8 +24,9 @@ from typing import Any
 
 from reconciler.errors import SinkError
 from reconciler.model import box_time
+from reconciler.notify.history import History
 from reconciler.notify.notices import Notice
-from reconciler.notify.sinks import Sink
+from reconciler.notify.sinks import Sink, wants
 from reconciler.statedir import StateDir
 
 log = logging.getLogger(__name__)
@@ -43,74 +49,153 @@ def _stamp(moment: datetime) -> str:
 
 
 class Ledger:
+    """Thread-safe: the loop offers while each sink's thread drains what it is owed."""
+
     def __init__(self, state: StateDir, *, first_wait: timedelta = FIRST_WAIT) -> None:
         self._state = state
         self._first_wait = first_wait
+        self._lock = threading.RLock()
         doc = state.read(FILE)
         self.sent: dict[str, set[str]] = {k: set(v) for k, v in (doc.get("sent") or {}).items()}
         self.owed: dict[str, dict[str, Any]] = dict(doc.get("owed") or {})
+        self.history = History(state)
+        self._sinks: list[Sink] = []
+        self._dirty = False
+        self._saved_at = time.monotonic()
 
     def _save(self) -> None:
-        self._state.write(
-            FILE, {"sent": {k: sorted(v) for k, v in self.sent.items()}, "owed": self.owed}
-        )
+        with self._lock:
+            self._state.write(
+                FILE, {"sent": {k: sorted(v) for k, v in self.sent.items()}, "owed": self.owed}
+            )
+            self._dirty = False
+            self._saved_at = time.monotonic()
+
+    def save(self) -> None:
+        """Write down what was taken, if anything was since the last save."""
+        with self._lock:
+            if self._dirty:
+                self._save()
 
     def offer(self, notices: Iterable[Notice], sinks: Sequence[Sink]) -> int:
-        """Owe each notice to every sink that has not taken it; returns how many are new."""
+        """Owe each notice to every sink that wants it and has not taken it; returns how many
+        are new. Decisions are first settled against what was announced before (re-marks)."""
         added = 0
-        for notice in notices:
-            if notice.id in self.owed:
-                continue
-            if all(notice.id in self.sent.get(s.name, ()) for s in sinks):
-                continue
-            self.owed[notice.id] = {"document": notice.document, "kind": notice.kind, "tries": {}}
-            added += 1
-        if added:
-            self._save()
+        with self._lock:
+            self._sinks = list(sinks)
+            settled = self.history.settle(notices)
+            for notice in settled:
+                if notice.id in self.owed or not self._lacking(notice.id, notice):
+                    continue
+                self.owed[notice.id] = {
+                    "document": notice.document,
+                    "kind": notice.kind,
+                    "tries": {},
+                }
+                added += 1
+            unwanted = [i for i in self.owed if not self._lacking(i, self._notice(i))]
+            for ident in unwanted:
+                del self.owed[ident]  # no sink wants it any more (the sinks changed)
+            if added or unwanted:
+                self._save()
+            self.history.save()  # after the ledger: a crash between replays the same ids
         return added
 
+    def _lacking(self, ident: str, notice: Notice) -> list[Sink]:
+        return [
+            s for s in self._sinks if wants(s, notice) and ident not in self.sent.get(s.name, ())
+        ]
+
+    def use(self, sinks: Sequence[Sink]) -> None:
+        """The sinks in force: what is owed, and when a notice is done, is judged by them."""
+        with self._lock:
+            self._sinks = list(sinks)
+
     def deliver(self, sinks: Sequence[Sink], *, now: datetime | None = None) -> Outcome:
-        """Send what is owed to each sink whose wait is over, oldest first."""
-        moment = now or datetime.now(timezone.utc)
+        """Send what is owed to each sink whose wait is over, oldest first, each sink from its
+        own thread; returns when every sink has gone through what was due."""
+        self.use(sinks)
         outcome = Outcome()
-        saved = time.monotonic()
-
-        def progress() -> None:
-            nonlocal saved
-            if time.monotonic() - saved >= SAVE_EVERY:
-                self._save()
-                saved = time.monotonic()
-
-        for ident in sorted(self.owed, key=lambda i: (self.owed[i]["document"].get("seen_at"), i)):
-            entry = self.owed[ident]
-            notice = Notice(ident, str(entry["kind"]), dict(entry["document"]))
-            for sink in sinks:
-                if ident in self.sent.get(sink.name, ()):
-                    continue
-                tries = entry["tries"].get(sink.name) or {"count": 0, "next": None}
-                due = box_time(tries["next"])
-                if due is not None and due > moment:
-                    continue
-                try:
-                    sink.send(notice)
-                except SinkError as err:
-                    wait = min(self._first_wait * (2 ** tries["count"]), LONGEST_WAIT)
-                    entry["tries"][sink.name] = {
-                        "count": tries["count"] + 1,
-                        "next": _stamp(moment + wait),
-                    }
-                    outcome.failed.append((sink.name, ident, str(err)))
-                    log.warning("notify: %s (again in %ss)", err, int(wait.total_seconds()))
-                    continue
-                self.sent.setdefault(sink.name, set()).add(ident)
-                entry["tries"].pop(sink.name, None)
-                outcome.delivered.append((sink.name, ident))
-                progress()
-            if all(ident in self.sent.get(s.name, ()) for s in sinks):
-                del self.owed[ident]
-        if outcome.delivered or outcome.failed:
-            self._save()
-        outcome.owed = sum(
-            1 for i in self.owed for s in sinks if i not in self.sent.get(s.name, ())
-        )
+        threads = [
+            threading.Thread(
+                target=self.drain, args=(sink, outcome, now), name=f"notify {sink.name}"
+            )
+            for sink in sinks
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.save()
+        outcome.owed = self.owed_count()
         return outcome
+
+    def owed_count(self) -> int:
+        with self._lock:
+            return sum(len(self._lacking(i, self._notice(i))) for i in self.owed)
+
+    def _notice(self, ident: str) -> Notice:
+        entry = self.owed[ident]
+        return Notice(ident, str(entry["kind"]), dict(entry["document"]))
+
+    def drain(
+        self,
+        sink: Sink,
+        outcome: Outcome | None = None,
+        now: datetime | None = None,
+        stopping: threading.Event | None = None,
+    ) -> float | None:
+        """Send ``sink`` everything owed to it and due, oldest first. Returns the seconds until
+        its next retry is due, or None when it is owed nothing."""
+        outcome = outcome if outcome is not None else Outcome()
+        with self._lock:
+            order = sorted(self.owed, key=lambda i: (self.owed[i]["document"].get("seen_at"), i))
+        next_due: datetime | None = None
+        for ident in order:
+            if stopping is not None and stopping.is_set():
+                break
+            moment = now or datetime.now(timezone.utc)
+            with self._lock:
+                if ident not in self.owed:
+                    continue
+                notice = self._notice(ident)
+                if sink not in self._lacking(ident, notice):
+                    continue
+                tries = self.owed[ident]["tries"].get(sink.name) or {"count": 0, "next": None}
+            due = box_time(tries["next"])
+            if due is not None and due > moment:
+                next_due = due if next_due is None else min(next_due, due)
+                continue
+            try:
+                sink.send(notice)
+            except SinkError as err:
+                wait = min(self._first_wait * (2 ** tries["count"]), LONGEST_WAIT)
+                self._failed(ident, sink, tries["count"] + 1, moment + wait)
+                next_due = moment + wait if next_due is None else min(next_due, moment + wait)
+                outcome.failed.append((sink.name, ident, str(err)))
+                log.warning("notify: %s (again in %ss)", err, int(wait.total_seconds()))
+                continue
+            self._taken(ident, sink)
+            outcome.delivered.append((sink.name, ident))
+        self.save()
+        if next_due is None:
+            return None
+        return max(0.0, (next_due - datetime.now(timezone.utc)).total_seconds())
+
+    def _failed(self, ident: str, sink: Sink, count: int, due: datetime) -> None:
+        with self._lock:
+            if ident in self.owed:
+                self.owed[ident]["tries"][sink.name] = {"count": count, "next": _stamp(due)}
+                self._dirty = True
+
+    def _taken(self, ident: str, sink: Sink) -> None:
+        with self._lock:
+            self.sent.setdefault(sink.name, set()).add(ident)
+            entry = self.owed.get(ident)
+            if entry is not None:
+                entry["tries"].pop(sink.name, None)
+                if not self._lacking(ident, self._notice(ident)):
+                    del self.owed[ident]
+            self._dirty = True
+            if time.monotonic() - self._saved_at >= SAVE_EVERY:
+                self._save()

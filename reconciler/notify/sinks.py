@@ -1,15 +1,12 @@
-"""The sinks a notice is delivered to: an HTTP receiver (signed), a JSON-lines ledger, a command.
+"""The sinks a notice is delivered to: a JSON-lines ledger and a command here; an HTTP receiver
+(Standard Webhooks, ``webhook``), email (``mail``) and chat through Apprise (``chat``) beside.
 
 Every sink either delivers or raises SinkError; the ledger keeps what was delivered and tries
-the rest again later. Signing: ``X-Reconcile-Signature: sha256=<hex HMAC-SHA256 of the exact
-body bytes, keyed with the secret>``; ``X-Reconcile-Id`` (also ``Idempotency-Key``) is the
-notice's id, the same on every retry, so a receiver can drop a message it already has.
+the rest again later. Each has an ``on``: the notice kinds it wants (see ``Notice.topic``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import os
@@ -18,67 +15,26 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
-import urllib3
-from urllib3.util.retry import Retry
-
 from reconciler.errors import SinkError
 from reconciler.manifest.service import SinkSpec
 from reconciler.notify.notices import Notice
 
 log = logging.getLogger(__name__)
 
-SIGNATURE_HEADER = "X-Reconcile-Signature"
-ID_HEADER = "X-Reconcile-Id"
-
 
 class Sink(Protocol):
     name: str
+    on: frozenset[str]
 
     def send(self, notice: Notice) -> None: ...
 
 
+def wants(sink: Sink, notice: Notice) -> bool:
+    return notice.topic in sink.on
+
+
 def body_of(notice: Notice) -> bytes:
     return json.dumps(notice.document, sort_keys=True, ensure_ascii=False).encode("utf-8")
-
-
-def signature(body: bytes, secret: str) -> str:
-    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
-
-
-class HttpSink:
-    """POST with urllib3's Retry: exponential backoff on 5xx, connection errors and timeouts."""
-
-    def __init__(self, spec: SinkSpec, secret: str) -> None:
-        self.name = spec.name
-        self.url = spec.target
-        self._secret = secret
-        retry = Retry(
-            total=spec.retries,
-            backoff_factor=spec.backoff_seconds,
-            status_forcelist=tuple(range(500, 600)),
-            allowed_methods=frozenset({"POST"}),  # safe: the receiver dedups by X-Reconcile-Id
-            raise_on_status=False,
-            respect_retry_after_header=True,
-        )
-        self._pool = urllib3.PoolManager(
-            retries=retry, timeout=urllib3.Timeout(total=spec.timeout_seconds)
-        )
-
-    def send(self, notice: Notice) -> None:
-        body = body_of(notice)
-        headers = {
-            "Content-Type": "application/json",
-            SIGNATURE_HEADER: signature(body, self._secret),
-            ID_HEADER: notice.id,
-            "Idempotency-Key": notice.id,
-            "User-Agent": "reconciler-notify/1",
-        }
-        try:
-            answer = self._pool.request("POST", self.url, body=body, headers=headers)
-        except urllib3.exceptions.HTTPError as exc:
-            raise SinkError(f"{self.name}: {type(exc).__name__}") from None
-        if not 200 <= answer.status < 300:
-            raise SinkError(f"{self.name}: answered {answer.status}")
 
 
 class JsonlSink:
@@ -87,6 +43,7 @@ class JsonlSink:
 
     def __init__(self, spec: SinkSpec) -> None:
         self.name = spec.name
+        self.on = spec.on
         self.path = Path(spec.target)
         self._written = self._ids_in_file()
 
@@ -124,6 +81,7 @@ class CommandSink:
 
     def __init__(self, spec: SinkSpec, *, timeout_seconds: float = 60.0) -> None:
         self.name = spec.name
+        self.on = spec.on
         self.command = list(spec.command)
         self.timeout = timeout_seconds
 
@@ -145,12 +103,21 @@ class CommandSink:
 
 
 def make_sinks(specs: tuple[SinkSpec, ...], env: Mapping[str, str]) -> list[Sink]:
+    """The sinks of ``notify:``; the config's loader has checked that each variable is set."""
+    from reconciler.notify.chat import AppriseSink
+    from reconciler.notify.mail import EmailSink
+    from reconciler.notify.webhook import HttpSink
+
     sinks: list[Sink] = []
     for spec in specs:
         if spec.kind == "http":
             sinks.append(HttpSink(spec, env[spec.secret_env]))
         elif spec.kind == "jsonl":
             sinks.append(JsonlSink(spec))
+        elif spec.kind == "email":
+            sinks.append(EmailSink(spec, env))
+        elif spec.kind == "apprise":
+            sinks.append(AppriseSink(spec, env[spec.secret_env]))
         else:
             sinks.append(CommandSink(spec))
     return sinks

@@ -32,6 +32,7 @@ from reconciler.doctor import diagnose, log_diagnosis
 from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.manifest.service import Service
 from reconciler.model import ItemKind, ItemRef, LiveState
+from reconciler.notify.couriers import Couriers
 from reconciler.notify.ledger import Ledger
 from reconciler.notify.notices import Notice
 from reconciler.notify.sinks import Sink
@@ -78,6 +79,7 @@ class Watcher:
         self.state = state
         self.hints = HintQueue()
         self.ledger = Ledger(state)
+        self.couriers = Couriers(self.ledger)  # each sink sends from its own thread
         #: set to stop: the loop ends after the pass under way, whose apply checks it between
         #: changes (the changes under way finish; the rest are left for the next start)
         self._stopping = stop if stop is not None else threading.Event()
@@ -332,6 +334,7 @@ class Watcher:
                 next_resync = clock() + retry_wait
                 retry_wait = min(retry_wait * 2, RETRY_LONGEST)
         self._stop_feeds()
+        self.couriers.stop()
         log.info("stopped after %d passes", self.passes)
 
     # -- what a burst of hints does --
@@ -466,7 +469,7 @@ class Watcher:
 
     def _deliver(self) -> None:
         if self.sinks and self.ledger.owed:
-            self.ledger.deliver(self.sinks)
+            self.couriers.deliver(self.sinks)
 
     def _manifests_changed(self) -> bool:
         now = fingerprint(self.sources.paths, self.sources.config)

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 from reconciler import status
+from reconciler.errors import ReconcilerError
 from reconciler.model import DesiredState, LiveFile, LiveState
+from reconciler.notify.feedback import with_client_comments
 from reconciler.notify.notices import Notice, notices
 from reconciler.session import Converged, Session, scope
 from reconciler.watch.reviews import OpenReview
@@ -36,9 +38,29 @@ def reconcile(session: Session, names: Iterable[str] | None = None) -> PassResul
     done = session.converge(names)
     # Notices come from what was read (and the reviews the pass itself made, which announce
     # nothing until someone decides), never from what apply asked of Box.
-    reviewed = scope(session.desired, done.deliveries).state
-    found = notices(status.report(reviewed, done.live), seen_at=now_utc())
-    return PassResult(done, found)
+    reviewed = scope(session.desired, done.deliveries)
+    seen = status.report(reviewed.state, done.live)
+    if names is not None:  # a burst touched these deliveries: a client's comment may be why
+        seen = _with_comments(seen, session, reviewed.state, done.live)
+    return PassResult(done, notices(seen, seen_at=now_utc()))
+
+
+def _with_comments(
+    report: status.StatusReport, session: Session, state: DesiredState, live: LiveState
+) -> status.StatusReport:
+    """The clients' comments on the report's files, for comment notices; without them (and
+    a warning) when Box would not give them, so a pass never fails for a comment."""
+    try:
+        return with_client_comments(
+            report,
+            state,
+            session.connection,
+            live,
+            concurrency=session.desired.policy.concurrency,
+        )
+    except ReconcilerError as err:
+        log.warning("could not read the clients' comments (%s); the next pass tries again", err)
+        return report
 
 
 def open_reviews(state: DesiredState, live: LiveState, *, seen: datetime) -> list[OpenReview]:

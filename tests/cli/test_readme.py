@@ -145,5 +145,7 @@ def test_every_reconcile_yaml_example_in_the_readme_is_valid(tmp_path: Path, blo
 
     config = tmp_path / "reconcile.yaml"
     config.write_text(block, encoding="utf-8")
-    secrets = {name: "set" for name in re.findall(r"secret_env: (\w+)", block)}
+    secrets = {
+        name: "set" for name in re.findall(r"(?:secret|username|password|url)_env: (\w+)", block)
+    }
     load_service(str(config), env=secrets)  # raises ManifestError naming file:line if not

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.errors import SinkError
+from reconciler.manifest.notify_config import NOTICE_KINDS
 from reconciler.manifest.service import SinkSpec
 from reconciler.model import ItemKind, ItemRef, Origin, PrincipalKind
 from reconciler.notify.ledger import Ledger
@@ -51,6 +52,7 @@ class Recorder:
 
     def __init__(self, name: str = "test:recorder", fail: int = 0) -> None:
         self.name = name
+        self.on = frozenset(NOTICE_KINDS)
         self.fail = fail
         self.got: list[str] = []
 
@@ -68,7 +70,11 @@ def test_a_report_yields_decisions_acceptances_and_invitations() -> None:
     decision = next(n for n in found if n.kind == "decision").document
     assert decision["decision"] == "rejected"
     assert decision["message"] == "Crop"
-    assert decision["file"] == {"id": "7", "path": "hero.jpg"}
+    assert decision["file"] == {
+        "id": "7",
+        "path": "hero.jpg",
+        "link": "https://app.box.com/file/7",
+    }
     assert (decision["delivery"], decision["client"], decision["at"]) == (
         "acme",
         "jane@acme.example",

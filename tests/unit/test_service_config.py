@@ -67,7 +67,10 @@ def test_sections_are_read(tmp_path: Path) -> None:
             "notify:\n  - http: {url: 'https://x.example'}\n", 2, "secret_env", id="no secret"
         ),
         pytest.param(
-            "notify:\n  - jsonl: a\n    command: [b]\n", 2, "", id="two sinks in one entry"
+            "notify:\n  - jsonl: a\n    command: [b]\n",
+            3,
+            "exactly one",
+            id="two sinks in one entry",
         ),
         pytest.param(
             "notify:\n  - http: {url: 'https://x.example', secret_env: UNSET_ONE}\n",

@@ -1,0 +1,114 @@
+"""Sinks off the watcher's loop: an http receiver that takes the connection and never answers
+delays neither the tasks of a pass nor the jsonl sink, and SIGTERM still stops the watcher
+within its documented bound, leaving the unanswered notices owed."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from reconciler.box.people import Person
+from reconciler.notify.couriers import STOP_WAIT
+from tests.integration.conftest import CMO, Studio
+from tests.integration.test_watch import start, watching  # noqa: F401 - a fixture
+from tests.integration.watching import (
+    ACME_REVIEWED,
+    Watch,
+    assigned_files,
+    configure,
+    decisions,
+    ledger,
+    reject,
+    wait_until,
+)
+
+
+class Silent:
+    """Accepts connections and reads, never answers."""
+
+    def __init__(self) -> None:
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(64)
+        self.held: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            self.held.append(conn)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.getsockname()[1]}/billing"
+
+    def close(self) -> None:
+        self.server.close()
+        for conn in self.held:
+            conn.close()
+
+
+@pytest.fixture
+def silent() -> Iterator[Silent]:
+    running = Silent()
+    yield running
+    running.close()
+
+
+def test_a_receiver_that_never_answers_delays_no_task_no_jsonl_notice_and_no_stop(
+    studio: Studio,
+    watching: list[Watch],  # noqa: F811 - the fixture imported above
+    silent: Silent,
+) -> None:
+    configure(studio, url=silent.url)
+    # Long enough that only the thread of its own sink would ever notice it.
+    studio.edit(
+        "reconcile.yaml",
+        lambda doc: doc["notify"][1]["http"].update(timeout_seconds=120, retries=0),
+    )
+    watch = start(studio, watching)
+    wait_until(lambda: assigned_files(studio, CMO) == ACME_REVIEWED or None, 30, "tasks", watch)
+    file_id = reject(studio, "cmo-token")
+    ledger_file = studio.path("decisions.jsonl")
+    found = wait_until(lambda: decisions(ledger_file), 30, "the jsonl decision", watch)
+    assert [d["file"]["id"] for d in found] == [file_id]
+    assert silent.held, "the http sink is waiting on the silent receiver"
+    # A stop waits at most STOP_WAIT for the silent send (Watch.stop fails after 30 s).
+    assert STOP_WAIT < 30 and watch.stop(signal.SIGTERM) == 0
+    owed = json.loads(studio.path("state/notify.json").read_text(encoding="utf-8"))["owed"]
+    assert found[0]["id"] in owed  # the silent receiver still owed it
+
+
+def test_the_watcher_announces_a_client_comment_once(
+    studio: Studio,
+    watching: list[Watch],  # noqa: F811 - the fixture imported above
+) -> None:
+    configure(studio)  # the changes stream: comments are read on the review poll
+    watch = start(studio, watching)
+    wait_until(lambda: assigned_files(studio, CMO) == ACME_REVIEWED or None, 30, "tasks", watch)
+    file_id = sorted(ACME_REVIEWED)[0]
+    Person(studio.box.base_url, "cmo-token").comment(file_id, "make the logo larger")
+    ledger_file = studio.path("decisions.jsonl")
+
+    def comments() -> list[dict[str, object]]:
+        return [d for d in ledger(ledger_file) if d["type"] == "comment"]
+
+    found = wait_until(comments, 30, "the comment notice", watch)
+    polls = watch.log.count("review poll: read")
+    wait_until(
+        lambda: watch.log.count("review poll: read") >= polls + 3 or None, 30, "polls", watch
+    )  # the comment is read again on each: still one notice
+    assert watch.stop() == 0
+    assert [(d["file"]["id"], d["message"]) for d in comments()] == [  # type: ignore[index]
+        (file_id, "make the logo larger")
+    ]
+    assert len(found) == 1
