@@ -9,11 +9,11 @@ import logging
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from reconciler import status
 from reconciler.errors import ReconcilerError
-from reconciler.model import DesiredState, LiveFile, LiveState
+from reconciler.model import DesiredState, LiveFile, LiveState, box_time
 from reconciler.notify.feedback import with_client_comments
 from reconciler.notify.notices import Notice, notices
 from reconciler.session import Converged, Session, scope
@@ -63,18 +63,35 @@ def _with_comments(
         return report
 
 
+#: a decision is read again for this long after it was made: Box lets a reviewer re-mark it
+#: (approved, rejected, incomplete), and on a stream without assignment updates only a read
+#: shows that; older decisions are left to the full resync
+RECENT_DECISION = timedelta(days=1)
+
+
 def open_reviews(state: DesiredState, live: LiveState, *, seen: datetime) -> list[OpenReview]:
-    """Files with a review assignment still waiting for some approver; ``seen`` stands in for
-    the assignment time of a review whose task has no readable ``created_at``."""
-    waiting = {
-        f.file_id
-        for d in status.report(state, live).deliveries
-        for c in d.clients
-        for f in c.files
-        if f.state is status.FileState.TO_REVIEW
-    }
-    files = {f.id: f for folder in live.files.values() for f in folder if f.id in waiting}
-    return [_open_review(file_id, files.get(file_id), seen) for file_id in sorted(waiting)]
+    """Files the review poll reads: those with a review assignment still waiting for some
+    approver, and those decided within ``RECENT_DECISION`` (a decision may be re-marked).
+    ``seen`` (now) stands in for the assignment time of a review whose task has no readable
+    ``created_at``."""
+    waiting: set[str] = set()
+    decided: dict[str, datetime] = {}
+    rows = (f for d in status.report(state, live).deliveries for c in d.clients for f in c.files)
+    for f in rows:
+        at = box_time(f.resolved_at) if f.decided() else None
+        if f.state is status.FileState.TO_REVIEW:
+            waiting.add(f.file_id)
+        elif at is not None and seen - at <= RECENT_DECISION:
+            decided[f.file_id] = max(at, decided.get(f.file_id, at))
+    wanted = waiting | set(decided)
+    files = {f.id: f for folder in live.files.values() for f in folder if f.id in wanted}
+    found = []
+    for file_id in sorted(wanted):
+        review = _open_review(file_id, files.get(file_id), seen)
+        if file_id in decided:
+            review = replace(review, since=max(review.since, decided[file_id]))
+        found.append(review)
+    return found
 
 
 def _open_review(file_id: str, file: LiveFile | None, seen: datetime) -> OpenReview:
@@ -83,10 +100,9 @@ def _open_review(file_id: str, file: LiveFile | None, seen: datetime) -> OpenRev
     times: list[datetime] = []
     reviewers: set[str] = set()
     for task in file.tasks:
-        open_ones = [a for a in task.assignments if a.resolution_state == "incomplete"]
-        if not open_ones:
+        reviewers.update(a.assignee_id for a in task.assignments if a.assignee_id)
+        if not any(a.resolution_state == "incomplete" for a in task.assignments):
             continue
-        reviewers.update(a.assignee_id for a in open_ones if a.assignee_id)
         created = task.created()
         if created is not None:
             times.append(created)

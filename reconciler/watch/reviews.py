@@ -27,13 +27,14 @@ AGE_SHARE = 6.0
 
 @dataclass(frozen=True)
 class OpenReview:
-    """A file with a review some approver has not decided yet."""
+    """A file whose review a decision may soon change: still open for some approver, or
+    decided lately (a reviewer may re-mark a decision)."""
 
     file_id: str
-    #: when its newest open review was assigned (Box's ``created_at`` of the task), or when the
-    #: watcher first saw it open
+    #: when its newest open review was assigned (Box's ``created_at`` of the task) or its
+    #: latest decision made, or when the watcher first saw it
     since: datetime
-    #: the users whose assignments on it are still open
+    #: the users assigned to review it
     reviewers: frozenset[str] = frozenset()
 
 
