@@ -19,8 +19,8 @@ class NotReadable(Exception):
     """A path that is not something a manifest can be (a folder, a FIFO, a device, too big)."""
 
 
-def read_regular(path: str) -> bytes:
-    """The bytes of a regular file of at most MAX_FILE_BYTES; NotReadable or OSError if not."""
+def read_regular(path: str, *, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; NotReadable or OSError if not."""
     # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then says what it is.
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     with os.fdopen(fd, "rb") as handle:
@@ -29,9 +29,9 @@ def read_regular(path: str) -> bytes:
             raise NotReadable("this is a directory, not a file")
         if not stat.S_ISREG(mode):
             raise NotReadable("not a regular file (a FIFO, socket or device is never read)")
-        raw = handle.read(MAX_FILE_BYTES + 1)
-    if len(raw) > MAX_FILE_BYTES:
-        raise NotReadable(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        raw = handle.read(limit + 1)
+    if len(raw) > limit:
+        raise NotReadable(f"the file is larger than {limit // (1024 * 1024)} MB")
     return raw
 
 
