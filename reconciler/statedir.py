@@ -16,6 +16,7 @@ import logging
 import os
 import tempfile
 import threading
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
@@ -46,7 +47,7 @@ class StateDir:
         self.path = path
         self._lock = lock
         self._writing = threading.RLock()
-        self._pending: dict[str, str] = {}  # name -> JSON text not yet on disk
+        self._pending: dict[str, Callable[[], None]] = {}  # name -> the save still to do
         self._failing: dict[str, str] = {}  # name -> why its last write failed
         self._since: str | None = None
         self._retrying: threading.Thread | None = None
@@ -128,8 +129,13 @@ class StateDir:
         False when it failed: the document is kept and tried again (see the module's text).
         """
         text = json.dumps(document, indent=1, sort_keys=True)
+        return self.save(name, lambda: _write_atomically(self.path, name, text))
+
+    def save(self, name: str, action: Callable[[], None]) -> bool:
+        """Run ``action``, which saves ``name`` and raises OSError when it cannot; when it
+        fails it is run again later (the latest action for a name replaces an older one)."""
         with self._writing:
-            self._pending[name] = text
+            self._pending[name] = action
             return self._save(name)
 
     def flush(self) -> dict[str, str]:
@@ -147,9 +153,8 @@ class StateDir:
             return {"writes": "failing", "since": self._since, "failing": dict(self._failing)}
 
     def _save(self, name: str) -> bool:
-        text = self._pending[name]
         try:
-            _write_atomically(self.path, name, text)
+            self._pending[name]()
         except OSError as exc:
             why = exc.strerror or type(exc).__name__
             if self._failing.get(name) != why:

@@ -1,10 +1,11 @@
 """Exactly-once delivery of notices to each sink, remembered in the state directory.
 
-``notify.json`` holds, per sink, the ids it has taken, and the notices still owed to some sink
-with their attempts. What a sink took is written down as it goes (atomically, at most every
-``SAVE_EVERY`` seconds during a long backlog, and at the end of each pass), so a restart after
-a kill re-sends at most what was sent in that last moment, with the same ids, which the jsonl
-sink and a receiver honouring ``X-Reconcile-Id`` drop.
+The store (``ledger_store``: SQLite in the state directory) holds, per sink, the ids it has
+taken, and the notices still owed to some sink with their attempts. What a sink took is written
+down as it goes (a transaction at most every ``SAVE_EVERY`` seconds during a long backlog, and
+at the end of each pass), so a restart after a kill re-sends at most what was sent in that last
+moment, with the same ids, which the jsonl sink and a receiver honouring ``X-Reconcile-Id``
+drop. A save that fails (a full disk) keeps what it held in memory and is tried again.
 A sink that fails is tried again on later passes, waiting twice as long after each failure.
 """
 
@@ -19,15 +20,15 @@ from typing import Any
 
 from reconciler.errors import SinkError
 from reconciler.model import box_time
+from reconciler.notify.ledger_store import Store
 from reconciler.notify.notices import Notice
 from reconciler.notify.sinks import Sink
 from reconciler.statedir import StateDir
 
 log = logging.getLogger(__name__)
 
-FILE = "notify.json"
 FIRST_WAIT = timedelta(seconds=5)
-SAVE_EVERY = 0.5  # seconds: the whole file is rewritten on each save
+SAVE_EVERY = 0.5  # seconds
 LONGEST_WAIT = timedelta(minutes=30)
 
 
@@ -44,16 +45,21 @@ def _stamp(moment: datetime) -> str:
 
 class Ledger:
     def __init__(self, state: StateDir, *, first_wait: timedelta = FIRST_WAIT) -> None:
-        self._state = state
         self._first_wait = first_wait
-        doc = state.read(FILE)
-        self.sent: dict[str, set[str]] = {k: set(v) for k, v in (doc.get("sent") or {}).items()}
-        self.owed: dict[str, dict[str, Any]] = dict(doc.get("owed") or {})
+        self._store = Store(state)
+
+    @property
+    def sent(self) -> dict[str, set[str]]:
+        """Per sink, the ids it took."""
+        return self._store.sent
+
+    @property
+    def owed(self) -> dict[str, dict[str, Any]]:
+        """The notices some sink has not taken, by id: document, kind and tries per sink."""
+        return self._store.owed
 
     def _save(self) -> None:
-        self._state.write(
-            FILE, {"sent": {k: sorted(v) for k, v in self.sent.items()}, "owed": self.owed}
-        )
+        self._store.save()
 
     def offer(self, notices: Iterable[Notice], sinks: Sequence[Sink]) -> int:
         """Owe each notice to every sink that has not taken it; returns how many are new."""
@@ -63,7 +69,8 @@ class Ledger:
                 continue
             if all(notice.id in self.sent.get(s.name, ()) for s in sinks):
                 continue
-            self.owed[notice.id] = {"document": notice.document, "kind": notice.kind, "tries": {}}
+            entry = {"document": notice.document, "kind": notice.kind, "tries": {}}
+            self._store.put_owed(notice.id, entry)
             added += 1
         if added:
             self._save()
@@ -99,15 +106,17 @@ class Ledger:
                         "count": tries["count"] + 1,
                         "next": _stamp(moment + wait),
                     }
+                    self._store.put_owed(ident, entry)
                     outcome.failed.append((sink.name, ident, str(err)))
                     log.warning("notify: %s (again in %ss)", err, int(wait.total_seconds()))
                     continue
-                self.sent.setdefault(sink.name, set()).add(ident)
-                entry["tries"].pop(sink.name, None)
+                self._store.mark_sent(sink.name, ident)
+                if entry["tries"].pop(sink.name, None) is not None:
+                    self._store.put_owed(ident, entry)
                 outcome.delivered.append((sink.name, ident))
                 progress()
             if all(ident in self.sent.get(s.name, ()) for s in sinks):
-                del self.owed[ident]
+                self._store.drop_owed(ident)
         if outcome.delivered or outcome.failed:
             self._save()
         outcome.owed = sum(
