@@ -54,3 +54,19 @@ def test_a_link_outside_is_refused_and_nothing_of_it_is_posted(
     for line in comment.splitlines():
         if line.startswith("| ``deliveries/we"):
             assert len(re.findall(r"(?<!\\)\|", line)) == 3  # two cells: where, problem
+
+
+def test_another_authors_marked_comment_is_left_alone(studio: Studio, forge: ForgeStandIn) -> None:
+    theirs = "<!-- reconcile-plan -->\nI wrote this, not the reconciler."
+    forge.add_comment("octo/deliveries#7", theirs, "mallory")
+
+    first = studio.cli("comment", "--repo", "octo/deliveries", "--pr", "7")
+    second = studio.cli("comment", "--repo", "octo/deliveries", "--pr", "7")
+
+    assert first.code == 0, first.text
+    assert second.code == 0, second.text
+    by_author = [(c["author"], c["body"]) for c in forge.forge.comments.values()]
+    assert ("mallory", theirs) in by_author  # untouched
+    ours = [body for author, body in by_author if author == "github-actions[bot]"]
+    assert len(ours) == 1 and ours[0].startswith("<!-- reconcile-plan -->\n## reconcile plan")
+    assert forge.forge.count("POST") == 1 and forge.forge.count("PATCH") == 1
