@@ -17,6 +17,7 @@ from reconciler.errors import ManifestError, Problem
 from reconciler.manifest import schema
 from reconciler.manifest.load import CONFIG_FILE_NAME, Document, read
 from reconciler.model import Origin, WebhookSpec
+from reconciler.urls import without_userinfo
 
 STREAM_TYPES = ("changes", "all", "admin_logs_streaming", "none")
 #: what the watcher acts on: an acceptance, a rejection, a new file, a decision
@@ -72,13 +73,17 @@ class SinkSpec:
     origin: Origin
     secret_env: str = ""
     command: tuple[str, ...] = ()
+    env: tuple[str, ...] = ()  # variables a command sink is given beyond the minimal ones
     timeout_seconds: float = 10.0
     retries: int = 5
     backoff_seconds: float = 0.5
 
     @property
     def name(self) -> str:
-        return f"{self.kind}:{self.target}"
+        # Logged and stored in the ledger: a password in an http sink's URL is neither.
+        return (
+            f"{self.kind}:{without_userinfo(self.target) if self.kind == 'http' else self.target}"
+        )
 
 
 @dataclass(frozen=True)
