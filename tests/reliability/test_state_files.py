@@ -87,3 +87,18 @@ def test_the_intake_memory_of_the_wrong_shape_stops_the_start(studio: Studio, sh
     assert done.code == 3, done.err
     assert "state/webhooks.json" in done.err
     assert "Traceback" not in done.err
+
+
+@pytest.mark.parametrize(
+    "text", ['{"saved_at": 5, "positions": {}}', '{"positions": 7}', "[]", "null"]
+)
+def test_a_stream_place_of_the_wrong_shape_stops_the_start(studio: Studio, text: str) -> None:
+    configure(studio)
+    (studio.workdir / "state").mkdir()
+    studio.path("state/stream.json").write_text(text, encoding="utf-8")
+
+    done = studio.run("watch", "--state-dir", "state")
+
+    assert done.code == 3, done.err
+    assert "state/stream.json" in done.err
+    assert "Traceback" not in done.err and "Internal error" not in done.err
