@@ -1,10 +1,12 @@
 """Box webhook deliveries at ``watch --listen``: checked (signature by either key, age, replay),
-remembered by their id in the state directory, answered at once, and handed to the watcher's
-queue as hints; ``GET /healthz`` for a process supervisor.
+handed to the watcher's queue as hints, then remembered by their id in the state directory,
+and answered at once; ``GET /healthz`` for a process supervisor, which also says whether the
+state directory is saving (``status: degraded`` while it is not).
 
 The request thread never reads or writes Box: Box counts an answer later than 30 s as a failure
 and retries, so a delivery is answered as soon as its hint is queued. Plain HTTP: TLS (Box
-delivers only to https on port 443) is the reverse proxy's job.
+delivers only to https on port 443) is the reverse proxy's job. The server itself (idle
+connections, workers, timeouts) is ``intake_server``.
 """
 
 from __future__ import annotations
@@ -87,13 +89,6 @@ class Seen:
             cutoff = now - REMEMBER
             self._ids = {k: v for k, v in self._ids.items() if (box_time(v) or now) >= cutoff}
             self._state.write(SEEN_FILE, {"seen": dict(self._ids)})
-
-    def first_time(self, delivery_id: str, now: datetime) -> bool:
-        """Record the id; False when it was seen before."""
-        if self.known(delivery_id):
-            return False
-        self.remember(delivery_id, now)
-        return True
 
     def health(self) -> dict[str, Any]:
         """What the state directory reports about its writes, for ``/healthz``."""
