@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 import yaml
 
-from reconciler.errors import UsageError
+from reconciler.errors import UsageError, printable
 from reconciler.manifest import Validation
 from reconciler.model import Delivery, DesiredState, ItemKind, ItemRef
 
@@ -30,7 +30,8 @@ class DeletedManifest:
     name: str | None
 
     def warning(self) -> str:
-        which = f"{self.path} (delivery {self.name})" if self.name else self.path
+        path = printable(self.path)
+        which = f"{path} (delivery {printable(self.name)})" if self.name else path
         return (
             f"{which} was deleted: its collaborators, hub members and review tasks stay in Box. "
             f"{END_ON_PURPOSE}"
@@ -47,7 +48,9 @@ class ManifestChanges:
     config_changed: bool = False
 
     def touches(self, file: str) -> bool:
-        return os.path.realpath(file) in self.changed
+        """Whether ``file`` (a manifest as every output shows it: escaped) changed."""
+        real = os.path.realpath(file)
+        return real in self.changed or real in {printable(p) for p in self.changed}
 
 
 def changed_since(ref: str, paths: Iterable[str], config: str | None = None) -> ManifestChanges:
@@ -57,32 +60,54 @@ def changed_since(ref: str, paths: Iterable[str], config: str | None = None) -> 
     _git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", what=ref)
     changed: set[str] = set()
     deleted: list[DeletedManifest] = []
-    # -M pairs a moved manifest with its old path, so a rename is not a deletion.
-    status = _git("diff", "--name-status", "-M", "--relative", ref, "--", *watched, what=ref)
-    for line in status.splitlines():
-        fields = line.split("\t")
-        code, path = fields[0], fields[-1]
+    # -z: paths as git stores them, never quoted (a name with "é", a tab or a quote is one
+    # that git would otherwise print in C-style quotes). -M pairs a moved manifest with its
+    # old path, so a rename is not a deletion.
+    status = _paths(
+        _git("diff", "-z", "--name-status", "-M", "--relative", ref, "--", *watched, what=ref)
+    )
+    for code, path in _name_status(status):
         if not path.endswith(MANIFEST_SUFFIXES):
             continue
         if code.startswith("D"):
             deleted.append(DeletedManifest(path, _old_name(ref, path)))
         else:
             changed.add(os.path.realpath(path))
-    untracked = _git("ls-files", "--others", "--exclude-standard", "--", *watched, what=ref)
-    changed.update(
-        os.path.realpath(p) for p in untracked.splitlines() if p.endswith(MANIFEST_SUFFIXES)
-    )
+    untracked = _git("ls-files", "-z", "--others", "--exclude-standard", "--", *watched, what=ref)
+    changed.update(os.path.realpath(p) for p in _paths(untracked) if p.endswith(MANIFEST_SUFFIXES))
     config_changed = False
     if config is not None and os.path.exists(config):
-        touched = _git("diff", "--name-only", "--relative", ref, "--", config, what=ref).strip()
-        known = _git("ls-files", "--", config, what=ref).strip()
+        touched = _paths(
+            _git("diff", "-z", "--name-only", "--relative", ref, "--", config, what=ref)
+        )
+        known = _paths(_git("ls-files", "-z", "--", config, what=ref))
         config_changed = bool(touched) or not known
     return ManifestChanges(ref, frozenset(changed), tuple(deleted), config_changed)
 
 
+def _paths(raw: bytes) -> list[str]:
+    """NUL-separated paths from git, decoded as the file system does (any bytes survive)."""
+    return [os.fsdecode(p) for p in raw.split(b"\0") if p]
+
+
+def _name_status(fields: list[str]) -> list[tuple[str, str]]:
+    """(status, path) from ``diff -z --name-status``: a rename or copy is followed by two paths,
+    old and new, and is about the new one."""
+    out: list[tuple[str, str]] = []
+    index = 0
+    while index < len(fields):
+        code = fields[index]
+        width = 2 if code[:1] in ("R", "C") else 1
+        paths = fields[index + 1 : index + 1 + width]
+        index += 1 + width
+        if paths:
+            out.append((code, paths[-1]))
+    return out
+
+
 def _old_name(ref: str, path: str) -> str | None:
     """The delivery name a deleted manifest declared, for the warning; None if unreadable."""
-    prefix = _git("rev-parse", "--show-prefix", what=ref).strip()
+    prefix = os.fsdecode(_git("rev-parse", "--show-prefix", what=ref)).strip("\n")
     try:
         text = _git("show", f"{ref}:{prefix}{path}", what=ref)
         document = yaml.safe_load(text)
@@ -92,22 +117,21 @@ def _old_name(ref: str, path: str) -> str | None:
     return name if isinstance(name, str) else None
 
 
-def _git(*args: str, what: str) -> str:
+def _git(*args: str, what: str) -> bytes:
     try:
-        done = subprocess.run(
-            ["git", *args], capture_output=True, text=True, check=False, timeout=60
-        )
+        done = subprocess.run(["git", *args], capture_output=True, check=False, timeout=60)
     except FileNotFoundError:
         raise UsageError("--changed-since needs git, and git is not installed") from None
     if done.returncode != 0:
-        detail = done.stderr.strip().splitlines()
-        reason = detail[-1] if detail else f"git {args[0]} failed"
+        detail = os.fsdecode(done.stderr).strip().splitlines()
+        reason = printable(detail[-1]) if detail else f"git {args[0]} failed"
         if args[0] == "rev-parse" and "--verify" in args and not detail:
             reason = (
                 f"git knows no commit {what!r} here (in CI, fetch the history: "
                 "actions/checkout with fetch-depth: 0, or GIT_DEPTH: 0 on GitLab)"
             )
-        raise UsageError(f"--changed-since {what}: {reason}")
+        # The ref is what someone typed: escaped, it cannot start a forged line of the log.
+        raise UsageError(f"--changed-since {printable(what)}: {reason}")
     return done.stdout
 
 

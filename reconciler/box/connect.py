@@ -29,6 +29,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from requests.adapters import HTTPAdapter
 
 from reconciler.errors import ConfigError
+from reconciler.urls import without_userinfo
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ class BoxSettings:
 
     def __repr__(self) -> str:
         return (
-            f"BoxSettings(base_url={self.base_url!r}, auth={self.auth_kind!r}, "
+            f"BoxSettings(base_url={without_userinfo(self.base_url)!r}, auth={self.auth_kind!r}, "
             f"as_user={self.as_user!r})"
         )
 
@@ -196,7 +197,8 @@ def _no_credentials(base_url: str) -> str:
     """What to set, given what is set: pointed at a sandbox, its token is what is missing."""
     if base_url != REAL_BOX_API:
         return (
-            f"No Box credentials found. BOX_BASE_URL is {base_url}: for a sandbox, set "
+            f"No Box credentials found. BOX_BASE_URL is {without_userinfo(base_url)}: for a "
+            "sandbox, set "
             "BOX_DEVELOPER_TOKEN to one of its tokens (the sample studio's is 'sandbox': "
             f"export BOX_DEVELOPER_TOKEN=sandbox). For Box itself: {CREDENTIAL_HELP}"
         )

@@ -22,6 +22,7 @@ from reconciler.errors import (
     NotFound,
     RateLimited,
 )
+from reconciler.urls import without_userinfo
 
 T = TypeVar("T")
 
@@ -80,7 +81,8 @@ def _where(cause: BaseException) -> str:
     request = getattr(cause, "request", None)
     url = str(getattr(request, "url", "") or "")
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else (url or "its address")
+    host = parts.netloc.rpartition("@")[2]  # never the user and password a URL may carry
+    return f"{parts.scheme}://{host}" if host else (without_userinfo(url) or "its address")
 
 
 @contextmanager

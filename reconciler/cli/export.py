@@ -10,7 +10,7 @@ import typer
 
 from reconciler.cli.app import app
 from reconciler.cli.options import AsUserOpt, BaseUrlOpt, ConfigOpt, box_settings, info
-from reconciler.errors import ConfigError, UsageError
+from reconciler.errors import ConfigError, ManifestError, UsageError
 
 if TYPE_CHECKING:
     from reconciler.manifest.dump import Export
@@ -80,7 +80,9 @@ def export_command(
         info(
             f"Left out {skipped} of the items named: nobody but the reconciler collaborates there."
         )
-    _write(exports, _targets(exports, out, name), out, me, policy)
+    targets = _targets(exports, out, name)
+    _write(exports, targets, out, me, policy)
+    _validate([path for _, path in targets], config)
     manifests = "manifest" if len(exports) == 1 else "manifests"
     info(f"Exported {len(exports)} {manifests} to {out}; check them with: reconcile plan")
 
@@ -114,6 +116,18 @@ def _write(
         schema = os.path.relpath(SCHEMA.resolve(), path.parent.resolve())
         path.write_text(dump(export, delivery, me, policy, schema), encoding="utf-8")
         typer.echo(str(path))
+
+
+def _validate(paths: list[Path], config: str | None) -> None:
+    """Read the written manifests back as ``validate`` would: an export that does not validate
+    is exit 3 with its problems, never a silent success."""
+    from reconciler.manifest import check
+
+    if not paths:
+        return
+    result = check([str(p) for p in paths], config)
+    if result.problems:
+        raise ManifestError(list(result.problems))
 
 
 def _targets(exports: list[Export], out: Path, name: str | None) -> list[tuple[str, Path]]:

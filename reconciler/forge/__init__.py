@@ -1,5 +1,6 @@
 """The second outside boundary: one sticky plan comment on a GitHub pull request or a GitLab
-merge request, found again by its marker and edited in place, never posted twice."""
+merge request, found again by its marker and its author (ours), edited in place, never posted
+twice, and never someone else's comment edited."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
+from reconciler.errors import ForgeError
+
 log = logging.getLogger(__name__)
 
 
@@ -15,6 +18,7 @@ log = logging.getLogger(__name__)
 class Comment:
     id: str
     body: str
+    author: str | None = None  # the login that wrote it, as the forge names it
 
 
 class Thread(Protocol):
@@ -29,6 +33,10 @@ class Thread(Protocol):
 
     def update(self, comment_id: str, body: str) -> Comment: ...
 
+    def me(self) -> str:
+        """The login our comments are written by."""
+        ...
+
 
 @dataclass(frozen=True)
 class Posted:
@@ -37,9 +45,29 @@ class Posted:
 
 
 def post_sticky(thread: Thread, body: str, marker: str) -> Posted:
-    """Edit the first comment that starts with ``marker``, or create it when there is none."""
+    """Edit our first comment that starts with ``marker``, or create one when there is none.
+
+    A comment by anyone else is never edited, even when it starts with the marker; when the
+    forge refuses to edit ours, a new one is posted instead.
+    """
+    me = thread.me()
     for comment in thread.comments():
-        if comment.body.lstrip().startswith(marker):
-            log.debug("updating comment %s on %s", comment.id, thread.where)
+        if not comment.body.lstrip().startswith(marker):
+            continue
+        if comment.author != me:
+            log.info(
+                "comment %s on %s carries the marker but is %r's: left alone",
+                comment.id,
+                thread.where,
+                comment.author,
+            )
+            continue
+        log.debug("updating comment %s on %s", comment.id, thread.where)
+        try:
             return Posted(thread.update(comment.id, body), created=False)
+        except ForgeError as err:
+            if err.status not in (403, 404):
+                raise
+            log.warning("%s; posting a new comment instead", err)
+            break
     return Posted(thread.create(body), created=True)

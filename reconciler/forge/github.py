@@ -10,11 +10,13 @@ from typing import Any
 
 import requests
 
-from reconciler.errors import ConfigError, UsageError
+from reconciler.errors import ConfigError, ForgeError, UsageError
 from reconciler.forge import Comment
 from reconciler.forge.http import comment_of, send
 
 DEFAULT_API = "https://api.github.com"
+#: Who GITHUB_TOKEN comments as; that token may not read GET /user.
+ACTIONS_BOT = "github-actions[bot]"
 API_VERSION = "2022-11-28"
 
 
@@ -65,6 +67,7 @@ class GitHubThread:
         self.api = api_url.rstrip("/")
         self.pull = pull
         self.where = f"pull request {pull.repo}#{pull.number}"
+        self._me: str | None = None
         self.session = requests.Session()
         self.session.headers.update(
             {
@@ -73,6 +76,17 @@ class GitHubThread:
                 "X-GitHub-Api-Version": API_VERSION,
             }
         )
+
+    def me(self) -> str:
+        """The token's login (GET /user), or github-actions[bot] when the token cannot say."""
+        if self._me is None:
+            try:
+                answer = send(self.session, "GET", f"{self.api}/user", "read the token's user")
+                login = answer.json().get("login")
+            except (ForgeError, ValueError, AttributeError):
+                login = None
+            self._me = str(login) if login else ACTIONS_BOT
+        return self._me
 
     def comments(self) -> Iterator[Comment]:
         url: str | None = (

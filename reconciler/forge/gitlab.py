@@ -28,6 +28,15 @@ class GitLabThread:
         self.where = f"merge request !{iid} of project {project}"
         self.session = requests.Session()
         self.session.headers.update({"PRIVATE-TOKEN": token})
+        self._api = api_url.rstrip("/")
+        self._me: str | None = None
+
+    def me(self) -> str:
+        """The token's user (GET /user): a project or group token is a bot user of its own."""
+        if self._me is None:
+            answer = send(self.session, "GET", f"{self._api}/user", "read the token's user")
+            self._me = str(answer.json().get("username") or "")
+        return self._me
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], token: str) -> GitLabThread:

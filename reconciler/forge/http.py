@@ -29,9 +29,12 @@ def send(
 
 
 def comment_of(answer: requests.Response | dict[str, Any]) -> Comment:
-    """A comment or note as both forges send it: ``{"id": 1, "body": "..."}``."""
+    """A comment or note as both forges send it: ``{"id": 1, "body": "...", "user": {"login"}}``
+    (GitHub) or ``"author": {"username"}`` (GitLab)."""
     entry = answer.json() if isinstance(answer, requests.Response) else answer
-    return Comment(str(entry["id"]), str(entry.get("body") or ""))
+    who = entry.get("user") or entry.get("author") or {}
+    author = who.get("login") or who.get("username") if isinstance(who, dict) else None
+    return Comment(str(entry["id"]), str(entry.get("body") or ""), author and str(author))
 
 
 def _message(response: requests.Response) -> str:

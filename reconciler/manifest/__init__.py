@@ -17,7 +17,8 @@ from reconciler.manifest import schema
 from reconciler.manifest.build import build_delivery, build_policy
 from reconciler.manifest.checks import check_across, check_delivery, check_document, check_policy
 from reconciler.manifest.domains import likely_typos
-from reconciler.manifest.load import CONFIG_FILE_NAME, Document, find_manifests, read
+from reconciler.manifest.files import scan
+from reconciler.manifest.load import CONFIG_FILE_NAME, Document, read
 from reconciler.model import Delivery, DesiredState, Policy
 
 DEFAULT_PATHS = ("deliveries",)
@@ -67,15 +68,21 @@ def check(paths: Iterable[str] | str | None = None, config_path: str | None = No
     missing config file; everything wrong inside the files comes back as problems.
     """
     given = [paths] if isinstance(paths, str) else list(paths or DEFAULT_PATHS)
-    files = find_manifests(given or DEFAULT_PATHS)
+    found = scan(given or DEFAULT_PATHS)
     policy, problems = load_config(config_path)
+    # A folder that cannot be listed or a link leading outside is an error at its path, and
+    # counts as a manifest: it may hold (or be) one.
+    problems.extend(
+        Problem(printable(path), 1, 1, "unreadable-path", why) for path, why in found.refused
+    )
     config_name = config_path or CONFIG_FILE_NAME
     deliveries: list[Delivery] = []
-    for file in files:
+    for file in found.files:
         doc = read(file)
         problems.extend(_check_one(doc, policy, config_name, deliveries))
     problems.extend(check_across(deliveries))
     state = DesiredState(tuple(sorted(deliveries, key=lambda d: (d.name, d.file))))
+    files = [*found.files, *(path for path, _ in found.refused)]
     shown = tuple(printable(file) for file in files)  # names as every output shows them
     warnings = tuple(sorted(set(likely_typos(deliveries, policy, config_name))))
     return Validation(shown, tuple(sorted(set(problems))), state, policy, warnings)

@@ -8,12 +8,16 @@ approval section describes the review tasks the reconciler's account already mad
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
+import yaml
+
+from reconciler.errors import InputError, printable
+from reconciler.manifest.load import parse
 from reconciler.model import (
     InviteStatus,
     ItemKind,
@@ -30,6 +34,7 @@ SCHEMA_MODELINE = "# yaml-language-server: $schema={path}"
 _GLOB_SPECIAL = re.compile(r"([*?\[\]\\])")
 #: A due date within this of a whole number of days after creation reads as ``due_in_days``.
 _DUE_SLACK = timedelta(hours=1)
+_NO_WRAP = 1 << 30
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,10 @@ def slug(text: str, fallback: str) -> str:
 
 
 def dump(export: Export, name: str, me: LiveUser, policy: Policy, schema_path: str) -> str:
-    """The manifest text for one exported item."""
+    """The manifest text for one exported item, read back before it is returned.
+
+    Raises InputError naming the item when a name from Box does not read back as written.
+    """
     item = export.item
     lines = [
         SCHEMA_MODELINE.format(path=schema_path),
@@ -55,7 +63,7 @@ def dump(export: Export, name: str, me: LiveUser, policy: Policy, schema_path: s
         "# Pending invitations are listed by the email invited; people with a Box account by",
         "# login (or by user id where the policy would refuse the login); groups by id.",
         "version: 1",
-        f"name: {name}",
+        f"name: {_quote(name)}",
     ]
     if item.name:
         lines.append(f"description: {_quote(item.name)}")
@@ -65,38 +73,92 @@ def dump(export: Export, name: str, me: LiveUser, policy: Policy, schema_path: s
     lines.append("")
     tasks = _our_tasks(export.files, me)
     assignees = {a.assignee_id for t in tasks.values() for a in t.assignments}
-    clients = list(_clients(item, me, policy, assignees if tasks else None))
+    who: list[tuple[str, str]] = []
+    clients = list(_clients(item, me, policy, assignees if tasks else None, who))
     lines.append("clients:" if clients else "clients: []")
     lines.extend(clients)
+    message = None
     if tasks:
         lines.append("")
+        message = _first(export.files, tasks).message
         lines.extend(_approval(export.files, tasks))
-    return "\n".join(lines) + "\n"
+    text = "\n".join(lines) + "\n"
+    expected = {"name": name, "description": item.name or None, key: [item.ref.id]}
+    _read_back(text, item, {**expected, "clients": who, "message": message})
+    return text
+
+
+def _read_back(text: str, item: LiveItem, expected: dict[str, Any]) -> None:
+    """The manifest must read back as exactly what was meant: the same clients, in order, and
+    the same names; otherwise a name from Box wrote YAML of its own, and nothing is written."""
+    doc = parse(text, f"{item.ref.kind.value} {item.ref.id}")
+    data: dict[str, Any] = doc.data if isinstance(doc.data, dict) else {}
+    clients = data.get("clients") or []
+    approval = data.get("approval")
+    if not isinstance(approval, dict):
+        approval = {}
+    found: dict[str, Any] = {
+        "name": data.get("name"),
+        "description": data.get("description"),
+        **{k: data.get(k) for k in ("folders", "files", "hubs") if k in expected},
+        "clients": [_identity(c) for c in clients] if isinstance(clients, list) else None,
+        "message": approval.get("message"),
+    }
+    if doc.problems or found != expected:
+        shown = printable(repr(item.name))
+        raise InputError(
+            f"Box {item.ref.kind.value} {item.ref.id} ({shown}): a name there cannot be "
+            "written into a manifest that reads back the same; nothing was exported"
+        )
+
+
+def _identity(client: Any) -> tuple[str, str] | None:
+    if not isinstance(client, dict):
+        return None
+    for kind in ("email", "user", "group"):
+        if kind in client:
+            return kind, client[kind]
+    return None
 
 
 def _quote(text: str) -> str:
-    # A JSON string is a YAML double-quoted scalar: safe for any name Box allows.
-    return json.dumps(text, ensure_ascii=False)
+    """A double-quoted YAML scalar written by the YAML emitter: a line break, DEL, a C1 control
+    or a non-character in a Box name is an escape sequence, never a new line of the manifest."""
+    emitted = yaml.dump(
+        text, Dumper=yaml.SafeDumper, default_style='"', allow_unicode=True, width=_NO_WRAP
+    )
+    return emitted.rstrip("\n")
+
+
+def _comment(text: str) -> str:
+    """A note after ``#``: YAML ends a comment at any line break (CR, LF, NEL, LS, PS), so every
+    character that is not plainly printable is written as an escape."""
+    return printable(text)
 
 
 def _clients(
-    item: LiveItem, me: LiveUser, policy: Policy, assignees: set[str] | None
+    item: LiveItem,
+    me: LiveUser,
+    policy: Policy,
+    assignees: set[str] | None,
+    who: list[tuple[str, str]],
 ) -> Iterator[str]:
     hub = item.ref.kind is ItemKind.HUB
     for collab in sorted(item.collaborations, key=_order):
         if _is_me(collab, me) or (collab.principal_id and collab.principal_id == item.owner_id):
             continue
-        who = _principal(collab, policy)
-        if who is None:
+        principal = _principal(collab, policy)
+        if principal is None:
             continue
-        kind, value, note = who
-        yield f"  - {kind}: {_quote(value)}" + (f"  # {note}" if note else "")
+        kind, value, note = principal
+        who.append((kind, value))
+        yield f"  - {kind}: {_quote(value)}" + (f"  # {_comment(note)}" if note else "")
         if hub:
             # A hub-only delivery shares no folder or file: the item role is never used.
             yield "    role: viewer"
-            yield f"    hub_role: {collab.role}"
+            yield f"    hub_role: {_quote(collab.role)}"
             continue
-        yield f"    role: {_quote(collab.role) if ' ' in collab.role else collab.role}"
+        yield f"    role: {_quote(collab.role)}"
         # An account that was never assigned was not an approver: saying so keeps the plan
         # from assigning it now. Pending people stay approvers: their tasks wait for them.
         assigned = assignees is None or collab.principal_id in assignees
@@ -148,12 +210,16 @@ def _our_tasks(files: Iterable[LiveFile], me: LiveUser) -> dict[str, LiveTask]:
     return out
 
 
+def _first(files: Sequence[LiveFile], tasks: dict[str, LiveTask]) -> LiveTask:
+    return next(tasks[f.id] for f in sorted(files, key=lambda f: f.path) if f.id in tasks)
+
+
 def _approval(files: Sequence[LiveFile], tasks: dict[str, LiveTask]) -> Iterator[str]:
-    first = next(tasks[f.id] for f in sorted(files, key=lambda f: f.path) if f.id in tasks)
+    first = _first(files, tasks)
     yield "# The review tasks the reconciler's account already made on these files."
     yield "approval:"
     yield f"  message: {_quote(first.message)}"
-    yield f"  completion_rule: {first.completion_rule}"
+    yield f"  completion_rule: {_quote(first.completion_rule)}"
     days = _due_in_days(first)
     if days is not None:
         yield f"  due_in_days: {days}"

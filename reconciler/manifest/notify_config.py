@@ -17,6 +17,7 @@ from typing import Any
 from reconciler.errors import Problem
 from reconciler.manifest.load import Document
 from reconciler.model import Origin
+from reconciler.urls import without_userinfo
 
 #: The notice kinds a sink can ask for with ``on:``; a decision counts as its decision.
 NOTICE_KINDS = ("approved", "rejected", "acceptance", "invitation", "comment")
@@ -48,6 +49,7 @@ class SinkSpec:
     origin: Origin
     secret_env: str = ""  # http: the signing secret; apprise: the URL
     command: tuple[str, ...] = ()
+    env: tuple[str, ...] = ()  # variables a command sink is given beyond the minimal ones
     timeout_seconds: float = 10.0
     retries: int = 5
     backoff_seconds: float = 0.5
@@ -56,7 +58,9 @@ class SinkSpec:
 
     @property
     def name(self) -> str:
-        return f"{self.kind}:{self.target}"
+        # Logged and stored in the ledger: a password in an http sink's URL is neither.
+        target = without_userinfo(self.target) if self.kind == "http" else self.target
+        return f"{self.kind}:{target}"
 
 
 def webhook_key(secret: str) -> bytes | None:

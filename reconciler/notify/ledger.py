@@ -1,10 +1,12 @@
 """Exactly-once delivery of notices to each sink that wants them, remembered in the state directory.
 
-``notify.json`` holds, per sink, the ids it has taken, and the notices still owed to some sink
-with their attempts. What a sink took is written down as it goes (atomically, at most every
-``SAVE_EVERY`` seconds during a long backlog, and whenever a sink has nothing more due), so a
-restart after a kill re-sends at most what was sent in that last moment, with the same ids,
-which the jsonl sink and a receiver honouring ``webhook-id`` drop.
+The store (``ledger_store``: SQLite in the state directory) holds, per sink, the ids it has
+taken, and the notices still owed to some sink with their attempts. What a sink took is written
+down as it goes (a transaction at most every ``SAVE_EVERY`` seconds during a long backlog, and
+whenever a sink has nothing more due), so a restart after a kill re-sends at most what was sent
+in that last moment, with the same ids, which the jsonl sink and a receiver honouring
+``webhook-id`` drop. A save that fails (a full disk) keeps what it held in memory and is tried
+again.
 A sink that fails is tried again later, waiting twice as long after each failure.
 
 Each sink delivers from its own thread, so a slow or silent receiver delays no other sink:
@@ -25,13 +27,13 @@ from typing import Any
 from reconciler.errors import SinkError
 from reconciler.model import box_time
 from reconciler.notify.history import History
+from reconciler.notify.ledger_store import Store
 from reconciler.notify.notices import Notice
 from reconciler.notify.sinks import Sink, wants
 from reconciler.statedir import StateDir
 
 log = logging.getLogger(__name__)
 
-FILE = "notify.json"
 FIRST_WAIT = timedelta(seconds=5)
 SAVE_EVERY = 0.5  # seconds: the whole file is rewritten on each save
 LONGEST_WAIT = timedelta(minutes=30)
@@ -52,22 +54,27 @@ class Ledger:
     """Thread-safe: the loop offers while each sink's thread drains what it is owed."""
 
     def __init__(self, state: StateDir, *, first_wait: timedelta = FIRST_WAIT) -> None:
-        self._state = state
         self._first_wait = first_wait
         self._lock = threading.RLock()
-        doc = state.read(FILE)
-        self.sent: dict[str, set[str]] = {k: set(v) for k, v in (doc.get("sent") or {}).items()}
-        self.owed: dict[str, dict[str, Any]] = dict(doc.get("owed") or {})
+        self._store = Store(state)
         self.history = History(state)
         self._sinks: list[Sink] = []
         self._dirty = False
         self._saved_at = time.monotonic()
 
+    @property
+    def sent(self) -> dict[str, set[str]]:
+        """Per sink, the ids it took."""
+        return self._store.sent
+
+    @property
+    def owed(self) -> dict[str, dict[str, Any]]:
+        """The notices some sink has not taken, by id: document, kind and tries per sink."""
+        return self._store.owed
+
     def _save(self) -> None:
         with self._lock:
-            self._state.write(
-                FILE, {"sent": {k: sorted(v) for k, v in self.sent.items()}, "owed": self.owed}
-            )
+            self._store.save()
             self._dirty = False
             self._saved_at = time.monotonic()
 
@@ -87,15 +94,12 @@ class Ledger:
             for notice in settled:
                 if notice.id in self.owed or not self._lacking(notice.id, notice):
                     continue
-                self.owed[notice.id] = {
-                    "document": notice.document,
-                    "kind": notice.kind,
-                    "tries": {},
-                }
+                entry = {"document": notice.document, "kind": notice.kind, "tries": {}}
+                self._store.put_owed(notice.id, entry)
                 added += 1
             unwanted = [i for i in self.owed if not self._lacking(i, self._notice(i))]
             for ident in unwanted:
-                del self.owed[ident]  # no sink wants it any more (the sinks changed)
+                self._store.drop_owed(ident)  # no sink wants it any more (the sinks changed)
             if added or unwanted:
                 self._save()
             self.history.save()  # after the ledger: a crash between replays the same ids
@@ -184,18 +188,21 @@ class Ledger:
 
     def _failed(self, ident: str, sink: Sink, count: int, due: datetime) -> None:
         with self._lock:
-            if ident in self.owed:
-                self.owed[ident]["tries"][sink.name] = {"count": count, "next": _stamp(due)}
+            entry = self.owed.get(ident)
+            if entry is not None:
+                entry["tries"][sink.name] = {"count": count, "next": _stamp(due)}
+                self._store.put_owed(ident, entry)
                 self._dirty = True
 
     def _taken(self, ident: str, sink: Sink) -> None:
         with self._lock:
-            self.sent.setdefault(sink.name, set()).add(ident)
+            self._store.mark_sent(sink.name, ident)
             entry = self.owed.get(ident)
             if entry is not None:
-                entry["tries"].pop(sink.name, None)
+                if entry["tries"].pop(sink.name, None) is not None:
+                    self._store.put_owed(ident, entry)
                 if not self._lacking(ident, self._notice(ident)):
-                    del self.owed[ident]
+                    self._store.drop_owed(ident)
             self._dirty = True
             if time.monotonic() - self._saved_at >= SAVE_EVERY:
                 self._save()

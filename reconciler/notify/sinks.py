@@ -84,6 +84,7 @@ class CommandSink:
         self.on = spec.on
         self.command = list(spec.command)
         self.timeout = timeout_seconds
+        self.env_names = spec.env
 
     def send(self, notice: Notice) -> None:
         try:
@@ -93,13 +94,27 @@ class CommandSink:
                 capture_output=True,
                 timeout=self.timeout,
                 check=False,
-                env={**os.environ, "RECONCILE_NOTICE_ID": notice.id},
+                env=child_environment(notice, self.env_names),
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise SinkError(f"{self.name}: {type(exc).__name__}: {exc}") from None
         if done.returncode != 0:
             tail = done.stderr.decode("utf-8", "replace").strip()[-300:]
             raise SinkError(f"{self.name}: exit {done.returncode}" + (f": {tail}" if tail else ""))
+
+
+#: What a command gets from the watcher's environment without asking: enough to find programs
+#: and read text, none of the credentials (Box, forge, webhook keys, sink secrets).
+BASE_ENVIRONMENT = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR")
+
+
+def child_environment(notice: Notice, names: tuple[str, ...] = ()) -> dict[str, str]:
+    """A command sink's environment: the base variables, those its ``env:`` list names, and
+    RECONCILE_NOTICE_ID; never the rest of the watcher's."""
+    wanted = (*BASE_ENVIRONMENT, *names)
+    env = {name: os.environ[name] for name in wanted if name in os.environ}
+    env["RECONCILE_NOTICE_ID"] = notice.id
+    return env
 
 
 def make_sinks(specs: tuple[SinkSpec, ...], env: Mapping[str, str]) -> list[Sink]:

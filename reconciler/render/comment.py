@@ -8,9 +8,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from reconciler.errors import Problem
-from reconciler.gitdiff import DeletedManifest
+from reconciler.gitdiff import END_ON_PURPOSE, DeletedManifest
 from reconciler.plan import Plan
-from reconciler.render.markdown import MARKER, delivery_section, unmanaged_section
+from reconciler.render.markdown import (
+    MARKER,
+    code_span,
+    delivery_section,
+    inline,
+    unmanaged_section,
+)
 from reconciler.render.text import by_delivery, counts_words
 
 #: GitHub refuses a comment body of 65,536 characters or more.
@@ -84,25 +90,29 @@ def _head(plan: Plan, context: Context) -> Iterator[str]:
     if context.changed_since:
         yield ""
         yield (
-            f"Planned: the deliveries changed since `{context.changed_since[:12]}` and every "
-            "delivery that shares a folder, file or hub with them."
+            f"Planned: the deliveries changed since {code_span(context.changed_since[:12])} "
+            "and every delivery that shares a folder, file or hub with them."
         )
 
 
 def _deleted(deleted: Iterable[DeletedManifest]) -> Iterator[str]:
     for manifest in deleted:
         yield "> [!WARNING]"
-        yield f"> 🔴 **{manifest.warning()}**"
+        which = inline(manifest.path)
+        if manifest.name:
+            which = f"{which} (delivery {inline(manifest.name)})"
+        stays = "its collaborators, hub members and review tasks stay in Box."
+        yield f"> 🔴 **{which} was deleted: {stays} {END_ON_PURPOSE}**"
         yield ""
 
 
 def _meta(context: Context) -> str:
     parts = []
     if context.commit:
-        parts.append(f"commit `{context.commit[:12]}`")
+        parts.append(f"commit {code_span(context.commit[:12])}")
     parts.append(f"reconciler {context.version}")
     if context.login:
-        parts.append(f"Box account `{context.login}`")
+        parts.append(f"Box account {code_span(context.login)}")
     parts.append(context.time.strftime("%Y-%m-%d %H:%M UTC"))
     return " · ".join(parts)
 
@@ -140,7 +150,8 @@ def validation_comment(
     body = "\n".join(head) + "\n"
     shown = 0
     for problem in rows:
-        row = f"| `{problem.file}:{problem.line}:{problem.column}` | {_cell(problem)} |\n"
+        where = code_span(f"{problem.file}:{problem.line}:{problem.column}", in_table=True)
+        row = f"| {where} | {_cell(problem)} |\n"
         if len(body) + len(row) > limit - _RESERVE:
             break
         body += row
@@ -151,5 +162,5 @@ def validation_comment(
 
 
 def _cell(problem: Problem) -> str:
-    text = problem.message.replace("|", "\\|").replace("\n", " ")
-    return f"{text} `[{problem.code}]`"
+    # Messages quote what people wrote (a key, a value): literal text, never Markdown.
+    return f"{inline(problem.message)} {code_span(f'[{problem.code}]', in_table=True)}"

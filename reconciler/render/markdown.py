@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TextIO
 
@@ -94,6 +95,29 @@ def delivery_section(delivery: str, changes: list[Change]) -> Iterator[str]:
     yield _FENCE
     yield ""
     yield "</details>"
+
+
+def code_span(text: str, *, in_table: bool = False) -> str:
+    """``text`` as one inline code span, whatever backticks it holds: the fence is one backtick
+    longer than the longest run inside. In a table a pipe is escaped (GitHub ends a cell at a
+    pipe even in code); a line break is a space, as in any code span."""
+    text = " ".join(text.splitlines())
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    if in_table:
+        text = text.replace("|", "\\|")
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+#: Characters that would start emphasis, a link, an image, HTML or a table cell in a line.
+_INLINE = re.compile(r"([\\`*_\[\]<>|~&!#])")
+
+
+def inline(text: str) -> str:
+    """Text from file names, Box names or refs as literal Markdown: no emphasis, no link, no
+    HTML, no table cell can start in it, and no line break."""
+    return _INLINE.sub(r"\\\1", " ".join(text.splitlines()))
 
 
 def _safe(line: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TextIO
@@ -112,20 +111,35 @@ def render_csv(report: StatusReport, stream: TextIO, files: bool, color: bool) -
     del color
     columns = FILE_COLUMNS if files else CLIENT_COLUMNS
     # RFC 4180 line endings would double up on a text stream opened by Python with newline=None.
-    out = csv.DictWriter(stream, fieldnames=columns, lineterminator="\n")
-    out.writeheader()
+    stream.write(",".join(csv_cell(c) for c in columns) + "\n")
     rows = file_rows(report) if files else client_rows(report)
-    out.writerows({k: inert(v) for k, v in row.items()} for row in rows)
+    for row in rows:
+        stream.write(",".join(csv_cell(inert(row.get(c, ""))) for c in columns) + "\n")
 
 
 #: What a spreadsheet runs as a formula when a cell starts with it (OWASP's CSV injection list).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NEEDS_QUOTES = frozenset(',"\r\n')
+
+
+def csv_cell(value: str) -> str:
+    """One CSV field, quoted when it holds a delimiter, a quote, a CR or an LF: a bare CR would
+    end the row in a spreadsheet (Python's csv module quotes only the line terminator's)."""
+    if _NEEDS_QUOTES.isdisjoint(value):
+        return value
+    return '"' + value.replace('"', '""') + '"'
 
 
 def inert(value: str) -> str:
     """A cell a spreadsheet shows as text: names and paths come from clients and Box, and
-    ``=HYPERLINK(...)`` in a file name must not run on the billing person's machine."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+    ``=HYPERLINK(...)`` in a file name must not run on the billing person's machine. Spreadsheets
+    skip leading blanks and controls, so the formula sign is looked for after them too."""
+    start = value
+    while start and (start[0].isspace() or not start[0].isprintable()):
+        start = start[1:]
+    if value.startswith(FORMULA_STARTS) or start.startswith(FORMULA_STARTS):
+        return f"'{value}"
+    return value
 
 
 def client_rows(report: StatusReport) -> Iterator[dict[str, str]]:

@@ -7,6 +7,7 @@ No HTTP here. Services (users, items, collaborations, ...) read and change these
 from __future__ import annotations
 
 import dataclasses
+import glob
 import json
 import os
 import tempfile
@@ -74,6 +75,8 @@ __all__ = [
 ]
 
 Clock = Callable[[], datetime]
+#: One save at a time in this process (the server saves from request threads and its jobs).
+_SAVING = threading.Lock()
 
 
 def utc_now() -> datetime:
@@ -195,10 +198,21 @@ class State:
         return state
 
     def save(self, path: Path) -> None:
-        """Write a snapshot atomically: a killed server leaves the old or the new file, whole."""
+        """Write a snapshot atomically: a killed server leaves the old or the new file, whole.
+
+        The temporary file a killed save left behind is removed by the next save: saves run
+        one at a time, so any such file found then belongs to no save under way.
+        """
         data = json.dumps(self.to_dict(), separators=(",", ":"), sort_keys=True)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
+        with _SAVING:
+            for stale in path.parent.glob(f".{glob.escape(path.name)}.*"):
+                stale.unlink(missing_ok=True)
+            self._write(path, data)
+
+    @staticmethod
+    def _write(path: Path, data: str) -> None:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
                 out.write(data)

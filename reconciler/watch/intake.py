@@ -1,11 +1,13 @@
 """Box webhook deliveries at ``watch --listen``: checked (signature by either key, age with a
-small allowance for a sender's clock ahead of ours, replay),
-remembered by their id in the state directory, answered at once, and handed to the watcher's
-queue as hints; ``GET /healthz`` for a process supervisor.
+small allowance for a sender's clock ahead of ours, replay), handed to the watcher's queue as
+hints, then remembered by their id in the state directory, and answered at once; ``GET
+/healthz`` for a process supervisor, which also says whether the state directory is saving
+(``status: degraded`` while it is not).
 
 The request thread never reads or writes Box: Box counts an answer later than 30 s as a failure
 and retries, so a delivery is answered as soon as its hint is queued. Plain HTTP: TLS (Box
-delivers only to https on port 443) is the reverse proxy's job.
+delivers only to https on port 443) is the reverse proxy's job. The server itself (idle
+connections, workers, timeouts) is ``intake_server``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from reconciler.box.events import event_items
@@ -25,6 +26,7 @@ from reconciler.errors import UsageError
 from reconciler.model import ItemRef, box_time
 from reconciler.statedir import StateDir
 from reconciler.watch.hints import Hint, HintQueue
+from reconciler.watch.intake_server import IntakeServer, listening_socket
 
 log = logging.getLogger(__name__)
 
@@ -69,21 +71,29 @@ class Seen:
     def __init__(self, state: StateDir) -> None:
         self._state = state
         self._lock = threading.Lock()
-        self._ids: dict[str, str] = {
-            str(k): str(v) for k, v in (state.read(SEEN_FILE).get("seen") or {}).items()
-        }
+        seen = state.read(SEEN_FILE).get("seen", {})
+        if not isinstance(seen, dict) or not all(isinstance(v, str) for v in seen.values()):
+            raise state.wrong_shape(SEEN_FILE, '"seen" is not a map of ids to times')
+        self._ids: dict[str, str] = {str(k): v for k, v in seen.items()}
 
-    def first_time(self, delivery_id: str, now: datetime) -> bool:
-        """Record the id; False when it was seen before (a retry or a replay)."""
+    def known(self, delivery_id: str) -> bool:
+        """Whether the id was taken before (a retry or a replay)."""
         with self._lock:
-            if delivery_id in self._ids:
-                return False
+            return delivery_id in self._ids
+
+    def remember(self, delivery_id: str, now: datetime) -> None:
+        """Record a taken id, and forget those older than REMEMBER. A write that fails (a full
+        disk) is kept in memory and tried again by the state directory."""
+        with self._lock:
             stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
             self._ids[delivery_id] = stamp
             cutoff = now - REMEMBER
             self._ids = {k: v for k, v in self._ids.items() if (box_time(v) or now) >= cutoff}
-            self._state.write(SEEN_FILE, {"seen": self._ids})
-            return True
+            self._state.write(SEEN_FILE, {"seen": dict(self._ids)})
+
+    def health(self) -> dict[str, Any]:
+        """What the state directory reports about its writes, for ``/healthz``."""
+        return self._state.health()
 
 
 @dataclass
@@ -119,8 +129,11 @@ class Intake:
     def report(self) -> dict[str, Any]:
         """The watcher's health and what the intake took, for ``GET /healthz``."""
         counts = self.counters
+        report = {**self.health(), "state": self.seen.health()}
+        if report["state"].get("failing"):
+            report["status"] = "degraded"  # taking deliveries, but not saving what it took
         return {
-            **self.health(),
+            **report,
             "deliveries": {
                 "received": counts.received,
                 "accepted": counts.accepted,
@@ -131,7 +144,11 @@ class Intake:
         }
 
     def take(self, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
-        """(status, message) for one delivery."""
+        """(status, message) for one delivery.
+
+        The id is recorded only once its hint is queued: a delivery that fails before that is
+        answered with an error, and Box's retry of it is taken, not refused as a repeat.
+        """
         self.counters.count("received")
         skew = self.future_skew()
         if not verify(body, headers, self.keys.primary, self.keys.secondary, future_skew=skew):
@@ -144,17 +161,30 @@ class Intake:
             return 403, "signature or timestamp not valid"
         try:
             payload = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             payload = None
-        if not isinstance(payload, dict) or not payload.get("id"):
+        if not isinstance(payload, dict) or not isinstance(payload.get("id"), (str, int)):
             self.counters.count("refused")
             return 400, "not a Box webhook payload"
-        if not self.seen.first_time(str(payload["id"]), datetime.now(timezone.utc)):
+        delivery = str(payload["id"])
+        if self.seen.known(delivery):
             self.counters.count("duplicates")
-            log.info("webhook delivery %s seen before: ignored", payload["id"])
+            log.info("webhook delivery %r seen before: ignored", delivery)
             return 200, "seen before"
+        try:
+            hint = self.hint(payload)
+        except Exception as err:
+            self.counters.count("refused")
+            log.warning(
+                "webhook delivery %r: a payload this intake cannot read (%s); not recorded, so "
+                "Box's retry is taken",
+                delivery,
+                type(err).__name__,
+            )
+            return 400, "a webhook payload of an unexpected shape"
+        self.hints.put(hint)
         self.counters.count("accepted")
-        self.hints.put(self.hint(payload))
+        self.seen.remember(delivery, datetime.now(timezone.utc))
         return 200, "queued"
 
     def hint(self, payload: dict[str, Any]) -> Hint:
@@ -175,45 +205,81 @@ class Intake:
         return Hint.about(items, source="webhook", reason=f"webhook {trigger}")
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"
+def _length(environ: dict[str, Any]) -> int | None:
+    """The declared body length: ASCII digits only (``int`` would take "²" or "٣")."""
+    text = str(environ.get("CONTENT_LENGTH") or "")
+    if not text.isascii() or not text.isdigit():
+        return None
+    return int(text)
 
-    def _answer(self, status: int, document: dict[str, Any]) -> None:
+
+def _headers(environ: dict[str, Any]) -> dict[str, str]:
+    """The request headers under their usual names, as ``verify`` reads them."""
+    out: dict[str, str] = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            out["-".join(p.capitalize() for p in key[5:].split("_"))] = str(value)
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(key):
+            out["-".join(p.capitalize() for p in key.split("_"))] = str(environ[key])
+    return out
+
+
+def application(intake: Intake) -> Callable[..., Any]:
+    """The intake as a WSGI application: every request gets a JSON answer, whatever it holds."""
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        try:
+            status, document = _route(intake, environ)
+        except Exception as err:
+            log.warning("intake: a request failed (%s); answered 500", type(err).__name__)
+            status, document = 500, {"message": "internal error"}
         body = json.dumps(document).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        start_response(
+            f"{status} {_REASONS.get(status, 'Error')}",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+        )
+        return [body]
 
-    def do_GET(self) -> None:
-        if self.path.split("?")[0] in ("/healthz", "/health"):
-            report = self.server.intake.report()
-            # A stopping watcher is not healthy: a supervisor or proxy should stop sending.
-            self._answer(200 if report.get("status") == "ok" else 503, report)
-        else:
-            self._answer(404, {"message": "GET /healthz; Box delivers with POST"})
-
-    def do_POST(self) -> None:
-        length = self.headers.get("Content-Length", "")
-        if not length.isdigit() or int(length) > MAX_BODY:
-            self._answer(413 if length.isdigit() else 411, {"message": "body length"})
-            return
-        body = self.rfile.read(int(length))
-        status, message = self.server.intake.take(body, dict(self.headers.items()))
-        self._answer(status, {"message": message})
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("intake: " + format, *args)
+    return app
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    408: "Request Timeout",
+    411: "Length Required",
+    413: "Payload Too Large",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
 
-    def __init__(self, address: tuple[str, int], intake: Intake) -> None:
-        self.intake = intake
-        super().__init__(address, _Handler)
+
+def _route(intake: Intake, environ: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    method = environ.get("REQUEST_METHOD", "")
+    path = str(environ.get("PATH_INFO") or "")
+    if method in ("GET", "HEAD"):
+        if path in ("/healthz", "/health"):
+            report = intake.report()
+            # A stopping watcher, or one that cannot save its state, is not healthy.
+            return (200 if report.get("status") in ("ok", "degraded") else 503), report
+        return 404, {"message": "GET /healthz; Box delivers with POST"}
+    if method != "POST":
+        return 405, {"message": "Box delivers with POST"}
+    length = _length(environ)
+    if length is None or length > MAX_BODY:
+        return (411 if length is None else 413), {"message": "body length"}
+    try:
+        body = environ["wsgi.input"].read(length)
+    except OSError:  # a timeout or a dropped connection mid-body
+        return 408, {"message": "the body did not arrive in time"}
+    if len(body) < length:
+        return 400, {"message": "the body is shorter than its Content-Length"}
+    status, message = intake.take(body, _headers(environ))
+    return status, {"message": message}
 
 
 class Listener:
@@ -221,18 +287,19 @@ class Listener:
 
     def __init__(self, host: str, port: int, intake: Intake) -> None:
         try:
-            self._server = _Server((host, port), intake)
+            listening = listening_socket(host, port)
         except OSError as exc:
             raise UsageError(
                 f"--listen {host}:{port}: cannot listen there ({exc.strerror})"
             ) from None
+        self._server = IntakeServer(listening, application(intake))
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="webhook-intake", daemon=True
         )
 
     @property
     def address(self) -> str:
-        host, port = self._server.server_address[:2]
+        host, port = self._server.socket.getsockname()[:2]
         return f"http://{host!s}:{port}"
 
     def start(self) -> None:
@@ -242,5 +309,4 @@ class Listener:
         )
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()

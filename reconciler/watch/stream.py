@@ -38,8 +38,10 @@ class StreamPlace:
 
 def load_place(state: StateDir) -> StreamPlace | None:
     doc = state.read(FILE)
-    saved_at = box_time(doc.get("saved_at"))
-    found = doc.get("positions")
+    stamp, found = doc.get("saved_at"), doc.get("positions")
+    if not isinstance(stamp, (str, type(None))) or not isinstance(found, (dict, type(None))):
+        raise state.wrong_shape(FILE, '"saved_at" or "positions" is not what a place holds')
+    saved_at = box_time(stamp)
     if isinstance(found, dict):
         positions = {str(k): str(v) for k, v in found.items() if v}
     elif doc.get("position"):

@@ -16,6 +16,9 @@ from typing import Any
 
 GITHUB_LIMIT = 65_536
 READ_ONLY = "read-only-token"
+#: who a token's comments are written by: GITHUB_TOKEN's bot, and a GitLab project token's bot
+GITHUB_BOT = "github-actions[bot]"
+GITLAB_BOT = "project_42_bot"
 PAGE = 2  # small pages, so that finding the comment again crosses pages
 
 _GH_LIST = re.compile(r"^/repos/([^/]+/[^/]+)/issues/(\d+)/comments$")
@@ -46,7 +49,7 @@ class ForgeStandIn:
         self.lock = threading.Lock()
         # Someone else's comments already on the thread: the plan comment is found among them.
         for body in ("Looks good to me", "Could we add the CMO?", "Thanks!"):
-            self._add("octo/deliveries#7", body)
+            self._add("octo/deliveries#7", body, "octocat")
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -60,9 +63,20 @@ class ForgeStandIn:
         self.server.shutdown()
         self.server.server_close()
 
-    def _add(self, thread: str, body: str) -> dict[str, Any]:
+    def add_comment(self, thread: str, body: str, author: str) -> None:
+        """A comment someone posted (``thread`` as "owner/name#7")."""
+        with self.lock:
+            self._add(thread, body, author)
+
+    def _add(self, thread: str, body: str, author: str) -> dict[str, Any]:
         self.forge.next_id += 1
-        comment = {"id": self.forge.next_id, "body": body, "thread": thread, "system": False}
+        comment = {
+            "id": self.forge.next_id,
+            "body": body,
+            "thread": thread,
+            "system": False,
+            "author": author,
+        }
         self.forge.comments[str(comment["id"])] = comment
         return comment
 
@@ -125,7 +139,17 @@ class ForgeStandIn:
         entries = [c for c in self.forge.comments.values() if c["thread"] == thread]
         chunk = entries[(page - 1) * PAGE : page * PAGE]
         more = page + 1 if len(entries) > page * PAGE else None
-        return [{"id": c["id"], "body": c["body"], "system": False} for c in chunk], more
+        entries = [
+            {
+                "id": c["id"],
+                "body": c["body"],
+                "system": False,
+                "user": {"login": c["author"]},  # GitHub's name for it
+                "author": {"username": c["author"]},  # GitLab's
+            }
+            for c in chunk
+        ]
+        return entries, more
 
     def _github(
         self, method: str, path: str, query: str, body: Any
@@ -139,7 +163,9 @@ class ForgeStandIn:
                     link = {"Link": f'<{self.url}{path}?per_page=100&page={more}>; rel="next"'}
                 return 200, entries, link
             if method == "POST":
-                return self._write(body, lambda text: self._add(thread, text))
+                return self._write(body, lambda text: self._add(thread, text, GITHUB_BOT))
+        if path == "/user" and method == "GET":  # GITHUB_TOKEN may not read it
+            return 403, {"message": "Resource not accessible by integration"}, {}
         if (edit := _GH_EDIT.match(path)) is not None and method == "PATCH":
             comment = self.forge.comments.get(edit[2])
             if comment is None:
@@ -165,7 +191,9 @@ class ForgeStandIn:
                 entries, more = self._page(thread, query)
                 return 200, entries, {"X-Next-Page": str(more or "")}
             if method == "POST":
-                return self._write(body, lambda text: self._add(thread, text))
+                return self._write(body, lambda text: self._add(thread, text, GITLAB_BOT))
+        if path == "/api/v4/user" and method == "GET":
+            return 200, {"id": 42, "username": GITLAB_BOT}, {}
         if (edit := _GL_EDIT.match(path)) is not None and method == "PUT":
             comment = self.forge.comments.get(edit[3])
             if comment is None:

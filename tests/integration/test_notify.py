@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from typing import Any
 
 import pytest
@@ -115,12 +117,12 @@ def test_a_receiver_that_was_down_gets_what_it_missed_on_a_later_run(studio: Stu
     assert "still owed" in missed.err
     assert len([d for d in ledger_lines(studio) if d["type"] == "decision"]) == 1  # jsonl took it
     # The wait before trying the failed sink again is kept in the state dir; make it due now.
-    state = studio.path("state/notify.json")
-    doc = json.loads(state.read_text(encoding="utf-8"))
-    for entry in doc["owed"].values():
-        for tries in entry["tries"].values():
-            tries["next"] = "2000-01-01T00:00:00Z"
-    state.write_text(json.dumps(doc), encoding="utf-8")
+    with closing(sqlite3.connect(studio.path("state/notify.db"))) as db, db:
+        for ident, text in db.execute("SELECT id, entry FROM owed").fetchall():
+            entry = json.loads(text)
+            for tries in entry["tries"].values():
+                tries["next"] = "2000-01-01T00:00:00Z"
+            db.execute("UPDATE owed SET entry = ? WHERE id = ?", (json.dumps(entry), ident))
     back = Receiver(port=port)  # the service is back, at the same address
     try:
         later = notify(studio)

@@ -1,0 +1,67 @@
+"""The notify ledger with a year of history: 365k ids per sink save as fast as none, and ids
+older than Box keeps events are forgotten."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import statistics
+import time
+from contextlib import closing
+from datetime import datetime, timezone
+from pathlib import Path
+
+from reconciler.notify.ledger import Ledger
+from reconciler.notify.notices import Notice
+from reconciler.statedir import StateDir
+
+PER_SINK = 365_000
+SINKS = ("jsonl:decisions.jsonl", "http:https://billing.example/hook")
+
+
+class Taker:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def send(self, notice: Notice) -> None:
+        del notice
+
+
+def notice(n: int) -> Notice:
+    return Notice(f"new-{n}", "decision", {"id": f"new-{n}", "seen_at": f"2026-03-01T12:{n:02d}"})
+
+
+def test_a_save_with_365k_ids_per_sink_takes_under_50_ms(tmp_path: Path) -> None:
+    history = {sink: [f"n{k:07d}" for k in range(PER_SINK)] for sink in SINKS}
+    (tmp_path / "notify.json").write_text(json.dumps({"sent": history, "owed": {}}))
+    sinks = [Taker(name) for name in SINKS]
+    timings: list[float] = []
+    with StateDir.open(tmp_path) as state:
+        ledger = Ledger(state)  # takes the old file over once
+        for n in range(15):
+            ledger.offer([notice(n)], sinks)
+            started = time.perf_counter()
+            outcome = ledger.deliver(sinks, now=datetime(2026, 3, 1, tzinfo=timezone.utc))
+            timings.append(time.perf_counter() - started)
+            assert len(outcome.delivered) == 2 and outcome.owed == 0
+    with StateDir.open(tmp_path) as state:  # everything was kept
+        again = Ledger(state)
+        assert all(len(again.sent[sink]) == PER_SINK + 15 for sink in SINKS)
+        assert again.offer([notice(3)], sinks) == 0
+    median = statistics.median(timings)
+    print(f"deliver and save with {PER_SINK:,} ids per sink: median {median * 1000:.3f} ms")
+    assert median < 0.050
+
+
+def test_ids_older_than_box_keeps_events_are_forgotten(tmp_path: Path) -> None:
+    sinks = [Taker("jsonl:decisions.jsonl")]
+    with StateDir.open(tmp_path) as state:
+        ledger = Ledger(state)
+        ledger.offer([notice(1), notice(2)], sinks)
+        ledger.deliver(sinks)
+    two_years = time.time() - 2 * 365 * 86400
+    with closing(sqlite3.connect(tmp_path / "notify.db")) as db, db:
+        db.execute("UPDATE sent SET at = ? WHERE id = ?", (two_years, "new-1"))
+    with StateDir.open(tmp_path) as state:
+        ledger = Ledger(state)
+        assert ledger.sent["jsonl:decisions.jsonl"] == {"new-2"}
