@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import statistics
 import time
 from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
 
+from reconciler.manifest.notify_config import NOTICE_KINDS
 from reconciler.notify.ledger import Ledger
 from reconciler.notify.notices import Notice
 from reconciler.statedir import StateDir
@@ -20,6 +20,8 @@ SINKS = ("jsonl:decisions.jsonl", "http:https://billing.example/hook")
 
 
 class Taker:
+    on = frozenset(NOTICE_KINDS)
+
     def __init__(self, name: str) -> None:
         self.name = name
 
@@ -28,29 +30,30 @@ class Taker:
 
 
 def notice(n: int) -> Notice:
-    return Notice(f"new-{n}", "decision", {"id": f"new-{n}", "seen_at": f"2026-03-01T12:{n:02d}"})
+    document = {"id": f"new-{n}", "type": "acceptance", "seen_at": f"2026-03-01T12:{n:02d}"}
+    return Notice(f"new-{n}", "acceptance", document)
 
 
-def test_a_save_with_365k_ids_per_sink_takes_under_50_ms(tmp_path: Path) -> None:
+def test_a_save_with_365k_ids_per_sink_writes_only_what_changed(tmp_path: Path) -> None:
+    # How long it takes is measured by benchmarks/ledger_bench.py; what a test can hold is
+    # that a save's work does not grow with the history: it writes the rows that changed.
     history = {sink: [f"n{k:07d}" for k in range(PER_SINK)] for sink in SINKS}
     (tmp_path / "notify.json").write_text(json.dumps({"sent": history, "owed": {}}))
     sinks = [Taker(name) for name in SINKS]
-    timings: list[float] = []
     with StateDir.open(tmp_path) as state:
         ledger = Ledger(state)  # takes the old file over once
+        db = ledger._store._db  # the ledger's own connection: its count of rows written
         for n in range(15):
+            before = db.total_changes
             ledger.offer([notice(n)], sinks)
-            started = time.perf_counter()
             outcome = ledger.deliver(sinks, now=datetime(2026, 3, 1, tzinfo=timezone.utc))
-            timings.append(time.perf_counter() - started)
             assert len(outcome.delivered) == 2 and outcome.owed == 0
+            # one owed row in and out, one sent row per sink
+            assert db.total_changes - before <= 4
     with StateDir.open(tmp_path) as state:  # everything was kept
         again = Ledger(state)
         assert all(len(again.sent[sink]) == PER_SINK + 15 for sink in SINKS)
         assert again.offer([notice(3)], sinks) == 0
-    median = statistics.median(timings)
-    print(f"deliver and save with {PER_SINK:,} ids per sink: median {median * 1000:.3f} ms")
-    assert median < 0.050
 
 
 def test_ids_older_than_box_keeps_events_are_forgotten(tmp_path: Path) -> None:
