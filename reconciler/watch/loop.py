@@ -56,6 +56,8 @@ RETRY_FIRST = 5.0
 RETRY_LONGEST = 300.0
 #: how often the loop looks for reviews due to be read (and notices owed), in seconds
 REVIEW_TICK = 1.0
+#: the review poll says what it reads at most this often (seconds)
+REVIEW_LOG_EVERY = 60.0
 #: events that may carry a client's decision on a review
 DECISION_TYPES = frozenset({"TASK_ASSIGNMENT_UPDATE"})
 
@@ -88,6 +90,7 @@ class Watcher:
         self._positions: dict[str, str] = {}
         self.pace = Pace(lambda: self.settings)
         self._warned_behind = 0  # the review poll was warned about being this far behind
+        self._review_logged_at = -REVIEW_LOG_EVERY  # when the review poll last logged at info
         self.live: LiveState | None = None
         self.passes = 0  # passes run, full and targeted, for the log and for tests
         self._paths: dict[str, tuple[ItemRef, ...]] = {}  # folder id -> folders above it
@@ -453,13 +456,30 @@ class Watcher:
         due = self.reviews.due(scheduled=scheduled)
         if due:
             self.live, found = passes.poll_reviews(self.session, self.live, due)
-            log.debug("review poll: read the tasks of %d files", len(due))
+            self._log_review_poll(len(due))
             self._track_reviews()
             self._offer(found)
         behind = self.reviews.behind() if scheduled else 0
         if behind > max(self._warned_behind, self.settings.review_calls_per_minute):
             log.warning(passes.behind_warning(behind, self.settings.review_calls_per_minute))
             self._warned_behind = behind * 2  # again only if it doubles
+
+    def _log_review_poll(self, files: int) -> None:
+        """A line for people at most once a minute: what the review poll reads, against its
+        budget (each read in between is at debug level)."""
+        now = time.monotonic()
+        if now - self._review_logged_at < REVIEW_LOG_EVERY:
+            log.debug("review poll: read the tasks of %d files", files)
+            return
+        self._review_logged_at = now
+        log.info(
+            "review poll: read the tasks of %d files; %d in the last 10 minutes (budget %g a "
+            "minute), %d files followed",
+            files,
+            self.reviews.calls_in_last(600),
+            self.settings.review_calls_per_minute,
+            self.reviews.open_files,
+        )
 
     def _offer(self, found: list[Notice]) -> None:
         added = self.ledger.offer(found, self.sinks)
