@@ -7,7 +7,9 @@ import io
 import json
 import re
 import signal
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from typing import Any
 
 import pytest
@@ -216,12 +218,18 @@ def nothing_owed(studio: Studio) -> bool:
 
 def recorded(studio: Studio, notice_id: str) -> bool:
     """The state dir says every sink took that notice."""
-    path = studio.path("state/notify.json")
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    path = studio.path("state/notify.db")
+    if not path.exists():
         return False
-    return all(notice_id in ids for ids in doc.get("sent", {}).values()) and len(doc["sent"]) == 2
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            sinks = {sink for (sink,) in db.execute("SELECT DISTINCT sink FROM sent")}
+            took = {
+                sink for (sink,) in db.execute("SELECT sink FROM sent WHERE id = ?", (notice_id,))
+            }
+    except sqlite3.Error:
+        return False
+    return len(sinks) == 2 and took == sinks
 
 
 def json_lines(path: Any) -> list[dict[str, Any]]:
