@@ -42,6 +42,25 @@ def test_a_command_sink_gets_none_of_the_secrets(studio: Studio) -> None:
     assert env["RECONCILE_NOTICE_ID"] and env.get("PATH")
 
 
+def test_a_command_sink_is_given_what_its_env_list_names_and_nothing_else(studio: Studio) -> None:
+    dump = studio.path("env.json")
+    script = f"import json, os; open({str(dump)!r}, 'w').write(json.dumps(dict(os.environ)))"
+
+    def sinks(doc: dict[str, Any]) -> None:
+        doc["notify"] = [{"command": [sys.executable, "-c", script], "env": ["SLACK_WEBHOOK_URL"]}]
+
+    studio.edit("reconcile.yaml", sinks)
+    assert studio.apply().code == 0
+    reject(studio, "cmo-token")
+
+    done = studio.run("notify", "--state-dir", "state", env=SECRETS)
+
+    assert done.code == 0, done.err
+    env = json.loads(dump.read_text(encoding="utf-8"))
+    assert env["SLACK_WEBHOOK_URL"] == SECRETS["SLACK_WEBHOOK_URL"]
+    assert "BILLING_SECRET" not in env and "GITHUB_TOKEN" not in env
+
+
 PASSWORD = "hunter2-pass-9f8e"
 
 
