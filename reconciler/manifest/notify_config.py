@@ -108,8 +108,8 @@ def parse_sink(doc: Document, index: int, entry: dict[str, Any]) -> SinkSpec:
         env = str(value["url_env"])
         return SinkSpec("apprise", env, origin, secret_env=env, on=on)
     command = tuple(str(part) for part in value)
-    env = tuple(str(name) for name in entry.get("env") or ())
-    return SinkSpec("command", " ".join(command), origin, command=command, env=env, on=on)
+    names = tuple(str(name) for name in entry.get("env") or ())
+    return SinkSpec("command", " ".join(command), origin, command=command, env=names, on=on)
 
 
 def _email(value: dict[str, Any]) -> EmailSpec:
