@@ -187,6 +187,12 @@ def main() -> int:
         help="watch.review_calls_per_minute (default: the product's)",
     )
     parser.add_argument(
+        "--decision-window",
+        type=float,
+        default=300.0,
+        help="with the review poll, clients decide at random moments of this many seconds",
+    )
+    parser.add_argument(
         "--decision-timeout",
         type=float,
         default=1800.0,
@@ -335,8 +341,59 @@ def polled(args: argparse.Namespace) -> bool:
     return args.stream != "admin_logs_streaming" and not args.listen
 
 
+def decide_together(args: argparse.Namespace, root: Path, accepted: list[tuple[int, str]]) -> None:
+    """Each client who signed up rejects one file at a random moment of the next
+    ``--decision-window`` seconds, as clients do, each at their own pace; time each until the
+    jsonl sink has it. (One after another, decisions that wait minutes for the review poll
+    would take hours.)"""
+    ledger = root / "decisions.jsonl"
+    plan = []
+    for delivery, token in accepted:
+        person = Person(sandbox_url(root), token)
+        mine = person.my_assignments(str(300_000 + delivery))
+        if mine:
+            plan.append((args.rng.uniform(0, args.decision_window), person, mine[0]))
+    plan.sort(key=lambda p: p[0])
+    start = time.monotonic()
+    began: dict[str, float] = {}
+    waits: dict[str, float] = {}
+    while (plan or len(waits) < len(began)) and time.monotonic() - start < (
+        args.decision_window + args.decision_timeout
+    ):
+        now = time.monotonic() - start
+        while plan and plan[0][0] <= now:
+            _, person, (file, assignment) = plan.pop(0)
+            person.resolve(assignment.id, "rejected", "bench")
+            began[file.id] = time.monotonic()
+        for file_id in arrived(ledger):
+            if file_id in began and file_id not in waits:
+                waits[file_id] = time.monotonic() - began[file_id]
+        time.sleep(0.05)
+    missed = len(began) - len(waits)
+    if waits:
+        values = list(waits.values())
+        print(
+            f"(d) decision -> jsonl sink over {len(values)} (made within "
+            f"{args.decision_window:g} s of each other): p50 {statistics.median(values):.2f} s, "
+            f"p95 {percentile(values, 0.95):.2f} s, max {max(values):.2f} s (target p95 <= 60 s)"
+            + (f"; {missed} not arrived within {args.decision_timeout:g} s" if missed else "")
+        )
+
+
+def arrived(ledger: Path) -> set[str]:
+    """Ids of the files whose decision the jsonl sink holds."""
+    if not ledger.exists():
+        return set()
+    lines = ledger.read_text(encoding="utf-8").splitlines()
+    found = (json.loads(line) for line in lines if line.strip())
+    return {str(d["file"]["id"]) for d in found if d.get("type") == "decision"}
+
+
 def decide(args: argparse.Namespace, root: Path, accepted: list[tuple[int, str]]) -> None:
     """Each client who signed up rejects one file; time until the jsonl sink has it."""
+    if polled(args):
+        decide_together(args, root, accepted)
+        return
     label = "(e) webhook decision" if args.listen else "(d) decision"
     target = 2 if args.listen else 60 if polled(args) else 5
     missed = 0

@@ -45,6 +45,7 @@ ENTERPRISE_TYPES = (
     "DELETE",
     "TASK_ASSIGNMENT_CREATE",
     "TASK_ASSIGNMENT_UPDATE",
+    "COMMENT_CREATE",
     "DELETE_USER",
 )
 _KINDS = {"folder": ItemKind.FOLDER, "file": ItemKind.FILE}
@@ -201,7 +202,9 @@ class _KeepingPosition:
 #: With the enterprise stream the watcher also long-polls the account's own ``changes``
 #: stream, which carries the collaboration events, uploads, moves and copies at once and for
 #: nothing while idle; the enterprise stream is then read for what only it carries.
-ENTERPRISE_ONLY_TYPES = ("TASK_ASSIGNMENT_UPDATE", "DELETE", "DELETE_USER")
+ENTERPRISE_ONLY_TYPES = ("TASK_ASSIGNMENT_UPDATE", "COMMENT_CREATE", "DELETE", "DELETE_USER")
+#: events that say a client commented (the enterprise stream's name; ``all`` uses it too)
+COMMENT_TYPES = frozenset({"COMMENT_CREATE"})
 
 OnEvents = Callable[[list[BoxEvent], bool], None]
 

@@ -33,6 +33,7 @@ DEFAULT_TRIGGERS = (
     "COLLABORATION.REJECTED",
     "FILE.UPLOADED",
     "TASK_ASSIGNMENT.UPDATED",
+    "COMMENT.CREATED",
 )
 
 
@@ -60,6 +61,13 @@ class WatchSettings:
     def stream_carries_decisions(self) -> bool:
         """Only the enterprise stream carries TASK_ASSIGNMENT_UPDATE; the others need polling."""
         return self.stream_type == "admin_logs_streaming"
+
+    @property
+    def stream_carries_comments(self) -> bool:
+        """Whether Box says on the stream (or by webhook, ``COMMENT.CREATED``) that a client
+        commented; on the ``changes`` stream it does not, so each pass over a delivery reads
+        its comments."""
+        return self.stream_type in ("admin_logs_streaming", "none")
 
     @property
     def follows_stream(self) -> bool:

@@ -30,6 +30,8 @@ class Hint:
     reason: str = ""
     #: the hint is a page of a polled stream, read whole: its burst is already gathered
     whole_page: bool = False
+    #: Box said a comment was made: the pass reads the clients' comments too
+    comment: bool = False
 
     @classmethod
     def about(cls, items: Iterable[ItemRef], **kwargs: object) -> Hint:
@@ -47,6 +49,7 @@ class Batch:
     #: stream type -> the last position its hints carried
     positions: dict[str, str] = field(default_factory=dict)
     count: int = 0
+    comment: bool = False  # some hint was about a comment
 
     def add(self, hint: Hint) -> None:
         self.items |= hint.items
@@ -56,6 +59,7 @@ class Batch:
             self.reasons.append(hint.reason)
         if hint.position is not None:
             self.positions[hint.stream] = hint.position
+        self.comment = self.comment or hint.comment
         self.count += 1
 
 

@@ -202,7 +202,12 @@ class Intake:
         items = event_items(payload)
         items = tuple(sorted(set(items) | set(self.extra_items(payload, items))))
         log.debug("webhook %s %s on %s", trigger, payload.get("id"), [str(i) for i in items])
-        return Hint.about(items, source="webhook", reason=f"webhook {trigger}")
+        return Hint.about(
+            items,
+            source="webhook",
+            reason=f"webhook {trigger}",
+            comment=trigger.startswith("COMMENT."),
+        )
 
 
 def _length(environ: dict[str, Any]) -> int | None:

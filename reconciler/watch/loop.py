@@ -20,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 
 from reconciler import workflow
 from reconciler.box.events import (
+    COMMENT_TYPES,
     ENTERPRISE,
     ENTERPRISE_ONLY_TYPES,
     ENTERPRISE_TYPES,
@@ -114,7 +115,9 @@ class Watcher:
         self.connection = self.sources.connect(self.desired)
         self.session = Session(self.desired, self.connection, stop=self._stopping)
         self.reviews = ReviewPace(
-            self.settings.review_calls_per_minute, self.settings.review_poll_minutes * 60
+            self.settings.review_calls_per_minute,
+            self.settings.review_poll_minutes * 60,
+            calls_per_read=1 if self.settings.stream_carries_comments else 2,
         )
         self._fingerprint = fingerprint(self.sources.paths, self.sources.config)
 
@@ -265,7 +268,12 @@ class Watcher:
         position = events[-1].position if events else None
         self.hints.put(
             Hint.about(
-                found, source="events", stream=stream, position=position, whole_page=whole_page
+                found,
+                source="events",
+                stream=stream,
+                position=position,
+                whole_page=whole_page,
+                comment=any(e.type in COMMENT_TYPES for e in events),
             )
         )
 
@@ -361,7 +369,8 @@ class Watcher:
                     len(names),
                     ", ".join(sorted(names)),
                 )
-                self._record(passes.reconcile(self.session, names))
+                comments = batch.comment or not self.settings.stream_carries_comments
+                self._record(passes.reconcile(self.session, names, comments=comments))
         if batch.positions and not self.stopping:
             self._positions.update(batch.positions)
             save_place(self.state, self._positions)
@@ -455,7 +464,8 @@ class Watcher:
         scheduled = not self.settings.stream_carries_decisions
         due = self.reviews.due(scheduled=scheduled)
         if due:
-            self.live, found = passes.poll_reviews(self.session, self.live, due)
+            comments = not self.settings.stream_carries_comments
+            self.live, found = passes.poll_reviews(self.session, self.live, due, comments=comments)
             self._log_review_poll(len(due))
             self._track_reviews()
             self._offer(found)
@@ -473,8 +483,8 @@ class Watcher:
             return
         self._review_logged_at = now
         log.info(
-            "review poll: read the tasks of %d files; %d in the last 10 minutes (budget %g a "
-            "minute), %d files followed",
+            "review poll: read %d files; %d calls in the last 10 minutes (budget %g a minute), "
+            "%d files followed",
             files,
             self.reviews.calls_in_last(600),
             self.settings.review_calls_per_minute,

@@ -32,21 +32,29 @@ def now_utc() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def reconcile(session: Session, names: Iterable[str] | None = None) -> PassResult:
+def reconcile(
+    session: Session, names: Iterable[str] | None = None, *, comments: bool = False
+) -> PassResult:
     """Converge the deliveries ``names`` (all when None; closed under shared items), and the
-    notices that Box, as it stands after the pass, shows."""
+    notices that Box, as it stands after the pass, shows; with ``comments`` (a targeted pass
+    only: one call per file), the clients' comments too."""
     done = session.converge(names)
     # Notices come from what was read (and the reviews the pass itself made, which announce
     # nothing until someone decides), never from what apply asked of Box.
     reviewed = scope(session.desired, done.deliveries)
     seen = status.report(reviewed.state, done.live)
-    if names is not None:  # a burst touched these deliveries: a client's comment may be why
+    if comments and names is not None:
         seen = _with_comments(seen, session, reviewed.state, done.live)
     return PassResult(done, notices(seen, seen_at=now_utc()))
 
 
 def _with_comments(
-    report: status.StatusReport, session: Session, state: DesiredState, live: LiveState
+    report: status.StatusReport,
+    session: Session,
+    state: DesiredState,
+    live: LiveState,
+    *,
+    files: Iterable[str] | None = None,
 ) -> status.StatusReport:
     """The clients' comments on the report's files, for comment notices; without them (and
     a warning) when Box would not give them, so a pass never fails for a comment."""
@@ -56,6 +64,7 @@ def _with_comments(
             state,
             session.connection,
             live,
+            files=files,
             concurrency=session.desired.policy.concurrency,
         )
     except ReconcilerError as err:
@@ -110,10 +119,10 @@ def _open_review(file_id: str, file: LiveFile | None, seen: datetime) -> OpenRev
 
 
 def poll_reviews(
-    session: Session, live: LiveState, files: Iterable[str]
+    session: Session, live: LiveState, files: Iterable[str], *, comments: bool = False
 ) -> tuple[LiveState, list[Notice]]:
-    """Read the tasks of ``files`` again; returns the refreshed state and the notices of the
-    deliveries those files are in."""
+    """Read the tasks of ``files`` again (and, with ``comments``, their clients' comments);
+    returns the refreshed state and the notices of the deliveries those files are in."""
     ordered = sorted(set(files))
     if not ordered:
         return live, []
@@ -135,7 +144,10 @@ def poll_reviews(
     touched = DesiredState(
         tuple(d for d in session.desired.state.deliveries if folders & set(d.folders))
     )
-    return updated, notices(status.report(touched, updated), seen_at=now_utc())
+    report = status.report(touched, updated)
+    if comments:
+        report = _with_comments(report, session, touched, updated, files=ordered)
+    return updated, notices(report, seen_at=now_utc())
 
 
 #: Box allows an app about this many requests a minute (its documented rate limit for most

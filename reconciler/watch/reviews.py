@@ -49,7 +49,7 @@ def utc_now() -> datetime:
 
 class ReviewPace:
     """Keeps, for each file with an open review, when it was last read; hands out the files due
-    to be read, newest first, no faster than ``calls_per_minute`` on average (a minute's
+    to be read, newest first, no faster than ``calls_per_minute`` on average (ten seconds'
     worth may be spent at once)."""
 
     def __init__(
@@ -57,12 +57,16 @@ class ReviewPace:
         calls_per_minute: float,
         longest_seconds: float,
         *,
+        calls_per_read: int = 1,
         now: Callable[[], datetime] = utc_now,
     ) -> None:
         self.calls_per_minute = calls_per_minute
         self.longest_seconds = longest_seconds
+        #: Box calls one file's read costs (its tasks, and its comments where no stream says
+        #: that a client commented)
+        self.calls_per_read = calls_per_read
         self._now = now
-        self._tokens = calls_per_minute
+        self._tokens = self._burst()
         self._refilled = now()
         self._open: dict[str, OpenReview] = {}
         self._last_read: dict[str, datetime] = {}
@@ -122,14 +126,14 @@ class ReviewPace:
                     ),
                     key=self._newest_first,
                 )
-            allowed = int(self._tokens)
+            allowed = int(self._tokens // self.calls_per_read)
             chosen = (urgent + waiting)[:allowed]
-            self._tokens -= len(chosen)
+            self._tokens -= len(chosen) * self.calls_per_read
             for file_id in chosen:
                 self._last_read[file_id] = now
                 self._urgent.discard(file_id)
             if chosen:
-                self._spent.append((now, len(chosen)))
+                self._spent.append((now, len(chosen) * self.calls_per_read))
             return chosen
 
     def behind(self) -> int:
@@ -139,7 +143,7 @@ class ReviewPace:
             return sum(1 for r in self._open.values() if self._is_due(r, now))
 
     def calls_in_last(self, seconds: float) -> int:
-        """Task lists read by the poll in the last ``seconds``."""
+        """Box calls the poll made in the last ``seconds``."""
         now = self._now()
         self._spent = [(t, n) for t, n in self._spent if (now - t).total_seconds() <= 3600]
         return sum(n for t, n in self._spent if (now - t).total_seconds() <= seconds)
@@ -158,7 +162,9 @@ class ReviewPace:
 
     def _refill(self, now: datetime) -> None:
         elapsed = max(0.0, (now - self._refilled).total_seconds())
-        self._tokens = min(
-            self.calls_per_minute, self._tokens + elapsed * self.calls_per_minute / 60
-        )
+        self._tokens = min(self._burst(), self._tokens + elapsed * self.calls_per_minute / 60)
         self._refilled = now
+
+    def _burst(self) -> float:
+        """The most spent at once: ten seconds of the budget (at least one read)."""
+        return max(float(self.calls_per_read), self.calls_per_minute / 6)

@@ -86,7 +86,8 @@ def test_reconcile_yaml_names_every_setting_and_its_commented_ones_are_valid(
     uncommented = re.sub(r"(?m)^# (?=( *[a-z_]+:| +- ))", "", text)
     (tmp_path / "reconcile.yaml").write_text(uncommented, encoding="utf-8")
     assert set(yaml.safe_load(uncommented)) == set(config_schema["properties"])
-    checked = reconcile(tmp_path, "validate", env={"BILLING_SECRET": "s"})
+    variables = dict.fromkeys(re.findall(r"\w+_env: (\w+)", uncommented), "s")
+    checked = reconcile(tmp_path, "validate", env=variables)
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from typing import Any
 
 import pytest
@@ -75,12 +77,12 @@ def notify(studio: Studio, **env: str) -> Result:
 
 def make_owed_due(studio: Studio) -> None:
     """The wait before trying a failed sink again is kept in the state dir; make it due now."""
-    state = studio.path("state/notify.json")
-    doc = json.loads(state.read_text(encoding="utf-8"))
-    for entry in doc["owed"].values():
-        for tries in entry["tries"].values():
-            tries["next"] = "2000-01-01T00:00:00Z"
-    state.write_text(json.dumps(doc), encoding="utf-8")
+    with closing(sqlite3.connect(studio.path("state/notify.db"))) as db, db:
+        for ident, text in db.execute("SELECT id, entry FROM owed").fetchall():
+            entry = json.loads(text)
+            for tries in entry["tries"].values():
+                tries["next"] = "2000-01-01T00:00:00Z"
+            db.execute("UPDATE owed SET entry = ? WHERE id = ?", (json.dumps(entry), ident))
 
 
 def text_of(message: Any) -> str:
