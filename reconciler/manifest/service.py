@@ -27,13 +27,13 @@ from reconciler.model import Origin, WebhookSpec
 __all__ = ["Service", "SinkSpec", "WatchSettings", "load_service"]
 
 STREAM_TYPES = ("changes", "all", "admin_logs_streaming", "none")
-#: what the watcher acts on: an acceptance, a rejection, a new file, a decision
+#: what the watcher acts on: an acceptance, a rejection, a new file, a decision, a comment
 DEFAULT_TRIGGERS = (
     "COLLABORATION.ACCEPTED",
     "COLLABORATION.REJECTED",
+    "COMMENT.CREATED",
     "FILE.UPLOADED",
     "TASK_ASSIGNMENT.UPDATED",
-    "COMMENT.CREATED",
 )
 
 

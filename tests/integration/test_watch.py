@@ -209,11 +209,16 @@ def test_killed_and_restarted_nothing_is_sent_twice_nothing_is_missed(
 
 def nothing_owed(studio: Studio) -> bool:
     """The state dir says every sink took every notice it was offered."""
-    path = studio.path("state/notify.json")
-    try:
-        return json.loads(path.read_text(encoding="utf-8")).get("owed") == {}
-    except (OSError, ValueError):
+    path = studio.path("state/notify.db")
+    if not path.exists():
         return False
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            (owed,) = db.execute("SELECT count(*) FROM owed").fetchone()
+            (sent,) = db.execute("SELECT count(*) FROM sent").fetchone()
+    except sqlite3.Error:
+        return False
+    return owed == 0 and sent > 0
 
 
 def recorded(studio: Studio, notice_id: str) -> bool:
