@@ -87,7 +87,8 @@ class ApplyReport:
         return self.of(Outcome.FAILED)
 
     def counts(self) -> dict[str, int]:
-        return {o.value: len(self.of(o)) for o in Outcome}
+        """Changes per outcome, in the plan's unit (``Change.stands_for``)."""
+        return {o.value: sum(r.change.stands_for for r in self.of(o)) for o in Outcome}
 
     def to_dict(self) -> dict[str, Any]:
         return {

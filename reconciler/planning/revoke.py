@@ -115,7 +115,7 @@ def _assignments(delivery: Delivery, inputs: Inputs) -> Iterable[Change]:
                         item=ref,
                         item_name=item.name if item is not None else "",
                         principal=client.principal,
-                        reason=f"{_reason(delivery)}: the open review goes",
+                        reason=f"{_reason(delivery)}: the open review task goes",
                         before={"resolution_state": assignment.resolution_state},
                         file=file.id,
                         file_name=file.name,

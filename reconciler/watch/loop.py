@@ -35,6 +35,7 @@ from reconciler.model import ItemKind, ItemRef, LiveState
 from reconciler.notify.ledger import Ledger
 from reconciler.notify.notices import Notice
 from reconciler.notify.sinks import Sink
+from reconciler.render.words import plural
 from reconciler.session import Session
 from reconciler.statedir import StateDir
 from reconciler.watch import passes
@@ -164,9 +165,9 @@ class Watcher:
             )
         else:
             log.info(
-                "the %s stream carries no task assignment updates: polling the files with open "
-                "reviews, newest first, within %g calls a minute (an old open review at least "
-                "every %g minutes)",
+                "the %s stream carries no decisions on review tasks: polling the files with open "
+                "review tasks, newest first, within %g calls a minute (an old open review task "
+                "at least every %g minutes)",
                 settings.stream_type,
                 settings.review_calls_per_minute,
                 settings.review_poll_minutes,
@@ -252,7 +253,10 @@ class Watcher:
                 # watcher knows, read the open reviews it could concern (the deciding user's,
                 # or all), never drop it.
                 hurried = self.reviews.hurry(event.created_by_id or None)
-                log.info("a decision named no known item: reading %d open reviews", hurried)
+                log.info(
+                    "a decision named no known item: reading the open review tasks of %s",
+                    plural(hurried, "file"),
+                )
             if event.by_someone_else(me) and self.index.declaring(refs) and self.pace.acted():
                 for feed in self._feeds:
                     feed.nudge()  # a decision may follow: read the enterprise stream now
@@ -332,7 +336,7 @@ class Watcher:
                 next_resync = clock() + retry_wait
                 retry_wait = min(retry_wait * 2, RETRY_LONGEST)
         self._stop_feeds()
-        log.info("stopped after %d passes", self.passes)
+        log.info("stopped after %s", plural(self.passes, "pass"))
 
     # -- what a burst of hints does --
 
@@ -350,10 +354,9 @@ class Watcher:
             names = self.index.touched(batch.items)
             if names:
                 log.info(
-                    "%d hints touch %d deliveries: %s",
-                    batch.count,
-                    len(names),
+                    "reconciling %s: touched by %s",
                     ", ".join(sorted(names)),
+                    plural(batch.count, "hint"),
                 )
                 self._record(passes.reconcile(self.session, names))
         if batch.positions and not self.stopping:
@@ -372,7 +375,9 @@ class Watcher:
         self._follow()
 
     def _full(self, why: str) -> None:
-        log.info("full reconcile (%s): %d deliveries", why, len(self.desired.state.deliveries))
+        log.info(
+            "full reconcile (%s): %s", why, plural(len(self.desired.state.deliveries), "delivery")
+        )
         self._record(passes.reconcile(self.session))
         if self.service.webhooks is not None:
             self._declare_webhooks()
@@ -411,21 +416,29 @@ class Watcher:
         done = result.done
         self.live = passes.merge(self.live, done.live)
         counts = done.report.counts()
-        log.info(
-            "reconciled %s: changes: %d applied, %d failed, %d waiting for acceptance",
-            ", ".join(done.deliveries) or "nothing",
-            counts["applied"],
-            counts["failed"],
-            done.plan.waiting,
-        )
+        if done.plan.has_changes:
+            log.info(
+                "reconciled %s: changes: %d applied, %d failed, %d waiting for acceptance",
+                ", ".join(done.deliveries) or "nothing",
+                counts["applied"],
+                counts["failed"],
+                counts["waiting"],
+            )
+        else:
+            log.info(
+                "reconciled %s: nothing to do, Box matches the manifests; %s waiting for "
+                "acceptance",
+                ", ".join(done.deliveries) or "nothing",
+                plural(counts["waiting"], "change"),
+            )
         for left in done.left_out:
             for line in left.lines():
                 log.error("%s", line)
         if done.report.interrupted:
             log.warning(
-                "stopped while applying: the changes under way finished; %d were not started "
+                "stopped while applying: the changes under way finished; %s not started "
                 "(the next start carries on)",
-                counts["not_started"],
+                plural(counts["not_started"], "change"),
             )
         for failed in done.report.failed:
             log.warning("failed: %s: %s", failed.change.describe(), failed.detail)
@@ -450,7 +463,7 @@ class Watcher:
         due = self.reviews.due(scheduled=scheduled)
         if due:
             self.live, found = passes.poll_reviews(self.session, self.live, due)
-            log.debug("review poll: read the tasks of %d files", len(due))
+            log.debug("review poll: read the review tasks of %s", plural(len(due), "file"))
             self._track_reviews()
             self._offer(found)
         behind = self.reviews.behind() if scheduled else 0
@@ -461,7 +474,7 @@ class Watcher:
     def _offer(self, found: list[Notice]) -> None:
         added = self.ledger.offer(found, self.sinks)
         if added:
-            log.info("%d new notices", added)
+            log.info("%s", plural(added, "new notice"))
         self._deliver()
 
     def _deliver(self) -> None:
@@ -487,7 +500,9 @@ class Watcher:
         self.settings = self.service.watch
         self.reviews.calls_per_minute = self.settings.review_calls_per_minute
         self.reviews.longest_seconds = self.settings.review_poll_minutes * 60
-        log.info("the manifests changed: %d deliveries", len(self.desired.state.deliveries))
+        log.info(
+            "the manifests changed: %s", plural(len(self.desired.state.deliveries), "delivery")
+        )
         return True
 
 

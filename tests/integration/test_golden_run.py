@@ -117,9 +117,11 @@ def test_the_plan_and_the_apply_report_count_the_same_run(outputs: dict[str, Res
     done = report["report"]["summary"]
     assert done["applied"] + done["waiting"] == planned and done["failed"] == 0
     last = [line for line in outputs["plan.txt"].out.splitlines() if line.startswith("Plan: ")]
-    assert last == [f"Plan: {planned} to add, 0 to change, 0 to remove, 0 waiting for acceptance."]
+    assert last == [
+        f"Plan: {planned} changes to add, 0 to change, 0 to remove, 0 waiting for acceptance."
+    ]
     headline = (
-        f"Apply complete: {done['applied']} added, 0 changed, 0 removed, "
+        f"Apply complete: {done['applied']} changes added, 0 changed, 0 removed, "
         f"{done['waiting']} waiting for acceptance, 0 failed, 0 skipped."
     )
     assert headline in outputs["apply.txt"].out

@@ -83,7 +83,7 @@ def test_an_expiry_is_set_on_invitation_and_moved_in_place(expiring: Studio) -> 
     moved = expiring.cli("plan")
     stamp = "T23:59:59+00:00"
     assert f"expires_at: {first.isoformat()}{stamp} → {later.isoformat()}{stamp}" in moved.out
-    assert "Plan: 0 to add, 1 to change, 0 to remove" in moved.out
+    assert "Plan: 0 changes to add, 1 to change, 0 to remove" in moved.out
     ids_before = {email: c["id"] for email, c in globex_collabs(expiring).items()}
     assert expiring.apply().code == 0
     collabs = globex_collabs(expiring)

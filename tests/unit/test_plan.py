@@ -294,7 +294,7 @@ def test_hub_members_and_reviews_are_described_in_the_plans_words() -> None:
     )
     assert diff_plans(Plan(()), Plan((member, review))) == [
         "newly planned: add hub member Jane.Doe@acme.example on hub 'Portal' (900) for acme",
-        "newly planned: add review assigned to Jane.Doe@acme.example on file 'hero.jpg' in "
+        "newly planned: add review task assigned to Jane.Doe@acme.example on file 'hero.jpg' in "
         "folder 'Spring' (100) for acme",
     ]
 
