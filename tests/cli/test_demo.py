@@ -84,7 +84,8 @@ def test_demo_works_outside_a_clone_whatever_box_settings_the_caller_has(tmp_pat
 
 
 PLAN_LINE = re.compile(
-    r"^Plan: (\d+) changes? to add, (\d+) to change, (\d+) to remove, (\d+) waiting for acceptance\.$",
+    r"^Plan: (\d+) changes? to add, (\d+) to change, (\d+) to remove, "
+    r"(\d+) waiting for acceptance\.$",
     re.M,
 )
 APPLY_LINE = re.compile(
