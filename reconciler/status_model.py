@@ -24,6 +24,8 @@ class Invitation(str, Enum):
     PENDING = "pending"
     ACCEPTED = "accepted"
     REJECTED = "rejected"
+    #: the delivery is revoked and the client's access is gone, as the manifest asks
+    REVOKED = "revoked"
 
 
 #: Least advanced first. A rejection ranks lowest: it is the one state that needs the team.
@@ -32,6 +34,7 @@ INVITATION_RANK: Mapping[Invitation, int] = {
     Invitation.NOT_INVITED: 1,
     Invitation.PENDING: 2,
     Invitation.ACCEPTED: 3,
+    Invitation.REVOKED: 4,
 }
 
 
@@ -169,11 +172,13 @@ class DeliveryStatus:
     name: str
     manifest: str
     clients: tuple[ClientStatus, ...] = ()
+    revoked: bool = False  # the manifest says ``revoke: true``
 
     def to_dict(self, *, files: bool = False) -> dict[str, Any]:
         return {
             "name": self.name,
             "manifest": self.manifest,
+            "revoked": self.revoked,
             "clients": [c.to_dict(files=files) for c in self.clients],
         }
 

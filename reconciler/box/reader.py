@@ -180,6 +180,14 @@ class BoxReader:
             collaborations=tuple(parse_collaboration(e, ref) for e in entries),
         )
 
+    def group_name(self, group_id: str) -> str:
+        """A group's name, for a group no item shows any more (its collaborations removed)."""
+        group = self._call(
+            f"read group {group_id}",
+            lambda: self.client.groups.get_group_by_id(group_id, fields=["id", "name"]),
+        )
+        return str(getattr(group, "name", "") or "")
+
     def ledger(self, ref: ItemRef) -> dict[str, InvitationRecord]:
         """The reconciler's invitation ledger on a folder or file (see ``box.ledger``)."""
         try:

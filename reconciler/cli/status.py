@@ -86,6 +86,7 @@ def status_command(
     if start is not None:
         result = result.since(start)
     result = client_feedback(result, desired, connection, live)
+    result = group_names(result, connection)
     stdout = utf8(sys.stdout)
     render(result, stdout, format=output.value, files=files, color=use_color(stdout))
     stdout.flush()
@@ -103,6 +104,45 @@ def parse_since(text: str) -> datetime:
             "or an ISO 8601 time (2026-03-01T09:00:00Z)"
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def group_names(result: StatusReport, connection: Connection) -> StatusReport:
+    """The report with every group by its name: a group whose collaborations are gone (a
+    revoked delivery, say) shows no name on any item, so its name is read from Box."""
+    from dataclasses import replace
+
+    from reconciler.errors import Forbidden, NotFound
+    from reconciler.model import PrincipalKind
+
+    nameless = {
+        c.client
+        for d in result.deliveries
+        for c in d.clients
+        if c.kind is PrincipalKind.GROUP and not c.name
+    }
+    names: dict[str, str] = {}
+    for group in sorted(nameless):
+        try:
+            names[group] = connection.reader.group_name(group)
+        except (NotFound, Forbidden):
+            continue  # a group Box no longer shows keeps its id, as before
+    if not names:
+        return result
+    return replace(
+        result,
+        deliveries=tuple(
+            replace(
+                d,
+                clients=tuple(
+                    replace(c, name=names[c.client])
+                    if c.kind is PrincipalKind.GROUP and c.client in names
+                    else c
+                    for c in d.clients
+                ),
+            )
+            for d in result.deliveries
+        ),
+    )
 
 
 def client_feedback(

@@ -118,7 +118,7 @@ def _assignments(delivery: Delivery, inputs: Inputs) -> Iterable[Change]:
                         reason=f"{_reason(delivery)}: the open review task goes",
                         before={"resolution_state": assignment.resolution_state},
                         file=file.id,
-                        file_name=file.name,
+                        file_name=file.path,
                         box_ids={
                             "assignment_id": assignment.id,
                             "task_id": task.id,

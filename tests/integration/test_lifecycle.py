@@ -167,6 +167,26 @@ def test_revoke_removes_everyone_declared_and_keeps_decided_reviews(studio: Stud
     theirs = [a for a in state["task_assignments"] if a["assigned_to_id"] in (CMO, jane)]
     assert [a["id"] for a in theirs] == [decided.id]  # the decided review stays, alone
     studio.assert_converged()
+    assert "'retouched/detail-01.jpg'" in planned.out  # a file by its path, as everywhere
+
+    # Status says revoked: nobody waits for acceptance, the group keeps its name, and the
+    # decision made before the revoke is still there for billing.
+    table = studio.cli("status")
+    assert table.code == 0, table.text
+    assert "acme-spring-2026  (deliveries/acme/spring-2026.yaml)  revoked" in table.out
+    assert "11446498 (Studio Producers)" in table.out
+    (acme,) = [
+        d
+        for d in json.loads(studio.cli("status", "--format", "json", "--files").out)["deliveries"]
+        if d["name"] == "acme-spring-2026"
+    ]
+    assert acme["revoked"] is True
+    assert {c["invitation"] for c in acme["clients"]} == {"revoked"}
+    counts = [c["counts"] for c in acme["clients"] if c["counts"]]
+    assert all(c["waiting_for_acceptance"] == c["not_assigned"] == 0 for c in counts), counts
+    assert sum(c["approved"] for c in counts) == 1
+    files = [f for c in acme["clients"] for f in c.get("files", [])]
+    assert [(f["state"], f["assignment_id"]) for f in files] == [("approved", decided.id)]
 
 
 def test_revoke_is_held_to_the_safety_limits(studio: Studio) -> None:
