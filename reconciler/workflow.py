@@ -185,6 +185,33 @@ def read_export(
     return me, [Export(items[r], files.get(r.id, ())) for r in wanted]
 
 
+def files_shared_alone(
+    connection: Connection, folder_ids: Iterable[str], me: LiveUser
+) -> list[tuple[str, LiveItem]]:
+    """Files below the folders with collaborators of their own (a collaboration made on the
+    file, not the folder), each with its path below its folder: export writes manifests of
+    folders and hubs, so these are reported as left out rather than lost in silence."""
+    reader = connection.reader
+    found: list[tuple[str, str]] = []
+    level = [(f, "") for f in folder_ids]
+    while level:
+        next_level: list[tuple[str, str]] = []
+        for folder_id, prefix in level:
+            for entry in reader.folder_entries(folder_id, extra=("has_collaborations",)):
+                path = f"{prefix}{entry.get('name', '')}"
+                if entry.get("type") == "folder":
+                    next_level.append((str(entry["id"]), f"{path}/"))
+                elif entry.get("type") == "file" and entry.get("has_collaborations"):
+                    found.append((path, str(entry["id"])))
+        level = next_level
+    items = read_items(reader, [ItemRef(ItemKind.FILE, i) for _, i in found])
+    return [
+        (path, items[ref])
+        for path, file_id in found
+        if _shared(items[ref := ItemRef(ItemKind.FILE, file_id)], me)
+    ]
+
+
 def _shared(item: LiveItem, me: LiveUser) -> bool:
     return any(
         c.principal_id not in (me.id, item.owner_id) or c.principal_id is None

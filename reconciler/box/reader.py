@@ -196,14 +196,15 @@ class BoxReader:
             if self.on_read is not None:
                 self.on_read()
 
-    def folder_entries(self, folder_id: str) -> list[dict[str, Any]]:
-        """The direct children of a folder (all pages): ``{type, id, name}`` each."""
+    def folder_entries(self, folder_id: str, extra: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+        """The direct children of a folder (all pages): ``{type, id, name}`` each, and the
+        ``extra`` fields asked for."""
         return list(
             self._marker_pages(
                 f"list the items of folder {folder_id}",
                 lambda marker: self.client.folders.get_folder_items(
                     folder_id,
-                    fields=["type", "id", "name"],
+                    fields=["type", "id", "name", *extra],
                     usemarker=True,
                     marker=marker,
                     limit=PAGE,

@@ -170,7 +170,7 @@ def field_words(change: Change) -> str:
         return ""  # the subject names file and person; a wait's reason counts the files
     if change.action is Action.CHANGE:
         return ", ".join(
-            f"{name}: {_value(old)} → {_value(new)}" for name, old, new in change.field_changes()
+            f"{name}: {_value(old)} → {_value(new)}" for name, old, new in _changed_fields(change)
         )
     shown = (
         change.after if change.action in (Action.ADD, Action.WAIT, Action.RESEND) else change.before
@@ -201,8 +201,28 @@ def unmanaged_title(changes: list[Change], adjective: str = "") -> str:
     return " and ".join(parts)
 
 
+def _changed_fields(change: Change) -> list[tuple[str, Any, Any]]:
+    """Each differing field; a list (a webhook's triggers) whole, before and after, rather
+    than element by element as the diff finds it."""
+    before, after = change.before or {}, change.after or {}
+    out: list[tuple[str, Any, Any]] = []
+    for name, old, new in change.field_changes():
+        top = name.split(".", 1)[0].split("[", 1)[0]
+        if isinstance(before.get(top), (list, tuple)) or isinstance(after.get(top), (list, tuple)):
+            if all(seen != top for seen, _, _ in out):
+                out.append((top, before.get(top), after.get(top)))
+            continue
+        out.append((name, old, new))
+    return out
+
+
 def _value(value: Any) -> str:
-    return "none" if value is None else str(value)
+    """A value as a person reads it: ``none``, or a list as ``A, B``."""
+    if value is None:
+        return "none"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value) if value else "none"
+    return str(value)
 
 
 def phrase(change: Change) -> str:
