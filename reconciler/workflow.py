@@ -52,7 +52,7 @@ def items_of(state: DesiredState) -> list[ItemRef]:
 
 
 def task_folders_of(state: DesiredState) -> list[str]:
-    """Folders whose files carry approval tasks."""
+    """Folders whose files carry review tasks."""
     return sorted({f for d in state.deliveries if d.approval is not None for f in d.folders})
 
 

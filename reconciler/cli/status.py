@@ -59,11 +59,12 @@ def status_command(
 ) -> None:
     """Show who accepted their invitation and who approved or rejected which files.
 
-    Per delivery and client: the invitation (pending, accepted, rejected, not_invited; the least
-    advanced over the delivery's folders and files), and for approvers the files approved,
-    rejected, to review (assigned, not decided), waiting for acceptance (the invitation is not
-    accepted yet) and not assigned, with the latest resolution time (UTC), when each client was
-    invited and accepted, and groups by name. With --files, per file: the decision and when, the
+    Per delivery and client: the invitation (pending, accepted, rejected, not_invited, or revoked
+    once a revoked delivery's access is gone; the least advanced over the delivery's folders and
+    files), and for approvers the number of files approved, rejected, to review (assigned the
+    review task, no decision yet), waiting for acceptance (the invitation is not accepted yet)
+    and not assigned, with the time of the latest decision (UTC), when each client was invited
+    and accepted, and groups by name. With --files, per file: the decision and when, the
     reviewer's message, the file's result under the completion rule, the due date and whether
     it is overdue. Rejected files are named at the end.
     Groups collaborate but never approve. Reads Box; never writes.

@@ -38,7 +38,7 @@ def test_demo_runs_the_whole_story(demo: subprocess.CompletedProcess[str]) -> No
         "2. Plan",
         "3. Apply: invitations go out",
         "4. jane.doe@acme.example creates a Box account",
-        "5. Apply again: hub membership and approval tasks",
+        "5. Apply again: hub membership and review tasks",
         "6. jane.doe@acme.example reviews the files",
         "7. Status",
         "8. Plan once more",

@@ -135,7 +135,7 @@ def test_an_old_pending_invitation_is_sent_again_once(studio: Studio) -> None:
     advance(studio, 8)
     later = studio.cli("plan", "--detailed-exitcode")
     assert later.code == 0, later.text
-    assert "sent again 1 time(s) already, max_resends = 1: not sent again" in later.out
+    assert "sent again 1 time already, max_resends = 1: not sent again" in later.out
 
     status = json.loads(studio.cli("status", "--format", "json").out)
     (globex,) = status["deliveries"]
