@@ -209,6 +209,12 @@ def apply_plan(
     return report
 
 
+def nothing_applied(plan: Plan) -> ApplyReport:
+    """The report of a plan with nothing to apply: its waiting lines, so even then the report
+    counts what waits for acceptance as the plan does."""
+    return ApplyReport(results=_waiting(plan))
+
+
 def _waiting(plan: Plan) -> list[ChangeResult]:
     """The plan's own waiting lines, part of the outcome too: the report accounts for every
     line the plan showed, so its counts and the plan's add up."""

@@ -199,13 +199,14 @@ def apply_command(
 
 
 def nothing_to_apply(plan: Plan, live: LiveState, output: ReportFormat, stdout: TextIO) -> None:
-    from reconciler.applier import ApplyReport
+    from reconciler.applier import nothing_applied
     from reconciler.render import report
 
     info("Nothing to apply: Box matches the manifests.")
+    done = nothing_applied(plan)
     if output is ReportFormat.JSON:
-        report.render_json(plan, ApplyReport(), stdout)
-    raise_for(ApplyReport(), live)
+        report.render_json(plan, done, stdout)
+    raise_for(done, live)
 
 
 def render_report(

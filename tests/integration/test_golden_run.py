@@ -163,6 +163,8 @@ def test_plan_apply_watch_and_status_count_the_same_changes(tmp_path: Path) -> N
         assert waiting == done["waiting"] > 0
         assert f"{waiting} waiting for acceptance." in again.out
         assert f"Nothing to do now: Box matches the manifests; {waiting} changes wait" in again.out
+        idle = json.loads(studio.cli("apply", "--yes", "--format", "json").out)["report"]
+        assert idle["summary"]["waiting"] == waiting and idle["summary"]["applied"] == 0
 
         # Jane accepts: her hub membership and review tasks are now changes to make.
         studio.sign_up("jane.doe@acme.example")
