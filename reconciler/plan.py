@@ -316,7 +316,8 @@ class Plan:
         removals = [c for c in self.changes if c.action is Action.REMOVE]
         if len(removals) > policy.max_removals:
             raise UnsafePlan(
-                f"the plan removes {len(removals)} collaborators, more than "
+                f"the plan has {len(removals)} change{'' if len(removals) == 1 else 's'} to "
+                "remove, more than "
                 f"safety.max_removals = {policy.max_removals}; use --force to apply it anyway"
             )
         per_item = Counter(
