@@ -198,6 +198,18 @@ class StatusReport:
         """Only the decisions made at or after ``start``, with each approver's counts over them."""
         return StatusReport(tuple(_since(d, start) for d in self.deliveries))
 
+    def with_group_names(self, names: Mapping[str, str]) -> StatusReport:
+        """The report with each group client of ``names`` (by id) given that name."""
+
+        def named(client: ClientStatus) -> ClientStatus:
+            if client.kind is PrincipalKind.GROUP and client.client in names:
+                return replace(client, name=names[client.client])
+            return client
+
+        return StatusReport(
+            tuple(replace(d, clients=tuple(named(c) for c in d.clients)) for d in self.deliveries)
+        )
+
     def rejected_files(self) -> int:
         return len(self.rejections())
 

@@ -110,8 +110,6 @@ def parse_since(text: str) -> datetime:
 def group_names(result: StatusReport, connection: Connection) -> StatusReport:
     """The report with every group by its name: a group whose collaborations are gone (a
     revoked delivery, say) shows no name on any item, so its name is read from Box."""
-    from dataclasses import replace
-
     from reconciler.errors import Forbidden, NotFound
     from reconciler.model import PrincipalKind
 
@@ -127,23 +125,7 @@ def group_names(result: StatusReport, connection: Connection) -> StatusReport:
             names[group] = connection.reader.group_name(group)
         except (NotFound, Forbidden):
             continue  # a group Box no longer shows keeps its id, as before
-    if not names:
-        return result
-    return replace(
-        result,
-        deliveries=tuple(
-            replace(
-                d,
-                clients=tuple(
-                    replace(c, name=names[c.client])
-                    if c.kind is PrincipalKind.GROUP and c.client in names
-                    else c
-                    for c in d.clients
-                ),
-            )
-            for d in result.deliveries
-        ),
-    )
+    return result.with_group_names(names) if names else result
 
 
 def client_feedback(
