@@ -192,7 +192,7 @@ def files_shared_alone(
     file, not the folder), each with its path below its folder: export writes manifests of
     folders and hubs, so these are reported as left out rather than lost in silence."""
     reader = connection.reader
-    found: list[tuple[str, str]] = []
+    found: dict[ItemRef, str] = {}  # each file once, by its path below the first folder
     level = [(f, "") for f in folder_ids]
     while level:
         next_level: list[tuple[str, str]] = []
@@ -202,14 +202,10 @@ def files_shared_alone(
                 if entry.get("type") == "folder":
                     next_level.append((str(entry["id"]), f"{path}/"))
                 elif entry.get("type") == "file" and entry.get("has_collaborations"):
-                    found.append((path, str(entry["id"])))
+                    found.setdefault(ItemRef(ItemKind.FILE, str(entry["id"])), path)
         level = next_level
-    items = read_items(reader, [ItemRef(ItemKind.FILE, i) for _, i in found])
-    return [
-        (path, items[ref])
-        for path, file_id in found
-        if _shared(items[ref := ItemRef(ItemKind.FILE, file_id)], me)
-    ]
+    items = read_items(reader, list(found))
+    return [(path, items[ref]) for ref, path in found.items() if _shared(items[ref], me)]
 
 
 def _shared(item: LiveItem, me: LiveUser) -> bool:
