@@ -197,7 +197,7 @@ def test_safety_limit_refuses_mass_removal_until_forced(studio: Studio) -> None:
 
     assert refused.code == 4
     assert "safety.max_removals = 2" in refused.err
-    assert "removes 3 collaborators" in refused.err
+    assert "has 3 changes to remove" in refused.err
     assert "--force" in refused.err
     assert len(studio.collaborations(INITECH_FILE)) == 4  # nothing was removed
 
