@@ -253,7 +253,7 @@ def measure(args: argparse.Namespace, root: Path, sandbox: Sandbox) -> int:
     sandbox.control("DELETE", "requests")
     watcher = Watcher(root, sandbox.url, args.listen)
     started = time.monotonic()
-    offset = watcher.wait_for(r"reconciled .*: changes: \d+ applied")
+    offset = watcher.wait_for(r"reconciled .*: (changes: \d+ applied|nothing to do)")
     settle(sandbox, polled=polled(args))
     start_calls = api_calls(sandbox.requests())
     print(f"start: full reconcile in {time.monotonic() - started:.1f} s, {start_calls} calls")

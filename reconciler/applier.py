@@ -87,7 +87,8 @@ class ApplyReport:
         return self.of(Outcome.FAILED)
 
     def counts(self) -> dict[str, int]:
-        return {o.value: len(self.of(o)) for o in Outcome}
+        """Changes per outcome, in the plan's unit (``Change.stands_for``)."""
+        return {o.value: sum(r.change.stands_for for r in self.of(o)) for o in Outcome}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -206,6 +207,12 @@ def apply_plan(
         report.interrupted = True
     report.results.extend(_waiting(plan))
     return report
+
+
+def nothing_applied(plan: Plan) -> ApplyReport:
+    """The report of a plan with nothing to apply: its waiting lines, so even then the report
+    counts what waits for acceptance as the plan does."""
+    return ApplyReport(results=_waiting(plan))
 
 
 def _waiting(plan: Plan) -> list[ChangeResult]:

@@ -246,7 +246,7 @@ def _leave_hub(change: Change, ctx: Context) -> dict[str, str]:
     return _delete_collaboration(change, ctx.writer.remove_from_hub)
 
 
-# --- approval tasks ------------------------------------------------------------------------
+# --- review tasks --------------------------------------------------------------------------
 
 
 def _our_task(ctx: Context, file_id: str, message: str) -> LiveTask | None:

@@ -43,7 +43,7 @@ KIND_WORDS: Mapping[Kind, str] = {
     Kind.COLLABORATION: "collaboration",
     Kind.HUB_COLLABORATION: "hub member",
     Kind.TASK: "review task",
-    Kind.TASK_ASSIGNMENT: "review assigned to",
+    Kind.TASK_ASSIGNMENT: "review task assigned to",
     Kind.WEBHOOK: "webhook",
 }
 
@@ -148,6 +148,15 @@ class Change:
         return self.box_ids.get("webhook_id")
 
     @property
+    def stands_for(self) -> int:
+        """How many changes this line counts as: a waiting line of review task assignments
+        stands for one per file it names (``after["files"]``), every other line for one. Plan,
+        apply report and watcher count changes in this one unit."""
+        if self.action is Action.WAIT and self.kind is Kind.TASK_ASSIGNMENT and self.after:
+            return int(self.after.get("files", 1))
+        return 1
+
+    @property
     def phase(self) -> tuple[int, int]:
         """Where the change runs: adds build up (collaborations, then hubs, tasks and
         assignments); removals tear down in reverse, so an assignment or hub membership never
@@ -236,7 +245,8 @@ class Plan:
         return tuple(c for c in self.changes if c.action.executable)
 
     def count(self, action: Action) -> int:
-        return sum(1 for c in self.changes if c.action is action)
+        """Changes of ``action``, each line counted as the changes it stands for."""
+        return sum(c.stands_for for c in self.changes if c.action is action)
 
     @property
     def to_add(self) -> int:
@@ -306,7 +316,8 @@ class Plan:
         removals = [c for c in self.changes if c.action is Action.REMOVE]
         if len(removals) > policy.max_removals:
             raise UnsafePlan(
-                f"the plan removes {len(removals)} collaborators, more than "
+                f"the plan has {len(removals)} change{'' if len(removals) == 1 else 's'} to "
+                "remove, more than "
                 f"safety.max_removals = {policy.max_removals}; use --force to apply it anyway"
             )
         per_item = Counter(

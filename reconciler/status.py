@@ -7,6 +7,7 @@ file says nothing about the delivery's approval.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timezone
 from typing import Any
 
@@ -81,10 +82,35 @@ def delivery_files(delivery: Delivery, live: LiveState) -> tuple[LiveFile, ...]:
 
 def _delivery_status(delivery: Delivery, live: LiveState) -> DeliveryStatus:
     files = delivery_files(delivery, live)
+    clients = tuple(_client_status(delivery, c, files, live) for c in delivery.clients)
+    if delivery.revoke:
+        clients = tuple(_revoked(c) for c in clients)
     return DeliveryStatus(
-        name=delivery.name,
-        manifest=delivery.file,
-        clients=tuple(_client_status(delivery, c, files, live) for c in delivery.clients),
+        name=delivery.name, manifest=delivery.file, clients=clients, revoked=delivery.revoke
+    )
+
+
+#: What a revoked delivery never waits for: nobody is to accept or be assigned any more.
+_NOT_AFTER_REVOKE = frozenset({FileState.WAITING, FileState.NOT_ASSIGNED})
+
+
+def _revoked(client: ClientStatus) -> ClientStatus:
+    """A client of a revoked delivery: access removed reads *revoked*, never *not invited*;
+    decisions already made stay as history, and nothing waits for acceptance."""
+    gone = Invitation.REVOKED
+
+    def state(was: Invitation) -> Invitation:
+        return gone if was is Invitation.NOT_INVITED else was
+
+    items = tuple(ItemInvitation(i.item, state(i.state)) for i in client.items)
+    files = tuple(f for f in client.files if f.state not in _NOT_AFTER_REVOKE)
+    approvals = Approvals.of(files) if client.approvals is not None else None
+    return replace(
+        client,
+        invitation=state(client.invitation),
+        items=items,
+        files=files,
+        approvals=approvals,
     )
 
 

@@ -24,6 +24,8 @@ class Invitation(str, Enum):
     PENDING = "pending"
     ACCEPTED = "accepted"
     REJECTED = "rejected"
+    #: the delivery is revoked and the client's access is gone, as the manifest asks
+    REVOKED = "revoked"
 
 
 #: Least advanced first. A rejection ranks lowest: it is the one state that needs the team.
@@ -32,6 +34,7 @@ INVITATION_RANK: Mapping[Invitation, int] = {
     Invitation.NOT_INVITED: 1,
     Invitation.PENDING: 2,
     Invitation.ACCEPTED: 3,
+    Invitation.REVOKED: 4,
 }
 
 
@@ -169,11 +172,13 @@ class DeliveryStatus:
     name: str
     manifest: str
     clients: tuple[ClientStatus, ...] = ()
+    revoked: bool = False  # the manifest says ``revoke: true``
 
     def to_dict(self, *, files: bool = False) -> dict[str, Any]:
         return {
             "name": self.name,
             "manifest": self.manifest,
+            "revoked": self.revoked,
             "clients": [c.to_dict(files=files) for c in self.clients],
         }
 
@@ -192,6 +197,18 @@ class StatusReport:
     def since(self, start: datetime) -> StatusReport:
         """Only the decisions made at or after ``start``, with each approver's counts over them."""
         return StatusReport(tuple(_since(d, start) for d in self.deliveries))
+
+    def with_group_names(self, names: Mapping[str, str]) -> StatusReport:
+        """The report with each group client of ``names`` (by id) given that name."""
+
+        def named(client: ClientStatus) -> ClientStatus:
+            if client.kind is PrincipalKind.GROUP and client.client in names:
+                return replace(client, name=names[client.client])
+            return client
+
+        return StatusReport(
+            tuple(replace(d, clients=tuple(named(c) for c in d.clients)) for d in self.deliveries)
+        )
 
     def rejected_files(self) -> int:
         return len(self.rejections())

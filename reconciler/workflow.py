@@ -52,7 +52,7 @@ def items_of(state: DesiredState) -> list[ItemRef]:
 
 
 def task_folders_of(state: DesiredState) -> list[str]:
-    """Folders whose files carry approval tasks."""
+    """Folders whose files carry review tasks."""
     return sorted({f for d in state.deliveries if d.approval is not None for f in d.folders})
 
 
@@ -202,6 +202,29 @@ def read_export(
     folders = [r.id for r in wanted if r.kind is ItemKind.FOLDER]
     files = read_folder_files(reader, folders, with_tasks=True, concurrency=concurrency)
     return me, [Export(items[r], files.get(r.id, ())) for r in wanted]
+
+
+def files_shared_alone(
+    connection: Connection, folder_ids: Iterable[str], me: LiveUser
+) -> list[tuple[str, LiveItem]]:
+    """Files below the folders with collaborators of their own (a collaboration made on the
+    file, not the folder), each with its path below its folder: export writes manifests of
+    folders and hubs, so these are reported as left out rather than lost in silence."""
+    reader = connection.reader
+    found: dict[ItemRef, str] = {}  # each file once, by its path below the first folder
+    level = [(f, "") for f in folder_ids]
+    while level:
+        next_level: list[tuple[str, str]] = []
+        for folder_id, prefix in level:
+            for entry in reader.folder_entries(folder_id, extra=("has_collaborations",)):
+                path = f"{prefix}{entry.get('name', '')}"
+                if entry.get("type") == "folder":
+                    next_level.append((str(entry["id"]), f"{path}/"))
+                elif entry.get("type") == "file" and entry.get("has_collaborations"):
+                    found.setdefault(ItemRef(ItemKind.FILE, str(entry["id"])), path)
+        level = next_level
+    items = read_items(reader, list(found))
+    return [(path, items[ref]) for ref, path in found.items() if _shared(items[ref], me)]
 
 
 def _shared(item: LiveItem, me: LiveUser) -> bool:

@@ -83,6 +83,14 @@ class Person:
             and assignment.resolution_state == "incomplete"
         ]
 
+    def file_name(self, file_id: str) -> str:
+        """A file's name as this person sees it in Box."""
+        found = call(
+            f"read file {file_id}",
+            lambda: self.client.files.get_file_by_id(file_id, fields=["id", "name"]),
+        )
+        return str(getattr(found, "name", "") or "")
+
     def comment(self, file_id: str, text: str) -> None:
         """Write a comment on a file, as a client asking for a change would."""
         item = CreateCommentItem(id=file_id, type=CreateCommentItemTypeField.FILE)

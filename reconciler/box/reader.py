@@ -180,6 +180,14 @@ class BoxReader:
             collaborations=tuple(parse_collaboration(e, ref) for e in entries),
         )
 
+    def group_name(self, group_id: str) -> str:
+        """A group's name, for a group no item shows any more (its collaborations removed)."""
+        group = self._call(
+            f"read group {group_id}",
+            lambda: self.client.groups.get_group_by_id(group_id, fields=["id", "name"]),
+        )
+        return str(getattr(group, "name", "") or "")
+
     def ledger(self, ref: ItemRef) -> dict[str, InvitationRecord]:
         """The reconciler's invitation ledger on a folder or file (see ``box.ledger``)."""
         try:
@@ -188,14 +196,15 @@ class BoxReader:
             if self.on_read is not None:
                 self.on_read()
 
-    def folder_entries(self, folder_id: str) -> list[dict[str, Any]]:
-        """The direct children of a folder (all pages): ``{type, id, name}`` each."""
+    def folder_entries(self, folder_id: str, extra: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+        """The direct children of a folder (all pages): ``{type, id, name}`` each, and the
+        ``extra`` fields asked for."""
         return list(
             self._marker_pages(
                 f"list the items of folder {folder_id}",
                 lambda marker: self.client.folders.get_folder_items(
                     folder_id,
-                    fields=["type", "id", "name"],
+                    fields=["type", "id", "name", *extra],
                     usemarker=True,
                     marker=marker,
                     limit=PAGE,

@@ -177,7 +177,7 @@ class BoxWriter:
             ),
         )
 
-    # -- approval tasks --
+    # -- review tasks --
 
     def create_task(
         self, file_id: str, *, message: str, due_at: datetime | None, completion_rule: str

@@ -132,14 +132,20 @@ def run_apply(
 
 
 def raise_for(result: ApplyReport, live: LiveState) -> None:
+    from reconciler.applier import Outcome
+    from reconciler.render.words import plural
+
     if result.interrupted:
         raise Interrupted(
             "apply was interrupted: the changes under way finished and are listed above; "
             "those not started were not made. Run apply again to carry on."
         )
     if result.failed:
+        counts = result.counts()
+        # Changes waiting for acceptance were never tried, so they are not counted here.
+        tried = sum(n for outcome, n in counts.items() if outcome != Outcome.WAITING.value)
         raise PartialApply(
-            f"{len(result.failed)} of {len(result.results)} changes failed; each is listed "
+            f"{counts[Outcome.FAILED.value]} of {plural(tried, 'change')} failed; each is listed "
             "above. Run apply again once the cause is fixed: it converges and never duplicates."
             + (f" {left_out(live, 'applied')}" if live.unreadable else "")
         )
@@ -193,13 +199,14 @@ def apply_command(
 
 
 def nothing_to_apply(plan: Plan, live: LiveState, output: ReportFormat, stdout: TextIO) -> None:
-    from reconciler.applier import ApplyReport
+    from reconciler.applier import nothing_applied
     from reconciler.render import report
 
     info("Nothing to apply: Box matches the manifests.")
+    done = nothing_applied(plan)
     if output is ReportFormat.JSON:
-        report.render_json(plan, ApplyReport(), stdout)
-    raise_for(ApplyReport(), live)
+        report.render_json(plan, done, stdout)
+    raise_for(done, live)
 
 
 def render_report(

@@ -124,7 +124,7 @@ def demo(
     A sample studio (users, an external client with a Box account, clients without one, a
     group, a hub, photos and a video) is served on 127.0.0.1; the example manifests are
     validated, planned and applied; a client signs up and accepts, the next apply adds them to
-    the hub and assigns their approval tasks; they approve some files and reject one; status
+    the hub and assigns their review tasks; they approve some files and reject one; status
     shows it; a final plan finds nothing left to change. Nothing leaves this machine.
 
     \b
@@ -198,14 +198,14 @@ def run_story(show: Transcript, box: Sandbox, base_url: str) -> None:
     user, token = sign_up(box, NEWCOMER, "Jane Doe", True)
     show.say(f"Box user {user.id} ({user.login}) now has access to the Acme folder.")
 
-    show.step("Apply again: hub membership and approval tasks follow the acceptance")
+    show.step("Apply again: hub membership and review tasks follow the acceptance")
     show.command(["apply", "--yes"])
 
     show.step(f"{NEWCOMER} reviews the files in Box: approves some, rejects one")
     jane = Person(base_url, token)
     assignments = sorted(jane.my_assignments(ACME_FOLDER), key=lambda pair: pair[0].path)
     if len(assignments) < 2:
-        raise DemoFailed(f"expected approval tasks for {NEWCOMER}, found {len(assignments)}")
+        raise DemoFailed(f"expected review tasks for {NEWCOMER}, found {len(assignments)}")
     rejected = assignments[-1]
     for file, assignment in assignments:
         decision = "rejected" if (file, assignment) == rejected else "approved"

@@ -15,6 +15,7 @@ from reconciler.errors import ConfigError, ManifestError, UsageError
 if TYPE_CHECKING:
     from reconciler.manifest.dump import Export
     from reconciler.model import ItemRef, LiveUser, Policy
+    from reconciler.workflow import Connection
 
 #: Where the modeline points: ``reconcile schema delivery > schemas/delivery.schema.json``.
 SCHEMA = Path("schemas/delivery.schema.json")
@@ -82,9 +83,30 @@ def export_command(
         )
     targets = _targets(exports, out, name)
     _write(exports, targets, out, me, policy)
+    _report_files_left_out(connection, exports, me)
     _validate([path for _, path in targets], config)
     manifests = "manifest" if len(exports) == 1 else "manifests"
     info(f"Exported {len(exports)} {manifests} to {out}; check them with: reconcile plan")
+
+
+def _report_files_left_out(connection: Connection, exports: list[Export], me: LiveUser) -> None:
+    """Name each file below an exported folder that is shared on its own, and why it is not in
+    a manifest: export writes folders and hubs, a file's clients go under ``files:`` by hand."""
+    from reconciler import workflow
+    from reconciler.model import ItemKind
+
+    folders = [e.item.ref.id for e in exports if e.item.ref.kind is ItemKind.FOLDER]
+    for path, item in workflow.files_shared_alone(connection, folders, me):
+        people = sorted(
+            c.login or c.invite_email or f"{c.principal_type}:{c.principal_id}"
+            for c in item.collaborations
+            if c.principal_id not in (me.id, item.owner_id)
+        )
+        info(
+            f"Left out file {path!r} ({item.ref.id}): it is shared on its own with "
+            f"{', '.join(people)}; export writes folders and hubs, so list it under files: "
+            "in a manifest to manage it."
+        )
 
 
 def _refs(

@@ -11,6 +11,7 @@ from reconciler.cli.app import app
 from reconciler.cli.options import AsUserOpt, BaseUrlOpt, ConfigOpt, PathsArg, read_box
 from reconciler.cli.watch import StateDirOpt, log_to_stderr
 from reconciler.errors import SinkError
+from reconciler.render.words import plural
 from reconciler.statedir import DEFAULT_STATE_DIR, StateDir
 
 
@@ -68,7 +69,7 @@ def notify_command(
     )
     if outcome.owed:
         raise SinkError(
-            f"{outcome.owed} deliveries are still owed (sinks that failed are listed above); "
+            f"{plural(outcome.owed, 'delivery')} still owed (sinks that failed are listed above); "
             "the next run sends them"
         )
     if not sinks:

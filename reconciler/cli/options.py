@@ -113,11 +113,13 @@ def load_desired(
     desired = workflow.load(paths, config)
     for warning in desired.warnings:
         info(f"{warning.file}:{warning.line}:{warning.column}: warning: {warning.message}")
+    from reconciler.render.words import plural
+
     changes = manifest_changes(paths, config, changed_since_ref)
     if changes is not None:
         desired = workflow.narrow(desired, changes)
         info(
-            f"Changed since {changes.ref}: {len(desired.state.deliveries)} deliveries "
+            f"Changed since {changes.ref}: {plural(len(desired.state.deliveries), 'delivery')} "
             "(with those sharing an item)."
         )
     return desired, changes

@@ -173,4 +173,4 @@ def review(
     for assignment in open_:
         who.resolve(assignment.id, state, message)
     said = f": {message!r}" if message else ""
-    typer.echo(f"{email} {state} file {file_id}{said}")
+    typer.echo(f"{email} {state} file {who.file_name(file_id)!r} ({file_id}){said}")

@@ -59,11 +59,12 @@ def status_command(
 ) -> None:
     """Show who accepted their invitation and who approved or rejected which files.
 
-    Per delivery and client: the invitation (pending, accepted, rejected, not_invited; the least
-    advanced over the delivery's folders and files), and for approvers the files approved,
-    rejected, to review (assigned, not decided), waiting for acceptance (the invitation is not
-    accepted yet) and not assigned, with the latest resolution time (UTC), when each client was
-    invited and accepted, and groups by name. With --files, per file: the decision and when, the
+    Per delivery and client: the invitation (pending, accepted, rejected, not_invited, or revoked
+    once a revoked delivery's access is gone; the least advanced over the delivery's folders and
+    files), and for approvers the number of files approved, rejected, to review (assigned the
+    review task, no decision yet), waiting for acceptance (the invitation is not accepted yet)
+    and not assigned, with the time of the latest decision (UTC), when each client was invited
+    and accepted, and groups by name. With --files, per file: the decision and when, the
     reviewer's message, the file's result under the completion rule, the due date and whether
     it is overdue. Rejected files are named at the end.
     Groups collaborate but never approve. Reads Box; never writes.
@@ -86,6 +87,7 @@ def status_command(
     if start is not None:
         result = result.since(start)
     result = client_feedback(result, desired, connection, live)
+    result = group_names(result, connection)
     stdout = utf8(sys.stdout)
     render(result, stdout, format=output.value, files=files, color=use_color(stdout))
     stdout.flush()
@@ -103,6 +105,27 @@ def parse_since(text: str) -> datetime:
             "or an ISO 8601 time (2026-03-01T09:00:00Z)"
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def group_names(result: StatusReport, connection: Connection) -> StatusReport:
+    """The report with every group by its name: a group whose collaborations are gone (a
+    revoked delivery, say) shows no name on any item, so its name is read from Box."""
+    from reconciler.errors import Forbidden, NotFound
+    from reconciler.model import PrincipalKind
+
+    nameless = {
+        c.client
+        for d in result.deliveries
+        for c in d.clients
+        if c.kind is PrincipalKind.GROUP and not c.name
+    }
+    names: dict[str, str] = {}
+    for group in sorted(nameless):
+        try:
+            names[group] = connection.reader.group_name(group)
+        except (NotFound, Forbidden):
+            continue  # a group Box no longer shows keeps its id, as before
+    return result.with_group_names(names) if names else result
 
 
 def client_feedback(

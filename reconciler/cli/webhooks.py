@@ -19,6 +19,7 @@ from reconciler.cli.options import (
     product_stream,
 )
 from reconciler.errors import PartialApply, UsageError
+from reconciler.render.words import plural
 
 if TYPE_CHECKING:
     from reconciler import workflow
@@ -43,7 +44,8 @@ def _plan(
     if spec is None:
         raise UsageError("reconcile.yaml declares no webhooks: (address and triggers)")
     connection = workflow.connect(box_settings(base_url, as_user), desired.policy)
-    info(f"Reading the webhooks of this app for {len(desired.state.deliveries)} deliveries...")
+    deliveries = plural(len(desired.state.deliveries), "delivery")
+    info(f"Reading the webhooks of this app for {deliveries}...")
     plan, _ = workflow.plan_declared_webhooks(desired, spec, connection)
     return desired, connection, plan
 

@@ -149,7 +149,7 @@ def _assign(approver: Approver, review: Review, reach: Reach) -> Change:
     task = review.task
     ids = {"task_id": task.id} if task is not None else {}
     depends_on = (review.task_key,) if review.task_key is not None else ()
-    reason = "approver without an assignment on this file's review task"
+    reason = "approver not yet assigned this file's review task"
     if reach.user_id is not None:
         ids["user_id"] = reach.user_id
     else:

@@ -184,14 +184,14 @@ def resend(
     if sent >= rule.max_resends:
         return Resend(
             False,
-            f"pending for {days} days; sent again {sent} time(s) already, "
+            f"pending for {_count(days, 'day')}; sent again {_count(sent, 'time')} already, "
             f"max_resends = {rule.max_resends}: not sent again",
             sent,
             days,
         )
     return Resend(
         True,
-        f"pending for {days} days (resend_after_days = {rule.after_days}): "
+        f"pending for {_count(days, 'day')} (resend_after_days = {rule.after_days}): "
         f"send the invitation again ({sent + 1} of {rule.max_resends})",
         sent,
         days,
@@ -206,3 +206,8 @@ def dropped(principal: Principal, item: ItemRef, live: LiveState) -> str | None:
     if entry is None:
         return None
     return f"Box dropped the invitation sent {entry.invited_at[:10]}: invited again"
+
+
+def _count(number: int, word: str) -> str:
+    """``1 day``, ``3 days``: the planner's own words, kept apart from the renderers."""
+    return f"{number} {word}{'' if number == 1 else 's'}"

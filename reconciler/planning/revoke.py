@@ -115,10 +115,10 @@ def _assignments(delivery: Delivery, inputs: Inputs) -> Iterable[Change]:
                         item=ref,
                         item_name=item.name if item is not None else "",
                         principal=client.principal,
-                        reason=f"{_reason(delivery)}: the open review goes",
+                        reason=f"{_reason(delivery)}: the open review task goes",
                         before={"resolution_state": assignment.resolution_state},
                         file=file.id,
-                        file_name=file.name,
+                        file_name=file.path,
                         box_ids={
                             "assignment_id": assignment.id,
                             "task_id": task.id,

@@ -46,7 +46,10 @@ def _lines(plan: Plan) -> Iterator[str]:
     if not plan.changes:
         yield NO_CHANGES
         return
-    yield "| delivery | to add | to change | to remove | to resend | waiting | unmanaged |"
+    yield (
+        "| delivery | changes to add | to change | to remove | to resend | waiting for acceptance "
+        "| unmanaged |"
+    )
     yield "|---|---:|---:|---:|---:|---:|---:|"
     for delivery in plan.deliveries():
         counts = Plan(tuple(c for c in plan.changes if c.delivery == delivery)).summary()

@@ -11,7 +11,7 @@ from reconciler.applier import ApplyReport, ChangeResult, Outcome
 from reconciler.plan import Action, Plan
 from reconciler.render.colour import paint
 from reconciler.render.text import phrase
-from reconciler.render.words import WAITING
+from reconciler.render.words import WAITING, plural
 
 MARKS: Mapping[Outcome, tuple[str, str]] = {
     Outcome.APPLIED: ("✓", "green"),
@@ -41,14 +41,19 @@ def render_text(
 
 
 def headline(report: ApplyReport) -> str:
-    """``Apply complete: 24 added, 0 changed, 0 removed, 9 waiting for acceptance, 0 failed,
-    0 skipped.`` — the same buckets as the plan's line (resent ones too, when there are any),
-    so the two add up."""
+    """``Apply complete: 24 changes added, 0 changed, 0 removed, 9 waiting for acceptance,
+    0 failed, 0 skipped.`` — the same buckets as the plan's line (resent ones too, when there
+    are any), in the same unit, so the two add up."""
     applied = report.of(Outcome.APPLIED)
     resent = sum(1 for r in applied if r.change.action is Action.RESEND)
+    made = {
+        action: sum(r.change.stands_for for r in applied if r.change.action is action)
+        for action in DONE
+    }
+    # The unit is named once, at the first count: every count of the headline is of changes.
     done = [
-        f"{sum(1 for r in applied if r.change.action is action)} {word}"
-        for action, word in DONE.items()
+        plural(count, "change") + f" {word}" if action is Action.ADD else f"{count} {word}"
+        for (action, count), word in zip(made.items(), DONE.values(), strict=True)
     ] + ([f"{resent} resent"] if resent else [])
     counts = report.counts()
     done += [

@@ -73,6 +73,7 @@ COLORS: Mapping[str, str] = {
     Invitation.PENDING.value: "yellow",
     Invitation.REJECTED.value: "red",
     Invitation.NOT_INVITED.value: "dim",
+    Invitation.REVOKED.value: "dim",
     FileState.APPROVED.value: "green",
     FileState.TO_REVIEW.value: "cyan",
     FileState.WAITING.value: "yellow",
@@ -212,18 +213,22 @@ CLIENT_HEADINGS: tuple[str, ...] = (
     "INVITATION",
     "INVITED",
     "ACCEPTED",
-    "APPROVED",
+    # The counts are of files, the unit named once at the first of them, as the plan's
+    # headline names changes: "FILES APPROVED  REJECTED  TO REVIEW ..."
+    "FILES APPROVED",
     "REJECTED",
     "TO REVIEW",
     "WAITING FOR ACCEPTANCE",
     "NOT ASSIGNED",
-    "LAST RESOLVED",
+    "LAST DECISION",
 )
-FILE_HEADINGS: tuple[str, ...] = ("CLIENT", "FILE", "STATE", "RESOLVED", "RESULT", "DUE", "MESSAGE")
+FILE_HEADINGS: tuple[str, ...] = ("CLIENT", "FILE", "STATE", "DECIDED", "RESULT", "DUE", "MESSAGE")
 #: Counts read best right-aligned.
 _NUMERIC = frozenset(
-    {"APPROVED", "REJECTED", "TO REVIEW", "WAITING FOR ACCEPTANCE", "NOT ASSIGNED"}
+    {"FILES APPROVED", "REJECTED", "TO REVIEW", "WAITING FOR ACCEPTANCE", "NOT ASSIGNED"}
 )
+#: After a delivery's title when its manifest revokes it.
+REVOKED_MARK = "revoked: access removed, decisions kept"
 NO_DELIVERIES = "No deliveries."
 
 
@@ -239,7 +244,8 @@ def table_lines(report: StatusReport, *, files: bool = False, color: bool = Fals
     for index, delivery in enumerate(report.deliveries):
         if index:
             yield ""
-        yield paint(f"{delivery.name}  ({delivery.manifest})", "bold", color=color)
+        mark = f"  {REVOKED_MARK}" if delivery.revoked else ""
+        yield paint(f"{delivery.name}  ({delivery.manifest}){mark}", "bold", color=color)
         rows = [_client_cells(c) for c in delivery.clients]
         yield from _aligned(CLIENT_HEADINGS, rows, color)
         file_table = [_file_row(c, f) for c in delivery.clients for f in c.files]

@@ -58,6 +58,8 @@ def lines(plan: Plan, *, color: bool = False) -> Iterator[str]:
             yield "  " + paint(unmanaged_line(change), COLORS[Action.UNMANAGED], color=color)
     yield ""
     yield plan_line(plan) if (plan.has_changes or plan.waiting) else NO_CHANGES
+    if plan.waiting and not plan.has_changes:
+        yield nothing_to_do(plan)
     if on_acceptance_words(plan):
         yield on_acceptance_words(plan)
 
@@ -67,11 +69,21 @@ def plan_line(plan: Plan) -> str:
 
 
 def counts_words(plan: Plan) -> str:
-    """The plan's headline counts; every one of them is accounted for in the apply report."""
+    """The plan's headline counts, in changes (the unit named once, at the first count); every
+    one of them is accounted for in the apply report."""
     resend = f"{plan.to_resend} to resend, " if plan.to_resend else ""
     return (
-        f"{plan.to_add} to add, {plan.to_change} to change, {plan.to_remove} to remove, "
-        f"{resend}{plan.waiting} {WAITING}"
+        f"{plural(plan.to_add, 'change')} to add, {plan.to_change} to change, "
+        f"{plan.to_remove} to remove, {resend}{plan.waiting} {WAITING}"
+    )
+
+
+def nothing_to_do(plan: Plan) -> str:
+    """What a plan whose only lines wait says: nothing to apply now, and what it waits for."""
+    waits = "waits" if plan.waiting == 1 else "wait"
+    return (
+        f"Nothing to do now: Box matches the manifests; {plural(plan.waiting, 'change')} "
+        f"{waits} until the invitations are accepted."
     )
 
 
@@ -142,7 +154,7 @@ def subject(change: Change) -> str:
         return f"review task{on_file}"
     if change.kind is Kind.TASK_ASSIGNMENT:
         # A line without a file stands for every file that waits on this person.
-        return f"review of {file!r} assigned to {who}" if file else f"reviews for {who}"
+        return f"review task{on_file} assigned to {who}" if file else f"review tasks for {who}"
     if change.kind is Kind.HUB_COLLABORATION:
         return f"hub member {who}"
     if change.kind is Kind.WEBHOOK:
@@ -158,7 +170,7 @@ def field_words(change: Change) -> str:
         return ""  # the subject names file and person; a wait's reason counts the files
     if change.action is Action.CHANGE:
         return ", ".join(
-            f"{name}: {_value(old)} → {_value(new)}" for name, old, new in change.field_changes()
+            f"{name}: {_value(old)} → {_value(new)}" for name, old, new in _changed_fields(change)
         )
     shown = (
         change.after if change.action in (Action.ADD, Action.WAIT, Action.RESEND) else change.before
@@ -189,8 +201,28 @@ def unmanaged_title(changes: list[Change], adjective: str = "") -> str:
     return " and ".join(parts)
 
 
+def _changed_fields(change: Change) -> list[tuple[str, Any, Any]]:
+    """Each differing field; a list (a webhook's triggers) whole, before and after, rather
+    than element by element as the diff finds it."""
+    before, after = change.before or {}, change.after or {}
+    out: list[tuple[str, Any, Any]] = []
+    for name, old, new in change.field_changes():
+        top = name.split(".", 1)[0].split("[", 1)[0]
+        if isinstance(before.get(top), (list, tuple)) or isinstance(after.get(top), (list, tuple)):
+            if all(seen != top for seen, _, _ in out):
+                out.append((top, before.get(top), after.get(top)))
+            continue
+        out.append((name, old, new))
+    return out
+
+
 def _value(value: Any) -> str:
-    return "none" if value is None else str(value)
+    """A value as a person reads it: ``none``, or a list as ``A, B``."""
+    if value is None:
+        return "none"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value) if value else "none"
+    return str(value)
 
 
 def phrase(change: Change) -> str:

@@ -37,6 +37,7 @@ from reconciler.notify.couriers import Couriers
 from reconciler.notify.ledger import Ledger
 from reconciler.notify.notices import Notice
 from reconciler.notify.sinks import Sink
+from reconciler.render.words import plural
 from reconciler.session import Session
 from reconciler.statedir import StateDir
 from reconciler.watch import passes
@@ -172,9 +173,9 @@ class Watcher:
             )
         else:
             log.info(
-                "the %s stream carries no task assignment updates: polling the files with open "
-                "reviews, newest first, within %g calls a minute (an old open review at least "
-                "every %g minutes)",
+                "the %s stream carries no decisions on review tasks: polling the files with open "
+                "review tasks, newest first, within %g calls a minute (an old open review task "
+                "at least every %g minutes)",
                 settings.stream_type,
                 settings.review_calls_per_minute,
                 settings.review_poll_minutes,
@@ -260,7 +261,10 @@ class Watcher:
                 # watcher knows, read the open reviews it could concern (the deciding user's,
                 # or all), never drop it.
                 hurried = self.reviews.hurry(event.created_by_id or None)
-                log.info("a decision named no known item: reading %d open reviews", hurried)
+                log.info(
+                    "a decision named no known item: reading the open review tasks of %s",
+                    plural(hurried, "file"),
+                )
             if event.by_someone_else(me) and self.index.declaring(refs) and self.pace.acted():
                 for feed in self._feeds:
                     feed.nudge()  # a decision may follow: read the enterprise stream now
@@ -346,7 +350,7 @@ class Watcher:
                 retry_wait = min(retry_wait * 2, RETRY_LONGEST)
         self._stop_feeds()
         self.couriers.stop()
-        log.info("stopped after %d passes", self.passes)
+        log.info("stopped after %s", plural(self.passes, "pass"))
 
     # -- what a burst of hints does --
 
@@ -364,10 +368,9 @@ class Watcher:
             names = self.index.touched(batch.items)
             if names:
                 log.info(
-                    "%d hints touch %d deliveries: %s",
-                    batch.count,
-                    len(names),
+                    "reconciling %s: touched by %s",
                     ", ".join(sorted(names)),
+                    plural(batch.count, "hint"),
                 )
                 comments = batch.comment or not self.settings.stream_carries_comments
                 self._record(passes.reconcile(self.session, names, comments=comments))
@@ -387,7 +390,9 @@ class Watcher:
         self._follow()
 
     def _full(self, why: str) -> None:
-        log.info("full reconcile (%s): %d deliveries", why, len(self.desired.state.deliveries))
+        log.info(
+            "full reconcile (%s): %s", why, plural(len(self.desired.state.deliveries), "delivery")
+        )
         self._record(passes.reconcile(self.session))
         if self.service.webhooks is not None:
             self._declare_webhooks()
@@ -426,21 +431,29 @@ class Watcher:
         done = result.done
         self.live = passes.merge(self.live, done.live)
         counts = done.report.counts()
-        log.info(
-            "reconciled %s: changes: %d applied, %d failed, %d waiting for acceptance",
-            ", ".join(done.deliveries) or "nothing",
-            counts["applied"],
-            counts["failed"],
-            done.plan.waiting,
-        )
+        if done.plan.has_changes:
+            log.info(
+                "reconciled %s: changes: %d applied, %d failed, %d waiting for acceptance",
+                ", ".join(done.deliveries) or "nothing",
+                counts["applied"],
+                counts["failed"],
+                counts["waiting"],
+            )
+        else:
+            log.info(
+                "reconciled %s: nothing to do, Box matches the manifests; %s waiting for "
+                "acceptance",
+                ", ".join(done.deliveries) or "nothing",
+                plural(counts["waiting"], "change"),
+            )
         for left in done.left_out:
             for line in left.lines():
                 log.error("%s", line)
         if done.report.interrupted:
             log.warning(
-                "stopped while applying: the changes under way finished; %d were not started "
+                "stopped while applying: the changes under way finished; %s not started "
                 "(the next start carries on)",
-                counts["not_started"],
+                plural(counts["not_started"], "change"),
             )
         for failed in done.report.failed:
             log.warning("failed: %s: %s", failed.change.describe(), failed.detail)
@@ -479,22 +492,21 @@ class Watcher:
         budget (each read in between is at debug level)."""
         now = time.monotonic()
         if now - self._review_logged_at < REVIEW_LOG_EVERY:
-            log.debug("review poll: read the tasks of %d files", files)
+            log.debug("review poll: read the review tasks of %s", plural(files, "file"))
             return
         self._review_logged_at = now
         log.info(
-            "review poll: read %d files; %d calls in the last 10 minutes (budget %g a minute), "
-            "%d files followed",
-            files,
-            self.reviews.calls_in_last(600),
+            "review poll: read %s; %s in the last 10 minutes (budget %g a minute), %s followed",
+            plural(files, "file"),
+            plural(self.reviews.calls_in_last(600), "call"),
             self.settings.review_calls_per_minute,
-            self.reviews.open_files,
+            plural(self.reviews.open_files, "file"),
         )
 
     def _offer(self, found: list[Notice]) -> None:
         added = self.ledger.offer(found, self.sinks)
         if added:
-            log.info("%d new notices", added)
+            log.info("%s", plural(added, "new notice"))
         self._deliver()
 
     def _deliver(self) -> None:
@@ -520,7 +532,9 @@ class Watcher:
         self.settings = self.service.watch
         self.reviews.calls_per_minute = self.settings.review_calls_per_minute
         self.reviews.longest_seconds = self.settings.review_poll_minutes * 60
-        log.info("the manifests changed: %d deliveries", len(self.desired.state.deliveries))
+        log.info(
+            "the manifests changed: %s", plural(len(self.desired.state.deliveries), "delivery")
+        )
         return True
 
 

@@ -159,9 +159,9 @@ def behind_warning(behind: int, calls_per_minute: float) -> str:
     """What to say when more files are due than the review poll's budget reads in time."""
     minutes = behind / max(calls_per_minute, 0.1)
     return (
-        f"the review poll is behind: {behind:,} files with open reviews are due and "
+        f"the review poll is behind: {behind:,} files with open review tasks are due and "
         f"watch.review_calls_per_minute ({calls_per_minute:g}) reads them in about "
-        f"{minutes:.0f} minutes, newest reviews first. The enterprise stream "
+        f"{minutes:.0f} minutes, newest review tasks first. The enterprise stream "
         "(watch.stream_type: admin_logs_streaming) or webhooks (watch --listen) bring decisions "
         "without polling; or raise watch.review_calls_per_minute (Box allows an app about "
         f"{BOX_REQUESTS_PER_MINUTE:,} requests a minute in all)"

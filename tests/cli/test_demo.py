@@ -38,7 +38,7 @@ def test_demo_runs_the_whole_story(demo: subprocess.CompletedProcess[str]) -> No
         "2. Plan",
         "3. Apply: invitations go out",
         "4. jane.doe@acme.example creates a Box account",
-        "5. Apply again: hub membership and approval tasks",
+        "5. Apply again: hub membership and review tasks",
         "6. jane.doe@acme.example reviews the files",
         "7. Status",
         "8. Plan once more",
@@ -48,11 +48,11 @@ def test_demo_runs_the_whole_story(demo: subprocess.CompletedProcess[str]) -> No
     # invitations went out and one stayed pending; the newcomer's work followed acceptance
     assert "invitation is pending until they accept" in out
     assert "hub member Jane.Doe@acme.example" in out
-    assert "review of 'hero.jpg' assigned to Jane.Doe@acme.example" in out
+    assert "review task on 'hero.jpg' assigned to Jane.Doe@acme.example" in out
     assert "rejected  " in out and "approved  " in out
     # the final plan has nothing left to change, only waiting work
     final = out[out.index("8. Plan once more") :]
-    assert "0 to add, 0 to change, 0 to remove" in final
+    assert "0 changes to add, 0 to change, 0 to remove" in final
     assert "(exit code 0)" in final
     assert "\x1b[" not in out  # NO_COLOR: no escape sequences
 
@@ -78,15 +78,19 @@ def test_demo_works_outside_a_clone_whatever_box_settings_the_caller_has(tmp_pat
         timeout=120,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "Box matches" in done.stdout or "0 to add, 0 to change, 0 to remove" in done.stdout
+    assert (
+        "Box matches" in done.stdout or "0 changes to add, 0 to change, 0 to remove" in done.stdout
+    )
 
 
 PLAN_LINE = re.compile(
-    r"^Plan: (\d+) to add, (\d+) to change, (\d+) to remove, (\d+) waiting for acceptance\.$", re.M
+    r"^Plan: (\d+) changes? to add, (\d+) to change, (\d+) to remove, "
+    r"(\d+) waiting for acceptance\.$",
+    re.M,
 )
 APPLY_LINE = re.compile(
-    r"^Apply complete: (\d+) added, (\d+) changed, (\d+) removed, (\d+) waiting for acceptance, "
-    r"(\d+) failed, (\d+) skipped\.$",
+    r"^Apply complete: (\d+) changes? added, (\d+) changed, (\d+) removed, "
+    r"(\d+) waiting for acceptance, (\d+) failed, (\d+) skipped\.$",
     re.M,
 )
 
@@ -113,8 +117,9 @@ def test_demo_plan_and_apply_headlines_agree(demo: subprocess.CompletedProcess[s
     first, second = runs
     assert PLAN_LINE.findall(first)[0] == ("33", "0", "0", "0")
     assert APPLY_LINE.findall(first)[0] == ("24", "0", "0", "9", "0", "0")
-    # the apply after the plan's one waiting line says the same: 1 waiting for acceptance
-    assert PLAN_LINE.findall(second)[0][3] == APPLY_LINE.findall(second)[0][3] == "1"
+    # the plan's one waiting line stands for the 3 files waiting on one client, and the apply
+    # after it counts the same changes: 3 waiting for acceptance
+    assert PLAN_LINE.findall(second)[0][3] == APPLY_LINE.findall(second)[0][3] == "3"
     # the plan was printed once: changes applied as planned are not listed a second time
     assert "✓ + cmo@acme.example" not in first
-    assert "… + review of 'look-01.jpg' assigned to art@globex.example" in first
+    assert "… + review task on 'look-01.jpg' assigned to art@globex.example" in first

@@ -86,7 +86,7 @@ def test_the_installed_package_runs_the_demo_from_an_empty_directory(
     )
 
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "0 to add, 0 to change, 0 to remove" in done.stdout
+    assert "0 changes to add, 0 to change, 0 to remove" in done.stdout
     assert list(tmp_path.iterdir()) == []
 
 

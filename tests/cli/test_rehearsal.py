@@ -97,7 +97,7 @@ def test_the_whole_story_ends_with_an_approval_a_rejection_and_their_status(
     yes = reconcile(served, "sandbox", "review", "jane.doe@acme.example", HERO, "approve")
     assert (yes.returncode, yes.stdout.strip()) == (
         0,
-        f"jane.doe@acme.example approved file {HERO}",
+        f"jane.doe@acme.example approved file 'hero.jpg' ({HERO})",
     )
     no = reconcile(
         served,
@@ -110,7 +110,7 @@ def test_the_whole_story_ends_with_an_approval_a_rejection_and_their_status(
         "make the text larger",
     )
     assert no.returncode == 0, no.stderr
-    assert "rejected file 1400000104: 'make the text larger'" in no.stdout
+    assert "rejected file 'spot-30s.mp4' (1400000104): 'make the text larger'" in no.stdout
     again = reconcile(served, "sandbox", "review", "jane.doe@acme.example", SPOT, "approve")
     assert again.returncode == 3 and "no open review task on file 1400000104" in again.stderr
 

@@ -1,5 +1,6 @@
 """One run of the sample studio against a sandbox whose clock stands still: the plan, the apply
-report and the status, in every format each has, against golden files, and their counts agree.
+report and the status, in every format each has, against golden files, and their counts agree;
+then plan → apply → watch → status on one studio, every count in its unit and the numbers equal.
 
 Regenerate the golden files after an intended change with
 ``UPDATE_GOLDEN=1 pytest tests/integration/test_golden_run.py``.
@@ -21,6 +22,7 @@ from reconciler.sandbox.seed import build_state
 from reconciler.sandbox.server import Sandbox
 from tests.conftest import CONTROL_TOKEN, sdk_client
 from tests.integration.conftest import MANIFESTS, Result, Studio, sample_seed
+from tests.integration.watching import Watch, configure
 
 GOLDEN = Path(__file__).resolve().parents[1] / "unit" / "golden" / "run"
 TOKEN = "tok-golden-run-service-account"
@@ -117,9 +119,11 @@ def test_the_plan_and_the_apply_report_count_the_same_run(outputs: dict[str, Res
     done = report["report"]["summary"]
     assert done["applied"] + done["waiting"] == planned and done["failed"] == 0
     last = [line for line in outputs["plan.txt"].out.splitlines() if line.startswith("Plan: ")]
-    assert last == [f"Plan: {planned} to add, 0 to change, 0 to remove, 0 waiting for acceptance."]
+    assert last == [
+        f"Plan: {planned} changes to add, 0 to change, 0 to remove, 0 waiting for acceptance."
+    ]
     headline = (
-        f"Apply complete: {done['applied']} added, 0 changed, 0 removed, "
+        f"Apply complete: {done['applied']} changes added, 0 changed, 0 removed, "
         f"{done['waiting']} waiting for acceptance, 0 failed, 0 skipped."
     )
     assert headline in outputs["apply.txt"].out
@@ -140,3 +144,53 @@ def test_status_counts_agree_in_every_format(outputs: dict[str, Result]) -> None
     text = outputs["status.txt"].out
     assert "1 rejected file needs the team's attention:" in text
     assert "Make the logo larger" in text and "Make the logo larger" in outputs["status.csv"].out
+
+
+def test_plan_apply_watch_and_status_count_the_same_changes(tmp_path: Path) -> None:
+    """Each step counts changes (status: files, one review task assignment each), and what one
+    step leaves waiting for acceptance is what the next one reports."""
+    box, studio = fresh_studio(tmp_path)
+    try:
+        configure(studio)
+        plan = json.loads(studio.cli("plan", "--format", "json").out)["summary"]
+        applied = json.loads(studio.cli("apply", "--yes", "--format", "json").out)["report"]
+        done = applied["summary"]
+        assert plan["to_add"] == done["applied"] + done["waiting"] and done["failed"] == 0
+
+        # Nothing changed: the next plan waits on exactly what apply left waiting.
+        again = studio.cli("plan")
+        waiting = json.loads(studio.cli("plan", "--format", "json").out)["summary"]["waiting"]
+        assert waiting == done["waiting"] > 0
+        assert f"{waiting} waiting for acceptance." in again.out
+        assert f"Nothing to do now: Box matches the manifests; {waiting} changes wait" in again.out
+        idle = json.loads(studio.cli("apply", "--yes", "--format", "json").out)["report"]
+        assert idle["summary"]["waiting"] == waiting and idle["summary"]["applied"] == 0
+
+        # Jane accepts: her hub membership and review tasks are now changes to make.
+        studio.sign_up("jane.doe@acme.example")
+        ready = json.loads(studio.cli("plan", "--format", "json").out)["summary"]
+        assert ready["to_add"] + ready["waiting"] == waiting
+
+        watch = Watch(studio)
+        try:
+            line = (
+                f"changes: {ready['to_add']} applied, 0 failed, "
+                f"{ready['waiting']} waiting for acceptance"
+            )
+            watch.wait_for_log(line)
+        finally:
+            assert watch.stop() == 0
+
+        # Status counts files; each waiting file is one waiting review task assignment.
+        status = json.loads(studio.cli("status", "--format", "json").out)
+        counts = [c["counts"] for d in status["deliveries"] for c in d["clients"] if c["counts"]]
+        assert sum(c["waiting_for_acceptance"] for c in counts) == ready["waiting"]
+        assert sum(c["to_review"] for c in counts) == 5 + 5 + 3  # cmo, jane, producer
+        table = studio.cli("status").out
+        assert "FILES APPROVED  REJECTED  TO REVIEW  WAITING FOR ACCEPTANCE" in table
+        after = studio.cli("plan")
+        assert (
+            f"Nothing to do now: Box matches the manifests; {ready['waiting']} changes" in after.out
+        )
+    finally:
+        box.stop()

@@ -38,7 +38,7 @@ def test_library_apply_refuses_removals_above_the_limits_unless_forced(studio: S
     plan = reconciler.make_plan(desired, live)
     before = len(studio.requests())
 
-    with pytest.raises(UnsafePlan, match=r"removes 3 collaborators.*max_removals = 2"):
+    with pytest.raises(UnsafePlan, match=r"has 3 changes to remove.*max_removals = 2"):
         reconciler.apply(plan, desired, box, live)
 
     assert writes_since(studio, before) == []

@@ -83,7 +83,7 @@ def test_an_expiry_is_set_on_invitation_and_moved_in_place(expiring: Studio) -> 
     moved = expiring.cli("plan")
     stamp = "T23:59:59+00:00"
     assert f"expires_at: {first.isoformat()}{stamp} → {later.isoformat()}{stamp}" in moved.out
-    assert "Plan: 0 to add, 1 to change, 0 to remove" in moved.out
+    assert "Plan: 0 changes to add, 1 to change, 0 to remove" in moved.out
     ids_before = {email: c["id"] for email, c in globex_collabs(expiring).items()}
     assert expiring.apply().code == 0
     collabs = globex_collabs(expiring)
@@ -135,7 +135,7 @@ def test_an_old_pending_invitation_is_sent_again_once(studio: Studio) -> None:
     advance(studio, 8)
     later = studio.cli("plan", "--detailed-exitcode")
     assert later.code == 0, later.text
-    assert "sent again 1 time(s) already, max_resends = 1: not sent again" in later.out
+    assert "sent again 1 time already, max_resends = 1: not sent again" in later.out
 
     status = json.loads(studio.cli("status", "--format", "json").out)
     (globex,) = status["deliveries"]
@@ -167,6 +167,26 @@ def test_revoke_removes_everyone_declared_and_keeps_decided_reviews(studio: Stud
     theirs = [a for a in state["task_assignments"] if a["assigned_to_id"] in (CMO, jane)]
     assert [a["id"] for a in theirs] == [decided.id]  # the decided review stays, alone
     studio.assert_converged()
+    assert "'retouched/detail-01.jpg'" in planned.out  # a file by its path, as everywhere
+
+    # Status says revoked: nobody waits for acceptance, the group keeps its name, and the
+    # decision made before the revoke is still there for billing.
+    table = studio.cli("status")
+    assert table.code == 0, table.text
+    assert "acme-spring-2026  (deliveries/acme/spring-2026.yaml)  revoked" in table.out
+    assert "11446498 (Studio Producers)" in table.out
+    (acme,) = [
+        d
+        for d in json.loads(studio.cli("status", "--format", "json", "--files").out)["deliveries"]
+        if d["name"] == "acme-spring-2026"
+    ]
+    assert acme["revoked"] is True
+    assert {c["invitation"] for c in acme["clients"]} == {"revoked"}
+    counts = [c["counts"] for c in acme["clients"] if c["counts"]]
+    assert all(c["waiting_for_acceptance"] == c["not_assigned"] == 0 for c in counts), counts
+    assert sum(c["approved"] for c in counts) == 1
+    files = [f for c in acme["clients"] for f in c.get("files", [])]
+    assert [(f["state"], f["assignment_id"]) for f in files] == [("approved", decided.id)]
 
 
 def test_revoke_is_held_to_the_safety_limits(studio: Studio) -> None:

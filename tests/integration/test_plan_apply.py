@@ -74,7 +74,7 @@ def test_fresh_delivery_invites_everyone_and_follows_through(studio: Studio) -> 
 
     again = studio.apply()
     assert again.code == 0
-    assert "Plan: 0 to add, 0 to change, 0 to remove" in again.out
+    assert "Plan: 0 changes to add, 0 to change, 0 to remove" in again.out
     assert "Nothing to apply" in again.err
 
 
@@ -88,7 +88,7 @@ def test_role_change_updates_the_collaboration_in_place(studio: Studio) -> None:
     studio.edit(ACME, promote)
     plan = studio.cli("plan")
     assert "~ Jane.Doe@acme.example" in plan.out
-    assert "Plan: 0 to add, 1 to change, 0 to remove" in plan.out
+    assert "Plan: 0 changes to add, 1 to change, 0 to remove" in plan.out
 
     applied = studio.apply()
 
@@ -112,7 +112,7 @@ def test_prune_removes_only_what_no_manifest_declares(studio: Studio) -> None:
     studio.edit(INITECH, lambda doc: doc.update(prune=True))
     plan = studio.cli("plan")
     assert "- intern@initech.example" in plan.out
-    assert "Plan: 0 to add, 0 to change, 1 to remove" in plan.out
+    assert "Plan: 0 changes to add, 0 to change, 1 to remove" in plan.out
     applied = studio.apply()
 
     assert applied.code == 0, applied.text
@@ -152,8 +152,8 @@ def test_saved_plan_is_applied_exactly(studio: Studio) -> None:
 
     assert applied.code == 0, applied.text
     done = re.search(
-        r"Apply complete: (\d+) added, 0 changed, 0 removed, (\d+) waiting for acceptance, "
-        r"0 failed, 0 skipped\.",
+        r"Apply complete: (\d+) changes? added, 0 changed, 0 removed, "
+        r"(\d+) waiting for acceptance, 0 failed, 0 skipped\.",
         applied.out,
     )
     assert done is not None, applied.out
@@ -197,7 +197,7 @@ def test_safety_limit_refuses_mass_removal_until_forced(studio: Studio) -> None:
 
     assert refused.code == 4
     assert "safety.max_removals = 2" in refused.err
-    assert "removes 3 collaborators" in refused.err
+    assert "has 3 changes to remove" in refused.err
     assert "--force" in refused.err
     assert len(studio.collaborations(INITECH_FILE)) == 4  # nothing was removed
 

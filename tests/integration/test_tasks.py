@@ -229,7 +229,7 @@ def test_changed_message_updates_the_existing_tasks(studio: Studio) -> None:
     studio.edit(ACME, lambda doc: doc["approval"].update(message="Please approve the selects"))
     plan = studio.run("plan", "--detailed-exitcode")
     assert plan.code == 2, plan.text
-    assert f"0 to add, {len(ACME_REVIEWED)} to change, 0 to remove" in plan.out
+    assert f"0 changes to add, {len(ACME_REVIEWED)} to change, 0 to remove" in plan.out
     apply(studio)
 
     state = studio.state()
@@ -324,7 +324,7 @@ def test_applying_again_changes_nothing(studio: Studio) -> None:
 
     again = apply(studio)
 
-    assert "Plan: 0 to add, 0 to change, 0 to remove" in again.out
+    assert "Plan: 0 changes to add, 0 to change, 0 to remove" in again.out
     assert counts(studio.state()) == totals
     assert [r for r in studio.requests() if r["method"] != "GET"] == []
     assert_converged(studio)

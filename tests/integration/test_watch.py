@@ -85,7 +85,7 @@ def test_an_acceptance_gets_its_tasks_from_the_running_watcher(
         watch,
     )
     assert got
-    assert "hints touch" in watch.log  # a targeted pass did it, not a resync
+    assert ": touched by" in watch.log  # a targeted pass did it, not a resync
     assert watch.stop() == 0
     assert "stopping after the pass under way" in watch.log
     studio.assert_converged()
@@ -113,7 +113,7 @@ def test_with_the_enterprise_stream_an_acceptance_comes_by_the_changes_stream_at
         watch,
     )
     watch.settle("changes")
-    passes_before = watch.log.count("touch 1 deliveries: acme-spring-2026")
+    passes_before = watch.log.count("reconciling acme-spring-2026: touched by")
     token = studio.sign_up("jane.doe@acme.example")
     jane = next(u["id"] for u in studio.state()["users"] if u["login"] == "jane.doe@acme.example")
     wait_until(
@@ -128,7 +128,7 @@ def test_with_the_enterprise_stream_an_acceptance_comes_by_the_changes_stream_at
     watch.stop()
     # One pass for the acceptance (the enterprise stream does not bring it a second time)
     # and one for the decision.
-    assert watch.log.count("touch 1 deliveries: acme-spring-2026") - passes_before == 2
+    assert watch.log.count("reconciling acme-spring-2026: touched by") - passes_before == 2
     positions = json.loads(studio.path("state/stream.json").read_text(encoding="utf-8"))
     assert set(positions["positions"]) == {"admin_logs_streaming", "changes"}
 
@@ -146,7 +146,7 @@ def test_a_new_upload_gets_its_task(studio: Studio, watching: list[Watch]) -> No
     new_file = str(uploaded.entries[0].id)
     wait_until(lambda: new_file in assigned_files(studio, CMO) or None, 30, "the new task", watch)
     # Only the delivery whose folder holds the new file was read again.
-    assert re.search(r"hints touch 1 deliveries: acme-spring-2026\n", watch.log), watch.log
+    assert re.search(r"reconciling acme-spring-2026: touched by \d+ hints?\n", watch.log), watch.log
     watch.stop()
     studio.assert_converged()
 
@@ -168,7 +168,7 @@ def test_a_rejection_reaches_both_sinks_once_signed_with_the_note(
     assert len(posted) == 1 and posted[0].signed_with(SECRET)
     assert posted[0].document == found[0]
     if stream_type == "changes":
-        assert "carries no task assignment updates" in watch.log
+        assert "carries no decisions on review tasks" in watch.log
     watch.stop()
     assert len(decisions(ledger_file)) == 1 and len(receiver.accepted("decision")) == 1
 
@@ -345,8 +345,8 @@ def test_sigterm_while_applying_lets_the_changes_under_way_finish(
     )
     assert watch.stop() == 0
     assert "SIGTERM: stopping after the pass under way" in watch.log
-    assert "stopped after 1 passes" in watch.log
-    assert "the changes under way finished" in watch.log and "were not started" in watch.log
+    assert "stopped after 1 pass" in watch.log
+    assert "the changes under way finished" in watch.log and "not started" in watch.log
     studio.no_faults()
     # Whatever was written was written whole, and the next run carries on from there.
     assert studio.apply().code == 0

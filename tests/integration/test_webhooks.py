@@ -158,7 +158,7 @@ def test_webhooks_apply_twice_leaves_one_per_folder_changed_in_place(studio: Stu
     declare(studio, PUBLIC)
     planned = studio.cli("webhooks", "plan")
     assert planned.code == 0, planned.text
-    assert "Plan: 2 to add, 0 to change, 0 to remove" in planned.out
+    assert "Plan: 2 changes to add, 0 to change, 0 to remove" in planned.out
     first = studio.cli("webhooks", "apply", "--yes")
     assert first.code == 0, first.text
     made = hooks(studio)
@@ -170,7 +170,9 @@ def test_webhooks_apply_twice_leaves_one_per_folder_changed_in_place(studio: Stu
 
     declare(studio, PUBLIC, ["FILE.UPLOADED", "TASK_ASSIGNMENT.UPDATED"])
     changed = studio.cli("webhooks", "apply", "--yes")
-    assert changed.code == 0 and "0 to add, 2 to change, 0 to remove" in changed.out, changed.text
+    assert changed.code == 0 and "0 changes to add, 2 to change, 0 to remove" in changed.out, (
+        changed.text
+    )
     now = hooks(studio)
     assert {f: h["id"] for f, h in now.items()} == {f: h["id"] for f, h in made.items()}
     assert all(h["triggers"] == ["FILE.UPLOADED", "TASK_ASSIGNMENT.UPDATED"] for h in now.values())
@@ -181,7 +183,7 @@ def test_the_webhook_of_an_ended_delivery_is_removed(studio: Studio) -> None:
     assert studio.cli("webhooks", "apply", "--yes").code == 0
     studio.path("deliveries/globex/lookbook.yaml").unlink()
     ended = studio.cli("webhooks", "apply", "--yes")
-    assert ended.code == 0 and "0 to add, 0 to change, 1 to remove" in ended.out, ended.text
+    assert ended.code == 0 and "0 changes to add, 0 to change, 1 to remove" in ended.out, ended.text
     assert set(hooks(studio)) == {ACME_FOLDER}
 
 
@@ -230,19 +232,19 @@ def test_forged_stale_and_replayed_deliveries_change_nothing(
     assert listening.post(body, signed(body, age=timedelta(minutes=11))) == 403
     assert listening.post(body, signed(body, age=-timedelta(minutes=2))) == 403
     assert listening.post(body.replace(b"ACCEPTED", b"REJECTED"), signed(body)) == 403
-    assert "hints touch" not in watch.log
+    assert ": touched by" not in watch.log
     good = signed(body)
     assert listening.post(body, good) == 200
-    watch.wait_for_log("hints touch 1 deliveries: acme-spring-2026")
+    watch.wait_for_log("reconciling acme-spring-2026: touched by")
     assert listening.post(body, good) == 200  # Box retries: taken, no effect
     assert listening.post(body, signed(body)) == 200
     assert watch.stop() == 0
-    assert watch.log.count("hints touch") == 1, watch.log
+    assert watch.log.count(": touched by") == 1, watch.log
     again = listening.start()  # a restart remembers what it took
     assert listening.post(body, signed(body)) == 200
     assert (listening.health() or {})["deliveries"]["duplicates"] == 1
     assert again.stop() == 0
-    assert "hints touch" not in again.log, again.log
+    assert ": touched by" not in again.log, again.log
 
 
 def test_key_rotation_loses_nothing(studio: Studio, watching: list[Watch]) -> None:

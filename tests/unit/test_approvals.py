@@ -609,7 +609,8 @@ def test_waits_are_one_per_delivery_folder_and_approver() -> None:
         ("200", C, f"2 files wait until {C} accepts the invitation"),
         ("200", J, f"2 files wait until {J} accepts the invitation"),
     }
-    assert result.waiting == 4 and not result.has_changes
+    # four lines, and in changes one per file and approver: the unit apply counts in
+    assert len(result.changes) == 4 and result.waiting == 14 and not result.has_changes
 
 
 # --- order independence and convergence ------------------------------------------------------
@@ -781,7 +782,7 @@ def test_planning_again_after_apply_finds_nothing_to_do(case: Case) -> None:
 
 def test_some_of_everything_converges() -> None:
     first, again = converge(*some_of_everything())
-    assert first.has_changes and first.waiting == 1
+    assert first.has_changes and first.waiting == 3  # one line: three files wait on Jane
     assert again.executable() == (), [line(c) for c in again.executable()]
     # Only Jane's pending invitation still holds files back, and the duplicate task is reported.
     assert [c.action for c in again.changes] == [Action.WAIT, Action.UNMANAGED]
@@ -811,8 +812,8 @@ def test_task_lines_name_file_message_and_assignee() -> None:
     assert (
         "+ review task on 'hero.jpg' (\"Approve the content?\", all_assignees, due 7 days" in text
     )
-    assert f"+ review of 'hero.jpg' assigned to {C}" in text
-    assert f"… reviews for {J}  [3 files wait until {J} accepts the invitation]" in text
+    assert f"+ review task on 'hero.jpg' assigned to {C}" in text
+    assert f"… review tasks for {J}  [3 files wait until {J} accepts the invitation]" in text
     assert "1 file with extra review tasks reported and left alone" in text
 
 

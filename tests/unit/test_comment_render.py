@@ -38,7 +38,7 @@ def test_headline_and_run_details_come_first() -> None:
     lines = text.splitlines()
     assert lines[0] == MARKER
     assert lines[1] == (
-        "## reconcile plan: 2 to add, 0 to change, 0 to remove, 0 waiting for acceptance"
+        "## reconcile plan: 2 changes to add, 0 to change, 0 to remove, 0 waiting for acceptance"
     )
     assert (
         "commit `0123456789ab` · reconciler 9.9.9 · Box account `svc@studio.example` · "

@@ -294,7 +294,7 @@ def test_hub_members_and_reviews_are_described_in_the_plans_words() -> None:
     )
     assert diff_plans(Plan(()), Plan((member, review))) == [
         "newly planned: add hub member Jane.Doe@acme.example on hub 'Portal' (900) for acme",
-        "newly planned: add review assigned to Jane.Doe@acme.example on file 'hero.jpg' in "
+        "newly planned: add review task assigned to Jane.Doe@acme.example on file 'hero.jpg' in "
         "folder 'Spring' (100) for acme",
     ]
 
@@ -341,7 +341,7 @@ def test_too_many_removals_are_refused_naming_limit_and_count() -> None:
     plan = Plan(
         tuple(removal(n, ItemRef(ItemKind.FOLDER, str(n))) for n in range(3)), collaborators={}
     )
-    with pytest.raises(UnsafePlan, match=r"removes 3 collaborators.*max_removals = 2") as err:
+    with pytest.raises(UnsafePlan, match=r"has 3 changes to remove.*max_removals = 2") as err:
         plan.check_safety(Policy(max_removals=2))
     assert err.value.exit_code == 4
 

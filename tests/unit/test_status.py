@@ -340,6 +340,7 @@ def test_the_table_is_plain_without_colour_and_calls_out_rejections() -> None:
         "INVITATION",
         "INVITED",
         "ACCEPTED",
+        "FILES",
         "APPROVED",
         "REJECTED",
         "TO",
@@ -350,7 +351,7 @@ def test_the_table_is_plain_without_colour_and_calls_out_rejections() -> None:
         "NOT",
         "ASSIGNED",
         "LAST",
-        "RESOLVED",
+        "DECISION",
     ]
     cmo = next(line for line in lines if line.lstrip().startswith("CMO@"))
     assert cmo.split() == [

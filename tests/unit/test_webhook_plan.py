@@ -75,6 +75,21 @@ def test_plan(live: list[LiveWebhook], expected: list[tuple[str, str, str]]) -> 
     assert plan_webhooks(SPEC, STATE, list(reversed(live))).checksum() == plan.checksum()
 
 
+def test_the_plan_shows_triggers_as_a_person_reads_them() -> None:
+    from reconciler.render.text import lines
+
+    added = plan_webhooks(SPEC, STATE, [hook("2", "110"), hook("3", "200")])
+    changed = plan_webhooks(
+        SPEC,
+        STATE,
+        [hook("1", "100", ADDRESS, "FILE.UPLOADED"), hook("2", "110"), hook("3", "200")],
+    )
+    shown = "\n".join([*lines(added), *lines(changed)])
+    assert "triggers: FILE.UPLOADED, TASK_ASSIGNMENT.UPDATED" in shown
+    assert "~ webhook (triggers: FILE.UPLOADED → FILE.UPLOADED, TASK_ASSIGNMENT.UPDATED)" in shown
+    assert "['" not in shown, shown  # never a Python list
+
+
 def config(tmp_path: Path, text: str) -> str:
     path = tmp_path / "reconcile.yaml"
     path.write_text(text, encoding="utf-8")
