@@ -88,7 +88,8 @@ def test_every_yaml_block_parses_and_settings_and_deliveries_validate(
 
         config = tmp_path / "reconcile.yaml"
         config.write_text(body, encoding="utf-8")
-        load_service(str(config), env=dict.fromkeys(re.findall(r"secret_env: (\w+)", body), "s"))
+        names = re.findall(r"(?:secret|username|password|url)_env: (\w+)", body)
+        load_service(str(config), env=dict.fromkeys(names, "s"))
 
 
 def test_the_settings_page_is_the_schema_table() -> None:
