@@ -108,6 +108,7 @@ SLOW_FILES = frozenset(
         "tests/cli/test_demo.py",
         "tests/cli/test_install.py",
         "tests/cli/test_plan_apply_cli.py",
+        "tests/cli/test_readme_walkthrough.py",
         "tests/cli/test_rehearsal.py",
         "tests/cli/test_validate_fuzz.py",
         "tests/cli/test_validate_scale.py",

@@ -1,5 +1,6 @@
-"""The README's examples stay true: every ``reconcile ...`` line in it parses against the real
-command line (commands, flags, choices), and its manifest example validates."""
+"""The README's examples stay true, and those of the reference pages under docs/ it links to:
+every ``reconcile ...`` line parses against the real command line (commands, flags, choices),
+and the manifest examples validate."""
 
 from __future__ import annotations
 
@@ -15,6 +16,17 @@ from reconciler.cli.app import _register_commands, app
 from reconciler.manifest import check
 
 README = Path(__file__).resolve().parents[2] / "README.md"
+# The README tells the story; the reference it moved out lives under docs/ (but for the settings
+# table, which tools/settings_table.py writes from the schema's descriptions).
+PAGES = [
+    README,
+    *sorted(p for p in (README.parent / "docs").glob("**/*.md") if p.name != "settings.md"),
+]
+
+
+def all_text() -> str:
+    # a "|" inside a Markdown table cell is written "\|"
+    return "\n".join(page.read_text(encoding="utf-8") for page in PAGES).replace("\\|", "|")
 
 
 def code_blocks(text: str) -> list[tuple[str, str]]:
@@ -23,7 +35,7 @@ def code_blocks(text: str) -> list[tuple[str, str]]:
 
 def reconcile_lines() -> list[str]:
     """Shell lines that run ``reconcile``: after env assignments, && chains and pipes."""
-    text = README.read_text(encoding="utf-8")
+    text = all_text()
     found: list[str] = []
     prose = re.sub(r"```.*?```", "", text, flags=re.S)
     inline = [s for s in re.findall(r"`(reconcile [^`]+)`", prose) if "[" not in s]
@@ -82,7 +94,7 @@ def test_the_annotated_manifest_in_the_readme_validates(tmp_path: Path) -> None:
 
 
 def test_the_life_of_a_delivery_example_validates(tmp_path: Path) -> None:
-    blocks = [b for lang, b in code_blocks(README.read_text(encoding="utf-8")) if lang == "yaml"]
+    blocks = [b for lang, b in code_blocks(all_text()) if lang == "yaml"]
     manifest = next(b for b in blocks if b.lstrip().startswith("# the life of a delivery"))
     (tmp_path / "acme.yaml").write_text(manifest, encoding="utf-8")
     result = check([str(tmp_path / "acme.yaml")])
@@ -107,8 +119,9 @@ def test_gitignore_covers_the_files_the_docs_write() -> None:
         for line in (root / ".gitignore").read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.startswith("#")
     }
-    readme = (root / "README.md").read_text(encoding="utf-8")
-    written = set(re.findall(r"(?:--out|>|--journal) ([\w.-]+\.(?:json|md|jsonl|csv))\b", readme))
+    written = set(
+        re.findall(r"(?:--out|>|--journal) ([\w.-]+\.(?:json|md|jsonl|csv))\b", all_text())
+    )
     assert "plan.json" in written
     assert written <= patterns
 
@@ -116,19 +129,20 @@ def test_gitignore_covers_the_files_the_docs_write() -> None:
 def test_the_readme_lists_the_billing_csv_columns_in_order() -> None:
     from reconciler.render.status import CLIENT_COLUMNS, FILE_COLUMNS
 
-    text = " ".join(README.read_text(encoding="utf-8").split())
+    text = " ".join(all_text().split())
     assert f"`{', '.join(CLIENT_COLUMNS)}`" in text
     assert f"`{', '.join(FILE_COLUMNS)}`" in text
 
 
 def config_blocks() -> list[str]:
-    """The README's ``reconcile.yaml`` examples: YAML blocks that start with one of its keys."""
+    """The ``reconcile.yaml`` examples of the README and docs/: YAML blocks that start with one
+    of its keys."""
     import json
 
     schema_path = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.json"
     keys = set(json.loads(schema_path.read_text(encoding="utf-8"))["properties"])
     found = []
-    for language, body in code_blocks(README.read_text(encoding="utf-8")):
+    for language, body in code_blocks(all_text()):
         lines = [ln for ln in body.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
         if language == "yaml" and lines and lines[0].split(":")[0] in keys:
             found.append(body)
