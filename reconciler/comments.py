@@ -9,56 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import timezone
-from typing import TYPE_CHECKING, Any
 
-from reconciler.model import Delivery, DesiredState, LiveState, PrincipalKind, box_time
-
-if TYPE_CHECKING:
-    from reconciler.status import StatusReport
-
-
-@dataclass(frozen=True)
-class LiveComment:
-    """One comment or reply on a file, as Box holds it."""
-
-    id: str
-    author_id: str
-    author_login: str
-    message: str
-    created_at: str  # as Box sent it
-    reply_to: str | None = None  # the comment this one answers
-
-
-@dataclass(frozen=True)
-class ClientComment:
-    author: str  # the author's login
-    message: str
-    created_at: str  # UTC, ISO 8601
-    id: str = ""  # Box's comment id: what a comment notice is about
-
-
-@dataclass(frozen=True)
-class FileComments:
-    """A file's comments by the delivery's clients, newest first, and whether the latest of
-    them still waits for an answer from someone who is not a client."""
-
-    by_clients: tuple[ClientComment, ...] = ()
-    unanswered: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "comments": [
-                {"author": c.author, "message": c.message, "created_at": c.created_at}
-                for c in self.by_clients
-            ],
-            "unanswered_comments": self.unanswered,
-        }
-
-
-#: a file whose comments were not read, or that has none by clients
-NO_COMMENTS = FileComments()
+from reconciler.model import (
+    Delivery,
+    DesiredState,
+    LiveComment,
+    LiveState,
+    PrincipalKind,
+    box_time,
+)
+from reconciler.status_model import ClientComment, FileComments, StatusReport
 
 
 def utc(stamp: str) -> str:

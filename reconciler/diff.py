@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 from deepdiff import DeepDiff
 from deepdiff.helper import notpresent
 
-if TYPE_CHECKING:
-    from reconciler.plan import Plan
+
+class PlannedChange(Protocol):
+    """What a plan's diff reads of a change (``plan.Change``)."""
+
+    @property
+    def key(self) -> object: ...
+
+    def fingerprint(self) -> dict[str, Any]: ...
+
+    def describe(self) -> str: ...
+
+
+class ExecutablePlan(Protocol):
+    """What a plan's diff reads of a plan (``plan.Plan``)."""
+
+    def executable(self) -> Sequence[PlannedChange]: ...
 
 
 def field_changes(
@@ -41,7 +55,7 @@ def plain(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return None if value is None else json.loads(json.dumps(dict(value), sort_keys=True))
 
 
-def diff_plans(old: Plan, new: Plan) -> list[str]:
+def diff_plans(old: ExecutablePlan, new: ExecutablePlan) -> list[str]:
     """What differs between a saved plan and a fresh one, one sentence per difference."""
     old_by_id = {str(c.key): c for c in old.executable()}
     new_by_id = {str(c.key): c for c in new.executable()}

@@ -9,7 +9,6 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from reconciler.comments import NO_COMMENTS, FileComments
 from reconciler.model import (
     ItemRef,
     PrincipalKind,
@@ -17,6 +16,36 @@ from reconciler.model import (
 )
 
 FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ClientComment:
+    author: str  # the author's login
+    message: str
+    created_at: str  # UTC, ISO 8601
+    id: str = ""  # Box's comment id: what a comment notice is about
+
+
+@dataclass(frozen=True)
+class FileComments:
+    """A file's comments by the delivery's clients, newest first, and whether the latest of
+    them still waits for an answer from someone who is not a client."""
+
+    by_clients: tuple[ClientComment, ...] = ()
+    unanswered: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "comments": [
+                {"author": c.author, "message": c.message, "created_at": c.created_at}
+                for c in self.by_clients
+            ],
+            "unanswered_comments": self.unanswered,
+        }
+
+
+#: a file whose comments were not read, or that has none by clients
+NO_COMMENTS = FileComments()
 
 
 class Invitation(str, Enum):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import partial
 
-from reconciler.box.reader import BoxReader, _parallel, raw_json
-from reconciler.comments import LiveComment
+from reconciler.box.reader import BoxReader, _parallel
+from reconciler.box.wire import raw_json
+from reconciler.model import LiveComment
 
 PAGE = 1000  # Box's most comments per page
 FIELDS = ["type", "id", "is_reply_comment", "message", "created_by", "created_at", "item"]

@@ -26,7 +26,7 @@ from box_sdk_gen.managers.events import (
 )
 
 from reconciler.box.errors import call
-from reconciler.box.reader import raw_json
+from reconciler.box.wire import raw_json
 from reconciler.errors import BoxError
 from reconciler.model import ItemKind, ItemRef
 

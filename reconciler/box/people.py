@@ -17,9 +17,9 @@ from box_sdk_gen.managers.uploads import UploadFileAttributes, UploadFileAttribu
 from reconciler.box.comments import file_comments
 from reconciler.box.connect import BoxSettings, make_client
 from reconciler.box.errors import call
-from reconciler.box.reader import BoxReader, raw_json, read_folder_files
-from reconciler.comments import LiveComment
-from reconciler.model import LiveAssignment, LiveFile
+from reconciler.box.reader import BoxReader, read_folder_files
+from reconciler.box.wire import raw_json
+from reconciler.model import LiveAssignment, LiveComment, LiveFile
 
 
 class Person:

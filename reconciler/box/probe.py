@@ -19,8 +19,9 @@ from box_sdk_gen.networking.fetch_options import FetchOptions, ResponseFormat
 from reconciler.box.errors import call
 
 # the reader's own reading of Box's Date header, shared within this package
-from reconciler.box.reader import BoxReader, _box_date, raw_json
+from reconciler.box.reader import BoxReader, _box_date
 from reconciler.box.tasks import TASK_FIELDS as TASK_FIELDS
+from reconciler.box.wire import raw_json
 from reconciler.model import ItemKind, ItemRef
 
 ACCOUNT_FIELDS = "id,type,login,name,role,enterprise"

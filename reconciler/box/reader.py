@@ -19,6 +19,8 @@ from box_sdk_gen.networking.fetch_options import FetchOptions, ResponseFormat
 from reconciler.box import ledger
 from reconciler.box.errors import call
 from reconciler.box.tasks import TaskReads
+from reconciler.box.webhooks import read_webhooks
+from reconciler.box.wire import raw_json
 from reconciler.errors import BoxError, NotFound, ReadError
 from reconciler.model import (
     InvitationRecord,
@@ -51,12 +53,6 @@ COLLAB_FIELDS = [
     "acknowledged_at",
 ]
 Progress = Callable[[str], None]
-
-
-def raw_json(obj: Any) -> dict[str, Any]:
-    """The JSON Box sent: enums and unknown values come through as the wire strings."""
-    raw = getattr(obj, "raw_data", None)
-    return raw if isinstance(raw, dict) else {}
 
 
 def _status(value: object) -> InviteStatus:
@@ -219,8 +215,6 @@ class BoxReader:
 
     def webhooks(self) -> tuple[LiveWebhook, ...]:
         """The webhooks of this app and user, each with its address and triggers."""
-        from reconciler.box.webhooks import read_webhooks
-
         return read_webhooks(self.client)
 
     def _marker_pages(

@@ -22,7 +22,7 @@ from box_sdk_gen import (
 from box_sdk_gen.internal.utils import compute_webhook_signature
 
 from reconciler.box.errors import call
-from reconciler.box.reader import raw_json
+from reconciler.box.wire import raw_json
 from reconciler.model import ItemKind, ItemRef, LiveWebhook, box_time
 
 #: Box's limit on a delivery's age (its webhooks guide): older deliveries are refused.

@@ -27,8 +27,9 @@ from box_sdk_gen.internal.null_value import NullValue
 
 from reconciler.box import ledger, webhooks
 from reconciler.box.errors import call
-from reconciler.box.reader import parse_collaboration, raw_json
+from reconciler.box.reader import parse_collaboration
 from reconciler.box.tasks import parse_assignment, parse_task
+from reconciler.box.wire import raw_json
 from reconciler.errors import EXPIRY_SETTING, BoxError, ExpiryRefused, Forbidden
 from reconciler.model import (
     InvitationRecord,

@@ -11,6 +11,18 @@ from reconciler.model.refs import InviteStatus, ItemRef, Principal, PrincipalKin
 
 
 @dataclass(frozen=True)
+class LiveComment:
+    """One comment or reply on a file, as Box holds it."""
+
+    id: str
+    author_id: str
+    author_login: str
+    message: str
+    created_at: str  # as Box sent it
+    reply_to: str | None = None  # the comment this one answers
+
+
+@dataclass(frozen=True)
 class LiveUser:
     id: str
     login: str

@@ -10,6 +10,7 @@ watcher or by a scheduled ``reconcile notify``, is the same notice.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +42,10 @@ class Notice:
         if self.kind == "decision":
             return str(self.document.get("decision") or "decision")
         return self.kind
+
+    def body(self) -> bytes:
+        """The notice as every sink sends it: its JSON document, keys sorted, UTF-8."""
+        return json.dumps(self.document, sort_keys=True, ensure_ascii=False).encode("utf-8")
 
 
 def notice_id(*parts: str) -> str:

@@ -33,10 +33,6 @@ def wants(sink: Sink, notice: Notice) -> bool:
     return notice.topic in sink.on
 
 
-def body_of(notice: Notice) -> bytes:
-    return json.dumps(notice.document, sort_keys=True, ensure_ascii=False).encode("utf-8")
-
-
 class JsonlSink:
     """Appends one line per notice; ids already in the file are not written again, so a crash
     between the append and the ledger's record cannot duplicate a line."""
@@ -68,7 +64,7 @@ class JsonlSink:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with open(self.path, "ab") as handle:
-                handle.write(body_of(notice) + b"\n")
+                handle.write(notice.body() + b"\n")
                 handle.flush()
                 os.fsync(handle.fileno())
         except OSError as exc:
@@ -90,7 +86,7 @@ class CommandSink:
         try:
             done = subprocess.run(
                 self.command,
-                input=body_of(notice),
+                input=notice.body(),
                 capture_output=True,
                 timeout=self.timeout,
                 check=False,

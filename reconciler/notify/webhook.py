@@ -22,7 +22,6 @@ from urllib3.util.retry import Retry
 from reconciler.errors import SinkError
 from reconciler.manifest.notify_config import SinkSpec, webhook_key
 from reconciler.notify.notices import Notice
-from reconciler.notify.sinks import body_of
 
 SIGNATURE_HEADER = "X-Reconcile-Signature"
 ID_HEADER = "X-Reconcile-Id"
@@ -77,7 +76,7 @@ class HttpSink:
         self._pool = urllib3.PoolManager(retries=retry, timeout=timeout)
 
     def send(self, notice: Notice) -> None:
-        body = body_of(notice)
+        body = notice.body()
         headers = signed_headers(self._key, notice.id, body)
         try:
             answer = self._pool.request("POST", self.url, body=body, headers=headers)

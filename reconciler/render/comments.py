@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from reconciler.comments import FileComments, unanswered_files
+from reconciler.comments import unanswered_files
 from reconciler.render.words import plural
 from reconciler.status import DeliveryStatus, StatusReport
+from reconciler.status_model import FileComments
 
 COMMENT_COLUMNS: tuple[str, ...] = ("client_comments", "unanswered_comments")
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from reconciler.comments import LiveComment, file_comments
+from reconciler.comments import file_comments
+from reconciler.model import LiveComment
 
 CLIENT = frozenset({"20002"})
 LOGINS = frozenset({"art@globex.example"})
