@@ -145,11 +145,11 @@ def work(log: list[dict[str, Any]]) -> int:
 
 def settle(sandbox: Sandbox, quiet: float = 3.0, *, polled: bool = False) -> None:
     """Until the watcher's reads and writes have not grown for ``quiet`` seconds; with the
-    review poll (``polled``), which reads task lists all the time, the other calls."""
+    review poll (``polled``), which reads task and comment lists all the time, the other calls."""
     seen, since = -1, time.monotonic()
     while time.monotonic() - since < quiet:
         log = sandbox.requests()
-        count = work(log) - (task_lists(log) if polled else 0)
+        count = work(log) - (review_poll_reads(log) if polled else 0)
         if count != seen:
             seen, since = count, time.monotonic()
         time.sleep(0.5)
@@ -254,7 +254,9 @@ def measure(args: argparse.Namespace, root: Path, sandbox: Sandbox) -> int:
     watcher = Watcher(root, sandbox.url, args.listen)
     started = time.monotonic()
     offset = watcher.wait_for(r"reconciled .*: (changes: \d+ applied|nothing to do)")
-    settle(sandbox, polled=polled(args))
+    # Long enough for the events of the start's own invitations to come back and be read: they
+    # are part of what the start costs, not of idle watching.
+    settle(sandbox, quiet=10.0, polled=polled(args))
     start_calls = api_calls(sandbox.requests())
     print(f"start: full reconcile in {time.monotonic() - started:.1f} s, {start_calls} calls")
     # One full plan's calls: me, per delivery folder + collaborations + listing, per file tasks.
@@ -268,7 +270,9 @@ def measure(args: argparse.Namespace, root: Path, sandbox: Sandbox) -> int:
         f"(b) idle {args.idle:.0f} s: {idle} calls (x{600.0 / args.idle:.1f} = {scaled:.0f} per "
         f"10 min) vs one full plan {full_plan}: {100 * scaled / full_plan:.2f}% (target < 1%)"
         + (
-            f"; of them {task_lists(log)} task lists read by the review poll"
+            f"; of them {task_lists(log)} task lists and {comment_lists(log)} comment lists "
+            f"read by the review poll ({review_poll_reads(log) * 60.0 / args.idle:.0f} a minute, "
+            f"budget {review_budget(args):g}), {idle - review_poll_reads(log)} other calls"
             if polled(args)
             else ""
         )
@@ -289,9 +293,13 @@ def measure(args: argparse.Namespace, root: Path, sandbox: Sandbox) -> int:
         latencies.append(time.monotonic() - began)
         settle(sandbox, quiet=3.0, polled=polled(args))
         log = sandbox.requests()
-        costs.append(work(log) - (task_lists(log) - args.files if polled(args) else 0))
+        # With the review poll, its reads meanwhile are left out: all task and comment lists
+        # but the delivery's own (one of each per file, read by the pass).
+        costs.append(work(log) - (review_poll_reads(log) - 2 * args.files if polled(args) else 0))
         following.append(api_calls(log) - work(log))
-    needs = (1 + 3 + args.files) + args.files
+    # me, folder, collaborations, listing, a task list per file; an assignment per file; and
+    # where no stream says that a client commented, a comment list per file
+    needs = (1 + 3 + args.files) + args.files + (args.files if polled(args) else 0)
     print(
         f"(a) acceptance -> assignments over {len(latencies)}: p50 "
         f"{statistics.median(latencies):.2f} s, p95 {percentile(latencies, 0.95):.2f} s "
@@ -302,7 +310,7 @@ def measure(args: argparse.Namespace, root: Path, sandbox: Sandbox) -> int:
         f"the delivery's reads and writes {needs}: {statistics.median(costs) / needs:.2f}x "
         f"(target <= 1.2x); besides, {statistics.median(following):.0f} calls following the "
         "stream meanwhile"
-        + ("; the review poll's task lists meanwhile left out" if polled(args) else "")
+        + ("; the review poll's reads meanwhile left out" if polled(args) else "")
     )
     sandbox.control("DELETE", "requests")
     began = time.monotonic()
@@ -318,22 +326,38 @@ DEFAULT_REVIEW_BUDGET = 100.0
 
 
 def review_poll_calls(log: list[dict[str, Any]], seconds: float, budget: float | None) -> None:
-    """Task lists read while the decisions were made (the review poll's reads; the passes
-    that brought decisions read none), per 10 minutes, against the budget."""
-    reads = task_lists(log)
+    """Task and comment lists read while the decisions were made (the review poll's reads; the
+    passes that brought decisions read none), per 10 minutes, against the budget."""
+    reads = review_poll_reads(log)
     per_10 = reads * 600.0 / max(seconds, 1.0)
     allowed = (budget or DEFAULT_REVIEW_BUDGET) * 10
     print(
-        f"    review poll: {reads} task lists read in {seconds:.0f} s = {per_10:.0f} per 10 min "
-        f"vs the budget {allowed:.0f} per 10 min ({100 * per_10 / allowed:.0f}%)"
+        f"    review poll: {task_lists(log)} task lists and {comment_lists(log)} comment lists "
+        f"read in {seconds:.0f} s = {per_10:.0f} calls per 10 min vs the budget {allowed:.0f} "
+        f"per 10 min ({100 * per_10 / allowed:.0f}%)"
     )
 
 
+def review_budget(args: argparse.Namespace) -> float:
+    return float(args.review_budget or DEFAULT_REVIEW_BUDGET)
+
+
 TASK_LIST = r"/2\.0/files/[^/]+/tasks"
+COMMENT_LIST = r"/2\.0/files/[^/]+/comments"
 
 
 def task_lists(log: list[dict[str, Any]]) -> int:
     return sum(1 for r in log if r["method"] == "GET" and re.fullmatch(TASK_LIST, r["path"]))
+
+
+def comment_lists(log: list[dict[str, Any]]) -> int:
+    return sum(1 for r in log if r["method"] == "GET" and re.fullmatch(COMMENT_LIST, r["path"]))
+
+
+def review_poll_reads(log: list[dict[str, Any]]) -> int:
+    """What the review poll reads all the time: a file's tasks, and its comments (the changes
+    stream never says that a client commented)."""
+    return task_lists(log) + comment_lists(log)
 
 
 def polled(args: argparse.Namespace) -> bool:

@@ -71,6 +71,7 @@ def _folded(file: LiveFile, results: Iterable[ChangeResult], me_id: str, now: st
                         assignee_id=out.get("user_id", ""),
                         assignee_login=login,
                         resolution_state="incomplete",
+                        assigned_at=now,
                     ),
                 )
             tasks[task_id] = replace(task, assignments=kept)

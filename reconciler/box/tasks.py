@@ -85,6 +85,7 @@ def parse_assignment(raw: dict[str, Any]) -> LiveAssignment:
         resolution_state=state,
         completed_at=raw.get("completed_at") or None,
         message=str(raw.get("message") or ""),
+        assigned_at=raw.get("assigned_at") or None,
     )
 
 

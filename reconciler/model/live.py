@@ -83,6 +83,10 @@ class LiveAssignment:
     resolution_state: str  # incomplete | approved | rejected | completed (read as Box sends it)
     completed_at: str | None = None
     message: str = ""  # what the assignee wrote when resolving it
+    assigned_at: str | None = None  # when it was assigned (a task may be older: new assignees)
+
+    def assigned(self) -> datetime | None:
+        return box_time(self.assigned_at)
 
 
 @dataclass(frozen=True)

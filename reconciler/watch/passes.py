@@ -96,24 +96,30 @@ def open_reviews(state: DesiredState, live: LiveState, *, seen: datetime) -> lis
     files = {f.id: f for folder in live.files.values() for f in folder if f.id in wanted}
     found = []
     for file_id in sorted(wanted):
-        review = _open_review(file_id, files.get(file_id), seen)
+        review = open_review(file_id, files.get(file_id), seen)
         if file_id in decided:
             review = replace(review, since=max(review.since, decided[file_id]))
         found.append(review)
     return found
 
 
-def _open_review(file_id: str, file: LiveFile | None, seen: datetime) -> OpenReview:
+def open_review(file_id: str, file: LiveFile | None, seen: datetime) -> OpenReview:
+    """How fresh ``file``'s open review is (``seen`` when Box says nothing of when), and who
+    reviews it."""
     if file is None:
         return OpenReview(file_id, seen)
     times: list[datetime] = []
     reviewers: set[str] = set()
     for task in file.tasks:
         reviewers.update(a.assignee_id for a in task.assignments if a.assignee_id)
-        if not any(a.resolution_state == "incomplete" for a in task.assignments):
-            continue
+        waiting = [a for a in task.assignments if a.resolution_state == "incomplete"]
+        # A client who accepts late is assigned on a task made for the first: the newest
+        # assignment says how fresh the review is; the task's own time when Box gives none.
+        assigned = [t for t in (a.assigned() for a in waiting) if t is not None]
         created = task.created()
-        if created is not None:
+        if assigned:
+            times.append(max(assigned))
+        elif waiting and created is not None:
             times.append(created)
     return OpenReview(file_id, max(times, default=seen), frozenset(reviewers))
 

@@ -31,8 +31,8 @@ class OpenReview:
     decided lately (a reviewer may re-mark a decision)."""
 
     file_id: str
-    #: when its newest open review was assigned (Box's ``created_at`` of the task) or its
-    #: latest decision made, or when the watcher first saw it
+    #: when its newest open review was assigned (Box's ``assigned_at``, else the task's
+    #: ``created_at``) or its latest decision made, or when the watcher first saw it
     since: datetime
     #: the users assigned to review it
     reviewers: frozenset[str] = frozenset()

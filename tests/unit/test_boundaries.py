@@ -44,7 +44,9 @@ def test_a_crossed_boundary_is_named(tmp_path: Path) -> None:
         "cli/__init__.py": "import box_sdk_gen\n",
         "sandbox/__init__.py": "from reconciler import errors\n",
         "plan.py": "import reconciler.diff\n",
-        "diff.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import reconciler.plan\n",
+        "diff.py": (
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import reconciler.plan\n"
+        ),
     }.items():
         (package / part).parent.mkdir(parents=True, exist_ok=True)
         (package / part).write_text(body, encoding="utf-8")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from reconciler.watch.passes import behind_warning
+from reconciler.model import LiveAssignment, LiveFile, LiveTask
+from reconciler.watch.passes import behind_warning, open_review
 from reconciler.watch.reviews import OpenReview, ReviewPace, interval
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -85,3 +86,30 @@ def test_the_warning_when_behind_says_how_long_and_the_ways_out() -> None:
     assert "1,000 files" in warning and "about 10 minutes" in warning
     assert "admin_logs_streaming" in warning and "--listen" in warning
     assert "watch.review_calls_per_minute" in warning
+
+
+def test_a_client_assigned_late_on_an_old_task_makes_the_review_fresh() -> None:
+    # The task was made a week ago for the first client; the second accepted a minute ago and
+    # was assigned on the same task: the file is read as often as a review a minute old.
+    cmo = LiveAssignment("a1", "u-cmo", "cmo@acme.example", "approved")
+    jane = LiveAssignment(
+        "a2", "u-jane", "jane@acme.example", "incomplete", assigned_at="2026-03-02T08:59:00Z"
+    )
+    task = LiveTask(
+        "t1", "f1", "review", "m", "all_assignees", None, "me", (cmo, jane), "2026-02-23T09:00:00Z"
+    )
+    found = open_review("f1", LiveFile("f1", "a.jpg", "a.jpg", "300", (task,)), START)
+    assert found.since == datetime(2026, 3, 2, 8, 59, tzinfo=timezone.utc)
+    assert found.reviewers == {"u-cmo", "u-jane"}
+    # Box gives no assigned_at: the task's own time; no time at all: when the watcher saw it.
+    unknown = LiveTask("t1", "f1", "review", "m", "all_assignees", None, "me", (cmo,), None)
+    bare = LiveAssignment("a3", "u-x", "x@acme.example", "incomplete")
+    older = LiveTask(
+        "t1", "f1", "review", "m", "all_assignees", None, "me", (bare,), "2026-02-23T09:00:00Z"
+    )
+    assert open_review("f1", LiveFile("f1", "a.jpg", "a.jpg", "300", (older,)), START).since == (
+        datetime(2026, 2, 23, 9, 0, tzinfo=timezone.utc)
+    )
+    assert open_review("f1", LiveFile("f1", "a.jpg", "a.jpg", "300", (unknown,)), START).since == (
+        START
+    )

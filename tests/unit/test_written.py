@@ -70,7 +70,9 @@ def test_a_task_created_and_assigned_in_one_pass_is_known_with_its_ids() -> None
         "2026-03-02T09:00:00Z",
     )
     assert task.assignments == (
-        LiveAssignment("a1", "u-jane", "jane.doe@acme.example", "incomplete"),
+        LiveAssignment(
+            "a1", "u-jane", "jane.doe@acme.example", "incomplete", assigned_at=task.created_at
+        ),
     )
     assert other.tasks == ()  # untouched
 
