@@ -93,6 +93,10 @@ class Watcher:
         self.pace = Pace(lambda: self.settings)
         self._warned_behind = 0  # the review poll was warned about being this far behind
         self._review_logged_at = -REVIEW_LOG_EVERY  # when the review poll last logged at info
+        #: review assignments known since the start, and when each later one was first seen
+        #: (how fresh it is where Box gives no ``assigned_at``)
+        self._assignments_known: set[str] | None = None
+        self._assignments_appeared: dict[str, datetime] = {}
         self.live: LiveState | None = None
         self.passes = 0  # passes run, full and targeted, for the log and for tests
         self._paths: dict[str, tuple[ItemRef, ...]] = {}  # folder id -> folders above it
@@ -466,8 +470,31 @@ class Watcher:
         """Tell the review pace which files have open reviews now (after a pass or a poll)."""
         if self.live is None:
             return
-        found = passes.open_reviews(self.desired.state, self.live, seen=datetime.now(timezone.utc))
+        now = datetime.now(timezone.utc)
+        self._note_assignments(self.live, now)
+        found = passes.open_reviews(
+            self.desired.state, self.live, seen=now, appeared=self._assignments_appeared
+        )
         self.reviews.update(found, read_now=read_now)
+
+    def _note_assignments(self, live: LiveState, now: datetime) -> None:
+        """Remember when each review assignment made after the start was first seen (those
+        that are gone are forgotten)."""
+        ids = {
+            a.id
+            for files in live.files.values()
+            for f in files
+            for t in f.tasks
+            for a in t.assignments
+            if a.id
+        }
+        if self._assignments_known is None:
+            self._assignments_known = ids
+            return
+        self._assignments_appeared = {
+            ident: self._assignments_appeared.get(ident, now)
+            for ident in ids - self._assignments_known
+        }
 
     def _poll_reviews(self) -> None:
         """Read the tasks of the files due: on a stream without decisions, by the pace; on the

@@ -6,7 +6,7 @@ reviews are still open.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
@@ -78,11 +78,18 @@ def _with_comments(
 RECENT_DECISION = timedelta(days=1)
 
 
-def open_reviews(state: DesiredState, live: LiveState, *, seen: datetime) -> list[OpenReview]:
+def open_reviews(
+    state: DesiredState,
+    live: LiveState,
+    *,
+    seen: datetime,
+    appeared: Mapping[str, datetime] | None = None,
+) -> list[OpenReview]:
     """Files the review poll reads: those with a review assignment still waiting for some
     approver, and those decided within ``RECENT_DECISION`` (a decision may be re-marked).
     ``seen`` (now) stands in for the assignment time of a review whose task has no readable
-    ``created_at``."""
+    ``created_at``; ``appeared``, per assignment id, when the watcher first saw it, for an
+    assignment Box gives no ``assigned_at``."""
     waiting: set[str] = set()
     decided: dict[str, datetime] = {}
     rows = (f for d in status.report(state, live).deliveries for c in d.clients for f in c.files)
@@ -96,14 +103,19 @@ def open_reviews(state: DesiredState, live: LiveState, *, seen: datetime) -> lis
     files = {f.id: f for folder in live.files.values() for f in folder if f.id in wanted}
     found = []
     for file_id in sorted(wanted):
-        review = open_review(file_id, files.get(file_id), seen)
+        review = open_review(file_id, files.get(file_id), seen, appeared or {})
         if file_id in decided:
             review = replace(review, since=max(review.since, decided[file_id]))
         found.append(review)
     return found
 
 
-def open_review(file_id: str, file: LiveFile | None, seen: datetime) -> OpenReview:
+def open_review(
+    file_id: str,
+    file: LiveFile | None,
+    seen: datetime,
+    appeared: Mapping[str, datetime] | None = None,
+) -> OpenReview:
     """How fresh ``file``'s open review is (``seen`` when Box says nothing of when), and who
     reviews it."""
     if file is None:
@@ -114,8 +126,13 @@ def open_review(file_id: str, file: LiveFile | None, seen: datetime) -> OpenRevi
         reviewers.update(a.assignee_id for a in task.assignments if a.assignee_id)
         waiting = [a for a in task.assignments if a.resolution_state == "incomplete"]
         # A client who accepts late is assigned on a task made for the first: the newest
-        # assignment says how fresh the review is; the task's own time when Box gives none.
-        assigned = [t for t in (a.assigned() for a in waiting) if t is not None]
+        # assignment says how fresh the review is (when Box gives no assigned_at, when the
+        # watcher first saw it); the task's own time when neither is known.
+        assigned = [
+            t
+            for t in (a.assigned() or (appeared or {}).get(a.id) for a in waiting)
+            if t is not None
+        ]
         created = task.created()
         if assigned:
             times.append(max(assigned))

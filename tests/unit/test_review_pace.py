@@ -110,6 +110,10 @@ def test_a_client_assigned_late_on_an_old_task_makes_the_review_fresh() -> None:
     assert open_review("f1", LiveFile("f1", "a.jpg", "a.jpg", "300", (older,)), START).since == (
         datetime(2026, 2, 23, 9, 0, tzinfo=timezone.utc)
     )
+    # ... unless the watcher saw that assignment appear while it ran: then since it appeared.
+    appeared = {"a3": datetime(2026, 3, 2, 8, 58, tzinfo=timezone.utc)}
+    file = LiveFile("f1", "a.jpg", "a.jpg", "300", (older,))
+    assert open_review("f1", file, START, appeared).since == appeared["a3"]
     assert open_review("f1", LiveFile("f1", "a.jpg", "a.jpg", "300", (unknown,)), START).since == (
         START
     )
