@@ -101,6 +101,17 @@ class Watcher:
             time.sleep(0.02)
         raise SystemExit(f"timed out waiting for {pattern!r}:\n{self.log()[-3000:]}")
 
+    def passes_done(self, quiet: float = 15.0) -> None:
+        """Until the watcher has started no pass for ``quiet`` seconds and finished the last:
+        the echoes of what the start pass wrote (Box's events about the invitations it sent)
+        come back as hints, and the passes they start belong to the start, not to idling."""
+        seen, since = -1, time.monotonic()
+        while time.monotonic() - since < quiet:
+            lines = re.findall(r"INFO (reconciling|reconciled) ", self.log())
+            if len(lines) != seen or (lines and lines[-1] == "reconciling"):
+                seen, since = len(lines), time.monotonic()
+            time.sleep(0.5)
+
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=120)
@@ -254,9 +265,10 @@ def measure(args: argparse.Namespace, root: Path, sandbox: Sandbox) -> int:
     watcher = Watcher(root, sandbox.url, args.listen)
     started = time.monotonic()
     offset = watcher.wait_for(r"reconciled .*: (changes: \d+ applied|nothing to do)")
-    # Long enough for the events of the start's own invitations to come back and be read: they
-    # are part of what the start costs, not of idle watching.
-    settle(sandbox, quiet=10.0, polled=polled(args))
+    # The events of the start's own invitations come back and are read: part of what the start
+    # costs, not of idle watching.
+    watcher.passes_done()
+    settle(sandbox, polled=polled(args))
     start_calls = api_calls(sandbox.requests())
     print(f"start: full reconcile in {time.monotonic() - started:.1f} s, {start_calls} calls")
     # One full plan's calls: me, per delivery folder + collaborations + listing, per file tasks.
