@@ -87,7 +87,7 @@ def confirm(plan: Plan) -> bool:
         err=True,
     )
     answer = typer.prompt("Enter a value", default="", show_default=False, err=True)
-    return answer.strip() == "yes"
+    return str(answer).strip() == "yes"
 
 
 def require_confirmation(plan: Plan) -> None:

@@ -10,7 +10,8 @@ from datetime import date
 from typing import Any, TypeGuard
 
 from reconciler.errors import printable
-from reconciler.manifest.load import Document, Mapping, Position
+from reconciler.manifest.load import Document, Mapping
+from reconciler.manifest.yaml_compose import Position
 from reconciler.model import (
     HUB_ROLES,
     ITEM_ROLES,

@@ -273,5 +273,5 @@ def _plain(error: ValidationError) -> str:
     }
     template = limits.get(str(error.validator))
     if template is None:
-        return error.message
+        return str(error.message)
     return f"expected {template.format(error.validator_value)}, found {found(error.instance)}"

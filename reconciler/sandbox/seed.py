@@ -203,7 +203,7 @@ def load_seed_file(path: Path) -> Doc:
         validate_seed(doc)
     except BadRequest as exc:
         raise BadRequest(f"{path}: {exc.message}", code=exc.code) from None
-    return doc
+    return dict(doc)  # validate_seed has checked it is a mapping
 
 
 # --- building ------------------------------------------------------------------------------
