@@ -324,11 +324,7 @@ def measure(args: argparse.Namespace, root: Path, sandbox: Sandbox) -> int:
         "stream meanwhile"
         + ("; the review poll's reads meanwhile left out" if polled(args) else "")
     )
-    sandbox.control("DELETE", "requests")
-    began = time.monotonic()
-    decide(args, root, accepted)
-    if polled(args):
-        review_poll_calls(sandbox.requests(), time.monotonic() - began, args.review_budget)
+    decide(args, root, accepted, sandbox)
     watcher.stop()
     return 0
 
@@ -377,7 +373,9 @@ def polled(args: argparse.Namespace) -> bool:
     return args.stream != "admin_logs_streaming" and not args.listen
 
 
-def decide_together(args: argparse.Namespace, root: Path, accepted: list[tuple[int, str]]) -> None:
+def decide_together(
+    args: argparse.Namespace, root: Path, accepted: list[tuple[int, str]], sandbox: Sandbox
+) -> None:
     """Each client who signed up rejects one file at a random moment of the next
     ``--decision-window`` seconds, as clients do, each at their own pace; time each until the
     jsonl sink has it. (One after another, decisions that wait minutes for the review poll
@@ -390,6 +388,7 @@ def decide_together(args: argparse.Namespace, root: Path, accepted: list[tuple[i
         if mine:
             plan.append((args.rng.uniform(0, args.decision_window), person, mine[0]))
     plan.sort(key=lambda p: p[0])
+    sandbox.control("DELETE", "requests")  # from here on, the watcher's calls only
     start = time.monotonic()
     began: dict[str, float] = {}
     waits: dict[str, float] = {}
@@ -398,12 +397,12 @@ def decide_together(args: argparse.Namespace, root: Path, accepted: list[tuple[i
     ):
         now = time.monotonic() - start
         while plan and plan[0][0] <= now:
-            _, person, (file, assignment) = plan.pop(0)
+            _, person, (_, assignment) = plan.pop(0)
             person.resolve(assignment.id, "rejected", "bench")
-            began[file.id] = time.monotonic()
-        for file_id in arrived(ledger):
-            if file_id in began and file_id not in waits:
-                waits[file_id] = time.monotonic() - began[file_id]
+            began[assignment.id] = time.monotonic()
+        for assignment_id in arrived(ledger):
+            if assignment_id in began and assignment_id not in waits:
+                waits[assignment_id] = time.monotonic() - began[assignment_id]
         time.sleep(0.05)
     missed = len(began) - len(waits)
     if waits:
@@ -414,21 +413,24 @@ def decide_together(args: argparse.Namespace, root: Path, accepted: list[tuple[i
             f"p95 {percentile(values, 0.95):.2f} s, max {max(values):.2f} s (target p95 <= 60 s)"
             + (f"; {missed} not arrived within {args.decision_timeout:g} s" if missed else "")
         )
+    review_poll_calls(sandbox.requests(), time.monotonic() - start, args.review_budget)
 
 
 def arrived(ledger: Path) -> set[str]:
-    """Ids of the files whose decision the jsonl sink holds."""
+    """Ids of the review assignments whose decision the jsonl sink holds."""
     if not ledger.exists():
         return set()
     lines = ledger.read_text(encoding="utf-8").splitlines()
     found = (json.loads(line) for line in lines if line.strip())
-    return {str(d["file"]["id"]) for d in found if d.get("type") == "decision"}
+    return {str(d.get("assignment_id")) for d in found if d.get("type") == "decision"}
 
 
-def decide(args: argparse.Namespace, root: Path, accepted: list[tuple[int, str]]) -> None:
+def decide(
+    args: argparse.Namespace, root: Path, accepted: list[tuple[int, str]], sandbox: Sandbox
+) -> None:
     """Each client who signed up rejects one file; time until the jsonl sink has it."""
     if polled(args):
-        decide_together(args, root, accepted)
+        decide_together(args, root, accepted, sandbox)
         return
     label = "(e) webhook decision" if args.listen else "(d) decision"
     target = 2 if args.listen else 60 if polled(args) else 5
