@@ -268,7 +268,7 @@ def measure(args: argparse.Namespace, root: Path, sandbox: Sandbox) -> int:
     # The events of the start's own invitations come back and are read: part of what the start
     # costs, not of idle watching.
     watcher.passes_done()
-    settle(sandbox, polled=polled(args))
+    settle(sandbox, polled=review_poll_runs(args))
     start_calls = api_calls(sandbox.requests())
     print(f"start: full reconcile in {time.monotonic() - started:.1f} s, {start_calls} calls")
     # One full plan's calls: me, per delivery folder + collaborations + listing, per file tasks.
@@ -285,7 +285,7 @@ def measure(args: argparse.Namespace, root: Path, sandbox: Sandbox) -> int:
             f"; of them {task_lists(log)} task lists and {comment_lists(log)} comment lists "
             f"read by the review poll ({review_poll_reads(log) * 60.0 / args.idle:.0f} a minute, "
             f"budget {review_budget(args):g}), {idle - review_poll_reads(log)} other calls"
-            if polled(args)
+            if review_poll_runs(args)
             else ""
         )
     )
@@ -303,11 +303,14 @@ def measure(args: argparse.Namespace, root: Path, sandbox: Sandbox) -> int:
             rf"reconciled delivery-{delivery:04d}: changes: [1-9]\d* applied", offset
         )
         latencies.append(time.monotonic() - began)
-        settle(sandbox, quiet=3.0, polled=polled(args))
+        settle(sandbox, quiet=3.0, polled=review_poll_runs(args))
         log = sandbox.requests()
         # With the review poll, its reads meanwhile are left out: all task and comment lists
         # but the delivery's own (one of each per file, read by the pass).
-        costs.append(work(log) - (review_poll_reads(log) - 2 * args.files if polled(args) else 0))
+        pass_reads = args.files * (2 if polled(args) else 1)  # tasks, and comments on changes
+        costs.append(
+            work(log) - (review_poll_reads(log) - pass_reads if review_poll_runs(args) else 0)
+        )
         following.append(api_calls(log) - work(log))
     # me, folder, collaborations, listing, a task list per file; an assignment per file; and
     # where no stream says that a client commented, a comment list per file
@@ -322,7 +325,7 @@ def measure(args: argparse.Namespace, root: Path, sandbox: Sandbox) -> int:
         f"the delivery's reads and writes {needs}: {statistics.median(costs) / needs:.2f}x "
         f"(target <= 1.2x); besides, {statistics.median(following):.0f} calls following the "
         "stream meanwhile"
-        + ("; the review poll's reads meanwhile left out" if polled(args) else "")
+        + ("; the review poll's reads meanwhile left out" if review_poll_runs(args) else "")
     )
     decide(args, root, accepted, sandbox)
     watcher.stop()
@@ -371,6 +374,12 @@ def review_poll_reads(log: list[dict[str, Any]]) -> int:
 def polled(args: argparse.Namespace) -> bool:
     """Decisions come by the review poll: a stream without assignment updates, no webhooks."""
     return args.stream != "admin_logs_streaming" and not args.listen
+
+
+def review_poll_runs(args: argparse.Namespace) -> bool:
+    """The watcher reads open reviews on its budget: without the enterprise stream, webhooks
+    included (there it is the safety net beside TASK_ASSIGNMENT.UPDATED)."""
+    return args.stream != "admin_logs_streaming" or bool(args.listen)
 
 
 def decide_together(
