@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from reconciler.globs import matches
+from reconciler.manifest.globs import matches
 
 PATTERN = "*a*a*a*a*a*a*a*a*a*a*b"
 

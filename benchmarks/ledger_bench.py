@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from reconciler.manifest.notify_config import NOTICE_KINDS
 from reconciler.notify.ledger import Ledger
 from reconciler.notify.notices import Notice
-from reconciler.statedir import StateDir
+from reconciler.notify.statedir import StateDir
 
 SINKS = ("jsonl:decisions.jsonl", "http:https://billing.example/hook")
 

@@ -22,33 +22,33 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the real types for type checkers; at run time, names load on first use
-    from reconciler.applier import ApplyReport as ApplyReport
+    from reconciler.applying.report import ApplyReport as ApplyReport
     from reconciler.box.connect import settings_from_env as settings_from_env
     from reconciler.errors import StalePlan as StalePlan
     from reconciler.errors import UnsafePlan as UnsafePlan
     from reconciler.plan import Change as Change
     from reconciler.plan import Plan as Plan
-    from reconciler.workflow import Desired as Desired
-    from reconciler.workflow import apply as apply
-    from reconciler.workflow import check_apply as check_apply
-    from reconciler.workflow import connect as connect
-    from reconciler.workflow import load as load
-    from reconciler.workflow import make_plan as make_plan
-    from reconciler.workflow import read as read
+    from reconciler.session.workflow import Desired as Desired
+    from reconciler.session.workflow import apply as apply
+    from reconciler.session.workflow import check_apply as check_apply
+    from reconciler.session.workflow import connect as connect
+    from reconciler.session.workflow import load as load
+    from reconciler.session.workflow import make_plan as make_plan
+    from reconciler.session.workflow import read as read
 
 __version__ = "0.1.0"
 
 _PUBLIC = {
-    "load": "reconciler.workflow",
-    "connect": "reconciler.workflow",
-    "read": "reconciler.workflow",
-    "make_plan": "reconciler.workflow",
-    "apply": "reconciler.workflow",
-    "check_apply": "reconciler.workflow",
-    "Desired": "reconciler.workflow",
+    "load": "reconciler.session.workflow",
+    "connect": "reconciler.session.workflow",
+    "read": "reconciler.session.workflow",
+    "make_plan": "reconciler.session.workflow",
+    "apply": "reconciler.session.workflow",
+    "check_apply": "reconciler.session.workflow",
+    "Desired": "reconciler.session.workflow",
     "Plan": "reconciler.plan",
     "Change": "reconciler.plan",
-    "ApplyReport": "reconciler.applier",
+    "ApplyReport": "reconciler.applying.report",
     "StalePlan": "reconciler.errors",
     "UnsafePlan": "reconciler.errors",
     "settings_from_env": "reconciler.box.connect",

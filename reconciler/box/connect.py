@@ -29,7 +29,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from requests.adapters import HTTPAdapter
 
 from reconciler.errors import ConfigError
-from reconciler.urls import without_userinfo
+from reconciler.model.urls import without_userinfo
 
 log = logging.getLogger(__name__)
 

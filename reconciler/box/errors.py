@@ -22,7 +22,7 @@ from reconciler.errors import (
     NotFound,
     RateLimited,
 )
-from reconciler.urls import without_userinfo
+from reconciler.model.urls import without_userinfo
 
 T = TypeVar("T")
 

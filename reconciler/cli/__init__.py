@@ -1,1 +1,5 @@
-"""The ``reconcile`` command line: the one place where errors become exit codes."""
+"""The ``reconcile`` command line: the one place where errors become exit codes.
+
+Pipeline (README, "Developing"): manifest → model → box → planning → plan → applying → status →
+session → notify → doctor → watch → render → forge → **cli**.
+"""

@@ -26,7 +26,8 @@ from reconciler.cli.options import (
 from reconciler.errors import ExitCode, Interrupted, PartialApply, UsageError
 
 if TYPE_CHECKING:
-    from reconciler.applier import ApplyReport, Journal
+    from reconciler.applying.report import ApplyReport
+    from reconciler.applying.run import Journal
     from reconciler.model import LiveState
     from reconciler.plan import Plan
     from reconciler.session import Reading, Session
@@ -64,13 +65,13 @@ ReportFormatOpt = Annotated[
 
 
 def load_saved_plan(path: Path) -> Plan:
-    from reconciler.saved_plan import load_saved_plan as load  # only when a plan is given
+    from reconciler.plan.saved import load_saved_plan as load  # only when a plan is given
 
     return load(path)
 
 
 def open_journal(path: Path) -> Journal:
-    from reconciler.applier import Journal
+    from reconciler.applying.run import Journal
 
     try:
         return Journal.open(path)
@@ -111,7 +112,8 @@ def run_apply(
     journal: Path | None,
 ) -> ApplyReport:
     """The session's apply, with a progress bar and, when asked, a journal line per change."""
-    from reconciler.applier import ChangeResult, hold_interrupts
+    from reconciler.applying.report import ChangeResult
+    from reconciler.applying.run import hold_interrupts
 
     sink = open_journal(journal) if journal is not None else None
     try:
@@ -132,7 +134,7 @@ def run_apply(
 
 
 def raise_for(result: ApplyReport, live: LiveState) -> None:
-    from reconciler.applier import Outcome
+    from reconciler.applying.report import Outcome
     from reconciler.render.words import plural
 
     if result.interrupted:
@@ -199,7 +201,7 @@ def apply_command(
 
 
 def nothing_to_apply(plan: Plan, live: LiveState, output: ReportFormat, stdout: TextIO) -> None:
-    from reconciler.applier import nothing_applied
+    from reconciler.applying.report import nothing_applied
     from reconciler.render import report
 
     info("Nothing to apply: Box matches the manifests.")

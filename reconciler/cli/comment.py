@@ -30,9 +30,9 @@ from reconciler.cli.options import (
 from reconciler.errors import ConfigError, ForgeError, ManifestError, ReadError
 
 if TYPE_CHECKING:
-    from reconciler import workflow
     from reconciler.forge import Thread
     from reconciler.render.comment import Context
+    from reconciler.session import workflow
 
 #: Big enough for any plan: the job summary takes up to 1 MiB.
 UNCUT = 1 << 20
@@ -120,10 +120,10 @@ def _checked(
 ) -> tuple[workflow.Desired, Context]:
     """The manifests to plan, narrowed with ``--changed-since``; invalid ones are posted as the
     validation report, then raised."""
-    from reconciler import workflow
-    from reconciler.gitdiff import only_affected
     from reconciler.manifest import DEFAULT_PATHS, check
+    from reconciler.manifest.gitdiff import only_affected
     from reconciler.render.comment import validation_comment
+    from reconciler.session import workflow
 
     result = check(paths or list(DEFAULT_PATHS), config)
     changes = manifest_changes(paths, config, changed_since)

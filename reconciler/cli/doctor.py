@@ -57,10 +57,10 @@ def doctor_command(
     Exit codes: 0 nothing failed, 1 a check failed, 3 invalid input (manifests, config or
     Box settings).
     """
-    from reconciler import workflow
     from reconciler.doctor import diagnose
     from reconciler.manifest.service import load_service
     from reconciler.render.doctor import render
+    from reconciler.session import workflow
 
     desired, _ = load_desired(paths, config, None)
     service = load_service(config, os.environ)

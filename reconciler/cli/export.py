@@ -15,7 +15,7 @@ from reconciler.errors import ConfigError, ManifestError, UsageError
 if TYPE_CHECKING:
     from reconciler.manifest.dump import Export
     from reconciler.model import ItemRef, LiveUser, Policy
-    from reconciler.workflow import Connection
+    from reconciler.session.workflow import Connection
 
 #: Where the modeline points: ``reconcile schema delivery > schemas/delivery.schema.json``.
 SCHEMA = Path("schemas/delivery.schema.json")
@@ -65,8 +65,8 @@ def export_command(
 
     Exit codes: 0 written, 1 Box error, 3 invalid input (a file that exists is never replaced).
     """
-    from reconciler import workflow
     from reconciler.manifest import load_config
+    from reconciler.session import workflow
 
     refs = _refs(folder, hub, name, recursive)
     policy, problems = load_config(config)
@@ -92,8 +92,8 @@ def export_command(
 def _report_files_left_out(connection: Connection, exports: list[Export], me: LiveUser) -> None:
     """Name each file below an exported folder that is shared on its own, and why it is not in
     a manifest: export writes folders and hubs, a file's clients go under ``files:`` by hand."""
-    from reconciler import workflow
     from reconciler.model import ItemKind
+    from reconciler.session import workflow
 
     folders = [e.item.ref.id for e in exports if e.item.ref.kind is ItemKind.FOLDER]
     for path, item in workflow.files_shared_alone(connection, folders, me):

@@ -11,8 +11,8 @@ from reconciler.cli.app import app
 from reconciler.cli.options import AsUserOpt, BaseUrlOpt, ConfigOpt, PathsArg, read_box
 from reconciler.cli.watch import StateDirOpt, log_to_stderr
 from reconciler.errors import SinkError
+from reconciler.notify.statedir import DEFAULT_STATE_DIR, StateDir
 from reconciler.render.words import plural
-from reconciler.statedir import DEFAULT_STATE_DIR, StateDir
 
 
 @app.command(
@@ -40,12 +40,12 @@ def notify_command(
     Exit codes: 0 all delivered, 1 Box error or a sink still owed something, 3 invalid input
     or state dir in use.
     """
-    from reconciler import status
     from reconciler.manifest.service import load_service
     from reconciler.notify.feedback import with_client_comments
     from reconciler.notify.ledger import Ledger
     from reconciler.notify.notices import notices
     from reconciler.notify.sinks import make_sinks
+    from reconciler.status import report as status_report
     from reconciler.watch.passes import now_utc
 
     log_to_stderr()
@@ -54,7 +54,7 @@ def notify_command(
         desired, connection, live = read_box(paths, config, base_url, as_user)
         sinks = make_sinks(service.sinks, os.environ)
         report = with_client_comments(
-            status.report(desired.state, live),
+            status_report.report(desired.state, live),
             desired.state,
             connection,
             live,

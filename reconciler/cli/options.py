@@ -20,12 +20,11 @@ from reconciler.errors import UsageError
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from reconciler import workflow
     from reconciler.box.connect import BoxSettings
-    from reconciler.gitdiff import ManifestChanges
+    from reconciler.manifest.gitdiff import ManifestChanges
     from reconciler.model import LiveState
     from reconciler.plan import Plan
-    from reconciler.session import Reading, Session
+    from reconciler.session import Reading, Session, workflow
 
 PathsArg = Annotated[
     Optional[list[str]],  # noqa: UP045 - typer reads the annotation at run time (py3.10)
@@ -87,8 +86,8 @@ def manifest_changes(
     loudly, since deleting a manifest leaves its access in Box."""
     if ref is None:
         return None
-    from reconciler.gitdiff import changed_since
     from reconciler.manifest import DEFAULT_PATHS
+    from reconciler.manifest.gitdiff import changed_since
     from reconciler.render.colour import paint
 
     changes = changed_since(ref, paths or list(DEFAULT_PATHS), config or _default_config())
@@ -108,7 +107,7 @@ def load_desired(
     paths: list[str] | None, config: str | None, changed_since_ref: str | None
 ) -> tuple[workflow.Desired, ManifestChanges | None]:
     """Every manifest, checked; with ``--changed-since`` only the affected deliveries remain."""
-    from reconciler import workflow
+    from reconciler.session import workflow
 
     desired = workflow.load(paths, config)
     for warning in desired.warnings:
@@ -185,8 +184,7 @@ def read_and_plan(
 
 def open_session(desired: workflow.Desired, base_url: str | None, as_user: str | None) -> Session:
     """The library session over ``desired``, connected with the policy's pacing."""
-    from reconciler import workflow
-    from reconciler.session import Session
+    from reconciler.session import Session, workflow
 
     return Session(desired, workflow.connect(box_settings(base_url, as_user), desired.policy))
 
@@ -194,8 +192,8 @@ def open_session(desired: workflow.Desired, base_url: str | None, as_user: str |
 def read_session(session: Session) -> Reading:
     """The session's read of Box, with progress on a terminal and each delivery it left out
     as an error line naming why (at its manifest line)."""
-    from reconciler import workflow
     from reconciler.render.words import plural
+    from reconciler.session import workflow
 
     desired = session.desired
     items = len(workflow.items_of(desired.state))

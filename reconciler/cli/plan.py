@@ -24,7 +24,7 @@ from reconciler.cli.options import (
 from reconciler.errors import ExitCode, ReadError
 
 if TYPE_CHECKING:
-    from reconciler import workflow
+    from reconciler.session import workflow
 
 
 class PlanFormat(str, Enum):
@@ -100,8 +100,7 @@ def plan_command(
 
 def warn_deleted(paths: list[str] | None, desired: workflow.Desired) -> None:
     """A warning for each manifest git saw deleted without ``revoke: true``: its access stays."""
-    from reconciler import ended
-    from reconciler.manifest import DEFAULT_PATHS
+    from reconciler.manifest import DEFAULT_PATHS, ended
 
     names = [d.name for d in desired.state.deliveries]
     for deleted in ended.deleted_manifests(paths or DEFAULT_PATHS, names):

@@ -24,8 +24,8 @@ from reconciler.errors import ReadError, UsageError
 
 if TYPE_CHECKING:
     from reconciler.model import LiveState
-    from reconciler.status import StatusReport
-    from reconciler.workflow import Connection, Desired
+    from reconciler.session.workflow import Connection, Desired
+    from reconciler.status.report import StatusReport
 
 
 class StatusFormat(str, Enum):
@@ -78,12 +78,12 @@ def status_command(
 
     Exit codes: 0 ok, 1 Box error, 3 invalid input.
     """
-    from reconciler import status
     from reconciler.render.status import render
+    from reconciler.status import report as status_report
 
     start = parse_since(since) if since is not None else None
     desired, connection, live = read_box(paths, config, base_url, as_user)
-    result = status.report(desired.state, live)
+    result = status_report.report(desired.state, live)
     if start is not None:
         result = result.since(start)
     result = client_feedback(result, desired, connection, live)
@@ -134,7 +134,7 @@ def client_feedback(
     """The report with the clients' Box comments on each file under approval: read here, for
     status only, so ``plan`` never pays for them."""
     from reconciler.box.comments import read_comments
-    from reconciler.comments import with_comments
+    from reconciler.status.feedback import with_comments
 
     file_ids = {f.file_id for d in result.deliveries for c in d.clients for f in c.files}
     if not file_ids:

@@ -15,12 +15,12 @@ import typer
 
 from reconciler.cli.app import app
 from reconciler.cli.options import AsUserOpt, BaseUrlOpt, ConfigOpt, PathsArg, box_settings
-from reconciler.statedir import DEFAULT_STATE_DIR, StateDir
+from reconciler.notify.statedir import DEFAULT_STATE_DIR, StateDir
 
 if TYPE_CHECKING:  # the SDK and the planner load only when the command runs
-    from reconciler import workflow
     from reconciler.manifest.service import Service
     from reconciler.notify.sinks import Sink
+    from reconciler.session import workflow
     from reconciler.watch.intake import Keys, Listener
     from reconciler.watch.loop import Sources, Watcher
 
@@ -56,9 +56,9 @@ def log_to_stderr() -> None:
 def sources(
     paths: list[str] | None, config: str | None, base_url: str | None, as_user: str | None
 ) -> Sources:
-    from reconciler import workflow
     from reconciler.manifest.service import load_service
     from reconciler.notify.sinks import make_sinks
+    from reconciler.session import workflow
     from reconciler.watch.loop import Sources
 
     settings = box_settings(base_url, as_user)

@@ -22,8 +22,8 @@ from reconciler.errors import PartialApply, UsageError
 from reconciler.render.words import plural
 
 if TYPE_CHECKING:
-    from reconciler import workflow
     from reconciler.plan import Plan
+    from reconciler.session import workflow
 
 webhooks_app = typer.Typer(
     help="The webhooks: of reconcile.yaml on every delivered folder (plan, apply).",
@@ -36,8 +36,8 @@ app.add_typer(webhooks_app, name="webhooks")
 def _plan(
     paths: list[str] | None, config: str | None, base_url: str | None, as_user: str | None
 ) -> tuple[workflow.Desired, workflow.Connection, Plan]:
-    from reconciler import workflow
     from reconciler.manifest.service import load_service
+    from reconciler.session import workflow
 
     desired = workflow.load(paths, config)
     spec = load_service(config).webhooks
@@ -103,8 +103,8 @@ def apply_command(
     Exit codes: 0 done, 1 Box error, 3 invalid input, 4 refused (removals above the safety
     limits without --force), 5 some changes failed.
     """
-    from reconciler import workflow
     from reconciler.render.plan import render
+    from reconciler.session import workflow
 
     desired, connection, plan = _plan(paths, config, base_url, as_user)
     stdout, color = product_stream()

@@ -3,6 +3,9 @@
 ``diagnose(connection, state, service)`` runs every check and returns a ``Diagnosis``; the CLI
 renders it, and ``reconcile watch`` can run it at start and log it with ``log_diagnosis``.
 Asking Box is ``box.probe``'s; each module here turns Box's answers into verdicts.
+
+Pipeline (README, "Developing"): manifest → model → box → planning → plan → applying → status →
+session → notify → **doctor** → watch → render → forge → cli.
 """
 
 from __future__ import annotations

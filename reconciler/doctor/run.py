@@ -92,7 +92,7 @@ def _attempt(ask: Callable[[], T]) -> T | BoxError:
 
 
 def _where(state: DesiredState, ref: ItemRef) -> str:
-    from reconciler.workflow import where_declared
+    from reconciler.session.workflow import where_declared
 
     return where_declared(state, ref)
 

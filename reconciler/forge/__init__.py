@@ -1,6 +1,10 @@
 """The second outside boundary: one sticky plan comment on a GitHub pull request or a GitLab
 merge request, found again by its marker and its author (ours), edited in place, never posted
-twice, and never someone else's comment edited."""
+twice, and never someone else's comment edited.
+
+Pipeline (README, "Developing"): manifest → model → box → planning → plan → applying → status →
+session → notify → doctor → watch → render → **forge** → cli.
+"""
 
 from __future__ import annotations
 

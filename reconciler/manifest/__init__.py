@@ -1,9 +1,12 @@
 """Manifests in, desired state out: find, load, check and build, with every problem located.
 
-(reconciler.workflow.load turns problems into one ManifestError for the commands that act.)
+(reconciler.session.workflow.load turns problems into one ManifestError for the commands that act.)
 
 validate(paths, config_path)      -> every problem, in a stable order
 check(paths, config_path)         -> Validation: the files read, problems, state and policy
+
+Pipeline (README, "Developing"): **manifest** → model → box → planning → plan → applying → status →
+session → notify → doctor → watch → render → forge → cli.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from reconciler import globs
 from reconciler.errors import Problem
+from reconciler.manifest import globs
 from reconciler.manifest.build import calendar_date
 from reconciler.manifest.load import Document, Mapping, Sequence, printable
 from reconciler.manifest.schema import where

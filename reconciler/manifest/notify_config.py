@@ -17,7 +17,7 @@ from typing import Any
 from reconciler.errors import Problem
 from reconciler.manifest.load import Document
 from reconciler.model import Origin
-from reconciler.urls import without_userinfo
+from reconciler.model.urls import without_userinfo
 
 #: The notice kinds a sink can ask for with ``on:``; a decision counts as its decision.
 NOTICE_KINDS = ("approved", "rejected", "acceptance", "invitation", "comment")

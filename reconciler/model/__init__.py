@@ -1,5 +1,9 @@
 """Frozen dataclasses for desired state (from manifests, ``desired``) and live state (from
-Box, ``live``), with what both speak of (``refs``). Everything is importable from here."""
+Box, ``live``), with what both speak of (``refs``). Everything is importable from here.
+
+Pipeline (README, "Developing"): manifest → **model** → box → planning → plan → applying → status →
+session → notify → doctor → watch → render → forge → cli.
+"""
 
 from reconciler.model.desired import (
     ApprovalRule,

@@ -7,9 +7,9 @@ from collections.abc import Iterable
 
 from reconciler.box.comments import read_comments
 from reconciler.box.connection import Connection
-from reconciler.comments import with_comments
 from reconciler.model import DesiredState, LiveState
-from reconciler.status import StatusReport
+from reconciler.status.feedback import with_comments
+from reconciler.status.report import StatusReport
 
 
 def with_client_comments(

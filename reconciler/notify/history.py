@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from reconciler.notify.notices import Notice, decision_subject, notice_id
-from reconciler.statedir import StateDir
+from reconciler.notify.statedir import StateDir
 
 FILE = "decisions.json"
 

@@ -30,7 +30,7 @@ from reconciler.notify.history import History
 from reconciler.notify.ledger_store import Store
 from reconciler.notify.notices import Notice
 from reconciler.notify.sinks import Sink, wants
-from reconciler.statedir import StateDir
+from reconciler.notify.statedir import StateDir
 
 log = logging.getLogger(__name__)
 

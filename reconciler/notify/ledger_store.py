@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 from reconciler.errors import printable
-from reconciler.statedir import StateDir, StateError
+from reconciler.notify.statedir import StateDir, StateError
 
 DB = "notify.db"
 LEGACY = "notify.json"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.model import ItemKind
-from reconciler.status import (
+from reconciler.status.report import (
     ClientStatus,
     DeliveryStatus,
     FileState,

@@ -11,6 +11,9 @@ stages built, and returns its changes with the handoff, its own part added:
     assignments     who must approve each file       hands on: the approvers who wait (Wait)
 
 A new rule is one more stage: a function ``(Inputs, Handoff) -> Step`` added to ``STAGES``.
+
+Pipeline (README, "Developing"): manifest → model → box → **planning** → plan → applying → status →
+session → notify → doctor → watch → render → forge → cli.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import timedelta
 
-from reconciler.globs import selected
+from reconciler.manifest.globs import selected
 from reconciler.model import (
     REVIEW,
     ApprovalRule,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from reconciler.errors import Problem
-from reconciler.gitdiff import END_ON_PURPOSE, DeletedManifest
+from reconciler.manifest.gitdiff import END_ON_PURPOSE, DeletedManifest
 from reconciler.plan import Plan
 from reconciler.render.markdown import (
     MARKER,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from reconciler.comments import unanswered_files
 from reconciler.render.words import plural
-from reconciler.status import DeliveryStatus, StatusReport
-from reconciler.status_model import FileComments
+from reconciler.status.feedback import unanswered_files
+from reconciler.status.model import FileComments
+from reconciler.status.report import DeliveryStatus, StatusReport
 
 COMMENT_COLUMNS: tuple[str, ...] = ("client_comments", "unanswered_comments")
 

@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import TextIO
 
-from reconciler.applier import ApplyReport, ChangeResult, Outcome
+from reconciler.applying.report import ApplyReport, ChangeResult, Outcome
 from reconciler.plan import Action, Plan
 from reconciler.render.colour import paint
 from reconciler.render.text import phrase

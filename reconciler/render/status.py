@@ -6,7 +6,6 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TextIO
 
-from reconciler.comments import unanswered_files
 from reconciler.errors import UsageError
 from reconciler.model import PrincipalKind
 from reconciler.render.colour import paint
@@ -17,7 +16,8 @@ from reconciler.render.comments import (
     summary_line,
 )
 from reconciler.render.words import plural
-from reconciler.status import (
+from reconciler.status.feedback import unanswered_files
+from reconciler.status.report import (
     ClientStatus,
     DeliveryStatus,
     FileState,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import logging
 
-from reconciler import workflow
-from reconciler.applier import Outcome
+from reconciler.applying.report import Outcome
 from reconciler.errors import UnsafePlan
 from reconciler.model import ItemRef, WebhookSpec
+from reconciler.session import workflow
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from reconciler.box.events import event_items
 from reconciler.box.webhooks import DEFAULT_FUTURE_SKEW_SECONDS, verify
 from reconciler.errors import UsageError
 from reconciler.model import ItemRef, box_time
-from reconciler.statedir import StateDir
+from reconciler.notify.statedir import StateDir
 from reconciler.watch.hints import Hint, HintQueue
 from reconciler.watch.intake_server import IntakeServer, listening_socket
 

@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from reconciler import workflow
 from reconciler.box.events import (
     COMMENT_TYPES,
     ENTERPRISE,
@@ -37,9 +36,9 @@ from reconciler.notify.couriers import Couriers
 from reconciler.notify.ledger import Ledger
 from reconciler.notify.notices import Notice
 from reconciler.notify.sinks import Sink
+from reconciler.notify.statedir import StateDir
 from reconciler.render.words import plural
-from reconciler.session import Session
-from reconciler.statedir import StateDir
+from reconciler.session import Session, workflow
 from reconciler.watch import passes
 from reconciler.watch.declared import declare_webhooks
 from reconciler.watch.hints import Batch, Hint, HintQueue

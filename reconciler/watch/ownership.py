@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import logging
 
-from reconciler import workflow
 from reconciler.manifest.service import WatchSettings
 from reconciler.model import ItemKind, ItemRef, LiveState
+from reconciler.session import workflow
 
 log = logging.getLogger(__name__)
 

@@ -11,12 +11,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 
-from reconciler import status
 from reconciler.errors import ReconcilerError
 from reconciler.model import DesiredState, LiveFile, LiveState, box_time
 from reconciler.notify.feedback import with_client_comments
 from reconciler.notify.notices import Notice, notices
 from reconciler.session import Converged, Session, scope
+from reconciler.status import report as status_report
+from reconciler.status.model import FileState, StatusReport
 from reconciler.watch.reviews import OpenReview
 
 log = logging.getLogger(__name__)
@@ -42,20 +43,20 @@ def reconcile(
     # Notices come from what was read (and the reviews the pass itself made, which announce
     # nothing until someone decides), never from what apply asked of Box.
     reviewed = scope(session.desired, done.deliveries)
-    seen = status.report(reviewed.state, done.live)
+    seen = status_report.report(reviewed.state, done.live)
     if comments and names is not None:
         seen = _with_comments(seen, session, reviewed.state, done.live)
     return PassResult(done, notices(seen, seen_at=now_utc()))
 
 
 def _with_comments(
-    report: status.StatusReport,
+    report: StatusReport,
     session: Session,
     state: DesiredState,
     live: LiveState,
     *,
     files: Iterable[str] | None = None,
-) -> status.StatusReport:
+) -> StatusReport:
     """The clients' comments on the report's files, for comment notices; without them (and
     a warning) when Box would not give them, so a pass never fails for a comment."""
     try:
@@ -92,10 +93,12 @@ def open_reviews(
     assignment Box gives no ``assigned_at``."""
     waiting: set[str] = set()
     decided: dict[str, datetime] = {}
-    rows = (f for d in status.report(state, live).deliveries for c in d.clients for f in c.files)
+    rows = (
+        f for d in status_report.report(state, live).deliveries for c in d.clients for f in c.files
+    )
     for f in rows:
         at = box_time(f.resolved_at) if f.decided() else None
-        if f.state is status.FileState.TO_REVIEW:
+        if f.state is FileState.TO_REVIEW:
             waiting.add(f.file_id)
         elif at is not None and seen - at <= RECENT_DECISION:
             decided[f.file_id] = max(at, decided.get(f.file_id, at))
@@ -167,7 +170,7 @@ def poll_reviews(
     touched = DesiredState(
         tuple(d for d in session.desired.state.deliveries if folders & set(d.folders))
     )
-    report = status.report(touched, updated)
+    report = status_report.report(touched, updated)
     if comments:
         report = _with_comments(report, session, touched, updated, files=ordered)
     return updated, notices(report, seen_at=now_utc())

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from reconciler.model import box_time
-from reconciler.statedir import StateDir
+from reconciler.notify.statedir import StateDir
 
 FILE = "stream.json"
 

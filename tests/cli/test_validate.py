@@ -161,7 +161,7 @@ def test_validate_loads_neither_the_box_sdk_nor_the_planner() -> None:
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    code = run(['validate', 'deliveries/'])\n"
         "heavy = ('box_sdk_gen', 'deepdiff', 'reconciler.plan', 'reconciler.render.plan',"
-        " 'reconciler.planning', 'reconciler.workflow')\n"
+        " 'reconciler.planning', 'reconciler.session.workflow')\n"
         "print(code, sorted(m for m in sys.modules if m.startswith(heavy)))\n"
     )
     done = subprocess.run(

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from box_sdk_gen import CreateHubCollaborationV2025R0AccessibleBy, CreateHubCollaborationV2025R0Hub
 
-from reconciler import workflow
-from reconciler.applier import Outcome
+from reconciler.applying.report import Outcome
 from reconciler.box.connect import BoxSettings
 from reconciler.plan import Plan
+from reconciler.session import workflow
 from tests.integration.conftest import (
     ACME_FOLDER,
     ACME_HUB,

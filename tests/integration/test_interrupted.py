@@ -10,7 +10,8 @@ import sys
 import time
 from collections import Counter
 
-from reconciler.applier import Outcome, apply_plan
+from reconciler.applying.report import Outcome
+from reconciler.applying.run import apply_plan
 from reconciler.box.connect import BoxSettings, make_client
 from reconciler.box.reader import BoxReader
 from reconciler.box.writer import BoxWriter

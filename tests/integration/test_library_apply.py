@@ -11,7 +11,7 @@ from box_sdk_gen import UpdateCollaborationByIdRole
 import reconciler
 from reconciler.box.connect import settings_from_env
 from reconciler.errors import StalePlan, UnsafePlan
-from reconciler.workflow import Connection, Desired
+from reconciler.session.workflow import Connection, Desired
 from tests.integration.conftest import ACME_FOLDER, INITECH_FILE, Studio
 from tests.integration.test_plan_apply import ACME, INITECH, by_principal, invite_behind_our_back
 

@@ -8,8 +8,8 @@ from collections import Counter
 
 import pytest
 
+from reconciler.applying.executors import WRITE_ATTEMPTS, write_verified
 from reconciler.errors import BoxUnavailable
-from reconciler.executors import WRITE_ATTEMPTS, write_verified
 from tests.integration.conftest import Result, Studio, duplicates
 from tests.integration.test_tasks import (
     ACME,

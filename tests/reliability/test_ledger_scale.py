@@ -13,7 +13,7 @@ from pathlib import Path
 from reconciler.manifest.notify_config import NOTICE_KINDS
 from reconciler.notify.ledger import Ledger
 from reconciler.notify.notices import Notice
-from reconciler.statedir import StateDir
+from reconciler.notify.statedir import StateDir
 
 PER_SINK = 365_000
 SINKS = ("jsonl:decisions.jsonl", "http:https://billing.example/hook")

@@ -28,9 +28,9 @@ from reconciler.model import (
     Principal,
 )
 from reconciler.plan import Action, Change, Kind, Plan, principal_id
+from reconciler.plan.saved import plan_from_dict
 from reconciler.planning import plan
 from reconciler.render.plan import render
-from reconciler.saved_plan import plan_from_dict
 from tests.unit.test_planner import (
     FOLDER,
     ME,

@@ -1,6 +1,7 @@
 """The import boundaries of ``[tool.importlinter]`` in pyproject.toml, checked by import-linter:
 Box's SDK only under ``reconciler.box``; the sandbox importing nothing of the rest, so the client
-and the sandbox cannot share a wrong guess about Box through common code; no import circles."""
+and the sandbox cannot share a wrong guess about Box through common code; no import circles; and
+the pipeline's layers, each importing only those below it."""
 
 from __future__ import annotations
 
@@ -31,23 +32,30 @@ def test_the_package_keeps_its_import_boundaries() -> None:
     assert "0 broken" in done.stdout
 
 
+LAYERS = ("cli", "watch", "render", "forge", "doctor", "notify", "session", "status", "applying")
+LOWER = ("planning", "plan", "box", "manifest", "model")
+TYPE_CHECKING_ONLY = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+
+
 def test_a_crossed_boundary_is_named(tmp_path: Path) -> None:
     # A package of the same name, with the same contracts, where the CLI imports the SDK, the
-    # sandbox imports the rest, and two modules import each other (one only for type checking):
-    # each contract names what breaks it.
+    # sandbox imports the rest, two modules import each other (one only for type checking), and
+    # the lowest layer imports one above it: each contract names what breaks it.
     package = tmp_path / "reconciler"
-    for part, body in {
-        "__init__.py": "",
-        "errors.py": "",
-        "box/__init__.py": "",
-        "box/connect.py": "import box_sdk_gen\n",
-        "cli/__init__.py": "import box_sdk_gen\n",
-        "sandbox/__init__.py": "from reconciler import errors\n",
-        "plan.py": "import reconciler.diff\n",
-        "diff.py": (
-            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import reconciler.plan\n"
-        ),
-    }.items():
+    parts = {f"{layer}/__init__.py": "" for layer in LAYERS + LOWER}
+    parts.update(
+        {
+            "__init__.py": "",
+            "__main__.py": "",
+            "errors.py": "import reconciler.model\n",
+            "box/connect.py": "import box_sdk_gen\n",
+            "cli/__init__.py": "import box_sdk_gen\n",
+            "sandbox/__init__.py": "from reconciler import errors\n",
+            "plan/saved.py": "import reconciler.plan.change\n",
+            "plan/change.py": TYPE_CHECKING_ONLY + "    import reconciler.plan.saved\n",
+        }
+    )
+    for part, body in parts.items():
         (package / part).parent.mkdir(parents=True, exist_ok=True)
         (package / part).write_text(body, encoding="utf-8")
     shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
@@ -55,4 +63,5 @@ def test_a_crossed_boundary_is_named(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stdout + done.stderr
     assert "reconciler.cli -> box_sdk_gen" in done.stdout
     assert "reconciler.sandbox -> reconciler.errors" in done.stdout
-    assert "No cycles are allowed in reconciler." in done.stdout
+    assert "No cycles are allowed in reconciler.plan." in done.stdout
+    assert "reconciler.errors -> reconciler.model" in done.stdout

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from reconciler.comments import file_comments
 from reconciler.model import LiveComment
+from reconciler.status.feedback import file_comments
 
 CLIENT = frozenset({"20002"})
 LOGINS = frozenset({"art@globex.example"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.executors import EXECUTORS
+from reconciler.applying.executors import EXECUTORS
 from reconciler.model import DesiredState, Policy
 from reconciler.plan import EXECUTABLE
 from reconciler.planning import plan

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler import globs
-from reconciler.globs import matches, selected
+from reconciler.manifest import globs
+from reconciler.manifest.globs import matches, selected
 
 CASES = [
     # (pattern, path, matches?)

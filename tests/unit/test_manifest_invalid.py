@@ -8,7 +8,7 @@ import pytest
 
 from reconciler.errors import ManifestError
 from reconciler.manifest import validate
-from reconciler.workflow import load
+from reconciler.session.workflow import load
 
 CORPUS = Path(__file__).parent / "manifests"
 INVALID = CORPUS / "invalid"

@@ -20,7 +20,7 @@ from reconciler.model import (
     Principal,
 )
 from reconciler.planning.access import targets
-from reconciler.workflow import load
+from reconciler.session.workflow import load
 
 CORPUS = Path(__file__).parent / "manifests"
 VALID = CORPUS / "valid"

@@ -16,8 +16,8 @@ from reconciler.model import ItemKind, ItemRef, Origin, PrincipalKind
 from reconciler.notify.ledger import Ledger
 from reconciler.notify.notices import Notice, notices
 from reconciler.notify.sinks import JsonlSink
-from reconciler.statedir import StateDir
-from reconciler.status import (
+from reconciler.notify.statedir import StateDir
+from reconciler.status.report import (
     ClientStatus,
     DeliveryStatus,
     FileState,

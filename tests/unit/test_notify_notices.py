@@ -12,10 +12,10 @@ import pytest
 from reconciler.model import ItemKind, ItemRef, PrincipalKind
 from reconciler.notify.ledger import Ledger
 from reconciler.notify.notices import Notice, notices
+from reconciler.notify.statedir import StateDir
 from reconciler.notify.webhook import signed_headers
 from reconciler.notify.words import headline
-from reconciler.statedir import StateDir
-from reconciler.status import (
+from reconciler.status.report import (
     ClientStatus,
     DeliveryStatus,
     FileState,

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import workflow
 from reconciler.manifest.service import WatchSettings
 from reconciler.model import ItemKind, ItemRef, LiveItem, LiveState, LiveUser
+from reconciler.session import workflow
 from reconciler.watch.ownership import check_ownership, unowned
 
 MANIFEST = Path(__file__).parent / "manifests" / "valid" / "minimal.yaml"

@@ -7,11 +7,11 @@ from dataclasses import replace
 
 import pytest
 
-from reconciler.diff import diff_plans
 from reconciler.errors import InputError, StalePlan, UnsafePlan
 from reconciler.model import ItemKind, ItemRef, Policy, Principal
 from reconciler.plan import Action, Change, Kind, Plan
-from reconciler.saved_plan import plan_from_dict
+from reconciler.plan.diff import diff_plans
+from reconciler.plan.saved import plan_from_dict
 
 FOLDER = ItemRef(ItemKind.FOLDER, "100")
 HUB = ItemRef(ItemKind.HUB, "900")

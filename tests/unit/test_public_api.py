@@ -55,4 +55,5 @@ def test_the_public_names_have_their_real_types_for_a_type_checker(tmp_path: Pat
     revealed = [line for line in done.stdout.splitlines() if "Revealed type" in line]
     assert len(revealed) == 2, done.stdout
     assert all('"Any"' not in line for line in revealed), revealed
-    assert "reconciler.workflow.Desired" in revealed[0] and "reconciler.plan.Plan" in revealed[1]
+    assert "reconciler.session.workflow.Desired" in revealed[0]
+    assert "reconciler.plan.plan.Plan" in revealed[1]

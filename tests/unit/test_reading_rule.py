@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reconciler import workflow
 from reconciler.model import ItemKind, ItemRef, LiveState, LiveUser
+from reconciler.session import workflow
 
 DELIVERY = """\
 version: 1

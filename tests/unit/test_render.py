@@ -17,9 +17,9 @@ import pytest
 from reconciler.errors import UsageError
 from reconciler.model import ItemKind, ItemRef, Principal
 from reconciler.plan import Action, Change, Kind, Plan
+from reconciler.plan.saved import plan_from_dict
 from reconciler.render import markdown
 from reconciler.render.plan import FORMATS, render
-from reconciler.saved_plan import plan_from_dict
 
 GOLDEN = Path(__file__).parent / "golden"
 FOLDER = ItemRef(ItemKind.FOLDER, "213534631621")

@@ -29,7 +29,7 @@ from reconciler.model import (
     Principal,
 )
 from reconciler.render.status import render
-from reconciler.status import (
+from reconciler.status.report import (
     Approvals,
     ClientStatus,
     FileState,

@@ -12,7 +12,7 @@ import pytest
 
 from reconciler.errors import UsageError
 from reconciler.model import ItemKind, ItemRef
-from reconciler.statedir import StateDir
+from reconciler.notify.statedir import StateDir
 from reconciler.watch.hints import Hint, HintQueue
 from reconciler.watch.stream import load_place, save_place
 

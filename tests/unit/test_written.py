@@ -3,7 +3,8 @@ assignments it made, with Box's ids, without reading Box again."""
 
 from __future__ import annotations
 
-from reconciler.applier import ApplyReport, ChangeResult, Outcome
+from reconciler.applying.report import ApplyReport, ChangeResult, Outcome
+from reconciler.applying.written import fold
 from reconciler.model import (
     ItemKind,
     ItemRef,
@@ -15,7 +16,6 @@ from reconciler.model import (
     Principal,
 )
 from reconciler.plan import Action, Change, Kind
-from reconciler.written import fold
 
 FOLDER = ItemRef(ItemKind.FOLDER, "300")
 ME = LiveUser("10001", "studio@example.com")

@@ -6,6 +6,9 @@ The reading rule: a delivery that names an item Box does not give (not found, no
 the account, refused) is left out of the run and reported at its manifest line, and so is any
 delivery sharing an item with it (a shared item is planned with every delivery declaring it,
 or not at all, so nobody's clients are pruned from it); every other delivery carries on.
+
+Pipeline (README, "Developing"): manifest → model → box → planning → plan → applying → status →
+**session** → notify → doctor → watch → render → forge → cli.
 """
 
 from __future__ import annotations
@@ -16,11 +19,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
-from reconciler import workflow, written
-from reconciler.applier import ApplyReport, ChangeResult, apply_plan
+from reconciler.applying import written
+from reconciler.applying.report import ApplyReport, ChangeResult
+from reconciler.applying.run import apply_plan
 from reconciler.errors import UnsafePlan
 from reconciler.model import DesiredState, LiveState
 from reconciler.plan import Plan
+from reconciler.session import workflow
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +136,7 @@ class Session:
         """Read, plan and apply the deliveries ``names`` (all when None) within the safety
         limits: removals above them are held back and reported, everything else is applied.
         The state handed back includes the review tasks and assignments the pass made (see
-        ``reconciler.written``), so what it created is known at once.
+        ``reconciler.applying.written``), so what it created is known at once.
 
         ``names`` must be closed under shared items: the planner judges each item it is given
         by the deliveries it is given."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from reconciler.applier import ApplyReport, ChangeResult, Outcome
+from reconciler.applying.report import ApplyReport, ChangeResult, Outcome
 from reconciler.model import LiveAssignment, LiveFile, LiveState, LiveTask, PrincipalKind
 from reconciler.plan import Action, Kind
 

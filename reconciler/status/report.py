@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import timezone
 from typing import Any
 
-from reconciler import globs
+from reconciler.manifest import globs
 from reconciler.model import (
     Client,
     Delivery,
@@ -29,7 +29,7 @@ from reconciler.model import (
 )
 from reconciler.planning.invitations import most_advanced
 from reconciler.planning.lifecycle import invitation_age
-from reconciler.status_model import (
+from reconciler.status.model import (
     FORMAT_VERSION,
     INVITATION_RANK,
     RESOLVED,

@@ -12,7 +12,7 @@ from reconciler.model import box_time
 from reconciler.plan import Change
 
 if TYPE_CHECKING:
-    from reconciler.apply_context import Context
+    from reconciler.applying.context import Context
 
 T = TypeVar("T")
 SKIPPED = "skipped: Box refuses expiry dates in this enterprise (see the error above)"

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from reconciler.apply_context import Context as Context
-from reconciler.apply_context import Waiting as Waiting
+from reconciler.applying.context import Context as Context
+from reconciler.applying.context import Waiting as Waiting
+from reconciler.applying.lifecycle import expiry_of, record, refusing_expiry
 from reconciler.box.errors import ALREADY_COLLABORATOR
 from reconciler.errors import BoxError, BoxUnavailable, Conflict, NotFound
-from reconciler.lifecycle_apply import expiry_of, record, refusing_expiry
 from reconciler.model import (
     ItemRef,
     LiveAssignment,

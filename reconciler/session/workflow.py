@@ -6,14 +6,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from reconciler import planning
-from reconciler.applier import ApplyReport, ChangeResult, apply_plan
+from reconciler.applying.report import ApplyReport, ChangeResult
+from reconciler.applying.run import apply_plan
 from reconciler.box.connection import Connection as Connection
 from reconciler.box.connection import connect as connect
 from reconciler.box.reader import BoxReader, read_folder_files, read_items, read_live
 from reconciler.errors import ManifestError, Problem
-from reconciler.gitdiff import ManifestChanges, affected
 from reconciler.manifest import check
 from reconciler.manifest.dump import Export
+from reconciler.manifest.gitdiff import ManifestChanges, affected
 from reconciler.model import (
     DesiredState,
     ItemKind,

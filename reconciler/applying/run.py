@@ -6,7 +6,7 @@ left pending). The plan's own waiting lines are reported as waiting, so every li
 has its outcome. A failed change never stops the others.
 
 The executors themselves (what each change does in Box, and how a write is verified after a
-5xx) are in ``reconciler.executors``.
+5xx) are in ``reconciler.applying.executors``.
 """
 
 from __future__ import annotations
@@ -18,84 +18,21 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from enum import Enum
 from pathlib import Path
 from types import FrameType
-from typing import Any, TextIO
+from typing import TextIO
 
+from reconciler.applying.executors import EXECUTORS, Context, Waiting
+from reconciler.applying.lifecycle import Skipped
+from reconciler.applying.report import ApplyReport, ChangeResult, Outcome, waiting_lines
 from reconciler.box.reader import BoxReader
 from reconciler.box.writer import BoxWriter
 from reconciler.errors import BoxError
-from reconciler.executors import EXECUTORS, Context, Waiting
-from reconciler.lifecycle_apply import Skipped
 from reconciler.model import InviteStatus
-from reconciler.plan import Action, Change, ChangeKey, Kind, Plan
+from reconciler.plan import Change, ChangeKey, Kind, Plan
 
 log = logging.getLogger(__name__)
-
-
-class Outcome(str, Enum):
-    APPLIED = "applied"
-    FAILED = "failed"
-    SKIPPED = "skipped"  # depended on a change that failed
-    WAITING = "waiting"  # depended on an invitation that is still pending
-    NOT_STARTED = "not_started"  # the run was interrupted before it began
-
-
-@dataclass(frozen=True)
-class ChangeResult:
-    change: Change
-    outcome: Outcome
-    detail: str
-    status: int | None = None
-    code: str | None = None
-    request_id: str | None = None
-    #: what later changes of the same run may need: user_id, status, task_id, ...
-    outputs: dict[str, str] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "change": str(self.change.key),
-            "action": self.change.action.value,
-            "kind": self.change.kind.value,
-            "delivery": self.change.delivery,
-            "item": {"type": self.change.item.kind.value, "id": self.change.item.id},
-            "principal": None if self.change.principal is None else str(self.change.principal),
-            "file": self.change.file,
-            "outcome": self.outcome.value,
-            "detail": self.detail,
-            "status": self.status,
-            "code": self.code,
-            "request_id": self.request_id,
-            "box_ids": dict(self.outputs),
-        }
-
-
-@dataclass
-class ApplyReport:
-    results: list[ChangeResult] = field(default_factory=list)
-    #: Ctrl-C stopped the run: changes under way finished, the others are NOT_STARTED
-    interrupted: bool = False
-
-    def of(self, outcome: Outcome) -> list[ChangeResult]:
-        return [r for r in self.results if r.outcome is outcome]
-
-    @property
-    def failed(self) -> list[ChangeResult]:
-        return self.of(Outcome.FAILED)
-
-    def counts(self) -> dict[str, int]:
-        """Changes per outcome, in the plan's unit (``Change.stands_for``)."""
-        return {o.value: sum(r.change.stands_for for r in self.of(o)) for o in Outcome}
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "summary": self.counts(),
-            "interrupted": self.interrupted,
-            "results": [r.to_dict() for r in self.results],
-        }
 
 
 # --- running a plan ------------------------------------------------------------------------
@@ -205,24 +142,8 @@ def apply_plan(
         pool.shutdown(wait=True)
     if report.of(Outcome.NOT_STARTED):
         report.interrupted = True
-    report.results.extend(_waiting(plan))
+    report.results.extend(waiting_lines(plan))
     return report
-
-
-def nothing_applied(plan: Plan) -> ApplyReport:
-    """The report of a plan with nothing to apply: its waiting lines, so even then the report
-    counts what waits for acceptance as the plan does."""
-    return ApplyReport(results=_waiting(plan))
-
-
-def _waiting(plan: Plan) -> list[ChangeResult]:
-    """The plan's own waiting lines, part of the outcome too: the report accounts for every
-    line the plan showed, so its counts and the plan's add up."""
-    return [
-        ChangeResult(change, Outcome.WAITING, change.reason)
-        for change in plan.changes
-        if change.action is Action.WAIT
-    ]
 
 
 def _after_interruption(

@@ -19,7 +19,7 @@ from reconciler.model import (
     PrincipalKind,
     box_time,
 )
-from reconciler.status_model import ClientComment, FileComments, StatusReport
+from reconciler.status.model import ClientComment, FileComments, StatusReport
 
 
 def utc(stamp: str) -> str:
