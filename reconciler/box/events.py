@@ -32,6 +32,9 @@ from reconciler.model import ItemKind, ItemRef
 
 log = logging.getLogger(__name__)
 
+#: The SDK's ``EventStream`` constructor, typed once here (the SDK leaves it unannotated).
+_event_stream: Callable[..., EventStream] = EventStream
+
 ENTERPRISE = "admin_logs_streaming"
 #: The enterprise events that can change what a delivery needs (Box's event type names).
 ENTERPRISE_TYPES = (
@@ -281,7 +284,7 @@ class EventFeed:
             on_end(reason)
 
     def _follow_user(self, on_events: OnEvents) -> None:
-        self._stream = EventStream(
+        self._stream = _event_stream(
             events_manager=_KeepingPosition(self.client.events),
             query_params=GetEventStreamQueryParams(
                 stream_type=GetEventStreamQueryParamsStreamTypeField(self.stream_type),

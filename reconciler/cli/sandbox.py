@@ -45,11 +45,19 @@ def seed_document(seed_file: Path | None, admin_token: str | None) -> dict[str, 
         raise InputError(f"invalid seed: {err.message}") from None
 
 
+def _is_service_account(user: dict[str, Any]) -> bool:
+    return bool(user.get("service_account"))
+
+
+def _is_admin(user: dict[str, Any]) -> bool:
+    return user.get("role") == "admin"
+
+
 def service_token(seed: dict[str, Any]) -> str:
     """The token reconcile should use: the seed's service account's (the one that owns the
     delivered folders), else its first admin's, else its first user's with a token."""
     users = [u for u in seed.get("users") or [] if isinstance(u, dict) and u.get("token")]
-    for wanted in (lambda u: u.get("service_account"), lambda u: u.get("role") == "admin"):
+    for wanted in (_is_service_account, _is_admin):
         found = next((u for u in users if wanted(u)), None)
         if found is not None:
             return str(found["token"])

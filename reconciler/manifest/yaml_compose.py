@@ -7,7 +7,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable
 from itertools import accumulate
-from typing import cast
+from typing import Protocol, cast
 
 import yaml
 from yaml.composer import Composer
@@ -64,6 +64,22 @@ class TooDeep(Exception):
         self.mark = mark
 
 
+class _Event(Protocol):
+    """A parser event: where it starts and ends in the document."""
+
+    start_mark: yaml.Mark
+    end_mark: yaml.Mark
+
+
+class _Events(Protocol):
+    """The parser's event queue, as the composer mixed with it reads it (PyYAML leaves these
+    methods unannotated)."""
+
+    def check_event(self, *choices: type[yaml.Event]) -> bool: ...
+    def get_event(self) -> _Event: ...
+    def peek_event(self) -> _Event: ...
+
+
 class NodeComposer(Composer):
     """Builds the node tree, recording aliases as problems instead of sharing nodes."""
 
@@ -71,7 +87,7 @@ class NodeComposer(Composer):
     depth: int
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
-        parser = cast(yaml.parser.Parser, self)  # the parser this composer is mixed with
+        parser = cast(_Events, self)  # the parser this composer is mixed with
         if parser.check_event(yaml.AliasEvent):
             event = parser.get_event()
             self.alias_marks.append(event.start_mark)
