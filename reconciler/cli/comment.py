@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,10 +25,10 @@ from reconciler.cli.options import (
     save_plan,
     utf8,
 )
-from reconciler.errors import ConfigError, ForgeError, ManifestError, ReadError
+from reconciler.errors import ForgeError, ManifestError, ReadError
 
 if TYPE_CHECKING:
-    from reconciler.forge import Thread
+    from reconciler.forge.ci import Post
     from reconciler.render.comment import Context
     from reconciler.session import workflow
 
@@ -90,13 +88,16 @@ def comment_command(
     GITHUB_EVENT_PATH unless --repo and --pr are given.
     Exit codes: 0 posted, 1 Box or forge error, 3 invalid manifests or usage.
     """
+    from reconciler.forge.ci import planned_commit, post_from_ci
     from reconciler.render.comment import Context, plan_comment
 
     env = os.environ
     if (repo is None) != (pr is None):
         raise typer.BadParameter("--repo and --pr go together")
-    post = _poster(env, gitlab, repo, pr)
-    context = Context(version=__version__, time=datetime.now(timezone.utc), commit=_commit(env))
+    post = post_from_ci(env, gitlab, repo, pr)
+    context = Context(
+        version=__version__, time=datetime.now(timezone.utc), commit=planned_commit(env)
+    )
     desired, context = _checked(paths, config, changed_since, context, post)
     session = open_session(desired, base_url, as_user)
     reading = session.read()
@@ -116,7 +117,7 @@ def _checked(
     config: str | None,
     changed_since: str | None,
     context: Context,
-    post: tuple[Thread | None, bool, str],
+    post: Post,
 ) -> tuple[workflow.Desired, Context]:
     """The manifests to plan, narrowed with ``--changed-since``; invalid ones are posted as the
     validation report, then raised."""
@@ -140,52 +141,26 @@ def _checked(
     return desired, context
 
 
-def _poster(
-    env: Mapping[str, str], gitlab: bool, repo: str | None, pr: int | None
-) -> tuple[Thread | None, bool, str]:
-    """The thread to post on (None: a fork's request, with no token to write with), whether a
-    refusal is expected (a fork's token is read-only), and why there is no thread."""
-    from reconciler.forge.github import DEFAULT_API, GitHubThread, PullRequest, from_event
-    from reconciler.forge.gitlab import TOKEN_VARIABLES, GitLabThread, token_from
-
-    if gitlab:
-        fork = env.get("CI_MERGE_REQUEST_SOURCE_PROJECT_ID", "") not in (
-            "",
-            env.get("CI_MERGE_REQUEST_PROJECT_ID", ""),
-        )
-        token = token_from(env)
-        if token is None:
-            if fork:
-                return None, True, "a merge request from a fork gets no token"
-            raise ConfigError(f"--gitlab needs a token in {' or '.join(TOKEN_VARIABLES)}")
-        return GitLabThread.from_env(env, token), fork, ""
-    pull = PullRequest(repo, pr) if repo is not None and pr is not None else from_event(env)
-    token = env.get("GITHUB_TOKEN")
-    if not token:
-        if pull.fork:
-            return None, True, "a pull request from a fork gets no GITHUB_TOKEN"
-        raise ConfigError("no GITHUB_TOKEN to comment with (it needs pull-requests: write)")
-    api = env.get("GITHUB_API_URL") or DEFAULT_API
-    return GitHubThread(api, token, pull), pull.fork, ""
-
-
-def _publish(body: str, full: str, post: tuple[Thread | None, bool, str]) -> None:
+def _publish(body: str, full: str, post: Post) -> None:
     """The comment to stdout and the thread; the whole plan to the job summary."""
     from reconciler.forge import post_sticky
+    from reconciler.forge.ci import write_job_summary
     from reconciler.render.markdown import MARKER
 
-    thread, refusal_expected, why_not = post
     stdout = utf8(sys.stdout)
     stdout.write(body)
     stdout.flush()
-    _summary(full)
+    problem = write_job_summary(full, os.environ)
+    if problem is not None:
+        info(problem)
+    thread = post.thread
     if thread is None:
-        info(f"Not commenting ({why_not}): the plan is in the job summary and the log above.")
+        info(f"Not commenting ({post.why_not}): the plan is in the job summary and the log above.")
         return
     try:
         posted = post_sticky(thread, body, MARKER)
     except ForgeError as err:
-        if refusal_expected and err.status in (401, 403, 404):
+        if post.refusal_expected and err.status in (401, 403, 404):
             info(
                 f"Not commenting: {err}. A pull request from a fork gets a read-only token; "
                 "the plan is in the job summary and the log above."
@@ -194,28 +169,3 @@ def _publish(body: str, full: str, post: tuple[Thread | None, bool, str]) -> Non
         raise
     verb = "Posted" if posted.created else "Updated"
     info(f"{verb} the plan comment on {thread.where} (comment {posted.comment.id}).")
-
-
-def _summary(markdown: str) -> None:
-    target = os.environ.get("GITHUB_STEP_SUMMARY")
-    if not target:
-        return
-    try:
-        with open(target, "a", encoding="utf-8") as summary:
-            summary.write(markdown + "\n")
-    except OSError as exc:
-        info(f"Could not write the job summary {target} ({exc.strerror}).")
-
-
-def _commit(env: Mapping[str, str]) -> str | None:
-    """The commit planned: the pull request's head when CI says so, else HEAD."""
-    for name in ("RECONCILE_COMMIT", "CI_COMMIT_SHA", "GITHUB_SHA"):
-        if env.get(name):
-            return env[name]
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=False, timeout=30
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip() or None if done.returncode == 0 else None
