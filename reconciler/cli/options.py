@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from reconciler.box.connect import BoxSettings
-    from reconciler.manifest.gitdiff import ManifestChanges
+    from reconciler.manifest.git import ManifestChanges
     from reconciler.model import LiveState
     from reconciler.plan import Plan
     from reconciler.session import Reading, Session, workflow
@@ -88,7 +88,7 @@ def manifest_changes(
         return None
     from reconciler.manifest import DEFAULT_PATHS
     from reconciler.manifest.config import config_file
-    from reconciler.manifest.gitdiff import changed_since
+    from reconciler.manifest.git import changed_since
     from reconciler.render.colour import paint
 
     changes = changed_since(ref, paths or list(DEFAULT_PATHS), config_file(config))
