@@ -122,7 +122,7 @@ def _checked(
     """The manifests to plan, narrowed with ``--changed-since``; invalid ones are posted as the
     validation report, then raised."""
     from reconciler.manifest import DEFAULT_PATHS, check
-    from reconciler.manifest.gitdiff import only_affected
+    from reconciler.manifest.git import only_affected
     from reconciler.render.comment import validation_comment
     from reconciler.session import workflow
 

@@ -21,6 +21,7 @@ from reconciler.cli.app import app
 from reconciler.cli.options import use_color, utf8
 from reconciler.cli.sandbox import DEFAULT_PORT
 from reconciler.errors import InputError, ReconcilerError, printable
+from reconciler.manifest.config import CONFIG_FILE_NAME
 
 if TYPE_CHECKING:
     from reconciler.sandbox.server import Sandbox
@@ -45,7 +46,7 @@ def workspace(keep: Path | None = None) -> Iterator[Path]:
 
 
 def copy_studio(source: Path, root: Path) -> None:
-    taken = [name for name in ("deliveries", "reconcile.yaml") if (root / name).exists()]
+    taken = [name for name in ("deliveries", CONFIG_FILE_NAME) if (root / name).exists()]
     if taken:
         raise InputError(
             f"{printable(str(root))} already has {' and '.join(taken)}; nothing was written. "
@@ -53,7 +54,7 @@ def copy_studio(source: Path, root: Path) -> None:
         )
     root.mkdir(parents=True, exist_ok=True)
     shutil.copytree(source / "deliveries", root / "deliveries")
-    shutil.copy(source / "reconcile.yaml", root / "reconcile.yaml")
+    shutil.copy(source / CONFIG_FILE_NAME, root / CONFIG_FILE_NAME)
 
 
 @contextmanager

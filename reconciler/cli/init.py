@@ -13,6 +13,7 @@ import typer
 
 from reconciler.cli.app import app
 from reconciler.errors import InputError, printable
+from reconciler.manifest.config import CONFIG_FILE_NAME
 from reconciler.manifest.schema import schema_text
 
 EXAMPLE_DELIVERY = ("acme", "spring-2026.yaml")
@@ -46,7 +47,7 @@ def studio_files(*, gitlab: bool) -> list[StudioFile]:
     )
     delivery = _example("deliveries", *EXAMPLE_DELIVERY).read_text(encoding="utf-8")
     return [
-        StudioFile("reconcile.yaml", _example("studio", "reconcile.yaml").read_text("utf-8")),
+        StudioFile(CONFIG_FILE_NAME, _example("studio", CONFIG_FILE_NAME).read_text("utf-8")),
         StudioFile("/".join(("deliveries", *EXAMPLE_DELIVERY)), delivery),
         StudioFile("schemas/delivery.schema.json", schema_text("delivery")),
         StudioFile("schemas/config.schema.json", schema_text("config")),

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from reconciler.box.connect import BoxSettings
-    from reconciler.manifest.gitdiff import ManifestChanges
+    from reconciler.manifest.git import ManifestChanges
     from reconciler.model import LiveState
     from reconciler.plan import Plan
     from reconciler.session import Reading, Session, workflow
@@ -87,20 +87,15 @@ def manifest_changes(
     if ref is None:
         return None
     from reconciler.manifest import DEFAULT_PATHS
-    from reconciler.manifest.gitdiff import changed_since
+    from reconciler.manifest.config import config_file
+    from reconciler.manifest.git import changed_since
     from reconciler.render.colour import paint
 
-    changes = changed_since(ref, paths or list(DEFAULT_PATHS), config or _default_config())
+    changes = changed_since(ref, paths or list(DEFAULT_PATHS), config_file(config))
     color = use_color(sys.stderr)
     for deleted in changes.deleted:
         typer.echo(paint(f"Warning: {deleted.warning()}", "red", color=color, bold=True), err=True)
     return changes
-
-
-def _default_config() -> str | None:
-    from reconciler.manifest.load import CONFIG_FILE_NAME
-
-    return CONFIG_FILE_NAME if os.path.isfile(CONFIG_FILE_NAME) else None
 
 
 def load_desired(

@@ -100,8 +100,9 @@ def plan_command(
 
 def warn_deleted(paths: list[str] | None, desired: workflow.Desired) -> None:
     """A warning for each manifest git saw deleted without ``revoke: true``: its access stays."""
-    from reconciler.manifest import DEFAULT_PATHS, ended
+    from reconciler.manifest import DEFAULT_PATHS
+    from reconciler.manifest.git import deleted_manifests
 
     names = [d.name for d in desired.state.deliveries]
-    for deleted in ended.deleted_manifests(paths or DEFAULT_PATHS, names):
+    for deleted in deleted_manifests(paths or DEFAULT_PATHS, names):
         info(f"Warning: {deleted.warning()}")

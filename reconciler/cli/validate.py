@@ -51,7 +51,7 @@ def validate(
     result = check(paths or list(DEFAULT_PATHS), config)
     changes = manifest_changes(paths, config, changed_since)
     if changes is not None:
-        from reconciler.manifest.gitdiff import only_affected
+        from reconciler.manifest.git import only_affected
 
         result = only_affected(result, changes)
     out = utf8(sys.stdout)

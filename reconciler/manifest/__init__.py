@@ -11,17 +11,17 @@ session → notify → doctor → watch → render → forge → cli.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from reconciler.errors import ConfigError, Problem, printable
+from reconciler.errors import Problem, printable
 from reconciler.manifest import schema
 from reconciler.manifest.build import build_delivery, build_policy
 from reconciler.manifest.checks import check_across, check_delivery, check_document, check_policy
+from reconciler.manifest.config import CONFIG_FILE_NAME, read_config
 from reconciler.manifest.domains import likely_typos
 from reconciler.manifest.files import scan
-from reconciler.manifest.load import CONFIG_FILE_NAME, Document, read
+from reconciler.manifest.load import Document, read
 from reconciler.model import Delivery, DesiredState, Policy
 
 DEFAULT_PATHS = ("deliveries",)
@@ -48,19 +48,14 @@ class Validation:
 
 
 def load_config(config_path: str | None = None) -> tuple[Policy, list[Problem]]:
-    """The repo policy from ``config_path``, or from ./reconcile.yaml when that exists.
+    """The repo policy from the config (``config.read_config``: ``config_path``, or
+    ./reconcile.yaml when anything has that name), and the config's problems.
 
     Raises ConfigError when a named config file does not exist.
     """
-    if config_path is None:
-        # Anything named reconcile.yaml is the config: an empty file, a directory or a FIFO of
-        # that name is an error, never a silent fall back to the defaults.
-        if not os.path.lexists(CONFIG_FILE_NAME):
-            return Policy(), []
-        config_path = CONFIG_FILE_NAME
-    elif not os.path.lexists(config_path):
-        raise ConfigError(f"config file not found: {printable(config_path)}")
-    doc = read(config_path)
+    doc = read_config(config_path)
+    if doc is None:
+        return Policy(), []
     return build_policy(doc), _with_schema(doc, "config")
 
 

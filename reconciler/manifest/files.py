@@ -1,40 +1,15 @@
-"""Which files are manifests, and reading one safely: regular files only, up to a size limit."""
+"""Which files are manifests: the files under the given paths, each folder and link looked at."""
 
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from reconciler.errors import UsageError, printable
+from reconciler.manifest.config import is_config_name
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
-CONFIG_FILE_NAME = "reconcile.yaml"
-#: Larger files are refused unread: the biggest real manifest is a few kilobytes.
-MAX_FILE_BYTES = 10 * 1024 * 1024
-
-
-class NotReadable(Exception):
-    """A path that is not something a manifest can be (a folder, a FIFO, a device, too big)."""
-
-
-def read_regular(path: str, *, limit: int = MAX_FILE_BYTES) -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes; NotReadable or OSError if not."""
-    # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then says what it is.
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(fd, "rb") as handle:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
-            raise NotReadable("this is a directory, not a file")
-        if not stat.S_ISREG(mode):
-            raise NotReadable("not a regular file (a FIFO, socket or device is never read)")
-        raw = handle.read(limit + 1)
-    if len(raw) > limit:
-        raise NotReadable(f"the file is larger than {limit // (1024 * 1024)} MB")
-    return raw
-
-
 #: Why a manifest that resolves outside is refused; its content is never read, nor quoted.
 OUTSIDE = (
     "this manifest is a link to a file outside the repository and the given paths; it is not read"
@@ -104,6 +79,8 @@ def _walk(directory: str, found: Found, visited: set[str]) -> None:
     for entry in entries:
         if entry.name.startswith("."):  # .git, .venv, editors' files: never deliveries
             continue
+        if is_config_name(entry.name):  # the config reader's to judge, whatever it is
+            continue
         try:
             is_dir = entry.is_dir()  # follows a link, as os.walk's listing does
         except OSError as err:
@@ -111,7 +88,7 @@ def _walk(directory: str, found: Found, visited: set[str]) -> None:
             continue
         if is_dir:
             folders.append(entry.path)
-        elif entry.name.endswith(MANIFEST_SUFFIXES) and entry.name != CONFIG_FILE_NAME:
+        elif entry.name.endswith(MANIFEST_SUFFIXES):
             found.files.append(entry.path)
     for folder in folders:  # a folder's own files first, then its folders'
         _walk(folder, found, visited)

@@ -11,13 +11,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reconciler.errors import Problem, printable
-from reconciler.manifest.files import (
-    CONFIG_FILE_NAME,
-    MANIFEST_SUFFIXES,
-    NotReadable,
-    find_manifests,
-    read_regular,
-)
+from reconciler.manifest.regular import NotReadable, read_regular
 from reconciler.manifest.yaml_compose import (
     MAX_DEPTH,
     TAG,
@@ -301,12 +295,9 @@ def read(path: str) -> Document:
 
 
 __all__ = [
-    "CONFIG_FILE_NAME",
-    "MANIFEST_SUFFIXES",
     "Document",
     "Mapping",
     "Sequence",
-    "find_manifests",
     "parse",
     "printable",
     "read",

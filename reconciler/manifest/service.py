@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 
 from reconciler.errors import ManifestError, Problem
 from reconciler.manifest import schema
-from reconciler.manifest.load import CONFIG_FILE_NAME, Document, read
+from reconciler.manifest.config import read_config
+from reconciler.manifest.load import Document
 from reconciler.manifest.notify_config import (
     LOOPBACK_HOSTS,
     SinkSpec,
@@ -92,14 +93,15 @@ class Service:
 
 
 def load_service(config_path: str | None, env: Mapping[str, str] | None = None) -> Service:
-    """``watch:`` and ``notify:`` from the config (default ./reconcile.yaml when it exists).
+    """``watch:``, ``notify:`` and ``webhooks:`` from the config (``config.read_config``: the one
+    named, or anything called ./reconcile.yaml), the defaults when there is none.
 
-    Raises ManifestError naming FILE:LINE:COL for anything wrong, secrets not set included.
+    Raises ManifestError naming FILE:LINE:COL for anything wrong, secrets not set and a config
+    that is not a readable file included; ConfigError when a named config does not exist.
     """
-    path = config_path or (CONFIG_FILE_NAME if os.path.isfile(CONFIG_FILE_NAME) else None)
-    if path is None:
+    doc = read_config(config_path)
+    if doc is None:
         return Service()
-    doc = read(path)
     problems = doc.problems + schema.check(doc, "config")
     if problems:
         raise ManifestError(sorted(set(problems)))

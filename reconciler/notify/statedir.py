@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from reconciler.errors import InputError, ReconcilerError, UsageError, printable
-from reconciler.manifest.files import NotReadable, read_regular
+from reconciler.manifest.regular import NotReadable, read_regular
 
 log = logging.getLogger(__name__)
 

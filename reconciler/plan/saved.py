@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import InputError, printable
-from reconciler.manifest.files import NotReadable, read_regular
+from reconciler.manifest.regular import NotReadable, read_regular
 from reconciler.model import ItemKind, ItemRef, Principal, PrincipalKind
 from reconciler.plan import FORMAT_VERSION, Action, Change, ChangeKey, Kind, Plan
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from reconciler.errors import Problem
-from reconciler.manifest.gitdiff import END_ON_PURPOSE, DeletedManifest
+from reconciler.manifest.git import END_ON_PURPOSE, STAYS, DeletedManifest
 from reconciler.plan import Plan
 from reconciler.render.markdown import (
     MARKER,
@@ -101,8 +101,7 @@ def _deleted(deleted: Iterable[DeletedManifest]) -> Iterator[str]:
         which = inline(manifest.path)
         if manifest.name:
             which = f"{which} (delivery {inline(manifest.name)})"
-        stays = "its collaborators, hub members and review tasks stay in Box."
-        yield f"> 🔴 **{which} was deleted: {stays} {END_ON_PURPOSE}**"
+        yield f"> 🔴 **{which} was deleted: {STAYS} {END_ON_PURPOSE}**"
         yield ""
 
 

@@ -14,7 +14,7 @@ from reconciler.box.reader import BoxReader, read_folder_files, read_items, read
 from reconciler.errors import ManifestError, Problem
 from reconciler.manifest import check
 from reconciler.manifest.dump import Export
-from reconciler.manifest.gitdiff import ManifestChanges, affected
+from reconciler.manifest.git import ManifestChanges, affected
 from reconciler.model import (
     DesiredState,
     ItemKind,

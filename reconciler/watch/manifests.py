@@ -9,7 +9,8 @@ from collections.abc import Iterable
 
 from reconciler.errors import ReconcilerError
 from reconciler.manifest import DEFAULT_PATHS
-from reconciler.manifest.load import CONFIG_FILE_NAME, find_manifests
+from reconciler.manifest.config import CONFIG_FILE_NAME
+from reconciler.manifest.files import find_manifests
 
 
 def fingerprint(paths: Iterable[str] | None, config_path: str | None) -> str:

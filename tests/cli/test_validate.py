@@ -196,3 +196,23 @@ def test_problems_point_at_the_line_to_fix(
     code, out, _ = run(["validate", str(INVALID / name), "--config", POLICY], capsys)
     assert code == 3
     assert says in out
+
+
+def test_a_directory_named_reconcile_yaml_is_an_error_naming_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "deliveries").mkdir()
+    (tmp_path / "deliveries" / "a.yaml").write_text(
+        (CORPUS / "valid" / "minimal.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    (tmp_path / "reconcile.yaml").mkdir()
+    monkeypatch.chdir(tmp_path)
+
+    # Given the repository root, the directory is judged as the config, never walked.
+    code, out, err = run(["validate", "."], capsys)
+
+    assert (code, err) == (3, "")
+    assert out.splitlines()[0] == (
+        "reconcile.yaml:1:1: this is a directory, not a file [unreadable-file]"
+    )
+    assert out.splitlines()[-1].startswith("Found 1 problem in ")

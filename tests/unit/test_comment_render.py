@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from reconciler.errors import Problem
-from reconciler.manifest.gitdiff import DeletedManifest
+from reconciler.manifest.git import DeletedManifest
 from reconciler.model import ItemKind, ItemRef, Principal
 from reconciler.plan import Action, Change, Kind, Plan
 from reconciler.render.comment import Context, plan_comment, validation_comment

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from reconciler.errors import UsageError
-from reconciler.manifest.load import Mapping, Sequence, find_manifests, parse, read
+from reconciler.manifest.files import find_manifests
+from reconciler.manifest.load import Mapping, Sequence, parse, read
 
 
 def codes(text: str) -> list[tuple[int, int, str]]:

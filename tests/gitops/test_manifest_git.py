@@ -1,0 +1,119 @@
+"""What git says about the manifests (``reconciler.manifest.git``), in a small repository of its
+own: deletions since a revision and in history share one rule and one warning, and git that is
+missing, slow or refusing is a clear error, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.errors import UsageError
+from reconciler.manifest import git as manifest_git
+from reconciler.manifest.git import DeletedManifest, changed_since, deleted_manifests
+from tests.gitops.conftest import commit_all, git
+
+KEEP = "deliveries/keep.yaml"
+GONE = "deliveries/gone.yaml"
+ENDED = "deliveries/ended.yaml"
+
+
+def manifest(name: str, *, revoke: bool = False) -> str:
+    return f"version: 1\nname: {name}\nrevoke: {'true' if revoke else 'false'}\n"
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
+    """Three manifests committed, then two deleted in a second commit: ``gone`` as it was,
+    ``ended`` after ``revoke: true``. Returns the repository and the first commit."""
+    (tmp_path / "deliveries").mkdir()
+    (tmp_path / KEEP).write_text(manifest("keep"), encoding="utf-8")
+    (tmp_path / GONE).write_text(manifest("gone"), encoding="utf-8")
+    (tmp_path / ENDED).write_text(manifest("ended", revoke=True), encoding="utf-8")
+    git(tmp_path, "init", "-q", "-b", "main")
+    base = commit_all(tmp_path, "three deliveries")
+    (tmp_path / GONE).unlink()
+    (tmp_path / ENDED).unlink()
+    commit_all(tmp_path, "two deleted")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path, base
+
+
+def test_deleted_since_a_revision_without_revoke_is_reported(repo: tuple[Path, str]) -> None:
+    _, base = repo
+
+    changes = changed_since(base, ["deliveries"])
+
+    assert changes.deleted == (DeletedManifest(GONE, "gone"),)
+
+
+def test_deleted_in_history_without_revoke_is_reported_with_its_commit(
+    repo: tuple[Path, str],
+) -> None:
+    root, _ = repo
+    head = git(root, "rev-parse", "HEAD")
+
+    assert deleted_manifests(["deliveries"], ["keep"]) == [DeletedManifest(GONE, "gone", head)]
+    # A delivery whose name lives on in another manifest was moved, not ended.
+    assert deleted_manifests(["deliveries"], ["keep", "gone"]) == []
+
+
+def test_one_warning_with_or_without_the_commit() -> None:
+    since = DeletedManifest(GONE, "gone").warning()
+    history = DeletedManifest(GONE, "gone", "0123456789abcdef").warning()
+
+    assert since == (
+        "deliveries/gone.yaml (delivery gone) was deleted: its collaborators, hub members and "
+        "review tasks stay in Box. To end a delivery on purpose, restore the manifest, set "
+        "`revoke: true` in the manifest, apply, then delete it."
+    )
+    assert history == since.replace("was deleted:", "was deleted in 01234567:").replace(
+        "restore the manifest,",
+        "restore the manifest (git checkout 01234567^ -- deliveries/gone.yaml),",
+    )
+
+
+def test_outside_a_checkout_nothing_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+
+    assert deleted_manifests(["deliveries"], []) == []
+
+
+def refuse(exc: BaseException) -> Any:
+    def run(*args: object, **kwargs: object) -> object:
+        raise exc
+
+    return run
+
+
+@pytest.mark.parametrize(
+    ("failure", "says"),
+    [
+        pytest.param(FileNotFoundError(), "git is not installed", id="git missing"),
+        pytest.param(
+            subprocess.TimeoutExpired(["git"], 60),
+            "git rev-parse did not finish within 60 seconds",
+            id="git hangs",
+        ),
+    ],
+)
+def test_git_that_cannot_answer_is_a_clear_error(
+    repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, failure: BaseException, says: str
+) -> None:
+    monkeypatch.setattr(manifest_git.subprocess, "run", refuse(failure))
+
+    with pytest.raises(UsageError) as raised:
+        changed_since("HEAD", ["deliveries"])
+    assert str(raised.value) == f"--changed-since HEAD: {says}"
+    # The plan's look at history is a courtesy: without git there is nothing to report.
+    assert deleted_manifests(["deliveries"], []) == []
+
+
+def test_an_unknown_revision_says_how_to_fetch_history(repo: tuple[Path, str]) -> None:
+    with pytest.raises(UsageError, match="fetch-depth: 0"):
+        changed_since("no-such-branch", ["deliveries"])
