@@ -256,7 +256,7 @@ def _deleted_under(
 ) -> Iterator[DeletedManifest]:
     """The manifests git log saw deleted under ``path`` (newest first), not seen before, gone
     from the working tree, and ended neither by ``revoke: true`` nor by a rename."""
-    history = run_git("log", "--diff-filter=D", "--name-only", "--format=%x00%H", "--", path)
+    history = run_git("log", "-z", "--diff-filter=D", "--name-only", "--format=%H", "--", path)
     for commit, files in _deletions(os.fsdecode(history)):
         for file in files:
             if file in seen or not file.endswith(MANIFEST_SUFFIXES) or (root / file).exists():
@@ -268,8 +268,19 @@ def _deleted_under(
 
 
 def _deletions(history: str) -> Iterable[tuple[str, list[str]]]:
-    """(commit, files deleted) from ``log --name-only --format=%x00%H``."""
-    for block in history.split("\x00"):
-        lines = [line.strip() for line in block.splitlines() if line.strip()]
-        if lines:
-            yield lines[0], lines[1:]
+    """(commit, files deleted) from ``log -z --name-only --format=%H``: paths as git stores
+    them, never quoted (a name with "é" or a quote is read back as it is). Each commit is
+    ``HASH NUL``, then its paths, the first after a newline, each ending in NUL."""
+    tokens = history.split("\x00")
+    commit: str | None = None
+    files: list[str] = []
+    for index, token in enumerate(tokens):
+        following = tokens[index + 1] if index + 1 < len(tokens) else ""
+        if following.startswith("\n"):  # the token before a commit's first path is its hash
+            if commit is not None:
+                yield commit, files
+            commit, files = token.strip(), []
+        elif token:
+            files.append(token.removeprefix("\n"))
+    if commit is not None:
+        yield commit, files

@@ -60,6 +60,30 @@ def test_deleted_in_history_without_revoke_is_reported_with_its_commit(
     assert deleted_manifests(["deliveries"], ["keep", "gone"]) == []
 
 
+def test_deleted_manifests_with_any_name_are_read_back_from_history(
+    repo: tuple[Path, str],
+) -> None:
+    # git quotes a name such as "é" in its plain output; the history is read without quoting.
+    root, _ = repo
+    accented, spaced = "deliveries/café été.yaml", "deliveries/b one.yaml"
+    (root / accented).write_text(manifest("café"), encoding="utf-8")
+    (root / spaced).write_text(manifest("b one"), encoding="utf-8")
+    commit_all(root, "two more")
+    (root / accented).unlink()
+    (root / spaced).unlink()
+    commit_all(root, "both deleted")
+    head = git(root, "rev-parse", "HEAD")
+    first = git(root, "rev-parse", "HEAD~2")
+
+    found = deleted_manifests(["deliveries"], ["keep"])
+
+    assert sorted(found, key=lambda d: d.path) == [
+        DeletedManifest(spaced, "b one", head),
+        DeletedManifest(accented, "café", head),
+        DeletedManifest(GONE, "gone", first),
+    ]
+
+
 def test_one_warning_with_or_without_the_commit() -> None:
     since = DeletedManifest(GONE, "gone").warning()
     history = DeletedManifest(GONE, "gone", "0123456789abcdef").warning()
