@@ -1,5 +1,6 @@
 """Frozen dataclasses for desired state (from manifests, ``desired``) and live state (from
-Box, ``live``), with what both speak of (``refs``). Everything is importable from here.
+Box, ``live``), with what both speak of (``refs``), and the one reader and writer of timestamps
+(``time``). Everything is importable from here.
 
 Pipeline (README, "Developing"): manifest → **model** → box → planning → plan → applying → status →
 session → notify → doctor → watch → render → forge → cli.
@@ -27,7 +28,6 @@ from reconciler.model.live import (
     LiveTask,
     LiveUser,
     LiveWebhook,
-    box_time,
     reviews_by,
 )
 from reconciler.model.refs import (
@@ -42,6 +42,7 @@ from reconciler.model.refs import (
     Principal,
     PrincipalKind,
 )
+from reconciler.model.time import box_time, in_utc, stamp
 
 __all__ = [
     "FILE_ROLES",
@@ -74,5 +75,7 @@ __all__ = [
     "Resending",
     "WebhookSpec",
     "box_time",
+    "in_utc",
     "reviews_by",
+    "stamp",
 ]

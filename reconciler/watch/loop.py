@@ -31,7 +31,7 @@ from reconciler.box.events import (
 from reconciler.doctor import diagnose, log_diagnosis
 from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.manifest.service import Service
-from reconciler.model import ItemKind, ItemRef, LiveState
+from reconciler.model import ItemKind, ItemRef, LiveState, stamp
 from reconciler.notify.couriers import Couriers
 from reconciler.notify.ledger import Ledger
 from reconciler.notify.notices import Notice
@@ -161,7 +161,7 @@ class Watcher:
                     "the stored position (of %s; saved %s) is older than Box keeps events or "
                     "not of the streams followed: full resync, then following from now",
                     place.describe(),
-                    place.saved_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    stamp(place.saved_at),
                 )
             # Taken before the full read, so nothing that happens during it is missed.
             self._positions = self._positions_now()
