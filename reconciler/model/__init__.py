@@ -1,11 +1,13 @@
 """Frozen dataclasses for desired state (from manifests, ``desired``) and live state (from
-Box, ``live``), with what both speak of (``refs``), and the one reader and writer of timestamps
-(``time``). Everything is importable from here.
+Box, ``live``), with what both speak of (``refs``), the one reader and writer of timestamps
+(``time``) and the one doubling wait between retries (``backoff``). Everything is importable
+from here.
 
 Pipeline (README, "Developing"): manifest → **model** → box → planning → plan → applying → status →
 session → notify → doctor → watch → render → forge → cli.
 """
 
+from reconciler.model.backoff import backoff
 from reconciler.model.desired import (
     ApprovalRule,
     Client,
@@ -74,6 +76,7 @@ __all__ = [
     "PrincipalKind",
     "Resending",
     "WebhookSpec",
+    "backoff",
     "box_time",
     "in_utc",
     "reviews_by",
