@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
+from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
@@ -96,15 +96,17 @@ def status_command(
 
 
 def parse_since(text: str) -> datetime:
-    """A day (midnight UTC) or an ISO 8601 time; a time without an offset is UTC."""
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
+    """A day (midnight UTC) or an ISO 8601 time; a time without an offset is UTC (read as
+    Box's times are read)."""
+    from reconciler.model.time import box_time
+
+    moment = box_time(text)
+    if moment is None:
         raise UsageError(
             f"--since {text!r} is not a date; write it as YYYY-MM-DD (e.g. 2026-03-01) "
             "or an ISO 8601 time (2026-03-01T09:00:00Z)"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        )
+    return moment
 
 
 def group_names(result: StatusReport, connection: Connection) -> StatusReport:

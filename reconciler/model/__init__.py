@@ -1,10 +1,13 @@
 """Frozen dataclasses for desired state (from manifests, ``desired``) and live state (from
-Box, ``live``), with what both speak of (``refs``). Everything is importable from here.
+Box, ``live``), with what both speak of (``refs``), the one reader and writer of timestamps
+(``time``) and the one doubling wait between retries (``backoff``). Everything is importable
+from here.
 
 Pipeline (README, "Developing"): manifest → **model** → box → planning → plan → applying → status →
 session → notify → doctor → watch → render → forge → cli.
 """
 
+from reconciler.model.backoff import backoff
 from reconciler.model.desired import (
     ApprovalRule,
     Client,
@@ -27,7 +30,6 @@ from reconciler.model.live import (
     LiveTask,
     LiveUser,
     LiveWebhook,
-    box_time,
     reviews_by,
 )
 from reconciler.model.refs import (
@@ -42,6 +44,7 @@ from reconciler.model.refs import (
     Principal,
     PrincipalKind,
 )
+from reconciler.model.time import box_time, in_utc, stamp
 
 __all__ = [
     "FILE_ROLES",
@@ -73,6 +76,9 @@ __all__ = [
     "PrincipalKind",
     "Resending",
     "WebhookSpec",
+    "backoff",
     "box_time",
+    "in_utc",
     "reviews_by",
+    "stamp",
 ]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from reconciler.model.refs import InviteStatus, ItemRef, Principal, PrincipalKind
+from reconciler.model.time import box_time
 
 
 @dataclass(frozen=True)
@@ -129,20 +130,6 @@ def reviews_by(tasks: Iterable[LiveTask], user_id: str) -> list[LiveTask]:
     return sorted(
         (t for t in tasks if t.action == REVIEW and t.created_by_id == user_id), key=LiveTask.age
     )
-
-
-def box_time(text: str | None) -> datetime | None:
-    """A Box timestamp (ISO 8601 with an offset or ``Z``) as an aware datetime; None if unreadable.
-
-    A time without an offset is taken as UTC, so every result compares with every other.
-    """
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)

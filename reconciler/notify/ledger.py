@@ -25,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from reconciler.errors import SinkError
-from reconciler.model import box_time
+from reconciler.model import backoff, box_time, stamp
 from reconciler.notify.history import History
 from reconciler.notify.ledger_store import Store
 from reconciler.notify.notices import Notice
@@ -44,10 +44,6 @@ class Outcome:
     delivered: list[tuple[str, str]] = field(default_factory=list)  # (sink, notice id)
     failed: list[tuple[str, str, str]] = field(default_factory=list)  # (sink, id, why)
     owed: int = 0  # deliveries still waiting after this pass
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class Ledger:
@@ -173,8 +169,9 @@ class Ledger:
             try:
                 sink.send(notice)
             except SinkError as err:
-                wait = min(self._first_wait * (2 ** tries["count"]), LONGEST_WAIT)
-                self._failed(ident, sink, tries["count"] + 1, moment + wait)
+                count = tries["count"] + 1
+                wait = backoff(count, first=self._first_wait, longest=LONGEST_WAIT)
+                self._failed(ident, sink, count, moment + wait)
                 next_due = moment + wait if next_due is None else min(next_due, moment + wait)
                 outcome.failed.append((sink.name, ident, str(err)))
                 log.warning("notify: %s (again in %ss)", err, int(wait.total_seconds()))
@@ -190,7 +187,7 @@ class Ledger:
         with self._lock:
             entry = self.owed.get(ident)
             if entry is not None:
-                entry["tries"][sink.name] = {"count": count, "next": _stamp(due)}
+                entry["tries"][sink.name] = {"count": count, "next": stamp(due, microseconds=True)}
                 self._store.put_owed(ident, entry)
                 self._dirty = True
 

@@ -23,6 +23,7 @@ from typing import IO, Any
 
 from reconciler.errors import InputError, ReconcilerError, UsageError, printable
 from reconciler.manifest.regular import NotReadable, read_regular
+from reconciler.model import stamp
 
 log = logging.getLogger(__name__)
 
@@ -213,4 +214,4 @@ def _kind(data: object) -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return stamp(datetime.now(timezone.utc))

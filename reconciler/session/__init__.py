@@ -23,7 +23,7 @@ from reconciler.applying import written
 from reconciler.applying.report import ApplyReport, ChangeResult
 from reconciler.applying.run import apply_plan
 from reconciler.errors import UnsafePlan
-from reconciler.model import DesiredState, LiveState
+from reconciler.model import DesiredState, LiveState, stamp
 from reconciler.plan import Plan
 from reconciler.session import workflow
 
@@ -157,5 +157,4 @@ class Session:
 
 def _box_now(reading: Reading) -> str:
     """Box's time as it wrote the changes (its ``Date`` when read), in Box's format."""
-    moment = reading.live.read_at or datetime.now(timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return stamp(reading.live.read_at or datetime.now(timezone.utc))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
-from datetime import timezone
 
 from reconciler.model import (
     Delivery,
@@ -17,14 +16,9 @@ from reconciler.model import (
     LiveComment,
     LiveState,
     PrincipalKind,
-    box_time,
+    in_utc,
 )
 from reconciler.status.model import ClientComment, FileComments, StatusReport
-
-
-def utc(stamp: str) -> str:
-    when = box_time(stamp)
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if when else stamp
 
 
 def client_accounts(delivery: Delivery, live: LiveState) -> tuple[frozenset[str], frozenset[str]]:
@@ -47,7 +41,7 @@ def file_comments(
     comments: Iterable[LiveComment], ids: frozenset[str], logins: frozenset[str]
 ) -> FileComments:
     """Clients' comments newest first; unanswered when no one else wrote after the latest."""
-    ordered = sorted(comments, key=lambda c: (utc(c.created_at), int(c.id or 0)))
+    ordered = sorted(comments, key=lambda c: (in_utc(c.created_at), int(c.id or 0)))
 
     def by_client(c: LiveComment) -> bool:
         return c.author_id in ids or c.author_login.casefold() in logins
@@ -57,7 +51,9 @@ def file_comments(
         return FileComments()
     last = ordered.index(mine[-1])
     answered = any(not by_client(c) for c in ordered[last + 1 :])
-    shown = tuple(ClientComment(c.author_login, c.message, utc(c.created_at), c.id) for c in mine)
+    shown = tuple(
+        ClientComment(c.author_login, c.message, in_utc(c.created_at), c.id) for c in mine
+    )
     return FileComments(tuple(reversed(shown)), unanswered=not answered)
 
 

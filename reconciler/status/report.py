@@ -8,7 +8,6 @@ file says nothing about the delivery's approval.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timezone
 from typing import Any
 
 from reconciler.manifest import globs
@@ -24,7 +23,7 @@ from reconciler.model import (
     LiveState,
     LiveTask,
     PrincipalKind,
-    box_time,
+    in_utc,
     reviews_by,
 )
 from reconciler.planning.invitations import most_advanced
@@ -286,7 +285,4 @@ def _is_assignee(assignment: LiveAssignment, client: Client, ids: frozenset[str]
 
 def _utc(stamp: str | None) -> str | None:
     """Box sends local offsets (``-08:00``); one zone makes the latest the largest string."""
-    when = box_time(stamp)
-    if when is None:
-        return stamp or None  # an unreadable time is kept as Box sent it rather than dropped
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return in_utc(stamp) if stamp else None  # an unreadable time is kept as Box sent it

@@ -23,7 +23,7 @@ from typing import Any
 from reconciler.box.events import event_items
 from reconciler.box.webhooks import DEFAULT_FUTURE_SKEW_SECONDS, verify
 from reconciler.errors import UsageError
-from reconciler.model import ItemRef, box_time
+from reconciler.model import ItemRef, box_time, stamp
 from reconciler.notify.statedir import StateDir
 from reconciler.watch.hints import Hint, HintQueue
 from reconciler.watch.intake_server import IntakeServer, listening_socket
@@ -85,8 +85,7 @@ class Seen:
         """Record a taken id, and forget those older than REMEMBER. A write that fails (a full
         disk) is kept in memory and tried again by the state directory."""
         with self._lock:
-            stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
-            self._ids[delivery_id] = stamp
+            self._ids[delivery_id] = stamp(now)
             cutoff = now - REMEMBER
             self._ids = {k: v for k, v in self._ids.items() if (box_time(v) or now) >= cutoff}
             self._state.write(SEEN_FILE, {"seen": dict(self._ids)})

@@ -31,7 +31,7 @@ from reconciler.box.events import (
 from reconciler.doctor import diagnose, log_diagnosis
 from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.manifest.service import Service
-from reconciler.model import ItemKind, ItemRef, LiveState
+from reconciler.model import ItemKind, ItemRef, LiveState, backoff, stamp
 from reconciler.notify.couriers import Couriers
 from reconciler.notify.ledger import Ledger
 from reconciler.notify.notices import Notice
@@ -161,7 +161,7 @@ class Watcher:
                     "the stored position (of %s; saved %s) is older than Box keeps events or "
                     "not of the streams followed: full resync, then following from now",
                     place.describe(),
-                    place.saved_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    stamp(place.saved_at),
                 )
             # Taken before the full read, so nothing that happens during it is missed.
             self._positions = self._positions_now()
@@ -315,7 +315,7 @@ class Watcher:
         next_resync = clock() + settings.resync_minutes * 60
         next_check = clock() + settings.manifest_poll_seconds
         next_health = clock() + settings.long_poll_check_seconds
-        retry_wait = RETRY_FIRST
+        failures = 0  # passes failed in a row
         while not self.stopping:
             wake = min(next_resync, next_check, next_health, self._follow_at or next_resync)
             if self.ledger.owed or self.reviews.open_files:
@@ -346,11 +346,12 @@ class Watcher:
                 if not self.stopping:
                     self._poll_reviews()
                 self._deliver()
-                retry_wait = RETRY_FIRST
+                failures = 0
             except ReconcilerError as err:
-                log.error("pass failed (%s); full resync in %gs", err, retry_wait)
-                next_resync = clock() + retry_wait
-                retry_wait = min(retry_wait * 2, RETRY_LONGEST)
+                failures += 1
+                wait = backoff(failures, first=RETRY_FIRST, longest=RETRY_LONGEST)
+                log.error("pass failed (%s); full resync in %gs", err, wait)
+                next_resync = clock() + wait
         self._stop_feeds()
         self.couriers.stop()
         log.info("stopped after %s", plural(self.passes, "pass"))
@@ -363,8 +364,8 @@ class Watcher:
             if "stream" in batch.sources:
                 # Follow again from now (the full read covered the gap), later each time the
                 # stream keeps stopping, so a refusing Box is not hammered with full reads.
-                wait = min(RETRY_FIRST * 2**self._stream_ends, RETRY_LONGEST)
                 self._stream_ends += 1
+                wait = backoff(self._stream_ends, first=RETRY_FIRST, longest=RETRY_LONGEST)
                 self._follow_at = time.monotonic() + wait
                 log.warning("following the event stream again in %gs", wait)
         else:

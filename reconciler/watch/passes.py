@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 
 from reconciler.errors import ReconcilerError
-from reconciler.model import DesiredState, LiveFile, LiveState, box_time
+from reconciler.model import DesiredState, LiveFile, LiveState, box_time, stamp
 from reconciler.notify.feedback import with_client_comments
 from reconciler.notify.notices import Notice, notices
 from reconciler.session import Converged, Session, scope
@@ -30,7 +30,7 @@ class PassResult:
 
 
 def now_utc() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return stamp(datetime.now(timezone.utc))
 
 
 def reconcile(

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from reconciler.model import box_time
+from reconciler.model import box_time, stamp
 from reconciler.notify.statedir import StateDir
 
 FILE = "stream.json"
@@ -38,10 +38,10 @@ class StreamPlace:
 
 def load_place(state: StateDir) -> StreamPlace | None:
     doc = state.read(FILE)
-    stamp, found = doc.get("saved_at"), doc.get("positions")
-    if not isinstance(stamp, (str, type(None))) or not isinstance(found, (dict, type(None))):
+    saved, found = doc.get("saved_at"), doc.get("positions")
+    if not isinstance(saved, (str, type(None))) or not isinstance(found, (dict, type(None))):
         raise state.wrong_shape(FILE, '"saved_at" or "positions" is not what a place holds')
-    saved_at = box_time(stamp)
+    saved_at = box_time(saved)
     if isinstance(found, dict):
         positions = {str(k): str(v) for k, v in found.items() if v}
     elif doc.get("position"):
@@ -54,11 +54,8 @@ def load_place(state: StateDir) -> StreamPlace | None:
 
 
 def save_place(state: StateDir, positions: Mapping[str, str], now: datetime | None = None) -> None:
-    moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    moment = now or datetime.now(timezone.utc)
     state.write(
         FILE,
-        {
-            "positions": dict(sorted(positions.items())),
-            "saved_at": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        },
+        {"positions": dict(sorted(positions.items())), "saved_at": stamp(moment)},
     )
