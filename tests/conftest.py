@@ -1,4 +1,5 @@
-"""Shared fixtures: a sandbox on an ephemeral port, and real box_sdk_gen clients pointed at it.
+"""Shared fixtures: a sandbox on an ephemeral port, real box_sdk_gen clients pointed at it, and
+HTTP receivers that record what is sent to them (tests/receiver.py).
 
 Every JSON response a test receives from the sandbox is checked against Box's OpenAPI
 description of that operation (tests/openapi_check.py); a response that does not conform fails
@@ -17,6 +18,7 @@ from box_sdk_gen import BaseUrls, BoxClient, BoxDeveloperTokenAuth, BoxRetryStra
 
 from reconciler.sandbox.seed import build_state, default_seed
 from reconciler.sandbox.server import Sandbox
+from tests.receiver import Receiver
 
 try:
     from tests.openapi_check import ResponseChecker
@@ -96,6 +98,27 @@ def sandbox(sandbox_factory: Callable[..., Sandbox]) -> Sandbox:
 def client(sandbox: Sandbox) -> BoxClient:
     """The admin service account's SDK client."""
     return sdk_client(sandbox.base_url)
+
+
+@pytest.fixture
+def receivers() -> Iterator[Callable[..., Receiver]]:
+    """Starts a ``Receiver`` (with its arguments) each time it is called; all stop after the
+    test, passed or failed."""
+    started: list[Receiver] = []
+
+    def start(*args: Any, **kwargs: Any) -> Receiver:
+        started.append(Receiver(*args, **kwargs))
+        return started[-1]
+
+    yield start
+    for running in started:
+        running.stop()
+
+
+@pytest.fixture
+def receiver(receivers: Callable[..., Receiver]) -> Receiver:
+    """One receiver answering 200 (set ``answers`` for other statuses first)."""
+    return receivers()
 
 
 #: Test files that run the real command in subprocesses, a whole sandbox story, or thousands of

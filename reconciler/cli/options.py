@@ -6,7 +6,6 @@ for loading the Box SDK, so what reaches Box is imported by the functions that n
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -205,11 +204,13 @@ def read_session(session: Session) -> Reading:
 
 
 def save_plan(plan: Plan, out: Path) -> None:
-    """The plan as JSON at ``out``, for ``apply --plan``."""
+    """The plan as JSON at ``out``, for ``apply --plan``: the bytes ``plan --format json``
+    prints, so a saved plan and a printed one can be compared with ``diff``."""
+    from reconciler.render.json import render as render_json
+
     try:
-        out.write_text(
-            json.dumps(plan.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
-        )
+        with out.open("w", encoding="utf-8") as stream:
+            render_json(plan, stream)
     except OSError as exc:
         raise UsageError(f"--out {out}: cannot write the plan there ({exc.strerror})") from None
     info(f"Saved the plan to {out}; apply exactly it with: reconcile apply --plan {out}")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import TextIO
 
 from reconciler.doctor import Diagnosis, Verdict
 from reconciler.errors import printable
 from reconciler.render.colour import paint
+from reconciler.render.json import write_json
 from reconciler.render.words import plural
 
 TINTS = {Verdict.OK: "green", Verdict.FAIL: "red", Verdict.UNKNOWN: "yellow"}
@@ -17,8 +17,7 @@ def render(
     diagnosis: Diagnosis, stream: TextIO, *, format: str = "text", color: bool = False
 ) -> None:
     if format == "json":
-        json.dump(diagnosis.to_dict(), stream, indent=2, sort_keys=True, ensure_ascii=False)
-        stream.write("\n")
+        write_json(diagnosis.to_dict(), stream)
         return
     for check in diagnosis.checks:
         symbol = paint(check.verdict.symbol, TINTS[check.verdict], color=color, bold=True)

@@ -3,13 +3,13 @@ accounts for every line of the plan's; or, for machines, one JSON document holdi
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import TextIO
 
 from reconciler.applying.report import ApplyReport, ChangeResult, Outcome
 from reconciler.plan import Action, Plan
 from reconciler.render.colour import paint
+from reconciler.render.json import write_json
 from reconciler.render.text import phrase
 from reconciler.render.words import WAITING, plural
 
@@ -68,8 +68,7 @@ def headline(report: ApplyReport) -> str:
 
 
 def render_json(plan: Plan, report: ApplyReport, out: TextIO) -> None:
-    json.dump({"plan": plan.to_dict(), "report": report.to_dict()}, out, indent=2)
-    out.write("\n")
+    write_json({"plan": plan.to_dict(), "report": report.to_dict()}, out)
 
 
 def result_line(result: ChangeResult, color: bool) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TextIO
 
@@ -15,6 +14,7 @@ from reconciler.render.comments import (
     delivery_comment_lines,
     summary_line,
 )
+from reconciler.render.json import write_json
 from reconciler.render.words import plural
 from reconciler.status.feedback import unanswered_files
 from reconciler.status.report import (
@@ -103,8 +103,7 @@ def render(
 def render_json(report: StatusReport, stream: TextIO, files: bool, color: bool) -> None:
     del color  # JSON is for machines: never coloured.
     document = {**report.to_dict(files=files), "unanswered_comment_files": unanswered_files(report)}
-    json.dump(document, stream, indent=2, sort_keys=True, ensure_ascii=False)
-    stream.write("\n")
+    write_json(document, stream)
 
 
 def render_csv(report: StatusReport, stream: TextIO, files: bool, color: bool) -> None:

@@ -3,12 +3,12 @@ JSON document for CI annotation steps."""
 
 from __future__ import annotations
 
-import json
 from typing import TextIO
 
 from reconciler.errors import Problem
 from reconciler.manifest import Validation
 from reconciler.render.colour import paint
+from reconciler.render.json import write_json
 
 
 def render_text(result: Validation, out: TextIO, *, color: bool = False) -> None:
@@ -27,8 +27,7 @@ def render_json(result: Validation, out: TextIO) -> None:
         "warnings": [w.to_dict() for w in result.warnings],
         "summary": summary(result),
     }
-    json.dump(document, out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    write_json(document, out)
 
 
 def summary(result: Validation) -> str:

@@ -232,6 +232,21 @@ def test_plan_json_carries_version_checksum_summary_and_changes(studio: Studio) 
     assert saved["checksum"] == plan["checksum"]
 
 
+def test_plan_out_saves_the_bytes_plan_format_json_prints(studio: Studio) -> None:
+    """One JSON writer: the saved plan is what ``--format json`` printed, byte for byte, with
+    a non-ASCII folder name written as itself (no ``\\u`` escapes), and it still applies."""
+    name = "Acme Été 2026 — 春"
+    studio.client().folders.update_folder_by_id(ACME_FOLDER, name=name)
+
+    printed = studio.run("plan", "--format", "json", "--out", "saved.json")
+
+    assert printed.code == 0, printed.text
+    saved = studio.path("saved.json").read_bytes()
+    assert saved == printed.out.encode("utf-8")
+    assert f'"name": "{name}"'.encode() in saved
+    assert studio.run("apply", "--plan", "saved.json", "--yes").code == 0
+
+
 def test_verbose_logs_never_carry_the_token(studio: Studio) -> None:
     result = studio.run("-v", "apply", "--yes")
 

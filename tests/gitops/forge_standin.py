@@ -11,8 +11,11 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from tests.receiver import Receiver
 
 GITHUB_LIMIT = 65_536
 READ_ONLY = "read-only-token"
@@ -31,18 +34,15 @@ _GL_EDIT = re.compile(r"^/api/v4/projects/([^/]+)/merge_requests/(\d+)/notes/(\d
 class Forge:
     token: str
     comments: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> comment
-    requests: list[tuple[str, str]] = field(default_factory=list)
     next_id: int = 1000
-
-    def count(self, method: str) -> int:
-        return sum(1 for m, _ in self.requests if m == method)
 
     def bodies(self) -> list[str]:
         return [c["body"] for c in self.comments.values()]
 
 
 class ForgeStandIn:
-    """Serves on 127.0.0.1:<ephemeral>; ``stop()`` ends it."""
+    """Serves on 127.0.0.1:<ephemeral> (a ``Receiver``, which records every request);
+    ``stop()`` ends it."""
 
     def __init__(self, token: str) -> None:
         self.forge = Forge(token)
@@ -50,18 +50,18 @@ class ForgeStandIn:
         # Someone else's comments already on the thread: the plan comment is found among them.
         for body in ("Looks good to me", "Could we add the CMO?", "Thanks!"):
             self._add("octo/deliveries#7", body, "octocat")
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.receiver = Receiver(self._respond)
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.receiver.base_url
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.receiver.stop()
+
+    def count(self, method: str) -> int:
+        """How many requests of ``method`` reached the forge."""
+        return sum(1 for r in self.receiver.got if r.method == method)
 
     def add_comment(self, thread: str, body: str, author: str) -> None:
         """A comment someone posted (``thread`` as "owner/name#7")."""
@@ -80,47 +80,20 @@ class ForgeStandIn:
         self.forge.comments[str(comment["id"])] = comment
         return comment
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        standin = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                self._serve("GET")
-
-            def do_POST(self) -> None:
-                self._serve("POST")
-
-            def do_PATCH(self) -> None:
-                self._serve("PATCH")
-
-            def do_PUT(self) -> None:
-                self._serve("PUT")
-
-            def _serve(self, method: str) -> None:
-                path, _, query = self.path.partition("?")
-                with standin.lock:
-                    standin.forge.requests.append((method, path))
-                    status, body, headers = standin.answer(method, path, query, self._json(), self)
-                raw = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(raw)
-
-            def _json(self) -> Any:
-                length = int(self.headers.get("Content-Length") or 0)
-                return json.loads(self.rfile.read(length)) if length else None
-
-        return Handler
+    def _respond(self, request: Request) -> Response:
+        data = request.get_data()
+        with self.lock:
+            status, body, headers = self.answer(
+                request.method,
+                request.path,
+                request.query_string.decode("latin-1"),
+                json.loads(data) if data else None,
+                request,
+            )
+        return Response(json.dumps(body), status, headers, content_type="application/json")
 
     def answer(
-        self, method: str, path: str, query: str, body: Any, request: BaseHTTPRequestHandler
+        self, method: str, path: str, query: str, body: Any, request: Request
     ) -> tuple[int, Any, dict[str, str]]:
         github = request.headers.get("Authorization", "")
         gitlab = request.headers.get("PRIVATE-TOKEN", "")

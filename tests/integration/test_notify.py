@@ -7,25 +7,16 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable
 from contextlib import closing
 from typing import Any
 
-import pytest
-
 from reconciler.box.people import Person
 from tests.integration.conftest import ACME_FOLDER, Studio
-from tests.integration.receiver import Receiver
+from tests.receiver import Receiver
 
 SECRET = "billing-secret-for-tests"
 NOTE = "The logo is cut off on the left"
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    running = Receiver()
-    yield running
-    running.stop()
 
 
 def with_sinks(studio: Studio, url: str, **http: Any) -> None:
@@ -106,11 +97,13 @@ def test_a_receiver_answering_500_three_times_then_200_gets_it_once(
     assert len(ids) == len(set(ids))
 
 
-def test_a_receiver_that_was_down_gets_what_it_missed_on_a_later_run(studio: Studio) -> None:
-    first = Receiver()
-    port = int(first.server.server_address[1])
+def test_a_receiver_that_was_down_gets_what_it_missed_on_a_later_run(
+    studio: Studio, receivers: Callable[..., Receiver]
+) -> None:
+    first = receivers()
+    port = first.port
     first.stop()  # the billing service is down: nothing listens there now
-    with_sinks(studio, f"http://127.0.0.1:{port}/billing", retries=0)
+    with_sinks(studio, first.url, retries=0)
     reject_one(studio)
     missed = notify(studio)
     assert missed.code == 1
@@ -123,18 +116,15 @@ def test_a_receiver_that_was_down_gets_what_it_missed_on_a_later_run(studio: Stu
             for tries in entry["tries"].values():
                 tries["next"] = "2000-01-01T00:00:00Z"
             db.execute("UPDATE owed SET entry = ? WHERE id = ?", (json.dumps(entry), ident))
-    back = Receiver(port=port)  # the service is back, at the same address
-    try:
-        later = notify(studio)
-        assert later.code == 0, later.text
-        assert "0 new notices" in later.out  # nothing new was read: what was owed was sent
-        assert len(back.accepted("decision")) == 1
-        ids = [r.headers["x-reconcile-id"] for r in back.accepted()]
-        assert len(ids) == len(set(ids))
-        lines = ledger_lines(studio)
-        assert len(lines) == len({d["id"] for d in lines})  # the jsonl sink got nothing twice
-    finally:
-        back.stop()
+    back = receivers(port=port)  # the service is back, at the same address
+    later = notify(studio)
+    assert later.code == 0, later.text
+    assert "0 new notices" in later.out  # nothing new was read: what was owed was sent
+    assert len(back.accepted("decision")) == 1
+    ids = [r.headers["x-reconcile-id"] for r in back.accepted()]
+    assert len(ids) == len(set(ids))
+    lines = ledger_lines(studio)
+    assert len(lines) == len({d["id"] for d in lines})  # the jsonl sink got nothing twice
 
 
 def test_an_http_sink_without_its_secret_is_refused_with_the_place(

@@ -19,8 +19,8 @@ from reconciler.box.people import Person
 from reconciler.notify.mailbox import Mailbox, free_port
 from tests.conftest import CONTROL_TOKEN
 from tests.integration.conftest import ACME_FOLDER, Result, Studio
-from tests.integration.receiver import Receiver
 from tests.integration.test_notify import NOTE, ledger_lines, reject_one
+from tests.receiver import Receiver
 
 SECRET = "whsec_" + "c2VjcmV0LWtleS1mb3ItdGhlLWJpbGxpbmctdGVzdHM="  # base64 of a test key
 TEAM = "team@studio.example"
@@ -42,13 +42,6 @@ class Refusing(Mailbox):
 @pytest.fixture
 def mailbox() -> Iterator[Mailbox]:
     running = Mailbox().start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    running = Receiver()
     yield running
     running.stop()
 
@@ -171,7 +164,7 @@ def test_an_apprise_sink_posts_one_chat_message_per_notice(
     studio: Studio, receiver: Receiver
 ) -> None:
     pytest.importorskip("apprise")
-    port = receiver.server.server_address[1]
+    port = receiver.port
     kinds = ["rejected", "acceptance"]
     with_notify(
         studio,

@@ -4,11 +4,10 @@ within its documented bound, leaving the unanswered notices owed."""
 
 from __future__ import annotations
 
+import math
 import signal
-import socket
 import sqlite3
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from contextlib import closing
 
 import pytest
@@ -27,48 +26,19 @@ from tests.integration.watching import (
     reject,
     wait_until,
 )
-
-
-class Silent:
-    """Accepts connections and reads, never answers."""
-
-    def __init__(self) -> None:
-        self.server = socket.socket()
-        self.server.bind(("127.0.0.1", 0))
-        self.server.listen(64)
-        self.held: list[socket.socket] = []
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.server.accept()
-            except OSError:
-                return
-            self.held.append(conn)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.getsockname()[1]}/billing"
-
-    def close(self) -> None:
-        self.server.close()
-        for conn in self.held:
-            conn.close()
+from tests.receiver import Receiver
 
 
 @pytest.fixture
-def silent() -> Iterator[Silent]:
-    running = Silent()
-    yield running
-    running.close()
+def silent(receivers: Callable[..., Receiver]) -> Receiver:
+    """Takes each request and never answers it (until the test is over)."""
+    return receivers(delay_seconds=math.inf)
 
 
 def test_a_receiver_that_never_answers_delays_no_task_no_jsonl_notice_and_no_stop(
     studio: Studio,
     watching: list[Watch],  # noqa: F811 - the fixture imported above
-    silent: Silent,
+    silent: Receiver,
 ) -> None:
     configure(studio, url=silent.url)
     # Long enough that only the thread of its own sink would ever notice it.
@@ -82,7 +52,7 @@ def test_a_receiver_that_never_answers_delays_no_task_no_jsonl_notice_and_no_sto
     ledger_file = studio.path("decisions.jsonl")
     found = wait_until(lambda: decisions(ledger_file), 30, "the jsonl decision", watch)
     assert [d["file"]["id"] for d in found] == [file_id]
-    assert silent.held, "the http sink is waiting on the silent receiver"
+    assert silent.holding, "the http sink is waiting on the silent receiver"
     # A stop waits at most STOP_WAIT for the silent send (Watch.stop fails after 30 s).
     assert STOP_WAIT < 30 and watch.stop(signal.SIGTERM) == 0
     with closing(sqlite3.connect(studio.path("state/notify.db"))) as db:

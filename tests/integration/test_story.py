@@ -22,7 +22,6 @@ from typing import Any
 import pytest
 
 from tests.integration.conftest import ACME_FOLDER, CMO, GLOBEX_FOLDER, Studio
-from tests.integration.receiver import Receiver
 from tests.integration.watching import (
     ACME_REVIEWED,
     NOTE,
@@ -39,6 +38,7 @@ from tests.integration.watching import (
     user_id,
     wait_until,
 )
+from tests.receiver import Receiver
 
 JANE = "jane.doe@acme.example"  # invited to acme's delivery; no Box account yet
 ART = "art@globex.example"  # invited to globex's delivery; no Box account yet
@@ -57,13 +57,6 @@ STORIES = [
     for mode in ("changes", "admin_logs_streaming", "webhooks")
     for readings in (DEFAULT_READINGS, OTHER_READINGS)
 ]
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    running = Receiver()
-    yield running
-    running.stop()
 
 
 @pytest.fixture

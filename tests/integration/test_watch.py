@@ -24,7 +24,6 @@ from box_sdk_gen import (
 )
 
 from tests.integration.conftest import ACME_FOLDER, CMO, INITECH_FILE, Studio
-from tests.integration.receiver import Receiver
 from tests.integration.watching import (
     ACME_REVIEWED,
     NOTE,
@@ -36,15 +35,9 @@ from tests.integration.watching import (
     reject,
     wait_until,
 )
+from tests.receiver import Receiver
 
 RETOUCHED_FOLDER = "213534631622"  # below the acme delivery folder
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    running = Receiver()
-    yield running
-    running.stop()
 
 
 @pytest.fixture

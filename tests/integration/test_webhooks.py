@@ -21,7 +21,6 @@ from typing import Any
 import pytest
 
 from tests.integration.conftest import ACME_FOLDER, CMO, Studio
-from tests.integration.receiver import Receiver
 from tests.integration.watching import (
     ACME_REVIEWED,
     Watch,
@@ -31,6 +30,7 @@ from tests.integration.watching import (
     reject,
     wait_until,
 )
+from tests.receiver import Receiver
 
 GLOBEX_FOLDER = "213534631700"
 #: what Box takes (https on 443); the sandbox stores it and sends nothing off the machine
@@ -74,13 +74,6 @@ def watching(studio: Studio) -> Iterator[list[Watch]]:
     yield started
     for watch in started:
         watch.stop(signal.SIGKILL)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    running = Receiver()
-    yield running
-    running.stop()
 
 
 class Listening:

@@ -69,4 +69,4 @@ def test_another_authors_marked_comment_is_left_alone(studio: Studio, forge: For
     assert ("mallory", theirs) in by_author  # untouched
     ours = [body for author, body in by_author if author == "github-actions[bot]"]
     assert len(ours) == 1 and ours[0].startswith("<!-- reconcile-plan -->\n## reconcile plan")
-    assert forge.forge.count("POST") == 1 and forge.forge.count("PATCH") == 1
+    assert forge.count("POST") == 1 and forge.count("PATCH") == 1

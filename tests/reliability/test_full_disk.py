@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from tests.integration.conftest import ACME_FOLDER, CMO, Studio
-from tests.integration.receiver import Receiver
 from tests.integration.test_webhooks import Listening, acceptance_payload, signed
 from tests.integration.watching import (
     ACME_REVIEWED,
@@ -25,6 +24,7 @@ from tests.integration.watching import (
     reject,
     wait_until,
 )
+from tests.receiver import Receiver
 
 del ACME_FOLDER
 

@@ -9,8 +9,8 @@ import sys
 from typing import Any
 
 from tests.integration.conftest import Studio
-from tests.integration.receiver import Receiver
 from tests.integration.watching import reject
+from tests.receiver import Receiver
 
 SECRETS = {
     "BILLING_SECRET": "billing-secret-0a1b",

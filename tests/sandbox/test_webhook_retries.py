@@ -4,13 +4,9 @@ webhook that keeps failing deleted after Box's window, with WEBHOOK.DELETED."""
 
 from __future__ import annotations
 
-import json
-import queue
-import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -38,45 +34,10 @@ from reconciler.sandbox.state import (
     parse_datetime,
 )
 from tests.conftest import control
+from tests.receiver import WAIT_S, Receiver
 
 ADMIN, ALICE = "10001", "20001"
 FOLDER, SUBFOLDER, FILE = "100", "110", "200"
-WAIT_S = 5.0
-
-
-class FlakyReceiver:
-    """Answers each POST with the next status of ``answers`` (then 200), and keeps them all."""
-
-    def __init__(self, *answers: int) -> None:
-        self.answers = list(answers)
-        self.got: queue.Queue[tuple[dict[str, str], str]] = queue.Queue()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # the name http.server calls
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                outer.got.put(({k.lower(): v for k, v in self.headers.items()}, body.decode()))
-                self.send_response(outer.answers.pop(0) if outer.answers else 200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/box"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def next(self) -> tuple[dict[str, str], dict[str, Any]]:
-        headers, body = self.got.get(timeout=WAIT_S)
-        return headers, json.loads(body)
-
-    def nothing_more(self) -> bool:
-        try:
-            self.got.get(timeout=0.3)
-        except queue.Empty:
-            return True
-        return False
 
 
 @pytest.fixture
@@ -103,20 +64,6 @@ def box(sandbox: Sandbox) -> Sandbox:
             created_by_id=ADMIN,
         )
     return sandbox
-
-
-@pytest.fixture
-def flaky() -> Iterator[list[FlakyReceiver]]:
-    made: list[FlakyReceiver] = []
-    yield made
-    for receiver in made:
-        receiver.server.shutdown()
-        receiver.server.server_close()
-
-
-def receiver(made: list[FlakyReceiver], *answers: int) -> FlakyReceiver:
-    made.append(FlakyReceiver(*answers))
-    return made[-1]
 
 
 def advance(box: Sandbox, seconds: float) -> None:
@@ -166,31 +113,29 @@ def test_the_retries_are_twelve_over_about_two_hours() -> None:
 
 
 def test_a_failed_delivery_is_sent_again_after_thirty_seconds_with_the_same_payload_id(
-    box: Sandbox, client: BoxClient, flaky: list[FlakyReceiver]
+    box: Sandbox, client: BoxClient, receivers: Callable[..., Receiver]
 ) -> None:
-    down_once = receiver(flaky, 500)
+    down_once = receivers(answers=[500])
     hook_on_folder(client, down_once.url)
     assign(client)
-    first_headers, first = down_once.next()
+    first = down_once.next()
     assert down_once.nothing_more()  # not before its time
     advance(box, WAITS_S[0] - SHORT_S)
     assert down_once.nothing_more()
     advance(box, SHORT_S)
-    again_headers, again = down_once.next()
-    assert again["id"] == first["id"] and again == first
-    assert again_headers["box-delivery-id"] != first_headers["box-delivery-id"]
+    again = down_once.next()
+    assert again.document["id"] == first.document["id"] and again.document == first.document
+    assert again.headers["box-delivery-id"] != first.headers["box-delivery-id"]
     key = box.state.enterprise.primary_signature_key
-    assert WebhooksManager.validate_message(
-        json.dumps(again, separators=(",", ":")), again_headers, key
-    )
+    assert WebhooksManager.validate_message(again.text, again.headers, key)
     [row] = deliveries(box)
     assert (row["status"], row["attempts"], row["last_status"]) == ("delivered", 2, 200)
 
 
 def test_a_receiver_that_never_answers_well_gets_twelve_more_tries_then_none(
-    box: Sandbox, client: BoxClient, flaky: list[FlakyReceiver]
+    box: Sandbox, client: BoxClient, receivers: Callable[..., Receiver]
 ) -> None:
-    always_down = receiver(flaky, *([503] * 20))
+    always_down = receivers(answers=[503] * 20)
     hook_on_folder(client, always_down.url)
     assign(client)
     always_down.next()
@@ -206,9 +151,9 @@ def test_a_receiver_that_never_answers_well_gets_twelve_more_tries_then_none(
 
 
 def test_a_webhook_failing_for_a_month_is_deleted_and_says_so(
-    box: Sandbox, client: BoxClient, flaky: list[FlakyReceiver]
+    box: Sandbox, client: BoxClient, receivers: Callable[..., Receiver]
 ) -> None:
-    always_down = receiver(flaky, *([500] * 40))
+    always_down = receivers(answers=[500] * 40)
     hook_id = hook_on_folder(client, always_down.url)
     advance(box, 15 * 24 * 3600)  # quiet, then a trigger more than 14 days after the start
     assign(client)
@@ -220,9 +165,9 @@ def test_a_webhook_failing_for_a_month_is_deleted_and_says_so(
     assert client.webhooks.get_webhook_by_id(hook_id).id == hook_id
     advance(box, 16 * 24 * 3600)  # 31 days without a successful delivery, then a trigger
     assign(client)
-    _, failing = always_down.next()
+    failing = always_down.next().document
     assert failing["trigger"] == "TASK_ASSIGNMENT.CREATED"
-    _, deleted = always_down.next()
+    deleted = always_down.next().document
     assert deleted["trigger"] == "WEBHOOK.DELETED"
     assert deleted["webhook"]["id"] == hook_id
     assert deleted["additional_info"] == {"reason": "auto_cleanup"}
@@ -250,9 +195,9 @@ def test_a_try_is_judged_when_it_was_sent_even_if_the_clock_moved_meanwhile(
 
 
 def test_a_webhook_that_delivers_is_never_cleaned_up(
-    box: Sandbox, client: BoxClient, flaky: list[FlakyReceiver]
+    box: Sandbox, client: BoxClient, receivers: Callable[..., Receiver]
 ) -> None:
-    fine = receiver(flaky)
+    fine = receivers()
     hook_id = hook_on_folder(client, fine.url)
     advance(box, 40 * 24 * 3600)
     assign(client)
@@ -262,17 +207,16 @@ def test_a_webhook_that_delivers_is_never_cleaned_up(
 
 
 def test_regenerated_keys_sign_the_next_delivery(
-    box: Sandbox, client: BoxClient, flaky: list[FlakyReceiver]
+    box: Sandbox, client: BoxClient, receivers: Callable[..., Receiver]
 ) -> None:
-    fine = receiver(flaky)
+    fine = receivers()
     hook_on_folder(client, fine.url)
     answer = control(box, "PUT", "webhook_keys", json={"primary": "new-primary"})
     assert answer.json() == {"primary": "new-primary", "secondary": "sandbox-secondary-key"}
     assign(client)
-    headers, payload = fine.next()
-    body = json.dumps(payload, separators=(",", ":"))
-    assert WebhooksManager.validate_message(body, headers, "new-primary")
-    assert not WebhooksManager.validate_message(body, headers, "sandbox-primary-key")
+    got = fine.next()
+    assert WebhooksManager.validate_message(got.text, got.headers, "new-primary")
+    assert not WebhooksManager.validate_message(got.text, got.headers, "sandbox-primary-key")
 
 
 @pytest.mark.parametrize(
@@ -287,9 +231,9 @@ def test_the_keys_body_is_checked_strictly(box: Sandbox, body: Any) -> None:
 
 
 def test_a_deleted_webhook_owes_nothing_more(
-    box: Sandbox, client: BoxClient, flaky: list[FlakyReceiver]
+    box: Sandbox, client: BoxClient, receivers: Callable[..., Receiver]
 ) -> None:
-    down = receiver(flaky, 500)
+    down = receivers(answers=[500])
     hook_id = hook_on_folder(client, down.url)
     assign(client)
     down.next()

@@ -5,11 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import queue
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 import requests
@@ -31,52 +26,13 @@ from box_sdk_gen.managers.webhooks import (
 from reconciler.sandbox.server import Sandbox
 from reconciler.sandbox.state import Collaboration, File, Folder, Token, User, Webhook
 from tests.conftest import sdk_client
+from tests.receiver import Receiver
 
 ADMIN = "10001"
 CLIENT_FOLDER, SUBFOLDER, FILE, OTHER_FOLDER = "100", "110", "200", "500"
 ALICE = "20001"
 CREATED = CreateWebhookTriggers.TASK_ASSIGNMENT_CREATED
 UPDATED = CreateWebhookTriggers.TASK_ASSIGNMENT_UPDATED
-WAIT_S = 5.0
-
-
-class Receiver:
-    """A plain-HTTP endpoint on 127.0.0.1 that queues what it is sent."""
-
-    def __init__(self) -> None:
-        self.received: queue.Queue[tuple[str, dict[str, str], str]] = queue.Queue()
-        received = self.received
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # the name http.server calls
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                received.put((self.path, headers, body.decode("utf-8")))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/box"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def next(self) -> tuple[dict[str, str], str]:
-        return self.next_with_path()[1:]
-
-    def next_with_path(self) -> tuple[str, dict[str, str], str]:
-        return self.received.get(timeout=WAIT_S)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
-    receiver.thread.start()
-    yield receiver
-    receiver.server.shutdown()
-    receiver.server.server_close()
 
 
 @pytest.fixture
@@ -138,7 +94,8 @@ def test_a_folder_webhook_receives_signed_events_for_files_below_it(
 ) -> None:
     hook = watch(client, CLIENT_FOLDER, receiver.url, [CREATED])
     assignment_id = assign_review(client)
-    headers, body = receiver.next()
+    got = receiver.next()
+    headers, body = got.headers, got.text
     enterprise = box.state.enterprise
     assert WebhooksManager.validate_message(body, headers, enterprise.primary_signature_key)
     assert WebhooksManager.validate_message(
@@ -165,7 +122,7 @@ def test_only_subscribed_triggers_are_delivered(
     sdk_client(box.base_url, "alice").task_assignments.update_task_assignment_by_id(
         assignment_id, resolution_state=UpdateTaskAssignmentByIdResolutionState.APPROVED
     )
-    _, body = receiver.next()
+    body = receiver.next().text
     event = json.loads(body)
     assert event["trigger"] == "TASK_ASSIGNMENT.UPDATED"
     assert event["source"]["resolution_state"] == "approved"
@@ -182,7 +139,7 @@ def test_a_re_marked_decision_is_delivered_again_with_its_new_state(
         alice.task_assignments.update_task_assignment_by_id(
             assignment_id, resolution_state=UpdateTaskAssignmentByIdResolutionState(state)
         )
-        event = json.loads(receiver.next()[1])
+        event = receiver.next().document
         assert event["trigger"] == "TASK_ASSIGNMENT.UPDATED"
         assert (event["source"]["id"], event["source"]["resolution_state"]) == (
             assignment_id,
@@ -198,9 +155,9 @@ def test_a_webhook_on_another_folder_hears_nothing(
     watch(client, OTHER_FOLDER, receiver.url + "?other", [CREATED])
     watch(client, SUBFOLDER, receiver.url, [CREATED])
     assign_review(client)
-    path, _, body = receiver.next_with_path()
-    assert path == "/box"
-    assert json.loads(body)["trigger"] == "TASK_ASSIGNMENT.CREATED"
+    got = receiver.next()
+    assert (got.path, got.query) == (receiver.path, {})
+    assert got.document["trigger"] == "TASK_ASSIGNMENT.CREATED"
 
 
 def test_an_upload_below_a_watched_folder_is_delivered(
@@ -209,7 +166,8 @@ def test_an_upload_below_a_watched_folder_is_delivered(
     watch(client, CLIENT_FOLDER, receiver.url, [CreateWebhookTriggers.FILE_UPLOADED])
     attributes = UploadFileAttributes("new.pdf", UploadFileAttributesParentField(id=SUBFOLDER))
     uploaded = client.uploads.upload_file(attributes, io.BytesIO(b"%PDF-1.7"))
-    headers, body = receiver.next()
+    got = receiver.next()
+    headers, body = got.headers, got.text
     assert WebhooksManager.validate_message(
         body, headers, box.state.enterprise.primary_signature_key
     )
@@ -227,10 +185,10 @@ def test_box_notifications_off_suppresses_deliveries(
     watch(client, CLIENT_FOLDER, receiver.url, [CREATED])
     quiet = assign_review(client.with_suppressed_notifications())
     loud = assign_review(client)
-    _, body = receiver.next()
+    body = receiver.next().text
     assert json.loads(body)["source"]["id"] == loud  # the quiet one was never sent
     assert quiet != loud
-    assert receiver.received.empty()
+    assert receiver.nothing_more()
 
 
 def test_create_get_list_update_delete(box: Sandbox, client: BoxClient, receiver: Receiver) -> None:
@@ -308,9 +266,9 @@ def test_a_public_address_is_logged_and_never_delivered_to(
     watch(client, SUBFOLDER, receiver.url, [CREATED])
     caplog.set_level(logging.INFO, logger="reconciler.sandbox.services.webhooks")
     assign_review(client)
-    _, body = receiver.next()  # the loopback one is delivered
+    body = receiver.next().text  # the loopback one is delivered
     assert json.loads(body)["trigger"] == "TASK_ASSIGNMENT.CREATED"
-    assert receiver.received.empty()
+    assert receiver.nothing_more()
     assert "not sent" in caplog.text and "https://hooks.example.com/box" in caplog.text
 
 

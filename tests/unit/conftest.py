@@ -1,69 +1,46 @@
-"""A small HTTP server answering canned Box JSON, for the shapes of Box's answers the sandbox
-does not act out; the real SDK talks to it."""
+"""Canned Box JSON for the shapes of Box's answers the sandbox does not act out: a receiver
+answers ``GET`` paths from a table, and the real SDK talks to it."""
 
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from werkzeug.wrappers import Request, Response
 
 from reconciler.box.reader import BoxReader
 from tests.conftest import sdk_client
+from tests.receiver import Receiver
 
 
-class FakeBox:
-    """Answers ``GET`` paths from a table, and records each request's path and query."""
+def answering(answers: dict[str, Any]) -> Callable[[Request], Response]:
+    """Box's answer at each path of ``answers`` (a callable one is given the parsed query),
+    and Box's 404 error at any other."""
 
-    def __init__(self, answers: dict[str, Any]) -> None:
-        self.answers = answers
-        self.requests: list[tuple[str, dict[str, list[str]]]] = []
-        box = self
+    def respond(request: Request) -> Response:
+        if request.method != "GET":  # a reader never writes: a write is the test's failure
+            return Response(status=405)
+        found = answers.get(request.path)
+        if callable(found):  # an answer that depends on the query
+            found = found(request.args.to_dict(flat=False))
+        status = 200 if found is not None else 404
+        body = json.dumps(found or {"type": "error", "status": 404})
+        return Response(body, status=status, content_type="application/json")
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                parts = urlsplit(self.path)
-                box.requests.append((parts.path, parse_qs(parts.query)))
-                found = box.answers.get(parts.path)
-                if callable(found):  # an answer that depends on the query
-                    found = found(parse_qs(parts.query))
-                status = 200 if found is not None else 404
-                body = json.dumps(found or {"type": "error", "status": 404}).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def paths(self) -> list[str]:
-        return [path for path, _ in self.requests]
+    return respond
 
 
 @pytest.fixture
-def fake_box() -> Iterator[Any]:
-    started: list[FakeBox] = []
+def fake_box(
+    receivers: Callable[..., Receiver],
+) -> Callable[[dict[str, Any]], tuple[Receiver, BoxReader]]:
+    """Starts a receiver answering from a table and a reader of it; ``receiver.got`` holds each
+    request's path and query."""
 
-    def start(answers: dict[str, Any]) -> tuple[FakeBox, BoxReader]:
-        box = FakeBox(answers)
-        box.thread.start()
-        started.append(box)
-        return box, BoxReader(sdk_client(box.url, max_attempts=1))
+    def start(answers: dict[str, Any]) -> tuple[Receiver, BoxReader]:
+        box = receivers(answering(answers))
+        return box, BoxReader(sdk_client(box.base_url, max_attempts=1))
 
-    yield start
-    for box in started:
-        box.server.shutdown()
-        box.server.server_close()
+    return start

@@ -40,5 +40,5 @@ def test_a_now_answered_with_0_is_found_by_reading_the_stream_through(fake_box: 
 
     box, reader = fake_box({"/2.0/events": answer})
     assert current_position(reader.client, ENTERPRISE) == "700"
-    asked = [query["stream_position"][0] for _, query in box.requests]
+    asked = [r.query["stream_position"][0] for r in box.got]
     assert asked == ["now", "0", "500", "700"]

@@ -67,7 +67,7 @@ def test_the_listing_asks_for_every_field_the_client_reads(fake_box: Any) -> Non
     box, reader = fake_box({"/2.0/files/5/tasks": listing(task)})
     (read,) = reader.file_tasks("5")
     assert box.paths() == ["/2.0/files/5/tasks"]  # a whole answer costs one call
-    asked = set(box.requests[0][1]["fields"][0].split(","))
+    asked = set(box.got[0].query["fields"][0].split(","))
     assert asked >= {
         "action",
         "message",
