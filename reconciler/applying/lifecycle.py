@@ -63,7 +63,7 @@ def refusing_expiry(ctx: Context, expires_at: object, write: Callable[[], T]) ->
 def record(change: Change, ctx: Context, *, resent: bool, at: str | None) -> None:
     """Note the invitation in Box's ledger, for deliveries that chase or expire by days; ``at``
     is Box's ``created_at`` of the invitation (the applier's clock if Box sent none)."""
-    if change.box_ids.get("ledger") != "invitations" or change.principal is None:
+    if not change.ledger or change.principal is None:
         return
     invited = at or ctx.clock().replace(microsecond=0).isoformat()
     with ctx.lock:  # one item's ledger is read and rewritten whole: one writer at a time

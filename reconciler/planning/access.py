@@ -224,7 +224,7 @@ def _resend(
         },
         collab=found,
         notify=True,
-        box_ids={"ledger": "invitations"},
+        ledger=True,
     )
 
 
@@ -299,6 +299,7 @@ def change(
     notify: bool | None = None,
     on_acceptance: bool = False,
     depends_on: tuple[ChangeKey, ...] = (),
+    ledger: bool = False,
 ) -> Change:
     """A change asked for by ``claim``, carrying the Box ids of the collaboration it is about."""
     ids = dict(box_ids or {})
@@ -319,6 +320,7 @@ def change(
         on_acceptance=on_acceptance,
         depends_on=depends_on,
         box_ids=ids,
+        ledger=ledger,
     )
 
 

@@ -32,7 +32,6 @@ def _invite(item: LiveItem, claim: Claim, inputs: Inputs) -> Change:
     reason = "not yet a collaborator"
     if claim.principal.kind is PrincipalKind.EMAIL:
         reason = lifecycle.dropped(claim.principal, item.ref, inputs.live) or "not yet invited"
-    keeps = lifecycle.keeps_ledger(claim.delivery, claim.client, inputs.policy)
     return change(
         Action.ADD,
         Kind.COLLABORATION,
@@ -41,5 +40,5 @@ def _invite(item: LiveItem, claim: Claim, inputs: Inputs) -> Change:
         reason,
         after={"role": claim.role, **lifecycle.expiry_on_create(claim.delivery, claim.client)},
         notify=claim.delivery.notify,
-        box_ids={"ledger": "invitations"} if keeps else None,
+        ledger=lifecycle.keeps_ledger(claim.delivery, claim.client, inputs.policy),
     )

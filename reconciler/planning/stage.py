@@ -138,6 +138,7 @@ def change_on(
     on_acceptance: bool = False,
     depends_on: tuple[ChangeKey, ...] = (),
     box_ids: Mapping[str, str] | None = None,
+    ledger: bool = False,
 ) -> Change:
     """A change one delivery asks for on a live item, or on one ``file`` below a delivered
     folder (its review task or an assignment on it)."""
@@ -158,4 +159,5 @@ def change_on(
         on_acceptance=on_acceptance,
         depends_on=depends_on,
         box_ids=dict(box_ids or {}),
+        ledger=ledger,
     )
