@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from reconciler.errors import EXPIRY_SETTING, ExpiryRefused, Forbidden
 from reconciler.model import box_time
-from reconciler.plan import Change
+from reconciler.plan import Change, payloads
 
 if TYPE_CHECKING:
     from reconciler.applying.context import Context
@@ -24,7 +24,7 @@ class Skipped(Exception):
 
 def expiry_of(change: Change, ctx: Context) -> datetime | None:
     """The ``expires_at`` a change sends: a date from the plan, or days from now."""
-    after = change.after or {}
+    after = payloads.access(change.after)
     if after.get("expires_at"):
         return box_time(str(after["expires_at"]))
     days = after.get("expires_in_days")

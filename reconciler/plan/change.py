@@ -9,6 +9,7 @@ from typing import Any
 
 from reconciler.model import ItemRef, Principal, PrincipalKind
 from reconciler.plan.diff import field_changes, plain
+from reconciler.plan.payloads import Payload, waiting
 
 FORMAT_VERSION = 1
 #: Where the saved form keeps ``Change.ledger``: ``box_ids["ledger"] == "invitations"``.
@@ -121,8 +122,8 @@ class Change:
     principal: Principal | None
     reason: str
     item_name: str = ""
-    before: Mapping[str, Any] | None = None
-    after: Mapping[str, Any] | None = None
+    before: Payload | None = None  # the fields as Box has them (changes, removals)
+    after: Payload | None = None  # the fields as the change sets them (adds, changes)
     origin: str | None = None  # manifest "file:line" that asks for it
     file: str | None = None  # the Box file id a task or assignment is about
     file_name: str = ""
@@ -159,7 +160,7 @@ class Change:
         stands for one per file it names (``after["files"]``), every other line for one. Plan,
         apply report and watcher count changes in this one unit."""
         if self.action is Action.WAIT and self.kind is Kind.TASK_ASSIGNMENT and self.after:
-            return int(self.after.get("files", 1))
+            return int(waiting(self.after)["files"])
         return 1
 
     @property

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from reconciler.model import (
     ROLE_RANK,
@@ -19,6 +18,7 @@ from reconciler.model import (
     PrincipalKind,
 )
 from reconciler.plan import Action, Change, ChangeKey, Kind
+from reconciler.plan.payloads import Access, Payload
 from reconciler.planning import lifecycle
 from reconciler.planning.invitations import most_advanced, own_access
 from reconciler.planning.stage import Inputs, change_on, where
@@ -126,7 +126,7 @@ def _matches(collab: LiveCollaboration, principal: Principal, kind: Kind, inputs
 def _compare(
     item: LiveItem, kind: Kind, claim: Claim, found: LiveCollaboration, inputs: Inputs
 ) -> Change | None:
-    before: dict[str, Any] = {"role": found.role}
+    before: Access = {"role": found.role}
     if found.status is InviteStatus.REJECTED:
         reason = "invitation rejected: not invited again"
         return change(Action.WAIT, kind, claim, item, reason, before=before, collab=found)
@@ -138,7 +138,7 @@ def _compare(
         if kind is Kind.COLLABORATION
         else None
     )
-    after: dict[str, Any] = {"role": claim.role}
+    after: Access = {"role": claim.role}
     if expiry is not None:
         before.update(expiry.before)
         after.update(expiry.after)
@@ -149,7 +149,7 @@ def _compare(
     )
     if found.role.casefold() == claim.role.casefold():
         if expiry is None and chased is None and kept is not None:
-            shown = {**before, "expires_at": found.expires_at}
+            shown: Access = {**before, "expires_at": found.expires_at}
             return change(Action.UNMANAGED, kind, claim, item, kept, before=shown, collab=found)
         if expiry is None:
             return chased  # nothing to change; an invitation past its resends is reported
@@ -175,8 +175,8 @@ def _new_role(
     inputs: Inputs,
     expiry: lifecycle.ExpiryChange | None,
     *,
-    before: dict[str, Any],
-    after: dict[str, Any],
+    before: Access,
+    after: Access,
 ) -> Change:
     """The manifest gives another role than Box's: change it, unless that would downgrade a
     guarded collaborator."""
@@ -248,7 +248,7 @@ def _undeclared(
         action = Action.UNMANAGED
         reason = f"not declared by any manifest{status}; left alone (prune is off)"
     principal = _principal_of(collab, inputs)
-    before = {"role": collab.role}
+    before: Access = {"role": collab.role}
     return change_on(
         action,
         kind,
@@ -292,8 +292,8 @@ def change(
     item: LiveItem,
     reason: str,
     *,
-    before: Mapping[str, Any] | None = None,
-    after: Mapping[str, Any] | None = None,
+    before: Payload | None = None,
+    after: Payload | None = None,
     collab: LiveCollaboration | None = None,
     box_ids: Mapping[str, str] | None = None,
     notify: bool | None = None,

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from reconciler.model import InviteStatus, LiveItem, Principal, PrincipalKind
 from reconciler.plan import Action, Change, ChangeKey, Kind
+from reconciler.plan.payloads import Access
 from reconciler.planning.access import Claim, change, plan_target, targets
 from reconciler.planning.stage import Handoff, Inputs, Step
 
@@ -37,7 +38,7 @@ def _join_hub(
     item: LiveItem, claim: Claim, inputs: Inputs, invitations: Mapping[Principal, ChangeKey]
 ) -> Change:
     principal = claim.principal
-    after = {"role": claim.role}
+    after: Access = {"role": claim.role}
     kind = Kind.HUB_COLLABORATION
     if principal.kind is not PrincipalKind.EMAIL:
         return change(Action.ADD, kind, claim, item, "not yet a hub member", after=after)

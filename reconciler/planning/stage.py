@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from reconciler.model import (
     Delivery,
@@ -22,6 +21,7 @@ from reconciler.model import (
     Principal,
 )
 from reconciler.plan import Action, Change, ChangeKey, Kind
+from reconciler.plan.payloads import Payload
 from reconciler.planning.invitations import accounts, logins_by_user, statuses
 
 
@@ -131,8 +131,8 @@ def change_on(
     principal: Principal | None,
     reason: str,
     *,
-    before: Mapping[str, Any] | None = None,
-    after: Mapping[str, Any] | None = None,
+    before: Payload | None = None,
+    after: Payload | None = None,
     origin: str | None = None,
     notify: bool | None = None,
     on_acceptance: bool = False,

@@ -25,6 +25,7 @@ from reconciler.model import (
     reviews_by,
 )
 from reconciler.plan import Action, Change, Kind
+from reconciler.plan.payloads import TaskFields
 from reconciler.planning.stage import Handoff, Inputs, Review, Step, change_on, where
 
 #: The applier sets ``due_at`` from its own clock just before Box stamps ``created_at`` (to the
@@ -129,17 +130,17 @@ def _task_update(
     delivery: Delivery, item: LiveItem, file: LiveFile, task: LiveTask
 ) -> Change | None:
     rule = _rule(delivery)
-    before = {
+    before: TaskFields = {
         "message": task.message,
         "completion_rule": task.completion_rule,
         "due_at": task.due_at,
     }
-    after = {
+    after: TaskFields = {
         "message": rule.message,
         "completion_rule": rule.completion_rule,
         "due_at": _expected_due_at(task, rule.due_in_days),
     }
-    differing = [name for name in before if before[name] != after[name]]
+    differing = [name for name, value in before.items() if after.get(name) != value]
     if not differing:
         return None
     return change_on(
