@@ -26,7 +26,16 @@ from reconciler.model import (
 )
 from reconciler.plan import Action, Change, Kind
 from reconciler.plan.payloads import TaskFields
-from reconciler.planning.stage import Handoff, Inputs, Review, Step, change_on, where
+from reconciler.planning.stage import (
+    Extras,
+    Handoff,
+    Inputs,
+    Review,
+    Step,
+    Subject,
+    change_on,
+    where,
+)
 
 #: The applier sets ``due_at`` from its own clock just before Box stamps ``created_at`` (to the
 #: second), so the two never agree exactly; a shift smaller than this is not worth a change.
@@ -94,11 +103,7 @@ def _task_add(delivery: Delivery, item: LiveItem, file: LiveFile) -> Change:
     rule = _rule(delivery)
     return change_on(
         Action.ADD,
-        Kind.TASK,
-        delivery,
-        item,
-        file,
-        None,
+        Subject(Kind.TASK, delivery, item, file=file),
         "no review task by the reconciler on this file yet",
         after={
             "action": REVIEW,
@@ -106,7 +111,7 @@ def _task_add(delivery: Delivery, item: LiveItem, file: LiveFile) -> Change:
             "completion_rule": rule.completion_rule,
             "due_in_days": rule.due_in_days,
         },
-        origin=where(rule.origin),
+        extras=Extras(origin=where(rule.origin)),
     )
 
 
@@ -116,13 +121,9 @@ def _extra_tasks(
     extra = [t.id for t in ours[1:]]
     return change_on(
         Action.UNMANAGED,
-        Kind.TASK,
-        delivery,
-        item,
-        file,
-        None,
+        Subject(Kind.TASK, delivery, item, file=file),
         f"{len(ours)} review tasks by the reconciler on this file; the oldest is used",
-        box_ids={"task_id": ours[0].id, "extra_task_ids": ",".join(extra)},
+        extras=Extras(box_ids={"task_id": ours[0].id, "extra_task_ids": ",".join(extra)}),
     )
 
 
@@ -145,16 +146,11 @@ def _task_update(
         return None
     return change_on(
         Action.CHANGE,
-        Kind.TASK,
-        delivery,
-        item,
-        file,
-        None,
+        Subject(Kind.TASK, delivery, item, file=file),
         f"review task differs from the manifest ({', '.join(differing)})",
         before=before,
         after=after,
-        origin=where(rule.origin),
-        box_ids={"task_id": task.id},
+        extras=Extras(origin=where(rule.origin), box_ids={"task_id": task.id}),
     )
 
 
