@@ -25,9 +25,11 @@ from reconciler.model import (
     box_time,
     reviews_by,
 )
-from reconciler.plan import Action, Change, Kind
+from reconciler.plan import Action, Change, Kind, payloads
 
 log = logging.getLogger(__name__)
+#: Box's completion rule of a task that names none
+ALL_ASSIGNEES = "all_assignees"
 
 
 Executor = Callable[[Change, Context], dict[str, str]]
@@ -81,7 +83,7 @@ def _collab_outputs(collab: LiveCollaboration) -> dict[str, str]:
 
 
 def _role(change: Change) -> str:
-    return str((change.after or {}).get("role", ""))
+    return payloads.access(change.after)["role"]
 
 
 # --- collaborations on folders and files -----------------------------------------------------
@@ -142,12 +144,12 @@ def _change_role(change: Change, ctx: Context) -> dict[str, str]:
     assert collab_id, "a role change carries the collaboration id"
     role = _role(change)
     collab = None
-    if role != str((change.before or {}).get("role", "")):
+    if role != payloads.access(change.before)["role"]:
         collab = write_verified(
             lambda: ctx.writer.change_role(collab_id, change.item, role),
             lambda: None,  # a role change is idempotent: writing it again is safe
         )
-    if "expires_at" in (change.after or {}):
+    if "expires_at" in payloads.access(change.after):
         expires_at = expiry_of(change, ctx)
         collab = refusing_expiry(
             ctx,
@@ -264,7 +266,7 @@ def _due_at(value: object) -> datetime | None:
 @executor(Kind.TASK, Action.ADD)
 def _create_task(change: Change, ctx: Context) -> dict[str, str]:
     assert change.file is not None
-    file_id, after = change.file, dict(change.after or {})
+    file_id, after = change.file, payloads.new_task(change.after)
     days = after.get("due_in_days")
     due_at = ctx.clock() + timedelta(days=int(days)) if days is not None else None
     message = str(after.get("message", ""))
@@ -273,7 +275,7 @@ def _create_task(change: Change, ctx: Context) -> dict[str, str]:
             file_id,
             message=message,
             due_at=due_at,
-            completion_rule=str(after.get("completion_rule", "all_assignees")),
+            completion_rule=str(after.get("completion_rule", ALL_ASSIGNEES)),
         ),
         lambda: _our_task(ctx, file_id, message),
     )
@@ -285,15 +287,14 @@ def _update_task(change: Change, ctx: Context) -> dict[str, str]:
     assert change.file is not None
     task_id = change.box_ids.get("task_id")
     assert task_id, "a task change carries the task id"
-    before, after = dict(change.before or {}), dict(change.after or {})
-    merged = {**before, **after}
+    merged = payloads.task_fields({**(change.before or {}), **(change.after or {})})
     task = write_verified(
         lambda: ctx.writer.update_task(
             task_id,
             change.file or "",
             message=str(merged.get("message", "")),
             due_at=_due_at(merged.get("due_at")),
-            completion_rule=str(merged.get("completion_rule", "all_assignees")),
+            completion_rule=str(merged.get("completion_rule", ALL_ASSIGNEES)),
         ),
         lambda: None,  # an update is idempotent
     )
@@ -341,7 +342,7 @@ def _unassign(change: Change, ctx: Context) -> dict[str, str]:
 
 
 def _webhook_wanted(change: Change) -> tuple[str, tuple[str, ...]]:
-    after = change.after or {}
+    after = payloads.webhook(change.after)
     return str(after["address"]), tuple(str(t) for t in after["triggers"])
 
 

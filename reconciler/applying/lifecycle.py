@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from reconciler.errors import EXPIRY_SETTING, ExpiryRefused, Forbidden
 from reconciler.model import box_time
-from reconciler.plan import Change
+from reconciler.plan import Change, payloads
 
 if TYPE_CHECKING:
     from reconciler.applying.context import Context
@@ -24,7 +24,7 @@ class Skipped(Exception):
 
 def expiry_of(change: Change, ctx: Context) -> datetime | None:
     """The ``expires_at`` a change sends: a date from the plan, or days from now."""
-    after = change.after or {}
+    after = payloads.access(change.after)
     if after.get("expires_at"):
         return box_time(str(after["expires_at"]))
     days = after.get("expires_in_days")
@@ -63,7 +63,7 @@ def refusing_expiry(ctx: Context, expires_at: object, write: Callable[[], T]) ->
 def record(change: Change, ctx: Context, *, resent: bool, at: str | None) -> None:
     """Note the invitation in Box's ledger, for deliveries that chase or expire by days; ``at``
     is Box's ``created_at`` of the invitation (the applier's clock if Box sent none)."""
-    if change.box_ids.get("ledger") != "invitations" or change.principal is None:
+    if not change.ledger or change.principal is None:
         return
     invited = at or ctx.clock().replace(microsecond=0).isoformat()
     with ctx.lock:  # one item's ledger is read and rewritten whole: one writer at a time

@@ -1,8 +1,9 @@
 """The plan as data (after ``planning``, before ``applying``).
 
-``change`` is one planned change (its action, kind, key and saved form); ``plan`` is the whole
-plan in apply order, with its checksum and safety checks; ``diff`` says what differs between two
-plans; ``saved`` reads a plan saved by ``reconcile plan --out`` back. Nothing here reads Box or a
+``change`` is one planned change (its action, kind, key and saved form); ``payloads`` is the
+typed shape of its ``before``/``after`` per kind; ``plan`` is the whole plan in apply order, with
+its checksum and safety checks; ``diff`` says what differs between two plans; ``saved`` reads a
+plan saved by ``reconcile plan --out`` back. Nothing here reads Box or a
 clock: ``planning`` makes plans, ``applying`` carries them out.
 
 Pipeline (README, "Developing"): manifest → model → box → planning → **plan** → applying → status →

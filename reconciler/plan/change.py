@@ -7,10 +7,14 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from reconciler.model import ItemRef, Principal
+from reconciler.model import ItemRef, Principal, PrincipalKind
 from reconciler.plan.diff import field_changes, plain
+from reconciler.plan.payloads import Payload, waiting
 
 FORMAT_VERSION = 1
+#: Where the saved form keeps ``Change.ledger``: ``box_ids["ledger"] == "invitations"``.
+LEDGER_KEY = "ledger"
+LEDGER_INVITATIONS = "invitations"
 
 
 class Action(str, Enum):
@@ -104,7 +108,12 @@ class ChangeKey:
 
 @dataclass(frozen=True)
 class Change:
-    """One line of a plan. ``box_ids`` (collaboration id, user id, ...) ride beside the identity."""
+    """One line of a plan. ``box_ids`` (collaboration id, user id, ...) ride beside the identity.
+
+    Everything the applier reads of a change is in its ``fingerprint`` (and so in the plan's
+    checksum): a saved plan edited in any of them is refused. Only the words a reader is shown
+    (``reason``, ``origin``, item and file names) are left out.
+    """
 
     action: Action
     kind: Kind
@@ -113,8 +122,8 @@ class Change:
     principal: Principal | None
     reason: str
     item_name: str = ""
-    before: Mapping[str, Any] | None = None
-    after: Mapping[str, Any] | None = None
+    before: Payload | None = None  # the fields as Box has them (changes, removals)
+    after: Payload | None = None  # the fields as the change sets them (adds, changes)
     origin: str | None = None  # manifest "file:line" that asks for it
     file: str | None = None  # the Box file id a task or assignment is about
     file_name: str = ""
@@ -123,6 +132,8 @@ class Change:
     on_acceptance: bool = False
     depends_on: tuple[ChangeKey, ...] = ()
     box_ids: Mapping[str, str] = field(default_factory=dict)
+    #: the applier notes the invitation in Box's ledger (deliveries that chase or expire by days)
+    ledger: bool = False
 
     def __hash__(self) -> int:
         return hash((self.action, self.key))
@@ -149,7 +160,7 @@ class Change:
         stands for one per file it names (``after["files"]``), every other line for one. Plan,
         apply report and watcher count changes in this one unit."""
         if self.action is Action.WAIT and self.kind is Kind.TASK_ASSIGNMENT and self.after:
-            return int(self.after.get("files", 1))
+            return int(waiting(self.after)["files"])
         return 1
 
     @property
@@ -163,17 +174,38 @@ class Change:
     def sort_key(self) -> tuple[Any, ...]:
         return (*self.phase, *self.key.sort_key()[1:])
 
+    @property
+    def address(self) -> str | None:
+        """The address an email invitation is sent to, as the manifest writes it (the key is
+        casefolded): the applier invites by it, so it is part of what would be done."""
+        if self.principal is None or self.principal.kind is not PrincipalKind.EMAIL:
+            return None
+        return self.principal.display
+
     def fingerprint(self) -> dict[str, Any]:
-        """What would be done, and nothing else: the part of a change the checksum covers."""
+        """What would be done, and nothing else: the part of a change the checksum covers.
+        That is every field the applier reads: the key, the payloads, the email address, the
+        Box ids it writes to, the ledger flag and the changes it follows."""
         return {
             "action": self.action.value,
             "id": str(self.key),
+            "address": self.address,
             "before": plain(self.before),
             "after": plain(self.after),
             "notify": self.notify,
             "on_acceptance": self.on_acceptance,
             "depends_on": [str(k) for k in self.depends_on],
+            "box_ids": dict(sorted(self.box_ids.items())),
+            "ledger": self.ledger,
         }
+
+    def saved_box_ids(self) -> dict[str, str]:
+        """``box_ids`` as the saved plan writes them: the ledger flag rides among them there
+        (``"ledger": "invitations"``), so the saved format stays what it was."""
+        ids = dict(self.box_ids)
+        if self.ledger:
+            ids[LEDGER_KEY] = LEDGER_INVITATIONS
+        return dict(sorted(ids.items()))
 
     def field_changes(self) -> list[tuple[str, Any, Any]]:
         """``(field, before, after)`` for each field that differs, found with deepdiff."""
@@ -213,5 +245,5 @@ class Change:
             "notify": self.notify,
             "on_acceptance": self.on_acceptance,
             "depends_on": [str(k) for k in self.depends_on],
-            "box_ids": dict(sorted(self.box_ids.items())),
+            "box_ids": self.saved_box_ids(),
         }

@@ -12,6 +12,7 @@ from reconciler.errors import InputError, printable
 from reconciler.manifest.regular import NotReadable, read_regular
 from reconciler.model import ItemKind, ItemRef, Principal, PrincipalKind
 from reconciler.plan import FORMAT_VERSION, Action, Change, ChangeKey, Kind, Plan
+from reconciler.plan.change import LEDGER_INVITATIONS, LEDGER_KEY
 
 #: A saved plan nests five levels; far deeper JSON is not a plan (and would exhaust the stack).
 MAX_DEPTH = 32
@@ -84,6 +85,10 @@ def _changes_from_dicts(rows: Iterable[Mapping[str, Any]]) -> list[Change]:
     changes = []
     for row in rows:
         file = row.get("file") or {}
+        box_ids = dict(row.get("box_ids") or {})
+        ledger = box_ids.pop(LEDGER_KEY, None)
+        if ledger not in (None, LEDGER_INVITATIONS):
+            raise InputError(f"saved plan's change {row['id']!r} keeps an unknown ledger")
         changes.append(
             Change(
                 action=Action(row["action"]),
@@ -101,7 +106,8 @@ def _changes_from_dicts(rows: Iterable[Mapping[str, Any]]) -> list[Change]:
                 notify=row.get("notify"),
                 on_acceptance=bool(row.get("on_acceptance", False)),
                 depends_on=tuple(keys[k] for k in row.get("depends_on", ())),
-                box_ids=dict(row.get("box_ids") or {}),
+                box_ids=box_ids,
+                ledger=ledger == LEDGER_INVITATIONS,
             )
         )
     return changes

@@ -3,9 +3,8 @@ part the collaboration and hub stages share (claims, matching, role changes, und
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 
 from reconciler.model import (
     ROLE_RANK,
@@ -18,10 +17,11 @@ from reconciler.model import (
     Principal,
     PrincipalKind,
 )
-from reconciler.plan import Action, Change, ChangeKey, Kind
+from reconciler.plan import Action, Change, Kind
+from reconciler.plan.payloads import Access, Payload, with_expiry
 from reconciler.planning import lifecycle
 from reconciler.planning.invitations import most_advanced, own_access
-from reconciler.planning.stage import Inputs, change_on, where
+from reconciler.planning.stage import PLAIN, Extras, Inputs, Subject, change_on, where
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,23 @@ class Target:
     claims: list[Claim] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Asked:
+    """One claim on one item or hub, as one kind of change, with the collaboration Box has
+    for it (``found``) once there is one: what ``change`` makes a change of."""
+
+    kind: Kind
+    claim: Claim
+    item: LiveItem
+    found: LiveCollaboration | None = None
+
+    def subject(self) -> Subject:
+        claim = self.claim
+        return Subject(self.kind, claim.delivery, self.item, claim.principal)
+
+
 #: What a stage plans for a claim nobody in Box answers yet (an invitation, a hub membership).
-Missing = Callable[[LiveItem, Claim], Change]
+Missing = Callable[[Asked], Change]
 
 
 def targets(deliveries: Iterable[Delivery], *, hubs: bool) -> dict[ItemRef, Target]:
@@ -81,13 +96,13 @@ def plan_target(
         ended = lifecycle.access_ended(claim.delivery, claim.client, inputs.live)
         planned: Change | None
         if best is not None:
-            planned = _compare(item, kind, claim, best, inputs)
+            planned = _compare(Asked(kind, claim, item, best), inputs)
         elif own_access(claim.principal, item, inputs.live) is not None:
             planned = None
         elif ended is not None:
-            planned = change(Action.WAIT, kind, claim, item, ended)  # expired: not again
+            planned = change(Action.WAIT, Asked(kind, claim, item), ended)  # expired: not again
         else:
-            planned = missing(item, claim)
+            planned = missing(Asked(kind, claim, item))
         if planned is not None:
             out.append(planned)
     undeclared = sorted(
@@ -123,14 +138,14 @@ def _matches(collab: LiveCollaboration, principal: Principal, kind: Kind, inputs
     )
 
 
-def _compare(
-    item: LiveItem, kind: Kind, claim: Claim, found: LiveCollaboration, inputs: Inputs
-) -> Change | None:
-    before: dict[str, Any] = {"role": found.role}
+def _compare(asked: Asked, inputs: Inputs) -> Change | None:
+    kind, claim, found = asked.kind, asked.claim, asked.found
+    assert found is not None, "compared with the collaboration Box has"
+    before: Access = {"role": found.role}
     if found.status is InviteStatus.REJECTED:
         reason = "invitation rejected: not invited again"
-        return change(Action.WAIT, kind, claim, item, reason, before=before, collab=found)
-    chased = _resend(item, claim, found, inputs) if kind is Kind.COLLABORATION else None
+        return change(Action.WAIT, asked, reason, before=before)
+    chased = _resend(asked, inputs) if kind is Kind.COLLABORATION else None
     if chased is not None and chased.action is Action.RESEND:
         return chased  # sent again with the manifest's role and expiry
     expiry = (
@@ -138,10 +153,10 @@ def _compare(
         if kind is Kind.COLLABORATION
         else None
     )
-    after: dict[str, Any] = {"role": claim.role}
+    after: Access = {"role": claim.role}
     if expiry is not None:
-        before.update(expiry.before)
-        after.update(expiry.after)
+        before = with_expiry(before, expiry.before)
+        after = with_expiry(after, expiry.after)
     kept = (
         lifecycle.policy_expiry(claim.delivery, claim.client, found)
         if kind is Kind.COLLABORATION
@@ -149,82 +164,62 @@ def _compare(
     )
     if found.role.casefold() == claim.role.casefold():
         if expiry is None and chased is None and kept is not None:
-            shown = {**before, "expires_at": found.expires_at}
-            return change(Action.UNMANAGED, kind, claim, item, kept, before=shown, collab=found)
+            shown: Access = {**before, "expires_at": found.expires_at}
+            return change(Action.UNMANAGED, asked, kept, before=shown)
         if expiry is None:
             return chased  # nothing to change; an invitation past its resends is reported
         after["role"] = found.role
-        return change(
-            Action.CHANGE,
-            kind,
-            claim,
-            item,
-            expiry.reason,
-            before=before,
-            after=after,
-            collab=found,
-        )
-    return _new_role(item, kind, claim, found, inputs, expiry, before=before, after=after)
+        return change(Action.CHANGE, asked, expiry.reason, before=before, after=after)
+    return _new_role(asked, inputs, expiry, before=before, after=after)
 
 
 def _new_role(
-    item: LiveItem,
-    kind: Kind,
-    claim: Claim,
-    found: LiveCollaboration,
+    asked: Asked,
     inputs: Inputs,
     expiry: lifecycle.ExpiryChange | None,
     *,
-    before: dict[str, Any],
-    after: dict[str, Any],
+    before: Access,
+    after: Access,
 ) -> Change:
     """The manifest gives another role than Box's: change it, unless that would downgrade a
     guarded collaborator."""
-    guard_ = guard(found, item, inputs)
+    claim, found = asked.claim, asked.found
+    assert found is not None, "a role is changed on the collaboration Box has"
+    guard_ = guard(found, asked.item, inputs)
     if guard_ and ROLE_RANK.get(claim.role, 0) < ROLE_RANK.get(found.role, 0):
         reason = f"{guard_}: never downgraded"
-        return change(
-            Action.UNMANAGED, kind, claim, item, reason, before={"role": found.role}, collab=found
-        )
+        return change(Action.UNMANAGED, asked, reason, before={"role": found.role})
     pending = " (invitation still pending)" if found.status is InviteStatus.PENDING else ""
     also = f"; {expiry.reason}" if expiry is not None else ""
     return change(
         Action.CHANGE,
-        kind,
-        claim,
-        item,
+        asked,
         f"role in Box differs from the manifest{pending}{also}",
         before=before,
         after=after,
-        collab=found,
     )
 
 
-def _resend(
-    item: LiveItem, claim: Claim, found: LiveCollaboration, inputs: Inputs
-) -> Change | None:
+def _resend(asked: Asked, inputs: Inputs) -> Change | None:
     """A pending invitation old enough to be sent again, or a note that it has had its resends."""
+    claim, found = asked.claim, asked.found
+    assert found is not None, "only an invitation Box has is sent again"
     chased = lifecycle.resend(claim.delivery, inputs.policy, found, inputs.live)
     if chased is None:
         return None
-    kind = Kind.COLLABORATION
     if not chased.due:
-        return change(Action.WAIT, kind, claim, item, chased.reason, collab=found)
+        return change(Action.WAIT, asked, chased.reason)
+    after = with_expiry(
+        {"role": claim.role, "resends": chased.sent_before + 1},
+        lifecycle.expiry_on_create(claim.delivery, claim.client),
+    )
     return change(
         Action.RESEND,
-        kind,
-        claim,
-        item,
+        asked,
         chased.reason,
         before={"role": found.role, "invited_at": found.created_at},
-        after={
-            "role": claim.role,
-            **lifecycle.expiry_on_create(claim.delivery, claim.client),
-            "resends": chased.sent_before + 1,
-        },
-        collab=found,
-        notify=True,
-        box_ids={"ledger": "invitations"},
+        after=after,
+        extras=Extras(notify=True, ledger=True),
     )
 
 
@@ -248,17 +243,10 @@ def _undeclared(
         action = Action.UNMANAGED
         reason = f"not declared by any manifest{status}; left alone (prune is off)"
     principal = _principal_of(collab, inputs)
-    before = {"role": collab.role}
+    before: Access = {"role": collab.role}
+    subject = Subject(kind, delivery, item, principal)
     return change_on(
-        action,
-        kind,
-        delivery,
-        item,
-        None,
-        principal,
-        reason,
-        before=before,
-        box_ids=collab.box_ids(),
+        action, subject, reason, before=before, extras=Extras(box_ids=collab.box_ids())
     )
 
 
@@ -287,39 +275,20 @@ def guard(collab: LiveCollaboration, item: LiveItem, inputs: Inputs) -> str | No
 
 def change(
     action: Action,
-    kind: Kind,
-    claim: Claim,
-    item: LiveItem,
+    asked: Asked,
     reason: str,
     *,
-    before: Mapping[str, Any] | None = None,
-    after: Mapping[str, Any] | None = None,
-    collab: LiveCollaboration | None = None,
-    box_ids: Mapping[str, str] | None = None,
-    notify: bool | None = None,
-    on_acceptance: bool = False,
-    depends_on: tuple[ChangeKey, ...] = (),
+    before: Payload | None = None,
+    after: Payload | None = None,
+    extras: Extras = PLAIN,
 ) -> Change:
-    """A change asked for by ``claim``, carrying the Box ids of the collaboration it is about."""
-    ids = dict(box_ids or {})
-    if collab is not None:
-        ids.update(collab.box_ids())
-    return change_on(
-        action,
-        kind,
-        claim.delivery,
-        item,
-        None,
-        claim.principal,
-        reason,
-        before=before,
-        after=after,
-        origin=where(claim.client.origin),
-        notify=notify,
-        on_acceptance=on_acceptance,
-        depends_on=depends_on,
-        box_ids=ids,
-    )
+    """A change ``asked`` for, from where its claim's client is declared, carrying the Box ids
+    of the collaboration it is about (beside any in ``extras``)."""
+    found = asked.found
+    ids = {**extras.box_ids, **(found.box_ids() if found is not None else {})}
+    origin = where(asked.claim.client.origin)
+    extras = replace(extras, origin=origin, box_ids=ids)
+    return change_on(action, asked.subject(), reason, before=before, after=after, extras=extras)
 
 
 def _principal_of(collab: LiveCollaboration, inputs: Inputs) -> Principal:

@@ -27,10 +27,12 @@ from reconciler.model import (
 from reconciler.plan import Action, Change, ChangeKey, Kind
 from reconciler.planning.invitations import most_advanced, own_access
 from reconciler.planning.stage import (
+    Extras,
     Handoff,
     Inputs,
     Review,
     Step,
+    Subject,
     Wait,
     box_object,
     change_on,
@@ -157,19 +159,16 @@ def _assign(approver: Approver, review: Review, reach: Reach) -> Change:
         assert reach.invitation is not None
         depends_on = (reach.invitation, *depends_on)
         reason = "on acceptance of the invitation created in this plan"
-    return change_on(
-        Action.ADD,
-        Kind.TASK_ASSIGNMENT,
-        approver.delivery,
-        review.folder,
-        review.file,
-        approver.principal,
-        reason,
+    subject = Subject(
+        Kind.TASK_ASSIGNMENT, approver.delivery, review.folder, approver.principal, review.file
+    )
+    extras = Extras(
         origin=where(approver.client.origin),
         on_acceptance=reach.user_id is None,
         depends_on=depends_on,
         box_ids=ids,
     )
+    return change_on(Action.ADD, subject, reason, extras=extras)
 
 
 def _unassign(review: Review, people: list[Approver], reaches: _Reaches) -> Iterator[Change]:
@@ -193,18 +192,16 @@ def _unassign(review: Review, people: list[Approver], reaches: _Reaches) -> Iter
         )
         yield change_on(
             Action.REMOVE,
-            Kind.TASK_ASSIGNMENT,
-            pruning[0],
-            review.folder,
-            review.file,
-            who,
+            Subject(Kind.TASK_ASSIGNMENT, pruning[0], review.folder, who, review.file),
             f"not an approver of any delivery of this file; {pruning[0].name} prunes",
             before={"resolution_state": assignment.resolution_state},
-            box_ids={
-                "assignment_id": assignment.id,
-                "task_id": task.id,
-                "user_id": assignment.assignee_id,
-            },
+            extras=Extras(
+                box_ids={
+                    "assignment_id": assignment.id,
+                    "task_id": task.id,
+                    "user_id": assignment.assignee_id,
+                }
+            ),
         )
 
 

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from reconciler.model import ItemRef, LiveItem, Principal, PrincipalKind
+from reconciler.model import ItemRef, Principal, PrincipalKind
 from reconciler.plan import Action, Change, ChangeKey, Kind
+from reconciler.plan.payloads import with_expiry
 from reconciler.planning import lifecycle
-from reconciler.planning.access import Claim, change, plan_target, targets
-from reconciler.planning.stage import Handoff, Inputs, Step
+from reconciler.planning.access import Asked, change, plan_target, targets
+from reconciler.planning.stage import Extras, Handoff, Inputs, Step
 
 
 def stage(inputs: Inputs, handoff: Handoff) -> Step:
     invited: dict[tuple[ItemRef, Principal], ChangeKey] = {}
 
-    def invite(item: LiveItem, claim: Claim) -> Change:
-        created = _invite(item, claim, inputs)
-        invited[(item.ref, claim.principal)] = created.key
+    def invite(asked: Asked) -> Change:
+        created = _invite(asked, inputs)
+        invited[(asked.item.ref, asked.claim.principal)] = created.key
         return created
 
     changes: list[Change] = []
@@ -28,18 +29,23 @@ def stage(inputs: Inputs, handoff: Handoff) -> Step:
     return Step(tuple(changes), replace(handoff, invitations=invited))
 
 
-def _invite(item: LiveItem, claim: Claim, inputs: Inputs) -> Change:
+def _invite(asked: Asked, inputs: Inputs) -> Change:
+    claim = asked.claim
     reason = "not yet a collaborator"
     if claim.principal.kind is PrincipalKind.EMAIL:
-        reason = lifecycle.dropped(claim.principal, item.ref, inputs.live) or "not yet invited"
-    keeps = lifecycle.keeps_ledger(claim.delivery, claim.client, inputs.policy)
+        reason = (
+            lifecycle.dropped(claim.principal, asked.item.ref, inputs.live) or "not yet invited"
+        )
+    after = with_expiry(
+        {"role": claim.role}, lifecycle.expiry_on_create(claim.delivery, claim.client)
+    )
     return change(
         Action.ADD,
-        Kind.COLLABORATION,
-        claim,
-        item,
+        asked,
         reason,
-        after={"role": claim.role, **lifecycle.expiry_on_create(claim.delivery, claim.client)},
-        notify=claim.delivery.notify,
-        box_ids={"ledger": "invitations"} if keeps else None,
+        after=after,
+        extras=Extras(
+            notify=claim.delivery.notify,
+            ledger=lifecycle.keeps_ledger(claim.delivery, claim.client, inputs.policy),
+        ),
     )

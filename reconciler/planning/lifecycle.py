@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from reconciler.model import (
     Client,
@@ -34,6 +33,7 @@ from reconciler.model import (
     Resending,
     box_time,
 )
+from reconciler.plan.payloads import ExpiryFields
 
 #: Box may store ``expires_at`` at its own precision (and the applier counts days from its own
 #: clock, seconds before Box stamps ``created_at``): closer than this is the same expiry.
@@ -44,7 +44,7 @@ def _iso(moment: datetime) -> str:
     return moment.replace(microsecond=0).isoformat()
 
 
-def expiry_on_create(delivery: Delivery, client: Client) -> dict[str, Any]:
+def expiry_on_create(delivery: Delivery, client: Client) -> ExpiryFields:
     """What a new invitation carries: a fixed ``expires_at``, or days the applier counts."""
     expiry = delivery.expiry_of(client)
     if expiry is None or expiry.never:
@@ -58,8 +58,8 @@ def expiry_on_create(delivery: Delivery, client: Client) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class ExpiryChange:
-    before: dict[str, Any]
-    after: dict[str, Any]
+    before: ExpiryFields
+    after: ExpiryFields
     reason: str
 
 
@@ -79,8 +79,8 @@ def expiry_change(
         return None
     if live is not None and wanted is not None and abs(live - wanted) <= EXPIRY_TOLERANCE:
         return None
-    before = {"expires_at": found.expires_at}
-    after = {"expires_at": None if wanted is None else _iso(wanted)}
+    before: ExpiryFields = {"expires_at": found.expires_at}
+    after: ExpiryFields = {"expires_at": None if wanted is None else _iso(wanted)}
     if wanted is None:
         reason = f"{_where(expiry)}: access no longer ends, the expiry is cleared"
     elif live is None:

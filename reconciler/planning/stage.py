@@ -1,11 +1,14 @@
 """What every planning stage reads (``Inputs``), what one hands the next (``Handoff``), and the
-``Step`` each returns: the stages talk only through these values, never through the changes."""
+``Step`` each returns: the stages talk only through these values, never through the changes.
+
+A stage makes each change with ``change_on``: what it is about (``Subject``), its reason, its
+payloads (``plan.payloads``) and, when it has any, its ``Extras`` (origin, notify, what it
+follows, Box ids, the ledger flag)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from reconciler.model import (
     Delivery,
@@ -22,6 +25,7 @@ from reconciler.model import (
     Principal,
 )
 from reconciler.plan import Action, Change, ChangeKey, Kind
+from reconciler.plan.payloads import Payload
 from reconciler.planning.invitations import accounts, logins_by_user, statuses
 
 
@@ -122,40 +126,63 @@ def where(origin: Origin | None) -> str | None:
     return None if origin is None else f"{origin.file}:{origin.line}"
 
 
+@dataclass(frozen=True)
+class Subject:
+    """What a change is about, as the planner holds it: one kind of change a delivery asks for
+    on a live item, or on one ``file`` below a delivered folder (its review task or an
+    assignment on it), for a principal if the kind has one. ``Change.key`` is made of it."""
+
+    kind: Kind
+    delivery: Delivery
+    item: LiveItem
+    principal: Principal | None = None
+    file: LiveFile | None = None
+
+
+@dataclass(frozen=True)
+class Extras:
+    """What some changes carry beside their payloads, none of it needed by most."""
+
+    origin: str | None = None  # the manifest's "file:line" that asks for the change
+    notify: bool | None = None  # whether Box emails the invitee (collaboration adds)
+    on_acceptance: bool = False  # runs once the invitation it depends on is accepted
+    depends_on: tuple[ChangeKey, ...] = ()
+    box_ids: Mapping[str, str] = field(default_factory=dict)
+    ledger: bool = False  # the invitation is noted in Box's ledger
+
+
+#: A change with nothing beside its payloads.
+PLAIN = Extras()
+
+
 def change_on(
     action: Action,
-    kind: Kind,
-    delivery: Delivery,
-    item: LiveItem,
-    file: LiveFile | None,
-    principal: Principal | None,
+    subject: Subject,
     reason: str,
     *,
-    before: Mapping[str, Any] | None = None,
-    after: Mapping[str, Any] | None = None,
-    origin: str | None = None,
-    notify: bool | None = None,
-    on_acceptance: bool = False,
-    depends_on: tuple[ChangeKey, ...] = (),
-    box_ids: Mapping[str, str] | None = None,
+    before: Payload | None = None,
+    after: Payload | None = None,
+    extras: Extras = PLAIN,
 ) -> Change:
-    """A change one delivery asks for on a live item, or on one ``file`` below a delivered
-    folder (its review task or an assignment on it)."""
+    """The change ``subject`` asks for, with what Box has (``before``), what it sets
+    (``after``) and its ``extras``."""
+    file = subject.file
     return Change(
         action=action,
-        kind=kind,
-        delivery=delivery.name,
-        item=item.ref,
-        item_name=item.name,
-        principal=principal,
+        kind=subject.kind,
+        delivery=subject.delivery.name,
+        item=subject.item.ref,
+        item_name=subject.item.name,
+        principal=subject.principal,
         reason=reason,
         before=before,
         after=after,
-        origin=origin,
+        origin=extras.origin,
         file=None if file is None else file.id,
         file_name="" if file is None else file.path,
-        notify=notify,
-        on_acceptance=on_acceptance,
-        depends_on=depends_on,
-        box_ids=dict(box_ids or {}),
+        notify=extras.notify,
+        on_acceptance=extras.on_acceptance,
+        depends_on=extras.depends_on,
+        box_ids=dict(extras.box_ids),
+        ledger=extras.ledger,
     )

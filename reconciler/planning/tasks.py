@@ -25,7 +25,17 @@ from reconciler.model import (
     reviews_by,
 )
 from reconciler.plan import Action, Change, Kind
-from reconciler.planning.stage import Handoff, Inputs, Review, Step, change_on, where
+from reconciler.plan.payloads import TaskFields
+from reconciler.planning.stage import (
+    Extras,
+    Handoff,
+    Inputs,
+    Review,
+    Step,
+    Subject,
+    change_on,
+    where,
+)
 
 #: The applier sets ``due_at`` from its own clock just before Box stamps ``created_at`` (to the
 #: second), so the two never agree exactly; a shift smaller than this is not worth a change.
@@ -93,11 +103,7 @@ def _task_add(delivery: Delivery, item: LiveItem, file: LiveFile) -> Change:
     rule = _rule(delivery)
     return change_on(
         Action.ADD,
-        Kind.TASK,
-        delivery,
-        item,
-        file,
-        None,
+        Subject(Kind.TASK, delivery, item, file=file),
         "no review task by the reconciler on this file yet",
         after={
             "action": REVIEW,
@@ -105,7 +111,7 @@ def _task_add(delivery: Delivery, item: LiveItem, file: LiveFile) -> Change:
             "completion_rule": rule.completion_rule,
             "due_in_days": rule.due_in_days,
         },
-        origin=where(rule.origin),
+        extras=Extras(origin=where(rule.origin)),
     )
 
 
@@ -115,13 +121,9 @@ def _extra_tasks(
     extra = [t.id for t in ours[1:]]
     return change_on(
         Action.UNMANAGED,
-        Kind.TASK,
-        delivery,
-        item,
-        file,
-        None,
+        Subject(Kind.TASK, delivery, item, file=file),
         f"{len(ours)} review tasks by the reconciler on this file; the oldest is used",
-        box_ids={"task_id": ours[0].id, "extra_task_ids": ",".join(extra)},
+        extras=Extras(box_ids={"task_id": ours[0].id, "extra_task_ids": ",".join(extra)}),
     )
 
 
@@ -129,31 +131,26 @@ def _task_update(
     delivery: Delivery, item: LiveItem, file: LiveFile, task: LiveTask
 ) -> Change | None:
     rule = _rule(delivery)
-    before = {
+    before: TaskFields = {
         "message": task.message,
         "completion_rule": task.completion_rule,
         "due_at": task.due_at,
     }
-    after = {
+    after: TaskFields = {
         "message": rule.message,
         "completion_rule": rule.completion_rule,
         "due_at": _expected_due_at(task, rule.due_in_days),
     }
-    differing = [name for name in before if before[name] != after[name]]
+    differing = [name for name, value in before.items() if after.get(name) != value]
     if not differing:
         return None
     return change_on(
         Action.CHANGE,
-        Kind.TASK,
-        delivery,
-        item,
-        file,
-        None,
+        Subject(Kind.TASK, delivery, item, file=file),
         f"review task differs from the manifest ({', '.join(differing)})",
         before=before,
         after=after,
-        origin=where(rule.origin),
-        box_ids={"task_id": task.id},
+        extras=Extras(origin=where(rule.origin), box_ids={"task_id": task.id}),
     )
 
 

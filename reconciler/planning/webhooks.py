@@ -14,6 +14,7 @@ from typing import Any
 
 from reconciler.model import DesiredState, ItemKind, ItemRef, LiveWebhook, WebhookSpec
 from reconciler.plan import Action, Change, Kind, Plan
+from reconciler.plan.payloads import Webhook
 
 #: the delivery a removal belongs to: its delivery has ended, so none names it
 ENDED = "(ended)"
@@ -28,8 +29,12 @@ def delivered_folders(state: DesiredState) -> dict[str, str]:
     return owners
 
 
-def _shape(hook: LiveWebhook) -> dict[str, object]:
+def _shape(hook: LiveWebhook) -> Webhook:
     return {"address": hook.address, "triggers": sorted(hook.triggers)}
+
+
+def _wanted(spec: WebhookSpec) -> Webhook:
+    return {"address": spec.address, "triggers": sorted(spec.triggers)}
 
 
 def _for_folder(
@@ -41,15 +46,15 @@ def _for_folder(
         return Change(action, Kind.WEBHOOK, delivery, item, None, reason, **fields)
 
     if not hooks:
-        yield change(Action.ADD, "the folder is delivered", after=spec.wanted(), origin=spec.origin)
+        yield change(Action.ADD, "the folder is delivered", after=_wanted(spec), origin=spec.origin)
         return
     first, *extra = hooks
-    if _shape(first) != spec.wanted():
+    if _shape(first) != _wanted(spec):
         yield change(
             Action.CHANGE,
             "its address or triggers differ from webhooks: in reconcile.yaml",
             before=_shape(first),
-            after=spec.wanted(),
+            after=_wanted(spec),
             origin=spec.origin,
             box_ids={"webhook_id": first.id},
         )

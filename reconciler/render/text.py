@@ -172,7 +172,7 @@ def field_words(change: Change) -> str:
         return ", ".join(
             f"{name}: {_value(old)} → {_value(new)}" for name, old, new in _changed_fields(change)
         )
-    shown = (
+    shown: Mapping[str, Any] | None = (
         change.after if change.action in (Action.ADD, Action.WAIT, Action.RESEND) else change.before
     )
     if not shown:
@@ -204,7 +204,8 @@ def unmanaged_title(changes: list[Change], adjective: str = "") -> str:
 def _changed_fields(change: Change) -> list[tuple[str, Any, Any]]:
     """Each differing field; a list (a webhook's triggers) whole, before and after, rather
     than element by element as the diff finds it."""
-    before, after = change.before or {}, change.after or {}
+    before: Mapping[str, Any] = change.before or {}
+    after: Mapping[str, Any] = change.after or {}
     out: list[tuple[str, Any, Any]] = []
     for name, old, new in change.field_changes():
         top = name.split(".", 1)[0].split("[", 1)[0]

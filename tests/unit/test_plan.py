@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -92,6 +94,22 @@ def stranger() -> Change:
     )
 
 
+def resend() -> Change:
+    return Change(
+        Action.RESEND,
+        Kind.COLLABORATION,
+        "acme",
+        FOLDER,
+        Principal.email("late@x.example"),
+        "pending for 9 days",
+        before={"role": "viewer"},
+        after={"role": "viewer", "resends": 1},
+        notify=True,
+        box_ids={"collaboration_id": "c5"},
+        ledger=True,
+    )
+
+
 def full_plan() -> Plan:
     return Plan((stranger(), removal(1), waiting(), hub_on_acceptance(), promote(), invite()))
 
@@ -147,15 +165,18 @@ def test_counts_and_has_changes() -> None:
 # --- checksum ------------------------------------------------------------------------------
 
 
-def test_checksum_ignores_order_box_ids_names_reasons_and_reported_lines() -> None:
+def test_checksum_ignores_order_names_reasons_and_reported_lines() -> None:
     reference = full_plan().checksum()
     shuffled = Plan(tuple(reversed(full_plan().changes)))
     assert shuffled.checksum() == reference
-    renumbered = Plan(
-        (removal(1), hub_on_acceptance(), invite(), replace(promote(box_id="c77"), reason="x"))
+    reworded = Plan((removal(1), hub_on_acceptance(), invite(), replace(promote(), reason="x")))
+    assert reworded.checksum() == reference
+    renamed = Plan(
+        tuple(
+            replace(c, item_name="Renamed", file_name="x.jpg", origin=None)
+            for c in full_plan().changes
+        )
     )
-    assert renumbered.checksum() == reference
-    renamed = Plan(tuple(replace(c, item_name="Renamed", origin=None) for c in full_plan().changes))
     assert renamed.checksum() == reference
     assert len(reference) == 64
 
@@ -168,11 +189,17 @@ def test_checksum_ignores_order_box_ids_names_reasons_and_reported_lines() -> No
         pytest.param(lambda: invite(item=ItemRef(ItemKind.FOLDER, "101")), id="item"),
         pytest.param(lambda: replace(invite(), notify=False), id="notify"),
         pytest.param(lambda: replace(invite(), delivery="beta"), id="delivery"),
+        pytest.param(lambda: replace(invite(), ledger=True), id="ledger"),
+        pytest.param(
+            lambda: replace(invite(), principal=Principal(JANE.kind, JANE.key, "x@evil.example")),
+            id="address",
+        ),
+        pytest.param(lambda: promote(box_id="c77"), id="box id"),
     ],
 )
 def test_checksum_changes_with_what_would_be_done(altered: object) -> None:
-    base = Plan((invite(), promote()))
-    other = Plan((altered(), promote()))  # type: ignore[operator]
+    base = Plan((invite(), removal(1)))
+    other = Plan((altered(), removal(1)))  # type: ignore[operator]
     assert base.checksum() != other.checksum()
 
 
@@ -248,6 +275,45 @@ def test_edited_saved_plan_is_refused() -> None:
         plan_from_dict(document)
 
 
+def edit(document: dict[str, Any], action: str, what: Callable[[dict[str, Any]], None]) -> None:
+    what(next(c for c in document["changes"] if c["action"] == action))
+
+
+@pytest.mark.parametrize(
+    ("action", "what"),
+    [
+        pytest.param("add", lambda c: c["box_ids"].update(ledger="invitations"), id="ledger on"),
+        pytest.param("resend", lambda c: c["box_ids"].pop("ledger"), id="ledger off"),
+        pytest.param("change", lambda c: c["box_ids"].update(collaboration_id="c9"), id="box id"),
+        pytest.param("add", lambda c: c["principal"].update(name="x@evil.example"), id="address"),
+    ],
+)
+def test_saved_plan_edited_in_what_apply_reads_is_refused(
+    action: str, what: Callable[[dict[str, Any]], None]
+) -> None:
+    """The ledger flag, the Box ids and an invitation's address are read by the applier: a
+    saved plan edited in any of them fails its checksum like any other edited plan."""
+    document = Plan((*full_plan().changes, resend())).to_dict()
+    plan_from_dict(json.loads(json.dumps(document)))  # as saved, it loads
+    edit(document, action, what)
+    with pytest.raises(InputError, match="checksum"):
+        plan_from_dict(document)
+
+
+def test_an_unknown_ledger_in_a_saved_plan_is_refused() -> None:
+    document = full_plan().to_dict()
+    edit(document, "add", lambda c: c["box_ids"].update(ledger="elsewhere"))
+    with pytest.raises(InputError, match="unknown ledger"):
+        plan_from_dict(document)
+
+
+def test_ledger_flag_keeps_its_place_in_the_saved_form() -> None:
+    saved = Plan((resend(),)).to_dict()["changes"][0]
+    assert saved["box_ids"] == {"collaboration_id": "c5", "ledger": "invitations"}
+    loaded = plan_from_dict(json.loads(json.dumps(Plan((resend(),)).to_dict())))
+    assert loaded.changes[0].ledger and "ledger" not in loaded.changes[0].box_ids
+
+
 def test_unknown_format_version_is_refused() -> None:
     document = full_plan().to_dict()
     document["format_version"] = 2
@@ -301,7 +367,10 @@ def test_hub_members_and_reviews_are_described_in_the_plans_words() -> None:
 
 def test_stale_saved_plan_is_refused_with_what_changed() -> None:
     saved = Plan((invite(), promote()))
-    saved.check_current(Plan((promote(box_id="c2"), invite())))  # same work: still current
+    saved.check_current(Plan((replace(promote(), reason="reworded"), invite())))  # same work
+    # Apply writes to the collaboration id the plan carries: another one is other work.
+    with pytest.raises(StalePlan, match=r"box_ids.collaboration_id was \"c1\", now \"c2\""):
+        saved.check_current(Plan((promote(box_id="c2"), invite())))
     with pytest.raises(StalePlan, match=r"no longer planned: change collaboration cmo") as err:
         saved.check_current(Plan((invite(),)))
     assert err.value.exit_code == 4
