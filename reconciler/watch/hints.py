@@ -63,6 +63,13 @@ class Batch:
         self.count += 1
 
 
+def with_resync(batch: Batch | None, reason: str) -> Batch:
+    """``batch`` (a new one when there is none) asking for a full resync, for ``reason`` too."""
+    batch = batch if batch is not None else Batch()
+    batch.resync, batch.reasons = True, [*batch.reasons, reason]
+    return batch
+
+
 class HintQueue:
     """Thread-safe; ``take`` waits for a first hint, then gathers for ``window`` seconds, or
     less when every hint so far came in pages already read whole (their page was the burst).
