@@ -21,8 +21,9 @@ if TYPE_CHECKING:  # the SDK and the planner load only when the command runs
     from reconciler.manifest.service import Service
     from reconciler.notify.sinks import Sink
     from reconciler.session import workflow
+    from reconciler.watch.inputs import Sources
     from reconciler.watch.intake import Keys, Listener
-    from reconciler.watch.loop import Sources, Watcher
+    from reconciler.watch.loop import Watcher
 
 StateDirOpt = Annotated[
     str,
@@ -59,7 +60,7 @@ def sources(
     from reconciler.manifest.service import load_service
     from reconciler.notify.sinks import make_sinks
     from reconciler.session import workflow
-    from reconciler.watch.loop import Sources
+    from reconciler.watch.inputs import Sources
 
     settings = box_settings(base_url, as_user)
 
@@ -140,7 +141,7 @@ def start_listener(
         keys,
         Seen(state),
         watcher.hints,
-        watcher.webhook_items,
+        watcher.webhooks.items,
         watcher.health,
         future_skew=lambda: watcher.settings.webhook_clock_skew_seconds,
     )

@@ -12,11 +12,11 @@ folder, as in an event), and the loop reconciles the deliveries that declare tho
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from reconciler.model import ItemRef
+from reconciler.watch.clock import SYSTEM, Clock
 
 
 @dataclass(frozen=True)
@@ -63,11 +63,20 @@ class Batch:
         self.count += 1
 
 
+def with_resync(batch: Batch | None, reason: str) -> Batch:
+    """``batch`` (a new one when there is none) asking for a full resync, for ``reason`` too."""
+    batch = batch if batch is not None else Batch()
+    batch.resync, batch.reasons = True, [*batch.reasons, reason]
+    return batch
+
+
 class HintQueue:
     """Thread-safe; ``take`` waits for a first hint, then gathers for ``window`` seconds, or
-    less when every hint so far came in pages already read whole (their page was the burst)."""
+    less when every hint so far came in pages already read whole (their page was the burst).
+    Its time is ``clock``'s: a test's fake clock decides when a window or a timeout is over."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock = SYSTEM) -> None:
+        self._clock = clock
         self._hints: list[Hint] = []
         self._ready = threading.Condition()
         self._closed = False
@@ -89,22 +98,22 @@ class HintQueue:
 
     def take(self, window: float, timeout: float) -> Batch | None:
         """A burst of hints, or None when none came within ``timeout`` seconds (or closed)."""
-        deadline = time.monotonic() + timeout
+        deadline = self._clock.monotonic() + timeout
         with self._ready:
             while not self._hints and not self._closed:
-                left = deadline - time.monotonic()
+                left = deadline - self._clock.monotonic()
                 if left <= 0:
                     return None
-                self._ready.wait(left)
+                self._clock.wait(self._ready, left)
             if self._closed and not self._hints:
                 return None
             # Gather the rest of the burst: one read for many events, not one per event.
-            gather_until = time.monotonic() + window
+            gather_until = self._clock.monotonic() + window
             while not self._closed and not self._whole_pages():
-                left = gather_until - time.monotonic()
+                left = gather_until - self._clock.monotonic()
                 if left <= 0:
                     break
-                self._ready.wait(left)
+                self._clock.wait(self._ready, left)
             batch = Batch()
             for hint in self._hints:
                 batch.add(hint)

@@ -10,11 +10,14 @@ the long-poll server can be reached again.
 
 from __future__ import annotations
 
+import logging
 from enum import Enum
 
 from reconciler.box import probe
 from reconciler.box.connection import Connection
 from reconciler.box.events import EventFeed, waiting_after
+
+log = logging.getLogger(__name__)
 
 #: how long a connection to the long-poll server may take, to count as reachable again
 REACH_TIMEOUT = 3.0
@@ -51,3 +54,22 @@ class LongPollHealth:
             self.reason = probe.unreachable(probe.realtime_url(client), REACH_TIMEOUT)
             return Health.SILENT
         return Health.OK
+
+
+def log_change(feed: EventFeed, health: Health, reason: str) -> None:
+    """Say what a check that changes how ``feed`` is read found (SILENT or RECOVERED)."""
+    if health is Health.SILENT:
+        log.error(
+            "the long poll of the %s stream is silent: Box holds events after position "
+            "%s that it has not brought (%s). Reading the stream every few seconds "
+            "until the long-poll server answers again; allow this host to reach it "
+            "(reconcile doctor names it)",
+            feed.stream_type,
+            feed.position,
+            reason or "the long-poll server accepts connections",
+        )
+    elif health is Health.RECOVERED:
+        log.info(
+            "long polling the %s stream again: its long-poll server accepts connections",
+            feed.stream_type,
+        )

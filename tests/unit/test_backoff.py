@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from reconciler.model import backoff
 from reconciler.notify.ledger import FIRST_WAIT, LONGEST_WAIT
-from reconciler.watch.loop import RETRY_FIRST, RETRY_LONGEST
+from reconciler.watch.clock import RETRY_FIRST, RETRY_LONGEST, Backoff
 
 
 def test_the_wait_doubles_after_each_failure_up_to_the_longest() -> None:
@@ -34,3 +34,11 @@ def test_a_count_that_grew_for_days_stays_at_the_longest() -> None:
     assert backoff(45, first=FIRST_WAIT, longest=LONGEST_WAIT) == LONGEST_WAIT
     assert backoff(100_000, first=FIRST_WAIT, longest=LONGEST_WAIT) == LONGEST_WAIT
     assert backoff(100_000, first=RETRY_FIRST, longest=RETRY_LONGEST) == RETRY_LONGEST
+
+
+def test_the_watcher_waits_by_the_same_rule_and_starts_over_after_a_success() -> None:
+    waits = Backoff()
+    assert waits.peek() == RETRY_FIRST
+    assert [waits.failed() for _ in range(8)] == [5.0, 10.0, 20.0, 40.0, 80.0, 160.0, 300.0, 300.0]
+    waits.reset()
+    assert waits.failed() == RETRY_FIRST

@@ -13,58 +13,91 @@ import pytest
 from reconciler.errors import UsageError
 from reconciler.model import ItemKind, ItemRef
 from reconciler.notify.statedir import StateDir
-from reconciler.watch.hints import Hint, HintQueue
+from reconciler.watch.hints import Batch, Hint, HintQueue
 from reconciler.watch.stream import load_place, save_place
+from tests.unit.fakeclock import FakeClock
 
-A, B = ItemRef(ItemKind.FOLDER, "1"), ItemRef(ItemKind.FILE, "2")
+A, B, C = ItemRef(ItemKind.FOLDER, "1"), ItemRef(ItemKind.FILE, "2"), ItemRef(ItemKind.FILE, "3")
 
 
 def test_a_burst_of_hints_is_taken_as_one_batch_with_the_last_position() -> None:
-    queue = HintQueue()
+    clock = FakeClock()
+    queue = HintQueue(clock)
     queue.put(Hint.about([A], stream="changes", position="10"))
-    later = threading.Timer(
-        0.05, lambda: queue.put(Hint.about([B], stream="changes", position="11"))
-    )
-    later.start()
+    clock.at(0.05, lambda: queue.put(Hint.about([B], stream="changes", position="11")))
+    clock.at(0.5, lambda: queue.put(Hint.about([C], stream="changes", position="12")))
     batch = queue.take(window=0.3, timeout=1.0)
-    later.join()
     assert batch is not None
     assert (batch.items, batch.positions, batch.count) == ({A, B}, {"changes": "11"}, 2)
+    assert clock.now == pytest.approx(0.3)  # gathered for the whole window
+    after = queue.take(window=0.0, timeout=1.0)  # a hint after the window: the next burst
+    assert after is not None and after.items == {C}
     assert queue.take(window=0.0, timeout=0.01) is None  # nothing left over
 
 
 def test_a_page_read_whole_is_its_own_burst_and_a_streamed_hint_still_gathers() -> None:
-    queue = HintQueue()
+    clock = FakeClock()
+    queue = HintQueue(clock)
     page = Hint.about([A], stream="admin_logs_streaming", position="7", whole_page=True)
     queue.put(page)
-    later = threading.Timer(0.3, lambda: queue.put(Hint.about([B], stream="changes")))
-    later.start()
-    first = queue.take(window=30.0, timeout=1.0)  # not held for the window: the page is whole
-    later.join()
+    clock.at(0.3, lambda: queue.put(Hint.about([B], stream="changes")))
+    first = queue.take(window=30.0, timeout=1.0)
     assert first is not None and first.items == {A}
     assert first.positions == {"admin_logs_streaming": "7"}
+    assert clock.now == 0.0  # not held for the window: the page is whole
     streamed = queue.take(window=0.0, timeout=1.0)
     assert streamed is not None and streamed.items == {B}
     # A streamed hint first: the burst is gathered for the window, the page joins it.
     queue.put(Hint.about([B], stream="changes", position="12"))
-    threading.Timer(0.05, lambda: queue.put(page)).start()
+    clock.at(clock.now + 0.05, lambda: queue.put(page))
     both = queue.take(window=0.5, timeout=1.0)
     assert both is not None and both.items == {A, B}
     assert both.positions == {"changes": "12", "admin_logs_streaming": "7"}
 
 
 def test_a_resync_hint_marks_the_whole_batch() -> None:
-    queue = HintQueue()
+    queue = HintQueue(FakeClock())
     queue.put(Hint.about([A]))
     queue.put(Hint(source="stream", resync=True, reason="event stream ended"))
     batch = queue.take(window=0.0, timeout=1.0)
     assert batch is not None and batch.resync and batch.reasons == ["event stream ended"]
 
 
+def test_with_no_hint_the_taker_returns_none_at_its_timeout() -> None:
+    clock = FakeClock()
+    assert HintQueue(clock).take(window=1.0, timeout=5.0) is None
+    assert clock.now == 5.0
+
+
 def test_closing_the_queue_wakes_a_waiting_taker() -> None:
-    queue = HintQueue()
-    threading.Timer(0.05, queue.close).start()
+    clock = FakeClock()
+    queue = HintQueue(clock)
+    clock.at(0.05, queue.close)
     assert queue.take(window=0.0, timeout=30.0) is None
+    assert clock.now == pytest.approx(0.05)  # woken by the close, not by the timeout
+
+
+def test_another_thread_wakes_a_taker_with_a_hint_or_a_close() -> None:
+    """As the feeds' threads and a signal handler do: a real notify, time standing still."""
+    clock = FakeClock(hold=True)
+    queue = HintQueue(clock)
+    taken: list[Batch | None] = []
+
+    def take() -> None:
+        taken.append(queue.take(window=0.0, timeout=30.0))
+
+    for wake in (lambda: queue.put(Hint.about([A])), queue.close):
+        clock.waiting.clear()
+        taker = threading.Thread(target=take, daemon=True)
+        taker.start()
+        assert clock.waiting.wait(30), "the taker never waited"
+        wake()
+        taker.join(30)
+        assert not taker.is_alive(), "the taker was not woken"
+    first, second = taken
+    assert first is not None and first.items == {A}
+    assert second is None
+    assert clock.now == 0.0
 
 
 def test_state_files_are_replaced_whole(tmp_path: Path) -> None:
