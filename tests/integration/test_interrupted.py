@@ -30,11 +30,7 @@ def test_ctrl_c_reports_what_was_done_and_what_was_not(studio: Studio) -> None:
     # From the first change made on, the writes stay under way until the Ctrl-C is taken.
     with (
         HeldAnswers(studio, journaled(journal)) as writes,
-        Reconcile(
-            studio,
-            *("apply", "--yes", "--journal", "journal.jsonl"),
-            env={"BOX_RETRY_BASE_INTERVAL": "0"},
-        ) as apply,
+        Reconcile(studio, "apply", "--yes", "--journal", "journal.jsonl") as apply,
     ):
         wait_until(writes.held.is_set, 30, "a write under way after the first change", apply)
         apply.process.send_signal(signal.SIGINT)

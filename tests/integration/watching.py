@@ -1,5 +1,6 @@
-"""Running ``reconcile watch`` for the integration tests: a real process (so it can be killed),
-short intervals from reconcile.yaml, and waiting for Box or a sink to show the result."""
+"""Running ``reconcile watch`` (or any command) for the integration tests: a real process (so it
+can be signalled and killed), short intervals from reconcile.yaml, the sandbox's answers held
+for as long as a test needs a moment to last, and waiting for Box or a sink to show the result."""
 
 from __future__ import annotations
 
