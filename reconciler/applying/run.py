@@ -133,6 +133,7 @@ def apply_plan(
         # Changes under way finish (a write cut off half way is what we must not leave);
         # queued ones are cancelled, and the report says exactly which.
         with _further_interrupts_held():
+            log.warning("Interrupted: finishing the changes under way, then reporting.")
             pool.shutdown(wait=True, cancel_futures=True)
             report.interrupted = True
             already = len(report.results) - sum(len(p) for p in phases[:current])

@@ -54,7 +54,12 @@ PrOpt = Annotated[
 ]
 ArtifactOpt = Annotated[
     Optional[Path],  # noqa: UP045
-    typer.Option("--out", help="Also save the JSON plan here (an artifact).", show_default=False),
+    typer.Option(
+        "--out",
+        metavar="FILE",
+        help="Also save the JSON plan here (an artifact).",
+        show_default=False,
+    ),
 ]
 
 

@@ -26,11 +26,16 @@ FolderOpt = Annotated[
     IdsOpt, typer.Option("--folder", metavar="ID", help="A Box folder id (repeatable).")
 ]
 HubOpt = Annotated[IdsOpt, typer.Option("--hub", metavar="ID", help="A Box hub id (repeatable).")]
-ExportOutOpt = Annotated[Path, typer.Option("--out", help="Where to write the manifests.")]
+ExportOutOpt = Annotated[
+    Path, typer.Option("--out", metavar="DIR", help="Where to write the manifests.")
+]
 NameOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
-        "--name", help="The delivery name, when one item is exported.", show_default=False
+        "--name",
+        metavar="NAME",
+        help="The delivery name, when one item is exported.",
+        show_default=False,
     ),
 ]
 RecursiveOpt = Annotated[

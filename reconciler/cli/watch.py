@@ -29,6 +29,7 @@ StateDirOpt = Annotated[
     str,
     typer.Option(
         "--state-dir",
+        metavar="DIR",
         help="Where the stream position and what was notified are kept.",
     ),
 ]
@@ -36,6 +37,7 @@ ListenOpt = Annotated[
     Optional[str],  # noqa: UP045 - typer reads the annotation at run time (py3.10)
     typer.Option(
         "--listen",
+        metavar="HOST:PORT",
         help="Also take Box webhook deliveries at HOST:PORT (plain HTTP; put a TLS reverse "
         "proxy in front). GET /healthz answers a supervisor.",
         show_default=False,

@@ -26,7 +26,13 @@ if TYPE_CHECKING:
     from reconciler.session import workflow
 
 webhooks_app = typer.Typer(
-    help="The webhooks: of reconcile.yaml on every delivered folder (plan, apply).",
+    help=(
+        "The webhooks: of reconcile.yaml on every delivered folder (plan, apply).\n\n"
+        "\b\nExamples:\n"
+        "  reconcile webhooks plan                   # what apply would add, change or remove\n"
+        "  reconcile webhooks apply --yes            # one webhook of this app per folder\n"
+        "  reconcile watch --listen 127.0.0.1:8080   # then take their deliveries"
+    ),
     short_help="The declared Box webhooks on delivered folders (plan, apply).",
     no_args_is_help=True,
 )
@@ -57,25 +63,23 @@ def plan_command(
     base_url: BaseUrlOpt = None,
     as_user: AsUserOpt = None,
     output: Annotated[
-        str, typer.Option("--format", help="text for people, json for machines.")
-    ] = "text",
+        ReportFormat, typer.Option("--format", help="text for people, json for machines.")
+    ] = ReportFormat.TEXT,
 ) -> None:
     """Show which webhooks 'webhooks apply' would add, change or remove. Never writes.
 
     \b
     Examples:
-      reconcile webhooks plan
-      reconcile webhooks plan --format json
+      reconcile webhooks plan                          # for people
+      reconcile webhooks plan --format json            # the plan as JSON
 
     Exit codes: 0 ok, 1 Box error, 3 invalid input (no webhooks: in reconcile.yaml).
     """
     from reconciler.render.plan import render
 
-    if output not in ("text", "json"):
-        raise UsageError(f"--format {output!r}: give text or json")
     *_, plan = _plan(paths, config, base_url, as_user)
     stdout, color = product_stream()
-    render(plan, stdout, format=output, color=color)
+    render(plan, stdout, format=output.value, color=color)
 
 
 @webhooks_app.command("apply")
@@ -98,7 +102,9 @@ def apply_command(
 
     \b
     Examples:
-      reconcile webhooks apply --yes
+      reconcile webhooks apply                         # shows the plan, asks before writing
+      reconcile webhooks apply --yes                   # in a pipeline: no question
+      reconcile webhooks apply --yes --format json     # the report as JSON
 
     Exit codes: 0 done, 1 Box error, 3 invalid input, 4 refused (removals above the safety
     limits without --force), 5 some changes failed.

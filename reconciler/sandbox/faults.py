@@ -110,8 +110,10 @@ _FIELD_CHECKS: dict[str, Callable[[object], str | None]] = {
 class FaultInjector:
     """Draws the injected faults of each request from one seeded generator, in arrival order."""
 
-    def __init__(self) -> None:
+    def __init__(self, sleep: Callable[[float], None] = time.sleep) -> None:
         self.settings = Faults()
+        #: how the latency is spent: tests pass their own to see it without waiting for it
+        self.sleep = sleep
         self._rng = random.Random()
         self._lock = threading.Lock()
         self._recent: deque[float] = deque()
@@ -124,7 +126,7 @@ class FaultInjector:
 
     def delay(self) -> None:
         if self.settings.latency_ms > 0:
-            time.sleep(self.settings.latency_ms / 1000.0)
+            self.sleep(self.settings.latency_ms / 1000.0)
 
     def over_rate_limit(self) -> bool:
         """Counts the request in a sliding minute; True when it is one too many."""

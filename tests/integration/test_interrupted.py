@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
-import time
 from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
 
 from reconciler.applying.report import Outcome
 from reconciler.applying.run import apply_plan
@@ -18,27 +17,29 @@ from reconciler.box.writer import BoxWriter
 from reconciler.model import ItemKind, ItemRef, Principal
 from reconciler.plan import Action, Change, Kind, Plan
 from tests.integration.conftest import ACME_FOLDER, Studio, duplicates
+from tests.integration.watching import HeldAnswers, Reconcile, wait_until
+
+
+def journaled(journal: Path) -> Callable[[str, str], bool]:
+    """Picks the writes answered once the journal has its first change."""
+    return lambda method, _path: method != "GET" and journal.exists() and bool(journal.read_text())
 
 
 def test_ctrl_c_reports_what_was_done_and_what_was_not(studio: Studio) -> None:
-    studio.faults(latency_ms=150)  # slow enough to be stopped half way
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "apply", "--yes", "--journal", "journal.jsonl"],
-        cwd=studio.workdir,
-        env={**studio.env, "BOX_RETRY_BASE_INTERVAL": "0"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
     journal = studio.path("journal.jsonl")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not (journal.exists() and journal.read_text()):
-        time.sleep(0.05)  # wait until the first change is made
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=60)
-    studio.no_faults()
+    # From the first change made on, the writes stay under way until the Ctrl-C is taken.
+    with (
+        HeldAnswers(studio, journaled(journal)) as writes,
+        Reconcile(studio, "apply", "--yes", "--journal", "journal.jsonl") as apply,
+    ):
+        wait_until(writes.held.is_set, 30, "a write under way after the first change", apply)
+        apply.process.send_signal(signal.SIGINT)
+        apply.wait_for_log("Interrupted: finishing the changes under way")
+        writes.release()
+        code = apply.finish()
+    out, err = apply.out, apply.log
 
-    assert process.returncode == 130, out + err
+    assert code == 130, out + err
     assert "Apply interrupted:" in out
     assert "not started" in out
     assert "apply was interrupted" in err
@@ -69,26 +70,22 @@ def test_ctrl_c_reports_what_was_done_and_what_was_not(studio: Studio) -> None:
 
 
 def test_a_second_ctrl_c_while_changes_finish_still_reports_and_exits_130(studio: Studio) -> None:
-    studio.faults(latency_ms=300)  # the changes under way take a while to finish
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "apply", "--yes", "--journal", "journal.jsonl"],
-        cwd=studio.workdir,
-        env=studio.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
     journal = studio.path("journal.jsonl")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not (journal.exists() and journal.read_text()):
-        time.sleep(0.02)
-    process.send_signal(signal.SIGINT)
-    time.sleep(0.05)  # well inside the wait for the changes under way
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=60)
-    studio.no_faults()
+    # The changes under way stay under way until both Ctrl-Cs are taken.
+    with (
+        HeldAnswers(studio, journaled(journal)) as writes,
+        Reconcile(studio, "apply", "--yes", "--journal", "journal.jsonl") as apply,
+    ):
+        wait_until(writes.held.is_set, 30, "a write under way after the first change", apply)
+        apply.process.send_signal(signal.SIGINT)
+        apply.wait_for_log("Interrupted: finishing the changes under way")
+        apply.process.send_signal(signal.SIGINT)
+        apply.wait_for_log("Interrupted again")
+        writes.release()
+        code = apply.finish()
+    out, err = apply.out, apply.log
 
-    assert process.returncode == 130, out + err
+    assert code == 130, out + err
     assert "Apply interrupted:" in out
     assert "Traceback" not in out + err
     outcomes = Counter(json.loads(line)["outcome"] for line in journal.read_text().splitlines())
@@ -96,26 +93,21 @@ def test_a_second_ctrl_c_while_changes_finish_still_reports_and_exits_130(studio
 
 
 def test_ctrl_c_while_reading_box_says_interrupted(studio: Studio) -> None:
-    studio.faults(latency_ms=500)  # every read takes half a second
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "plan"],
-        cwd=studio.workdir,
-        env=studio.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stderr is not None
-    first = process.stderr.readline()  # printed as the read phase starts
-    assert "Reading Box" in first, first
-    process.send_signal(signal.SIGINT)
-    out, rest = process.communicate(timeout=60)
-    studio.no_faults()
+    # Every read is answered only once the Ctrl-C is taken.
+    with (
+        HeldAnswers(studio, lambda _method, _path: True) as reads,
+        Reconcile(studio, "plan") as plan,
+    ):
+        wait_until(reads.held.is_set, 30, "a read of Box under way", plan)
+        plan.wait_for_log("Reading Box")
+        plan.process.send_signal(signal.SIGINT)
+        plan.wait_for_log("Interrupted.")
+        reads.release()
+        code = plan.finish()
 
-    assert process.returncode == 130, out + rest
-    assert "Interrupted." in rest
-    assert "Traceback" not in rest
-    assert out == ""
+    assert code == 130, plan.out + plan.log
+    assert "Traceback" not in plan.log
+    assert plan.out == ""
 
 
 def login_of(state: dict[str, object], user_id: str | None) -> str | None:

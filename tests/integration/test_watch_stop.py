@@ -14,8 +14,6 @@ import logging
 import os
 import random
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,7 +21,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from tests.integration.conftest import Studio
-from tests.integration.watching import configure
+from tests.integration.watching import HeldAnswers, Watch, configure, wait_until
 
 #: SIGTERMs at random moments of an apply; the acceptance's figure is 100
 SIGTERMS = 100
@@ -32,6 +30,8 @@ SEED = 18
 LATENCY_MS = 10
 #: the loggers ``reconcile watch`` sets up on each run (taken down again after each, here)
 WATCH_LOGGERS = ("reconciler.watch", "reconciler.notify")
+#: the logger of the watcher's loop, which says when a pass is done
+LOOP_LOGGER = "reconciler.watch.loop"
 
 
 class Traffic:
@@ -119,14 +119,14 @@ def watch_once(studio: Studio, traffic: Traffic, run: int, delay: float | None) 
     studio.control("POST", "reset")
     studio.faults(latency_ms=LATENCY_MS)
     traffic.clear()
-    if delay is None:
-        sender = threading.Thread(target=stop_when_written, args=(traffic,), daemon=True)
-        sender.start()
-    else:
-        sender = sigterm_after(traffic, delay)
     WATCHING.set()
     try:
-        with watch_logging_restored():
+        with watch_logging_restored(), pass_done_noted() as passed:
+            if delay is None:
+                sender = threading.Thread(target=stop_when_written, args=(passed,), daemon=True)
+                sender.start()
+            else:
+                sender = sigterm_after(traffic, delay)
             done = studio.cli("watch", "--state-dir", f"state-{run}")
     finally:
         WATCHING.clear()
@@ -134,12 +134,35 @@ def watch_once(studio: Studio, traffic: Traffic, run: int, delay: float | None) 
     return done.code, done.text
 
 
-def stop_when_written(traffic: Traffic) -> None:
-    """SIGTERM once no write has reached Box for a while (the start pass is done)."""
-    traffic.first.wait(30)
-    while traffic.last_write == 0.0 or time.monotonic() - traffic.last_write < 0.5:
-        time.sleep(0.05)
-    os.kill(os.getpid(), signal.SIGTERM)
+def stop_when_written(passes: threading.Event) -> None:
+    """SIGTERM once the watcher says its start pass is done (all it wrote is written)."""
+    if passes.wait(60):
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+class PassDone(logging.Handler):
+    """Sets ``done`` when the watcher logs the end of a pass ("reconciled ...")."""
+
+    def __init__(self, done: threading.Event) -> None:
+        super().__init__(logging.INFO)
+        self.done = done
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage().startswith("reconciled "):
+            self.done.set()
+
+
+@contextmanager
+def pass_done_noted() -> Iterator[threading.Event]:
+    """An event set when a watcher in this process ends a pass (its loop's own logger, which
+    the watcher's log set-up leaves alone)."""
+    done = threading.Event()
+    logger, handler = logging.getLogger(LOOP_LOGGER), PassDone(done)
+    logger.addHandler(handler)
+    try:
+        yield done
+    finally:
+        logger.removeHandler(handler)
 
 
 def moment_picker(traffic: Traffic, moments: random.Random) -> Callable[[], float]:
@@ -188,33 +211,18 @@ def test_sigterm_at_random_moments_of_an_apply_always_exits_0(studio: Studio) ->
 
 def test_a_second_ctrl_c_while_the_changes_under_way_finish_exits_130(studio: Studio) -> None:
     configure(studio, stream_type="none", review_poll_minutes=600)
-    traffic = Traffic(studio)
-    # Each write takes 0.6 s: once the first phase of writes is answered, the next is under
-    # way for that long, and both Ctrl-Cs land inside it.
-    studio.faults(latency_ms=600)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "watch", "--state-dir", "state"],
-        cwd=studio.workdir,
-        env=studio.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while not traffic.first_write:
-            assert process.poll() is None and time.monotonic() < deadline, "no write to Box"
-            time.sleep(0.01)
-        time.sleep(max(0.0, traffic.first_write + 0.2 - time.monotonic()))
-        process.send_signal(signal.SIGINT)
-        time.sleep(0.1)
-        assert process.poll() is None, "the watcher ended before the changes under way did"
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    studio.no_faults()
-    assert process.returncode == 130, f"a second Ctrl-C ended with {process.returncode}:\n{err}"
-    assert "Traceback" not in err
-    assert "the changes under way finished" in err, err
+    # The start pass's writes stay under way until both Ctrl-Cs are taken.
+    with (
+        HeldAnswers(studio, lambda method, _path: method != "GET") as writes,
+        Watch(studio) as watch,
+    ):
+        wait_until(writes.held.is_set, 30, "a write to Box under way", watch)
+        watch.process.send_signal(signal.SIGINT)
+        watch.wait_for_log("SIGINT: stopping after the pass under way")
+        watch.process.send_signal(signal.SIGINT)
+        watch.wait_for_log("SIGINT again: still stopping")
+        writes.release()
+        code = watch.finish()
+    assert code == 130, f"a second Ctrl-C ended with {code}:\n{watch.log}"
+    assert "Traceback" not in watch.log
+    assert "the changes under way finished" in watch.log, watch.log

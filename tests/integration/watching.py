@@ -1,5 +1,6 @@
-"""Running ``reconcile watch`` for the integration tests: a real process (so it can be killed),
-short intervals from reconcile.yaml, and waiting for Box or a sink to show the result."""
+"""Running ``reconcile watch`` (or any command) for the integration tests: a real process (so it
+can be signalled and killed), short intervals from reconcile.yaml, the sandbox's answers held
+for as long as a test needs a moment to last, and waiting for Box or a sink to show the result."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -23,6 +25,8 @@ from reconciler.box.people import Person
 from tests.integration.conftest import ACME_FOLDER, SERVICE_ACCOUNT, Studio
 
 T = TypeVar("T")
+#: bounds a failure only: a test releases what it held long before
+HOLD_LIMIT_S = 60.0
 SECRET = "billing-secret-for-tests"
 NOTE = "The logo is cut off on the left"
 #: what acme's approval rule selects in the sample studio
@@ -56,27 +60,87 @@ def configure(studio: Studio, *, url: str | None = None, **watch: Any) -> None:
     studio.control("PUT", "events", {"long_poll_timeout_s": 1})
 
 
-class Watch:
-    """``python -m reconciler watch`` in the studio's directory; stderr goes to a file."""
+class Reconcile:
+    """``python -m reconciler ARGS`` in the studio's directory, its stdout and stderr in files
+    that a test reads as they grow."""
 
-    def __init__(self, studio: Studio, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        studio: Studio,
+        *args: str,
+        env: dict[str, str] | None = None,
+        preexec_fn: Callable[[], object] | None = None,
+    ) -> None:
         self.studio = studio
-        self.log_path = studio.workdir / f"watch-{time.monotonic_ns()}.log"
-        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        stamp = time.monotonic_ns()
+        self.log_path = studio.workdir / f"{args[0]}-{stamp}.log"
+        self.out_path = studio.workdir / f"{args[0]}-{stamp}.out"
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in finish()
+        self._out = open(self.out_path, "wb")  # noqa: SIM115 - closed in finish()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "reconciler", "watch", "--state-dir", "state", *args],
+            [sys.executable, "-m", "reconciler", *args],
             cwd=studio.workdir,
-            env={**studio.env, "BILLING_SECRET": SECRET, **(env or {})},
-            stdout=subprocess.DEVNULL,
+            env={**studio.env, **(env or {})},
+            stdout=self._out,
             stderr=self._log,
+            preexec_fn=preexec_fn,
         )
 
     @property
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
+    @property
+    def out(self) -> str:
+        return self.out_path.read_text(encoding="utf-8", errors="replace")
+
     def wait_for_log(self, text: str, timeout: float = 30.0) -> None:
         wait_until(lambda: text in self.log or None, timeout, f"{text!r} in the log", self)
+
+    def __enter__(self) -> Reconcile:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        """Killed if still running (a test that failed half way), its files closed."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self._log.close()
+        self._out.close()
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        return self.finish()
+
+    def finish(self, timeout: float = 60.0) -> int:
+        """Its exit code, once it ends; a token in its output fails the test."""
+        try:
+            code = self.process.wait(timeout=timeout)
+        finally:
+            self._log.close()
+            self._out.close()
+        for secret in self.studio.secrets:
+            assert secret not in self.log + self.out, "a token appeared in reconcile's output"
+        return code
+
+
+class Watch(Reconcile):
+    """``python -m reconciler watch`` in the studio's directory; stderr goes to a file."""
+
+    def __init__(
+        self,
+        studio: Studio,
+        *args: str,
+        env: dict[str, str] | None = None,
+        preexec_fn: Callable[[], object] | None = None,
+    ) -> None:
+        super().__init__(
+            studio,
+            *("watch", "--state-dir", "state", *args),
+            env={"BILLING_SECRET": SECRET, **(env or {})},
+            preexec_fn=preexec_fn,
+        )
 
     def settle(self, stream_type: str = "changes", timeout: float = 30.0) -> None:
         """Wait until the watcher has handled every event its stream holds so far (its stored
@@ -93,20 +157,42 @@ class Watch:
 
         wait_until(caught_up, timeout, "the watcher to catch up with the stream", self)
 
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        try:
-            code = self.process.wait(timeout=30)
-        finally:
-            self._log.close()
-        for secret in self.studio.secrets:
-            assert secret not in self.log, "a token appeared in the watcher's log"
-        return code
+
+class HeldAnswers:
+    """The sandbox's answers to the requests ``picked`` chooses (by method and path, when the
+    answer is ready), held back until ``release()``: the request is done in Box, its caller
+    waits. A moment of a run that lasts as long as a test needs it to, where an injected
+    latency lasts only so long. Released, and the sandbox's observer put back, on leaving."""
+
+    def __init__(self, studio: Studio, picked: Callable[[str, str], bool]) -> None:
+        self.box = studio.box
+        self.picked = picked
+        #: set once an answer is being held
+        self.held = threading.Event()
+        self._released = threading.Event()
+        self._observer = studio.box.response_observer
+
+    def __enter__(self) -> HeldAnswers:
+        self.box.response_observer = self._observe
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.release()
+        self.box.response_observer = self._observer
+
+    def release(self) -> None:
+        self._released.set()
+
+    def _observe(self, method: str, rule: str, path: str, status: int, body: Any) -> None:
+        if self._observer is not None:
+            self._observer(method, rule, path, status, body)
+        if not self._released.is_set() and self.picked(method, path):
+            self.held.set()
+            self._released.wait(HOLD_LIMIT_S)
 
 
 def wait_until(
-    found: Callable[[], T | None], timeout: float, what: str, watch: Watch | None = None
+    found: Callable[[], T | None], timeout: float, what: str, watch: Reconcile | None = None
 ) -> T:
     """Poll until ``found`` gives something; fail naming ``what`` (and the watcher's log)."""
     deadline = time.monotonic() + timeout

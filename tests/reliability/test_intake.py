@@ -10,8 +10,6 @@ import resource
 import select
 import signal
 import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,7 +19,7 @@ import pytest
 
 from tests.integration.conftest import Studio
 from tests.integration.test_webhooks import KEYS, Listening, acceptance_payload, signed
-from tests.integration.watching import SECRET, Watch, configure, wait_until
+from tests.integration.watching import Watch, configure, wait_until
 
 FD_LIMIT = 1024
 
@@ -30,15 +28,10 @@ class LimitedWatch(Watch):
     """``reconcile watch`` under systemd's default descriptor limit."""
 
     def __init__(self, studio: Studio, *args: str, env: dict[str, str] | None = None) -> None:
-        self.studio = studio
-        self.log_path = studio.workdir / f"watch-{time.monotonic_ns()}.log"
-        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "reconciler", "watch", "--state-dir", "state", *args],
-            cwd=studio.workdir,
-            env={**studio.env, "BILLING_SECRET": SECRET, **(env or {})},
-            stdout=subprocess.DEVNULL,
-            stderr=self._log,
+        super().__init__(
+            studio,
+            *args,
+            env=env,
             preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (FD_LIMIT, FD_LIMIT)),
         )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -15,6 +14,8 @@ from box_sdk_gen import (
     BoxRetryStrategy,
     NetworkSession,
 )
+from box_sdk_gen.networking.fetch_options import FetchOptions
+from box_sdk_gen.networking.fetch_response import FetchResponse
 
 from reconciler.sandbox.server import Sandbox
 from tests.conftest import ADMIN_TOKEN, control, sdk_client
@@ -33,12 +34,23 @@ def statuses(box: Sandbox) -> list[int]:
     return [entry["status"] for entry in logged(box)]
 
 
-def slow_backoff_client(base_url: str, *, max_attempts: int) -> BoxClient:
-    """Backoff of several seconds unless the server's Retry-After says otherwise."""
-    session = NetworkSession(
-        base_urls=BaseUrls(base_url=base_url),
-        retry_strategy=BoxRetryStrategy(max_attempts=max_attempts, retry_base_interval=5),
-    )
+class NotedWaits(BoxRetryStrategy):
+    """The SDK's own retry strategy, noting each wait it gives (the SDK sleeps exactly that)."""
+
+    def __init__(self, **settings: Any) -> None:
+        super().__init__(**settings)
+        self.waits: list[float] = []
+
+    def retry_after(
+        self, fetch_options: FetchOptions, fetch_response: FetchResponse, attempt_number: int
+    ) -> float:
+        wait = super().retry_after(fetch_options, fetch_response, attempt_number)
+        self.waits.append(wait)
+        return wait
+
+
+def slow_backoff_client(base_url: str, strategy: BoxRetryStrategy) -> BoxClient:
+    session = NetworkSession(base_urls=BaseUrls(base_url=base_url), retry_strategy=strategy)
     return BoxClient(auth=BoxDeveloperTokenAuth(token=ADMIN_TOKEN), network_session=session)
 
 
@@ -56,12 +68,12 @@ def test_injected_error_carries_retry_after(sandbox: Sandbox) -> None:
 
 def test_sdk_retries_injected_429_at_the_pace_of_retry_after(sandbox: Sandbox) -> None:
     set_faults(sandbox, error_rate=1, error_status=429)  # Retry-After: 0
-    client = slow_backoff_client(sandbox.base_url, max_attempts=3)
-    started = time.monotonic()
+    # A backoff of several seconds, unless the server's Retry-After says otherwise
+    strategy = NotedWaits(max_attempts=3, retry_base_interval=5)
+    client = slow_backoff_client(sandbox.base_url, strategy)
     with pytest.raises(BoxAPIError) as caught:
         client.users.get_user_me()
-    # Without honouring Retry-After the SDK would back off for 5 s and more between attempts.
-    assert time.monotonic() - started < 2
+    assert strategy.waits == [0.0, 0.0]  # the sandbox's Retry-After, not the 5 s backoff
     assert caught.value.response_info.status_code == 429
     assert caught.value.response_info.code == "rate_limit_exceeded"
     assert statuses(sandbox) == [429, 429, 429]
@@ -133,11 +145,11 @@ def test_rate_limit_per_minute(sandbox: Sandbox) -> None:
 
 
 def test_latency_applies_to_api_calls(sandbox: Sandbox, client: BoxClient) -> None:
+    slept: list[float] = []
+    sandbox.injector.sleep = slept.append  # the latency, seen rather than waited for
     set_faults(sandbox, latency_ms=150)
-    started = time.monotonic()
     client.users.get_user_me()
-    assert time.monotonic() - started >= 0.15
-    assert logged(sandbox)[0]["duration_ms"] >= 150
+    assert slept == [0.15]  # once per API call; never for the control plane
 
 
 def test_request_log_counts_retries_and_clears(sandbox: Sandbox, client: BoxClient) -> None:
