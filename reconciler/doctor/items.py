@@ -46,7 +46,30 @@ def ownership(
     if total == 0:
         return unknown("ownership", "the manifests deliver no folder or file")
     others = [o for o in owners if o.owner_id != me_id]
-    facts: dict[str, object] = {
+    facts = _ownership_facts(total, owners, others, unreadable, where)
+    if not others and not unreadable:
+        return ok("ownership", f"the account owns all {total} delivered items", **facts)
+    findings = []
+    if unreadable:
+        findings.append(_unreadable(unreadable, total, where))
+    if others:
+        findings.append(_owned_by_others(others, total, stream_type, where))
+    detail = "; ".join(said for said, _ in findings)
+    fix = "; ".join(fix for _, fix in findings)
+    if unreadable or stream_type in OWNER_STREAMS:
+        return fail("ownership", detail, fix, **facts)
+    return unknown("ownership", detail, fix, **facts)
+
+
+def _ownership_facts(
+    total: int,
+    owners: Sequence[Owner],
+    others: Sequence[Owner],
+    unreadable: Mapping[ItemRef, str],
+    where: Mapping[ItemRef, str],
+) -> dict[str, object]:
+    """The check's facts for ``--format json``: counts, and each item not owned or not read."""
+    return {
         "items": total,
         "owned": len(owners) - len(others),
         "not_owned": [
@@ -65,42 +88,42 @@ def ownership(
             for r, why in unreadable.items()
         ],
     }
-    if not others and not unreadable:
-        return ok("ownership", f"the account owns all {total} delivered items", **facts)
-    said, fixes = [], []
-    if unreadable:
-        lost = [
-            f"{where.get(r, '')}: {r.kind.value} {r.id}: {why}" for r, why in unreadable.items()
-        ]
-        said.append(
-            f"{len(unreadable)} of {total} delivered items could not be read: {_some(lost)}"
-        )
-        fixes.append("share each item that could not be read with this account, or correct its id")
-    if others:
-        named = [
-            f"{o.ref.kind.value} {o.ref.id} ({o.name}, {where.get(o.ref, 'manifests')}) is owned "
-            f"by {o.owner_login or 'someone else'} ({o.owner_id or '?'})"
-            for o in others
-        ]
-        owned_by_others = (
-            f"{len(others)} of {total} are owned by another account: {_some(named)}; "
-            "collaboration events (acceptances) reach only the content owner's changes stream"
-        )
-        if stream_type in OWNER_STREAMS:
-            owned_by_others += f", which watch.stream_type: {stream_type} follows"
-        else:
-            owned_by_others += f"; watch.stream_type: {stream_type} does not depend on it"
-        said.append(owned_by_others)
-        owner_ids = sorted({o.owner_id for o in others if o.owner_id})
-        as_owner = owner_ids[0] if len(owner_ids) == 1 else "OWNER_ID"
-        fixes.append(
-            f"run as the owner (--as-user {as_owner}, or BOX_AS_USER), or set watch.stream_type: "
-            "admin_logs_streaming (an admin account), or use webhooks (reconcile watch --listen)"
-        )
-    detail, fix = "; ".join(said), "; ".join(fixes)
-    if unreadable or stream_type in OWNER_STREAMS:
-        return fail("ownership", detail, fix, **facts)
-    return unknown("ownership", detail, fix, **facts)
+
+
+def _unreadable(
+    unreadable: Mapping[ItemRef, str], total: int, where: Mapping[ItemRef, str]
+) -> tuple[str, str]:
+    """What to say of the items Box would not give, and the fix."""
+    lost = [f"{where.get(r, '')}: {r.kind.value} {r.id}: {why}" for r, why in unreadable.items()]
+    said = f"{len(unreadable)} of {total} delivered items could not be read: {_some(lost)}"
+    return said, "share each item that could not be read with this account, or correct its id"
+
+
+def _owned_by_others(
+    others: Sequence[Owner], total: int, stream_type: str, where: Mapping[ItemRef, str]
+) -> tuple[str, str]:
+    """What to say of the items another account owns (whose changes stream alone carries the
+    acceptances), and the fix."""
+    named = [
+        f"{o.ref.kind.value} {o.ref.id} ({o.name}, {where.get(o.ref, 'manifests')}) is owned "
+        f"by {o.owner_login or 'someone else'} ({o.owner_id or '?'})"
+        for o in others
+    ]
+    said = (
+        f"{len(others)} of {total} are owned by another account: {_some(named)}; "
+        "collaboration events (acceptances) reach only the content owner's changes stream"
+    )
+    if stream_type in OWNER_STREAMS:
+        said += f", which watch.stream_type: {stream_type} follows"
+    else:
+        said += f"; watch.stream_type: {stream_type} does not depend on it"
+    owner_ids = sorted({o.owner_id for o in others if o.owner_id})
+    as_owner = owner_ids[0] if len(owner_ids) == 1 else "OWNER_ID"
+    fix = (
+        f"run as the owner (--as-user {as_owner}, or BOX_AS_USER), or set watch.stream_type: "
+        "admin_logs_streaming (an admin account), or use webhooks (reconcile watch --listen)"
+    )
+    return said, fix
 
 
 def task_listing(found: TaskSample | BoxError | None, files_looked_at: int) -> Check:
