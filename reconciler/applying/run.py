@@ -106,6 +106,9 @@ def apply_plan(
     ``stop``, once set, is a request to end: each change checks it before it starts, so the
     changes under way finish and every later one is reported as not started. Nothing is
     raised into running code. (Ctrl-C in a command, as ``KeyboardInterrupt``, ends the same way.)
+
+    Seven parameters: the plan and Box's two sides, then four keyword-only options with
+    defaults, each used by one caller or another (the session, the CLI's journal, tests).
     """
     ctx = Context(writer=writer, reader=reader, me_id=me_id)
     report = ApplyReport()

@@ -335,7 +335,11 @@ def read_live(
     """The live state of the given items (folders, files, hubs), of the files below
     ``task_folders`` with their tasks, and the invitation ledger of ``ledger_items``. An item
     Box will not give raises ``ReadError``, or with ``keep_going`` is recorded in
-    ``LiveState.unreadable`` (and its files and ledger are not read)."""
+    ``LiveState.unreadable`` (and its files and ledger are not read).
+
+    Seven parameters: the reader and the items, then five keyword-only options with defaults
+    (what else to read, how many calls at once, how to name an item, whether to carry on).
+    """
     me, read_at = reader.me_and_time()
     if keep_going:
         live_items, unreadable = read_items_apart(
