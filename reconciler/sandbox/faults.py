@@ -33,6 +33,13 @@ class Faults:
     #: several error statuses at once, each with its own rate, e.g. {"500": 0.1, "429": 0.1};
     #: instead of error_rate and error_status
     error_statuses: dict[str, float] | None = None
+    #: only requests whose path contains one of these meet the faults (e.g. ["/comments"]);
+    #: every request when unset
+    paths: list[str] | None = None
+
+    def applies_to(self, path: str) -> bool:
+        """Whether a request for ``path`` meets these faults."""
+        return self.paths is None or any(part in path for part in self.paths)
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Faults:
@@ -83,6 +90,15 @@ def _seed(value: object) -> str | None:
     return None if value is None or _integer(value) else "a whole number, or null"
 
 
+def _paths(value: object) -> str | None:
+    wanted = "a list of path parts (non-empty strings), or null"
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        return wanted
+    return None
+
+
 def _mix(value: object) -> str | None:
     if value is None:
         return None
@@ -104,6 +120,7 @@ _FIELD_CHECKS: dict[str, Callable[[object], str | None]] = {
     "seed": _seed,
     "retry_after": _count,
     "error_statuses": _mix,
+    "paths": _paths,
 }
 
 

@@ -245,7 +245,12 @@ class Sandbox:
             if not is_control:
                 self._inject_faults(record)
             reply = self._dispatch(request, route, args, record)
-            if route.writes and not is_control and self.injector.roll_fail_after_commit():
+            if (
+                route.writes
+                and not is_control
+                and self.injector.settings.applies_to(record.path)
+                and self.injector.roll_fail_after_commit()
+            ):
                 record.injected = "fail_after_commit"
                 raise InternalError("Internal Server Error (injected after the write was stored)")
         except SandboxError as err:
@@ -329,6 +334,8 @@ class Sandbox:
 
     def _inject_faults(self, record: RequestRecord) -> None:
         injector = self.injector
+        if not injector.settings.applies_to(record.path):
+            return
         injector.delay()
         if injector.over_rate_limit():
             record.injected = "rate_limit"
