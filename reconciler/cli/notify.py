@@ -37,15 +37,14 @@ def notify_command(
       reconcile notify                        # e.g. every 10 minutes from cron or CI
       reconcile notify --state-dir ci-state   # keep ci-state/ between runs (a CI cache)
 
+    Comments Box will not give hold nothing back: the rest is sent, and the run exits 1.
     Exit codes: 0 all delivered, 1 Box error or a sink still owed something, 3 invalid input
     or state dir in use.
     """
     from reconciler.manifest.service import load_service
-    from reconciler.notify.feedback import with_client_comments
+    from reconciler.notify.feedback import seen
     from reconciler.notify.ledger import Ledger
-    from reconciler.notify.notices import notices
     from reconciler.notify.sinks import make_sinks
-    from reconciler.status import report as status_report
     from reconciler.watch.passes import now_utc
 
     log_to_stderr()
@@ -53,24 +52,32 @@ def notify_command(
     with StateDir.open(state_dir) as state:
         desired, connection, live = read_box(paths, config, base_url, as_user)
         sinks = make_sinks(service.sinks, os.environ)
-        report = with_client_comments(
-            status_report.report(desired.state, live),
+        found = seen(
             desired.state,
-            connection,
             live,
+            connection,
+            seen_at=now_utc(),
             concurrency=desired.policy.concurrency,
         )
         ledger = Ledger(state)
-        added = ledger.offer(notices(report, seen_at=now_utc()), sinks)
+        added = ledger.offer(found.notices, sinks)
         outcome = ledger.deliver(sinks)
     sys.stdout.write(
         f"{added} new notices; {len(outcome.delivered)} delivered, "
         f"{len(outcome.failed)} failed, {outcome.owed} still owed.\n"
     )
+    if not sinks:
+        typer.echo("No notify: sinks in the config; nothing was sent.", err=True)
+    if found.comments_unread is not None:
+        # Decisions, acceptances and invitations went out; the comments are for the next run.
+        typer.echo(
+            "The clients' comments could not be read: none is announced yet (everything else "
+            "was), and the next run reads them again.",
+            err=True,
+        )
+        raise found.comments_unread
     if outcome.owed:
         raise SinkError(
             f"{plural(outcome.owed, 'delivery')} still owed (sinks that failed are listed above); "
             "the next run sends them"
         )
-    if not sinks:
-        typer.echo("No notify: sinks in the config; nothing was sent.", err=True)

@@ -11,13 +11,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 
-from reconciler.errors import ReconcilerError
 from reconciler.model import DesiredState, LiveFile, LiveState, box_time, stamp
-from reconciler.notify.feedback import with_client_comments
-from reconciler.notify.notices import Notice, notices
+from reconciler.notify import feedback
+from reconciler.notify.notices import Notice
 from reconciler.session import Converged, Session, scope
 from reconciler.status import report as status_report
-from reconciler.status.model import FileState, StatusReport
+from reconciler.status.model import FileState
 from reconciler.watch.reviews import OpenReview
 
 log = logging.getLogger(__name__)
@@ -43,34 +42,35 @@ def reconcile(
     # Notices come from what was read (and the reviews the pass itself made, which announce
     # nothing until someone decides), never from what apply asked of Box.
     reviewed = scope(session.desired, done.deliveries)
-    seen = status_report.report(reviewed.state, done.live)
-    if comments and names is not None:
-        seen = _with_comments(seen, session, reviewed.state, done.live)
-    return PassResult(done, notices(seen, seen_at=now_utc()))
+    found = _seen(session, reviewed.state, done.live, comments=comments and names is not None)
+    return PassResult(done, found)
 
 
-def _with_comments(
-    report: StatusReport,
+def _seen(
     session: Session,
     state: DesiredState,
     live: LiveState,
     *,
+    comments: bool,
     files: Iterable[str] | None = None,
-) -> StatusReport:
-    """The clients' comments on the report's files, for comment notices; without them (and
-    a warning) when Box would not give them, so a pass never fails for a comment."""
-    try:
-        return with_client_comments(
-            report,
-            state,
-            session.connection,
-            live,
-            files=files,
-            concurrency=session.desired.policy.concurrency,
+) -> list[Notice]:
+    """The notices ``live`` shows for ``state``'s deliveries; without the clients' comments
+    (and with a warning) when Box would not give them, so a pass never fails for a comment."""
+    found = feedback.seen(
+        state,
+        live,
+        session.connection,
+        seen_at=now_utc(),
+        comments=comments,
+        files=files,
+        concurrency=session.desired.policy.concurrency,
+    )
+    if found.comments_unread is not None:
+        log.warning(
+            "could not read the clients' comments (%s); the next pass tries again",
+            found.comments_unread,
         )
-    except ReconcilerError as err:
-        log.warning("could not read the clients' comments (%s); the next pass tries again", err)
-        return report
+    return found.notices
 
 
 #: a decision is read again for this long after it was made: Box lets a reviewer re-mark it
@@ -170,10 +170,7 @@ def poll_reviews(
     touched = DesiredState(
         tuple(d for d in session.desired.state.deliveries if folders & set(d.folders))
     )
-    report = status_report.report(touched, updated)
-    if comments:
-        report = _with_comments(report, session, touched, updated, files=ordered)
-    return updated, notices(report, seen_at=now_utc())
+    return updated, _seen(session, touched, updated, comments=comments, files=ordered)
 
 
 #: Box allows an app about this many requests a minute (its documented rate limit for most

@@ -127,6 +127,35 @@ def test_a_receiver_that_was_down_gets_what_it_missed_on_a_later_run(
     assert len(lines) == len({d["id"] for d in lines})  # the jsonl sink got nothing twice
 
 
+def test_comments_box_will_not_give_hold_back_no_decision(
+    studio: Studio, receiver: Receiver
+) -> None:
+    # The studio's billing waits on the decision; a comment listing Box fails is for next time.
+    with_sinks(studio, receiver.url)
+    file_id = reject_one(studio)
+    cmo = Person(studio.box.base_url, "cmo-token")
+    cmo.comment(file_id, "warmer colours, please")
+    studio.faults(error_rate=1.0, error_status=500, paths=["/comments"])
+
+    failed = notify(studio)
+
+    assert failed.code == 1, failed.text
+    assert "comments could not be read" in failed.err
+    assert "request id" in failed.err.lower() or "500" in failed.err
+    kinds = [d["type"] for d in ledger_lines(studio)]
+    assert "decision" in kinds and "comment" not in kinds
+    assert [d.document["file"]["id"] for d in receiver.accepted("decision")] == [file_id]
+
+    studio.no_faults()
+    later = notify(studio)
+    assert later.code == 0, later.text
+    comments = [d for d in ledger_lines(studio) if d["type"] == "comment"]
+    assert [(c["file"]["id"], c["message"]) for c in comments] == [
+        (file_id, "warmer colours, please")
+    ]
+    assert len(receiver.accepted("decision")) == 1  # the decision was not sent again
+
+
 def test_an_http_sink_without_its_secret_is_refused_with_the_place(
     studio: Studio, receiver: Receiver
 ) -> None:
