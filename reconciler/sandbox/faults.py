@@ -91,12 +91,12 @@ def _seed(value: object) -> str | None:
 
 
 def _paths(value: object) -> str | None:
-    wanted = "a list of path parts (non-empty strings), or null"
     if value is None:
         return None
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        return wanted
-    return None
+    parts = value if isinstance(value, list) else []
+    if parts and all(isinstance(v, str) and v for v in parts):
+        return None
+    return "a non-empty list of path parts (non-empty strings), or null"
 
 
 def _mix(value: object) -> str | None:

@@ -193,3 +193,20 @@ def test_impossible_error_mixes_are_refused(sandbox: Sandbox, settings: dict[str
     answer = control(sandbox, "PUT", "faults", json=settings)
     assert answer.status_code == 400
     assert "error" in answer.json()["message"]
+
+
+def test_faults_can_be_limited_to_some_routes(sandbox: Sandbox, client: BoxClient) -> None:
+    set_faults(sandbox, error_rate=1.0, error_status=500, paths=["/comments"])
+    headers = {"Authorization": "Bearer sandbox"}
+    me = requests.get(f"{sandbox.base_url}/2.0/users/me", headers=headers, timeout=10)
+    assert me.status_code == 200
+    listing = requests.get(f"{sandbox.base_url}/2.0/files/1/comments", headers=headers, timeout=10)
+    assert listing.status_code == 500
+    assert [e["injected"] for e in logged(sandbox)] == [None, "error"]
+
+
+@pytest.mark.parametrize("paths", [[], [""], "/comments", [7]])
+def test_paths_must_be_a_list_of_path_parts(sandbox: Sandbox, paths: object) -> None:
+    answer = control(sandbox, "PUT", "faults", json={"error_rate": 1.0, "paths": paths})
+    assert answer.status_code == 400
+    assert "paths" in answer.json()["message"]
