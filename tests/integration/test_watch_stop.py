@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from reconciler.watch import runner
 from tests.integration.conftest import Studio
 from tests.integration.watching import HeldAnswers, Watch, configure, wait_until
 
@@ -30,8 +31,8 @@ SEED = 18
 LATENCY_MS = 10
 #: the loggers ``reconcile watch`` sets up on each run (taken down again after each, here)
 WATCH_LOGGERS = ("reconciler.watch", "reconciler.notify")
-#: the logger of the watcher's loop, which says when a pass is done
-LOOP_LOGGER = "reconciler.watch.loop"
+#: the logger of the watcher's passes, which says when a pass is done
+PASS_LOGGER = runner.log.name
 
 
 class Traffic:
@@ -128,6 +129,7 @@ def watch_once(studio: Studio, traffic: Traffic, run: int, delay: float | None) 
             else:
                 sender = sigterm_after(traffic, delay)
             done = studio.cli("watch", "--state-dir", f"state-{run}")
+            assert delay is not None or passed.is_set(), f"no pass end was logged:\n{done.text}"
     finally:
         WATCHING.clear()
     sender.join(30)
@@ -135,9 +137,11 @@ def watch_once(studio: Studio, traffic: Traffic, run: int, delay: float | None) 
 
 
 def stop_when_written(passes: threading.Event) -> None:
-    """SIGTERM once the watcher says its start pass is done (all it wrote is written)."""
-    if passes.wait(60):
-        os.kill(os.getpid(), signal.SIGTERM)
+    """SIGTERM once the watcher says its start pass is done (all it wrote is written). Without
+    that word in 60 s the SIGTERM goes all the same, so the watcher ends and the test fails on
+    what it did not write, never hangs."""
+    passes.wait(60)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 class PassDone(logging.Handler):
@@ -157,7 +161,7 @@ def pass_done_noted() -> Iterator[threading.Event]:
     """An event set when a watcher in this process ends a pass (its loop's own logger, which
     the watcher's log set-up leaves alone)."""
     done = threading.Event()
-    logger, handler = logging.getLogger(LOOP_LOGGER), PassDone(done)
+    logger, handler = logging.getLogger(PASS_LOGGER), PassDone(done)
     logger.addHandler(handler)
     try:
         yield done
