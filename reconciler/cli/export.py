@@ -86,7 +86,9 @@ def export_command(
         info(
             f"Left out {skipped} of the items named: nobody but the reconciler collaborates there."
         )
-    targets = _targets(exports, out, name)
+    from reconciler.manifest.dump import manifest_files
+
+    targets = manifest_files(exports, out, name)
     _write(exports, targets, out, me, policy)
     _report_files_left_out(connection, exports, me)
     _validate([path for _, path in targets], config)
@@ -155,22 +157,3 @@ def _validate(paths: list[Path], config: str | None) -> None:
     result = check([str(p) for p in paths], config)
     if result.problems:
         raise ManifestError(list(result.problems))
-
-
-def _targets(exports: list[Export], out: Path, name: str | None) -> list[tuple[str, Path]]:
-    """A unique delivery name and a new file for each export; existing files are refused."""
-    from reconciler.manifest.dump import slug
-
-    taken: set[str] = {p.stem for p in out.glob("*.y*ml")} if out.is_dir() else set()
-    targets: list[tuple[str, Path]] = []
-    for export in exports:
-        ref = export.item.ref
-        delivery = name or slug(export.item.name, f"{ref.kind.value}-{ref.id}")
-        if delivery in taken and name is None:
-            delivery = f"{delivery}-{ref.id}"
-        path = out / f"{delivery}.yaml"
-        if path.exists():
-            raise UsageError(f"{path} exists already; export elsewhere with --out, or remove it")
-        taken.add(delivery)
-        targets.append((delivery, path))
-    return targets

@@ -12,11 +12,12 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-from reconciler.errors import InputError, printable
+from reconciler.errors import InputError, UsageError, printable
 from reconciler.manifest.load import parse
 from reconciler.model import (
     InviteStatus,
@@ -243,3 +244,24 @@ def _due_in_days(task: LiveTask) -> int | None:
     if days < 1 or abs(created + timedelta(days=days) - due) >= _DUE_SLACK:
         return None
     return days
+
+
+def manifest_files(
+    exports: Sequence[Export], out: Path, name: str | None
+) -> list[tuple[str, Path]]:
+    """A unique delivery name and a new file under ``out`` for each export: ``name`` for one
+    export, else the item's name made a slug, with its id added when that name is taken. A file
+    that exists already is refused (UsageError), never replaced."""
+    taken: set[str] = {p.stem for p in out.glob("*.y*ml")} if out.is_dir() else set()
+    targets: list[tuple[str, Path]] = []
+    for export in exports:
+        ref = export.item.ref
+        delivery = name or slug(export.item.name, f"{ref.kind.value}-{ref.id}")
+        if delivery in taken and name is None:
+            delivery = f"{delivery}-{ref.id}"
+        path = out / f"{delivery}.yaml"
+        if path.exists():
+            raise UsageError(f"{path} exists already; export elsewhere with --out, or remove it")
+        taken.add(delivery)
+        targets.append((delivery, path))
+    return targets
