@@ -23,8 +23,7 @@ from reconciler.cli.options import (
 from reconciler.errors import ReadError, UsageError
 
 if TYPE_CHECKING:
-    from reconciler.model import LiveState
-    from reconciler.session.workflow import Connection, Desired
+    from reconciler.session.workflow import Connection
     from reconciler.status.report import StatusReport
 
 
@@ -78,6 +77,7 @@ def status_command(
 
     Exit codes: 0 ok, 1 Box error, 3 invalid input.
     """
+    from reconciler.notify.feedback import with_client_comments
     from reconciler.render.status import render
     from reconciler.status import report as status_report
 
@@ -86,7 +86,9 @@ def status_command(
     result = status_report.report(desired.state, live)
     if start is not None:
         result = result.since(start)
-    result = client_feedback(result, desired, connection, live)
+    result = with_client_comments(
+        result, desired.state, connection, live, concurrency=desired.policy.concurrency
+    )
     result = group_names(result, connection)
     stdout = utf8(sys.stdout)
     render(result, stdout, format=output.value, files=files, color=use_color(stdout))
@@ -128,18 +130,3 @@ def group_names(result: StatusReport, connection: Connection) -> StatusReport:
         except (NotFound, Forbidden):
             continue  # a group Box no longer shows keeps its id, as before
     return result.with_group_names(names) if names else result
-
-
-def client_feedback(
-    result: StatusReport, desired: Desired, connection: Connection, live: LiveState
-) -> StatusReport:
-    """The report with the clients' Box comments on each file under approval: read here, for
-    status only, so ``plan`` never pays for them."""
-    from reconciler.box.comments import read_comments
-    from reconciler.status.feedback import with_comments
-
-    file_ids = {f.file_id for d in result.deliveries for c in d.clients for f in c.files}
-    if not file_ids:
-        return result
-    comments = read_comments(connection.reader, file_ids, concurrency=desired.policy.concurrency)
-    return with_comments(result, desired.state, live, comments)
