@@ -25,19 +25,27 @@ def journaled(journal: Path) -> Callable[[str, str], bool]:
     return lambda method, _path: method != "GET" and journal.exists() and bool(journal.read_text())
 
 
-def test_ctrl_c_reports_what_was_done_and_what_was_not(studio: Studio) -> None:
-    journal = studio.path("journal.jsonl")
-    # From the first change made on, the writes stay under way until the Ctrl-C is taken.
+def interrupted_apply(studio: Studio, *taken: str) -> tuple[int, str, str]:
+    """``apply --journal journal.jsonl``, its writes held from the first change journaled on;
+    a Ctrl-C for each of ``taken``, each sent once the one before was said taken; then the writes
+    go on. The exit code, stdout and stderr."""
     with (
-        HeldAnswers(studio, journaled(journal)) as writes,
+        HeldAnswers(studio, journaled(studio.path("journal.jsonl"))) as writes,
         Reconcile(studio, "apply", "--yes", "--journal", "journal.jsonl") as apply,
     ):
         wait_until(writes.held.is_set, 30, "a write under way after the first change", apply)
-        apply.process.send_signal(signal.SIGINT)
-        apply.wait_for_log("Interrupted: finishing the changes under way")
+        for said in taken:
+            apply.process.send_signal(signal.SIGINT)
+            apply.wait_for_log(said)
         writes.release()
         code = apply.finish()
-    out, err = apply.out, apply.log
+    return code, apply.out, apply.log
+
+
+def test_ctrl_c_reports_what_was_done_and_what_was_not(studio: Studio) -> None:
+    journal = studio.path("journal.jsonl")
+    # From the first change made on, the writes stay under way until the Ctrl-C is taken.
+    code, out, err = interrupted_apply(studio, "Interrupted: finishing the changes under way")
 
     assert code == 130, out + err
     assert "Apply interrupted:" in out
@@ -72,18 +80,9 @@ def test_ctrl_c_reports_what_was_done_and_what_was_not(studio: Studio) -> None:
 def test_a_second_ctrl_c_while_changes_finish_still_reports_and_exits_130(studio: Studio) -> None:
     journal = studio.path("journal.jsonl")
     # The changes under way stay under way until both Ctrl-Cs are taken.
-    with (
-        HeldAnswers(studio, journaled(journal)) as writes,
-        Reconcile(studio, "apply", "--yes", "--journal", "journal.jsonl") as apply,
-    ):
-        wait_until(writes.held.is_set, 30, "a write under way after the first change", apply)
-        apply.process.send_signal(signal.SIGINT)
-        apply.wait_for_log("Interrupted: finishing the changes under way")
-        apply.process.send_signal(signal.SIGINT)
-        apply.wait_for_log("Interrupted again")
-        writes.release()
-        code = apply.finish()
-    out, err = apply.out, apply.log
+    code, out, err = interrupted_apply(
+        studio, "Interrupted: finishing the changes under way", "Interrupted again"
+    )
 
     assert code == 130, out + err
     assert "Apply interrupted:" in out
