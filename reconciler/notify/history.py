@@ -32,9 +32,35 @@ class History:
     def settle(self, found: Iterable[Notice]) -> list[Notice]:
         """The notices with each decision's id, ``previous`` and ``billable`` made final, and
         the memory brought up to date (``save`` writes it)."""
-        return [self._settle(n) if n.kind == "decision" else n for n in found]
+        fresh: set[str] = set()
+        settled = [self._settle(n, fresh) if n.kind == "decision" else n for n in found]
+        self._bill(settled, fresh)
+        return [_billed(n, self.billed) if n.kind == "decision" else n for n in settled]
 
-    def _settle(self, notice: Notice) -> Notice:
+    def _bill(self, settled: list[Notice], fresh: set[str]) -> None:
+        """Give each file not billed yet its bill: the decision ``notices`` chose, when it is
+        announced now. When the one it chose was announced before (while the file was not yet
+        approved, and tied to the second with the approval that approved it: Box times
+        decisions to the second), the bill goes to the file's newest approval announced now,
+        so it is announced once and never lost."""
+        approvals = [n for n in settled if n.kind == "decision" and _approves(n.document)]
+        owed: set[str] = set()
+        for notice in approvals:
+            file_id = _file(notice)
+            if file_id in self.billed or not notice.document["billable"]:
+                continue
+            if notice.id in fresh:
+                self.billed[file_id] = notice.id
+                self._changed = True
+            else:
+                owed.add(file_id)
+        for file_id in sorted(owed - set(self.billed)):
+            new = [n for n in approvals if _file(n) == file_id and n.id in fresh]
+            if new:
+                self.billed[file_id] = max(new, key=_when).id
+                self._changed = True
+
+    def _settle(self, notice: Notice, fresh: set[str]) -> Notice:
         doc = dict(notice.document)
         subject = decision_subject(doc)
         last = self.last.get(subject)
@@ -46,6 +72,7 @@ class History:
             ident = notice_id("re-marked", subject, doc["decision"], doc["at"] or "", last["id"])
             doc["previous"] = last["decision"]
         if last is None or ident != last["id"]:
+            fresh.add(ident)
             self.last[subject] = {
                 "decision": doc["decision"],
                 "at": doc["at"],
@@ -53,12 +80,6 @@ class History:
                 "previous": doc["previous"],
             }
             self._changed = True
-        file_id = str(doc["file"]["id"])
-        billed = self.billed.get(file_id)
-        if doc["billable"] and billed is None:
-            self.billed[file_id] = ident
-            self._changed = True
-        doc["billable"] = bool(doc["billable"]) and self.billed.get(file_id) == ident
         doc["id"] = ident
         return replace(notice, id=ident, document=doc)
 
@@ -66,3 +87,23 @@ class History:
         if self._changed:
             self._state.write(FILE, {"last": self.last, "billed": self.billed})
             self._changed = False
+
+
+def _approves(doc: dict[str, Any]) -> bool:
+    """An approval of a file whose result is approved: the only kind of decision billed."""
+    return bool(doc["decision"] == "approved" and doc["result"] == "approved")
+
+
+def _file(notice: Notice) -> str:
+    return str(notice.document["file"]["id"])
+
+
+def _when(notice: Notice) -> tuple[str, str]:
+    doc = notice.document
+    return (doc.get("at") or "", str(doc.get("assignment_id") or ""))
+
+
+def _billed(notice: Notice, billed: dict[str, str]) -> Notice:
+    """``notice`` with ``billable`` true exactly when it is the one its file was billed on."""
+    doc = {**notice.document, "billable": billed.get(_file(notice)) == notice.id}
+    return replace(notice, document=doc)

@@ -151,3 +151,30 @@ def test_the_http_signature_verifies_with_the_standardwebhooks_library(secret: s
     assert verifier.verify(body, headers) == {"id": "n1", "type": "decision"}
     with pytest.raises(standardwebhooks.webhooks.WebhookVerificationError):
         verifier.verify(body.replace(b"decision", b"approved"), headers)
+
+
+def test_the_bill_goes_to_a_new_approval_when_the_one_that_settled_was_announced_before(
+    tmp_path: Path,
+) -> None:
+    # Under all_assignees, B approves first and is announced while A's review is still open;
+    # A approves within the same second. Box times decisions to the second, so the tie is
+    # broken by assignment id, and B's (announced already, not billable) is the one that
+    # "settled" the file. The bill must still be announced once, on A's new approval.
+    sink = Recorder("test:all", "approved", "rejected")
+    at = "2026-03-01T09:00:00Z"
+    with StateDir.open(tmp_path) as state:
+        ledger = Ledger(state)
+        pending = report(
+            client(A, FileStatus("7", "hero.jpg", FileState.TO_REVIEW, None, "1", "",
+                                 result=FileState.TO_REVIEW, completion_rule="all_assignees")),
+            client(B, decided(FileState.APPROVED, at, "2", FileState.TO_REVIEW)),
+        )  # fmt: skip
+        offer(ledger, notices(pending, seen_at=at), sink)
+        both = report(
+            client(A, decided(FileState.APPROVED, at, "1", FileState.APPROVED)),
+            client(B, decided(FileState.APPROVED, at, "2", FileState.APPROVED)),
+        )
+        offer(ledger, notices(both, seen_at=at), sink)
+        offer(ledger, notices(both, seen_at="later"), sink)  # read again: nothing new
+    got = [(n.document["client"], n.document["billable"]) for n in sink.got]
+    assert got == [(B, False), (A, True)]
