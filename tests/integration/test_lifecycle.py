@@ -239,7 +239,7 @@ def test_plan_warns_of_a_manifest_deleted_without_revoke(studio: Studio) -> None
     planned = studio.cli("plan")
     assert planned.code == 0
     assert "deliveries/globex/lookbook.yaml (delivery globex-lookbook) was deleted" in planned.err
-    assert "set `revoke: true`, apply, then delete the manifest" in planned.err
+    assert "set `revoke: true` in the manifest, apply, then delete it" in planned.err
 
     # Ended the right way: restored, revoked, applied, deleted: no warning any more.
     git(studio, "checkout", "HEAD^", "--", GLOBEX)
