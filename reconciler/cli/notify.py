@@ -42,10 +42,10 @@ def notify_command(
     or state dir in use.
     """
     from reconciler.manifest.service import load_service
+    from reconciler.model import now_stamp
     from reconciler.notify.feedback import seen
     from reconciler.notify.ledger import Ledger
     from reconciler.notify.sinks import make_sinks
-    from reconciler.watch.passes import now_utc
 
     log_to_stderr()
     service = load_service(config)
@@ -56,7 +56,7 @@ def notify_command(
             desired.state,
             live,
             connection,
-            seen_at=now_utc(),
+            seen_at=now_stamp(),
             concurrency=desired.policy.concurrency,
         )
         ledger = Ledger(state)

@@ -44,7 +44,7 @@ from reconciler.model.refs import (
     Principal,
     PrincipalKind,
 )
-from reconciler.model.time import box_time, in_utc, stamp
+from reconciler.model.time import box_time, in_utc, now_stamp, stamp
 
 __all__ = [
     "FILE_ROLES",
@@ -79,6 +79,7 @@ __all__ = [
     "backoff",
     "box_time",
     "in_utc",
+    "now_stamp",
     "reviews_by",
     "stamp",
 ]

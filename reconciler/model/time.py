@@ -43,6 +43,11 @@ def stamp(moment: datetime, *, microseconds: bool = False) -> str:
     return utc.strftime(MICROSECONDS if microseconds else SECONDS)
 
 
+def now_stamp() -> str:
+    """This moment, as ``stamp`` writes it."""
+    return stamp(datetime.now(timezone.utc))
+
+
 def in_utc(text: str) -> str:
     """A Box time written again in UTC (Box sends local offsets such as ``-08:00``), so that
     the latest of several is the largest string; unreadable text is kept as Box sent it."""

@@ -17,13 +17,12 @@ import os
 import tempfile
 import threading
 from collections.abc import Callable
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
 from reconciler.errors import InputError, ReconcilerError, UsageError, printable
 from reconciler.manifest.regular import NotReadable, read_regular
-from reconciler.model import stamp
+from reconciler.model import now_stamp
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +165,7 @@ class StateDir:
                     RETRY_SECONDS,
                 )
             self._failing[name] = why
-            self._since = self._since or _now()
+            self._since = self._since or now_stamp()
             self._start_retrying()
             return False
         del self._pending[name]
@@ -211,7 +210,3 @@ def _kind(data: object) -> str:
     if data is None:
         return "null"
     return names.get(type(data), "a number")
-
-
-def _now() -> str:
-    return stamp(datetime.now(timezone.utc))

@@ -9,9 +9,9 @@ import logging
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
-from reconciler.model import DesiredState, LiveFile, LiveState, box_time, stamp
+from reconciler.model import DesiredState, LiveFile, LiveState, box_time, now_stamp
 from reconciler.notify import feedback
 from reconciler.notify.notices import Notice
 from reconciler.session import Converged, Session, scope
@@ -26,10 +26,6 @@ log = logging.getLogger(__name__)
 class PassResult:
     done: Converged
     notices: list[Notice] = field(default_factory=list)
-
-
-def now_utc() -> str:
-    return stamp(datetime.now(timezone.utc))
 
 
 def reconcile(
@@ -60,7 +56,7 @@ def _seen(
         state,
         live,
         session.connection,
-        seen_at=now_utc(),
+        seen_at=now_stamp(),
         comments=comments,
         files=files,
         concurrency=session.desired.policy.concurrency,
