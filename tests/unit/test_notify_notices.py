@@ -170,6 +170,8 @@ def test_the_bill_goes_to_a_new_approval_when_the_one_that_settled_was_announced
             client(B, decided(FileState.APPROVED, at, "2", FileState.TO_REVIEW)),
         )  # fmt: skip
         offer(ledger, notices(pending, seen_at=at), sink)
+    with StateDir.open(tmp_path) as state:  # the watcher restarted in between
+        ledger = Ledger(state)
         both = report(
             client(A, decided(FileState.APPROVED, at, "1", FileState.APPROVED)),
             client(B, decided(FileState.APPROVED, at, "2", FileState.APPROVED)),
