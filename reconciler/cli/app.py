@@ -8,19 +8,11 @@ import sys
 
 import typer
 
+# typer carries its own copy of click (pyproject.toml says which typer, and why)
+from typer._click.exceptions import ClickException, UsageError
+
 from reconciler import __version__
 from reconciler.errors import ExitCode, ReconcilerError
-
-try:  # typer >= 0.29 carries its own copy of click
-    from typer._click.exceptions import BadParameter, ClickException, UsageError
-except ImportError:  # pragma: no cover - older typer on top of click
-    from click.exceptions import (  # type: ignore[no-redef,assignment,unused-ignore]
-        BadParameter,
-        ClickException,
-        UsageError,
-    )
-
-PYDANTIC_PREFIX = "Value error, "
 
 app = typer.Typer(
     name="reconcile",
@@ -104,9 +96,6 @@ def run(argv: list[str] | None = None) -> int:
         return ExitCode.OK if exc.code is None else ExitCode.ERROR
     except (UsageError, ClickException) as exc:
         # click reports usage errors with exit 2; ours is 3 (2 means "changes pending").
-        if isinstance(exc, BadParameter):
-            # typer validates through pydantic, whose messages start with its error type
-            exc.message = exc.message.removeprefix(PYDANTIC_PREFIX)
         exc.show()
         return ExitCode.INVALID_INPUT
     except typer.Abort:
