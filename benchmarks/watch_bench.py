@@ -54,6 +54,7 @@ from plan_apply_bench import TOKEN, Sandbox, client_email, seed, write_manifests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from reconciler.box.people import Person
+from reconciler.model import LiveAssignment, LiveFile
 
 
 def pending_clients(deliveries: int) -> list[tuple[int, str]]:
@@ -202,6 +203,13 @@ def main() -> int:
         type=float,
         default=300.0,
         help="with the review poll, clients decide at random moments of this many seconds",
+    )
+    parser.add_argument(
+        "--looking",
+        type=float,
+        default=60.0,
+        help="with the review poll, each client opens the file a random 0..LOOKING s before "
+        "deciding on it (Box tells the owner's all stream; changes never hears of it)",
     )
     parser.add_argument(
         "--decision-timeout",
@@ -385,28 +393,36 @@ def review_poll_runs(args: argparse.Namespace) -> bool:
 def decide_together(
     args: argparse.Namespace, root: Path, accepted: list[tuple[int, str]], sandbox: Sandbox
 ) -> None:
-    """Each client who signed up rejects one file at a random moment of the next
-    ``--decision-window`` seconds, as clients do, each at their own pace; time each until the
+    """Each client who signed up opens a file (downloads it: Box tells the owner's ``all``
+    stream) and rejects it a random 0..``--looking`` seconds later, at a random moment of the
+    next ``--decision-window`` seconds, each at their own pace; time each decision until the
     jsonl sink has it. (One after another, decisions that wait minutes for the review poll
     would take hours.)"""
     ledger = root / "decisions.jsonl"
-    plan = []
+    plan: list[tuple[float, str, Person, LiveFile, LiveAssignment]] = []
     for delivery, token in accepted:
         person = Person(sandbox_url(root), token)
         mine = person.my_assignments(str(300_000 + delivery))
         if mine:
-            plan.append((args.rng.uniform(0, args.decision_window), person, mine[0]))
+            decide_at = args.rng.uniform(args.looking, args.decision_window + args.looking)
+            open_at = decide_at - args.rng.uniform(0, args.looking)
+            plan.append((open_at, "open", person, *mine[0]))
+            plan.append((decide_at, "decide", person, *mine[0]))
     plan.sort(key=lambda p: p[0])
     sandbox.control("DELETE", "requests")  # from here on, the watcher's calls only
     start = time.monotonic()
     began: dict[str, float] = {}
     waits: dict[str, float] = {}
+    window = args.decision_window + args.looking
     while (plan or len(waits) < len(began)) and time.monotonic() - start < (
-        args.decision_window + args.decision_timeout
+        window + args.decision_timeout
     ):
         now = time.monotonic() - start
         while plan and plan[0][0] <= now:
-            _, person, (_, assignment) = plan.pop(0)
+            _, action, person, file, assignment = plan.pop(0)
+            if action == "open":
+                person.open_file(file.id)
+                continue
             person.resolve(assignment.id, "rejected", "bench")
             began[assignment.id] = time.monotonic()
         for assignment_id in arrived(ledger):
@@ -418,7 +434,8 @@ def decide_together(
         values = list(waits.values())
         print(
             f"(d) decision -> jsonl sink over {len(values)} (made within "
-            f"{args.decision_window:g} s of each other): p50 {statistics.median(values):.2f} s, "
+            f"{args.decision_window:g} s of each other, each 0..{args.looking:g} s after the "
+            f"client opened the file): p50 {statistics.median(values):.2f} s, "
             f"p95 {percentile(values, 0.95):.2f} s, max {max(values):.2f} s (target p95 <= 60 s)"
             + (f"; {missed} not arrived within {args.decision_timeout:g} s" if missed else "")
         )

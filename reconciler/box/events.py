@@ -51,6 +51,9 @@ ENTERPRISE_TYPES = (
     "COMMENT_CREATE",
     "DELETE_USER",
 )
+#: A person opened a file: Box tells the file's owner, on its ``all`` stream only. Nothing to
+#: reconcile, but a decision on the file's review (or a comment) may follow within minutes.
+OPENED_TYPES = frozenset({"ITEM_PREVIEW", "ITEM_DOWNLOAD"})
 _KINDS = {"folder": ItemKind.FOLDER, "file": ItemKind.FILE}
 #: Events our own writes cause that tell the pass which made them nothing it did not know:
 #: an assignment we created. (Our invitations are kept: reading them back is what announces

@@ -83,6 +83,15 @@ class Person:
             and assignment.resolution_state == "incomplete"
         ]
 
+    def open_file(self, file_id: str) -> bytes:
+        """Download a file to look at it, as a client does before deciding on it (Box tells
+        the file's owner: ``ITEM_DOWNLOAD`` on its ``all`` stream)."""
+        stream = call(
+            f"download file {file_id}",
+            lambda: self.client.downloads.download_file(file_id),
+        )
+        return stream.read() if stream is not None else b""
+
     def file_name(self, file_id: str) -> str:
         """A file's name as this person sees it in Box."""
         found = call(

@@ -26,7 +26,7 @@ JSON = dict[str, Any]
 @dataclass
 class Reply:
     status: int = 200
-    body: Any = None  # JSON-able, or None for an empty body (204)
+    body: Any = None  # JSON-able, bytes (a file's content), or None for an empty body (204)
     headers: dict[str, str] = field(default_factory=dict)
 
 

@@ -65,10 +65,15 @@ def error_reply(err: SandboxError, request_id: str) -> Reply:
     return Reply(err.status, body, dict(err.headers))
 
 
+OCTET_STREAM = "application/octet-stream"
+
+
 def to_response(reply: Reply, request_id: str) -> Response:
     headers = {"box-request-id": request_id, **reply.headers}
     if reply.body is None:
         return Response(b"", status=reply.status, headers=headers)
+    if isinstance(reply.body, bytes):  # a file's content
+        return Response(reply.body, status=reply.status, headers=headers, content_type=OCTET_STREAM)
     return Response(
         json.dumps(reply.body, separators=(",", ":")),
         status=reply.status,

@@ -4,7 +4,9 @@ the reconciler caused itself are passed over (only their position counts).
 
 A decision on a review that names nothing the watcher knows makes the open reviews it could
 concern due at once; an event by somebody else in a delivery says a client is active (the
-enterprise stream is then read often).
+enterprise stream is then read often). A client opening a file (``all`` stream: a preview or a
+download) changes nothing to reconcile: the review poll reads that file first for a while,
+since a decision on it is likely soon.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from reconciler.box.events import COMMENT_TYPES, BoxEvent, folder_ancestors
+from reconciler.box.events import COMMENT_TYPES, OPENED_TYPES, BoxEvent, folder_ancestors
 from reconciler.errors import ReconcilerError
 from reconciler.model import ItemKind, ItemRef
 from reconciler.render.words import plural
@@ -52,6 +54,9 @@ class EventHints:
             log.debug("event %s %s on %s", event.type, event.id, [str(i) for i in event.items])
             if event.echoes(me):
                 continue  # only its position is kept
+            if event.type in OPENED_TYPES:
+                self._opened(event, me)
+                continue
             refs = event.items
             if refs and not self._inputs.index.declaring(refs):
                 refs = refs + self._above(refs)
@@ -76,6 +81,18 @@ class EventHints:
             comment=any(e.type in COMMENT_TYPES for e in events),
         )
         return Reading(hint, acted)
+
+    def _opened(self, event: BoxEvent, me: str) -> None:
+        """Somebody opened a file: the review poll reads it ahead of the rest for a while."""
+        if not event.by_someone_else(me):
+            return
+        files = [ref.id for ref in event.items if ref.kind is ItemKind.FILE]
+        if self._reviews.opened(files):
+            log.info(
+                "user %s opened file %s: reading its review tasks first",
+                event.created_by_id,
+                files[0],
+            )
 
     def _above(self, items: tuple[ItemRef, ...]) -> tuple[ItemRef, ...]:
         """Folders above the event's folders, for a file deep inside a delivered folder whose

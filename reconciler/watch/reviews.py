@@ -10,10 +10,15 @@ default): when more is due than the budget allows, the newest wait least.
 
 A hint that a decision may have been made (an enterprise event whose source names no item the
 watcher knows, a webhook about a task) makes the files it could concern due at once.
+
+A client opens a file before deciding on it (Box tells the file's owner: ``ITEM_PREVIEW`` and
+``ITEM_DOWNLOAD`` on its ``all`` stream). A file opened lately is read as if its review had
+just been assigned, and before every file nobody opened: that is where a decision is coming.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -23,6 +28,8 @@ from datetime import datetime, timezone
 FRESHEST = 5.0
 #: ... and a file assigned ``age`` seconds ago every ``age / AGE_SHARE`` seconds
 AGE_SHARE = 6.0
+#: a file opened by somebody is read ahead of the others for this long (seconds)
+OPENED_FOR = 600.0
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,8 @@ class ReviewPace:
         self._open: dict[str, OpenReview] = {}
         self._last_read: dict[str, datetime] = {}
         self._urgent: set[str] = set()
+        #: when somebody last opened each file (previewed or downloaded it)
+        self._opened: dict[str, datetime] = {}
         #: (when, files read) of recent polls, for the calls-per-window figure
         self._spent: list[tuple[datetime, int]] = []
         #: ``hurry`` comes from the event feeds' threads, the rest from the loop
@@ -90,6 +99,7 @@ class ReviewPace:
                 if file_id not in self._open:
                     del self._last_read[file_id]
             self._urgent &= set(self._open)
+            self._opened = {f: t for f, t in self._opened.items() if f in self._open}
 
     @property
     def open_files(self) -> int:
@@ -109,13 +119,25 @@ class ReviewPace:
             self._urgent |= files
             return len(files)
 
+    def opened(self, file_ids: Iterable[str]) -> int:
+        """Somebody opened these files (a preview or a download): a decision on them may come
+        within minutes. Returns how many of them have open reviews."""
+        with self._lock:
+            now = self._now()
+            found = [f for f in file_ids if f in self._open]
+            for file_id in found:
+                self._opened[file_id] = now
+            return len(found)
+
     def due(self, *, scheduled: bool = True) -> list[str]:
         """The files to read now: the urgent ones, then (when ``scheduled``) those whose
-        interval has passed, newest review first, as many as the budget allows."""
+        interval has passed; files opened lately first, then the newest reviews; as many as
+        the budget allows."""
         with self._lock:
             now = self._now()
             self._refill(now)
-            urgent = sorted(self._urgent, key=self._newest_first)
+            first = functools.partial(self._rank, now=now)
+            urgent = sorted(self._urgent, key=first)
             waiting = []
             if scheduled:
                 waiting = sorted(
@@ -124,7 +146,7 @@ class ReviewPace:
                         for f, r in self._open.items()
                         if f not in self._urgent and self._is_due(r, now)
                     ),
-                    key=self._newest_first,
+                    key=first,
                 )
             allowed = int(self._tokens // self.calls_per_read)
             chosen = (urgent + waiting)[:allowed]
@@ -152,13 +174,29 @@ class ReviewPace:
         last = self._last_read.get(review.file_id)
         if last is None:
             return True
-        age = (now - review.since).total_seconds()
+        age = (now - self._freshest(review, now)).total_seconds()
         return (now - last).total_seconds() >= interval(age, self.longest_seconds)
 
-    def _newest_first(self, file_id: str) -> tuple[float, str]:
+    def _freshest(self, review: OpenReview, now: datetime) -> datetime:
+        """When a decision on the file became likely: its review assigned or decided, or the
+        file opened lately, whichever came last."""
+        opened = self._lately_opened(review.file_id, now)
+        return review.since if opened is None else max(review.since, opened)
+
+    def _lately_opened(self, file_id: str, now: datetime) -> datetime | None:
+        opened = self._opened.get(file_id)
+        if opened is None or (now - opened).total_seconds() > OPENED_FOR:
+            return None
+        return opened
+
+    def _rank(self, file_id: str, now: datetime) -> tuple[bool, float, str]:
+        """Files opened lately first (the latest first), then the newest reviews first."""
         review = self._open.get(file_id)
-        since = review.since.timestamp() if review is not None else 0.0
-        return (-since, file_id)
+        if review is None:
+            return (True, 0.0, file_id)
+        opened = self._lately_opened(file_id, now)
+        fresh = self._freshest(review, now)
+        return (opened is None, -fresh.timestamp(), file_id)
 
     def _refill(self, now: datetime) -> None:
         elapsed = max(0.0, (now - self._refilled).total_seconds())

@@ -1,6 +1,7 @@
 """The studio's story in its real order, for each way the watcher hears of Box: a client without
 a Box account is invited, nothing happens for a while, they sign up and accept, their review
-tasks come within seconds, they approve one file and reject another with a note, each decision
+tasks come within seconds, they open one file and approve it, open another and reject it with a
+note, each decision
 reaches the ``jsonl`` and ``http`` sinks once, the watcher is killed and restarted and sends
 nothing again, and a second client's acceptance and decision are handled the same way.
 
@@ -34,6 +35,7 @@ from tests.integration.watching import (
     doubled_reviews,
     listen_for_webhooks,
     notices_recorded,
+    open_file,
     review_assignment,
     user_id,
     wait_until,
@@ -56,7 +58,7 @@ STORIES = [
     pytest.param(mode, readings, id=f"{mode}-{readings['task_listing']}")
     for mode in ("changes", "admin_logs_streaming", "webhooks")
     for readings in (DEFAULT_READINGS, OTHER_READINGS)
-]
+] + [pytest.param("all", DEFAULT_READINGS, id="all-mini")]
 
 
 @pytest.fixture
@@ -99,7 +101,7 @@ class Story:
                 watch,
             )
         else:
-            watch.settle("changes")
+            watch.settle("all" if self.mode == "all" else "changes")
 
     def decided(self, client: str) -> dict[str, tuple[str, str | None]]:
         """The decisions of one client in the jsonl sink: file id -> (decision, message)."""
@@ -175,10 +177,14 @@ def test_the_studio_story(
         first,
     )
     approved, rejected = "1400000101", "1400000102"
+    open_file(studio, jane_token, approved)  # she looks at each file, then decides on it
     decide(studio, jane_token, review_assignment(studio, jane, approved), "approved")
+    open_file(studio, jane_token, rejected)
     decide(studio, jane_token, review_assignment(studio, jane, rejected), "rejected", NOTE)
     jane_wanted = {approved: ("approved", None), rejected: ("rejected", NOTE)}
     story.wait_for_decisions(first, JANE, jane_wanted)
+    if mode == "all":  # Box told the owner she opened them: those were read first
+        assert f"opened file {rejected}: reading its review tasks first" in first.log, first.log
     ids = [d["id"] for d in decisions(story.ledger)]
     wait_until(lambda: notices_recorded(studio, ids), PROMPT_BOUND, "the record", first)
 
@@ -196,6 +202,7 @@ def test_the_studio_story(
         second,
     )
     globex_rejected = "1400000202"
+    open_file(studio, art_token, globex_rejected)
     decide(studio, art_token, review_assignment(studio, art, globex_rejected), "rejected", NOTE)
     story.wait_for_decisions(second, ART, {globex_rejected: ("rejected", NOTE)})
     assert second.stop() == 0, second.log

@@ -274,6 +274,13 @@ def decide(
     )
 
 
+def open_file(studio: Studio, token: str, file_id: str) -> None:
+    """Open a file to look at it, with the person's own token, as a client does before deciding
+    on it (a download: Box tells the file's owner, on its ``all`` stream)."""
+    content = studio.client(token).downloads.download_file(file_id)
+    assert content is not None and content.read()
+
+
 def doubled_reviews(studio: Studio) -> list[str]:
     """Files with more than one review task of the reconciler's, and (file, person) pairs with
     more than one review assignment on them: each is another email to a client."""

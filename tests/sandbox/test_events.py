@@ -317,3 +317,22 @@ def test_a_newcomer_who_signs_up_and_accepts_is_an_acceptance_in_both_streams(
     changes = events(studio, stream_type="changes")
     assert types(changes) == ["COLLAB_INVITE_COLLABORATOR", "COLLAB_ADD_COLLABORATOR"]
     assert types(events(studio, signup.json()["token"])) == ["COLLAB_ADD_COLLABORATOR"]
+
+
+def test_a_download_is_told_to_the_files_owner_only_and_in_all_only(
+    studio: Sandbox, admin: BoxClient
+) -> None:
+    invite(admin, login="bob@client.example")  # Bob accepts at once: a viewer can download
+    position = now(studio)
+    bob = sdk_client(studio.base_url, "bob")
+    content = bob.downloads.download_file(HERO)
+    assert content is not None and content.read() == b"hero.jpg\n"
+    owner_all = events(studio, stream_position=position)
+    assert types(owner_all) == ["ITEM_DOWNLOAD"]
+    download = owner_all["entries"][0]
+    assert download["source"]["id"] == HERO and download["created_by"]["id"] == "20001"
+    assert types(events(studio, stream_position=position, stream_type="changes")) == []
+    assert types(events(studio, "bob", stream_position=position)) == []
+    enterprise = events(studio, stream_type="admin_logs_streaming", stream_position=position)
+    assert types(enterprise) == ["DOWNLOAD"]
+    assert enterprise["entries"][0]["source"]["item_id"] == HERO

@@ -71,6 +71,21 @@ def test_a_hint_about_a_reviewer_makes_their_files_due_at_once() -> None:
     assert sorted(pace.due(scheduled=False)) == ["a1", "a2", "b1"]
 
 
+def test_a_file_a_client_opened_is_read_before_the_fresh_reviews_nobody_opened() -> None:
+    clock = Clock()
+    pace = ReviewPace(60, 900, now=clock)  # ten reads at once at most
+    # a client accepted an hour ago; 300 reviews were assigned since, nobody opened them
+    pace.update([review("opened", 60)] + [review(f"f{n:03}", n / 100) for n in range(300)])
+    clock.advance(1000)
+    assert pace.opened(["opened", "not-under-review"]) == 1
+    assert pace.due()[0] == "opened"  # ahead of reviews assigned seconds ago
+    clock.advance(6)  # the budget refills with six reads
+    assert pace.due()[0] == "opened"  # read as if just assigned: again within seconds
+    clock.advance(700)  # opened long ago: one review among the rest, read by its age
+    later = pace.due()
+    assert "opened" not in later and len(later) == 10
+
+
 def test_files_no_longer_open_are_forgotten() -> None:
     clock = Clock()
     pace = ReviewPace(100, 900, now=clock)

@@ -26,6 +26,7 @@ CHANGE
 COLLABORATION_REMOVE    COLLAB_REMOVE_COLLABORATOR  all, changes   as above
 TASK_ASSIGNMENT_CREATE  TASK_ASSIGNMENT_CREATE      all only       the assignee, the assigner
                                                                    and the file's owner
+DOWNLOAD                ITEM_DOWNLOAD               all only       the file's owner only
 TASK_ASSIGNMENT_UPDATE  (none)                      --             enterprise streams only
 COMMENT_CREATE          (none)                      --             enterprise streams only
 DELETE_USER             (none)                      --             enterprise streams only
@@ -37,7 +38,8 @@ records COLLABORATION_INVITE then COLLABORATION_ACCEPT, and users see COLLAB_ADD
 only. A rejected invitation records nothing (Box has no enterprise event for it).
 
 Sources: developer.box.com guides events/user-events/for-user ("events available in all feeds"
-vs "only in the all feed"; collaboration events notify the content owner on ``changes``),
+vs "only in the all feed"; collaboration events notify the content owner on ``changes``; "When
+an item is downloaded, only the content owner gets the notification"),
 events/enterprise-events/for-enterprise (the names), events/task-events (task events are in the
 enterprise stream), events/event-triggers/event-source (a user source is the user; an item
 source in enterprise events is ``item_type/item_id/item_name/parent/owned_by``), and Box's
@@ -288,6 +290,20 @@ def record_assignment(
         user_type="TASK_ASSIGNMENT_CREATE" if shown else None,
         user_source=item_source(state, file) if shown else None,
         audience_all=ordered(audience) if shown else [],
+    )
+
+
+def record_download(state: State, actor: User, file: File) -> None:
+    """Box's DOWNLOAD; users see ITEM_DOWNLOAD in ``all``, and only the file's owner does."""
+    append(
+        state,
+        actor,
+        enterprise_type="DOWNLOAD",
+        enterprise_source=enterprise_item_source(state, file),
+        additional_details={"version_id": file.version_id, **service_of(state, actor)},
+        user_type="ITEM_DOWNLOAD",
+        user_source=item_source(state, file),
+        audience_all=[file.owner_id],
     )
 
 

@@ -17,6 +17,7 @@ from reconciler.sandbox.routing import (
     require_text,
 )
 from reconciler.sandbox.services.access import (
+    DOWNLOAD_ROLES,
     MANAGE_ROLES,
     ROOT_FOLDER_ID,
     UPLOAD_ROLES,
@@ -24,7 +25,7 @@ from reconciler.sandbox.services.access import (
     require_role,
     visible_item,
 )
-from reconciler.sandbox.services.events import record_item, with_access
+from reconciler.sandbox.services.events import record_download, record_item, with_access
 from reconciler.sandbox.services.folder_items import children, collection_view, kind_of, subtree
 from reconciler.sandbox.services.item_views import (
     file_mini,
@@ -240,6 +241,17 @@ def handle_get_file(call: Call) -> Reply:
     return Reply(200, file_view(call.state, call.actor, file, call.fields()))
 
 
+def handle_download_file(call: Call) -> Reply:
+    """``GET /files/{id}/content``: Box answers with a redirect to its download server; the
+    sandbox keeps no content, so it answers the bytes of a placeholder at once. The download
+    is an event for the file's owner (``ITEM_DOWNLOAD``)."""
+    file = visible_item(call.state, call.actor.id, "file", call.args["file_id"])
+    assert isinstance(file, File)
+    require_role(call.state, call.actor.id, "file", file.id, DOWNLOAD_ROLES)
+    record_download(call.state, call.actor, file)
+    return Reply(200, f"{file.name}\n".encode())
+
+
 def handle_update_file(call: Call) -> Reply:
     file = visible_item(call.state, call.actor.id, "file", call.args["file_id"])
     assert isinstance(file, File)
@@ -271,6 +283,13 @@ ROUTES = [
         writes=True,
     ),
     Route("GET", "/2.0/files/<file_id>", handle_get_file, params=("fields",)),
+    Route(
+        "GET",
+        "/2.0/files/<file_id>/content",
+        handle_download_file,
+        params=("version", "access_token"),
+        writes=True,  # the event it records
+    ),
     Route("PUT", "/2.0/files/<file_id>", handle_update_file, params=("fields",), writes=True),
     Route("DELETE", "/2.0/files/<file_id>", handle_delete_file, writes=True),
 ]
