@@ -28,7 +28,9 @@ TASK_ASSIGNMENT_CREATE  TASK_ASSIGNMENT_CREATE      all only       the assignee,
                                                                    and the file's owner
 DOWNLOAD                ITEM_DOWNLOAD               all only       the file's owner only
 TASK_ASSIGNMENT_UPDATE  (none)                      --             enterprise streams only
-COMMENT_CREATE          (none)                      --             enterprise streams only
+COMMENT_CREATE          COMMENT_CREATE              all only       the commenter (who else Box
+                                                                   tells is undocumented: the
+                                                                   owner may never hear of it)
 DELETE_USER             (none)                      --             enterprise streams only
 ======================  ==========================  =============  =============================
 
@@ -318,9 +320,9 @@ def record_comment(state: State, actor: User, file: File, comment_id: str, messa
             "comment": {"id": comment_id, "message": message},
             **service_of(state, actor),
         },
-        user_type=None,
-        user_source=None,
-        audience_all=[],
+        user_type="COMMENT_CREATE",
+        user_source=item_source(state, file),
+        audience_all=[actor.id],
     )
 
 
