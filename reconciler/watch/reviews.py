@@ -99,7 +99,12 @@ class ReviewPace:
                 if file_id not in self._open:
                     del self._last_read[file_id]
             self._urgent &= set(self._open)
-            self._opened = {f: t for f, t in self._opened.items() if f in self._open}
+            # an opened file stops going first once a decision came after the opening
+            self._opened = {
+                f: t
+                for f, t in self._opened.items()
+                if f in self._open and self._open[f].since <= t
+            }
 
     @property
     def open_files(self) -> int:

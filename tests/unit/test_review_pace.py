@@ -86,6 +86,22 @@ def test_a_file_a_client_opened_is_read_before_the_fresh_reviews_nobody_opened()
     assert "opened" not in later and len(later) == 10
 
 
+def test_an_opened_file_stops_going_first_once_a_decision_comes_after_the_opening() -> None:
+    clock = Clock()
+    pace = ReviewPace(60, 900, now=clock)
+    pace.update([review("opened", 60)])
+    clock.advance(30)
+    pace.opened(["opened"])
+    clock.advance(10)
+    # a read found the client's decision (the review is "decided lately", after the opening),
+    # and a second later another client's review is assigned
+    decided = OpenReview("opened", clock.now, frozenset())
+    clock.advance(1)
+    pace.update([decided, OpenReview("new", clock.now, frozenset())])
+    clock.advance(6)
+    assert pace.due() == ["new", "opened"]  # the newest first: nothing goes ahead of it now
+
+
 def test_files_no_longer_open_are_forgotten() -> None:
     clock = Clock()
     pace = ReviewPace(100, 900, now=clock)
