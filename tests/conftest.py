@@ -8,6 +8,7 @@ the test that received it.
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,13 @@ except (
     ImportError
 ):  # pragma: no cover - the checker is part of the suite; this keeps collection working
     ResponseChecker = None  # type: ignore[assignment,misc]
+
+# The Ctrl-C tests send SIGINT to the commands they start. A suite started in the background
+# of a script (``cmd &``, nohup) inherits SIGINT ignored, and so would every command it starts:
+# Python never turns an ignored SIGINT into KeyboardInterrupt. A handler here (unlike "ignore")
+# is not inherited, so the commands start with SIGINT as a terminal gives it to them.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 ADMIN_TOKEN = "sandbox"
 #: the sandboxes tests start guard their control plane with this (``--admin-token``)
