@@ -122,8 +122,11 @@ def recommend(fit: Fitness) -> tuple[str | None, str]:
         return ENTERPRISE, (
             "the enterprise stream is readable: it carries decisions too, whoever owns the folders"
         )
-    if workable("changes", fit):
-        return "changes", "the account owns every delivered item and reaches the long-poll server"
+    if workable("all", fit):
+        return "all", (
+            "the account owns every delivered item and reaches the long-poll server; all also "
+            "says when a client opens a file, which the review poll reads first"
+        )
     if fit.webhooks_manageable:
         return (
             "none",

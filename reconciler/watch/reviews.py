@@ -12,8 +12,8 @@ A hint that a decision may have been made (an enterprise event whose source name
 watcher knows, a webhook about a task) makes the files it could concern due at once.
 
 A client opens a file before deciding on it (Box tells the file's owner: ``ITEM_PREVIEW`` and
-``ITEM_DOWNLOAD`` on its ``all`` stream). A file opened lately is read as if its review had
-just been assigned, and before every file nobody opened: that is where a decision is coming.
+``ITEM_DOWNLOAD`` on its ``all`` stream). A file opened lately is read before every file nobody
+opened, every ``OPENED_EVERY`` seconds at first: that is where a decision is coming.
 """
 
 from __future__ import annotations
@@ -28,8 +28,12 @@ from datetime import datetime, timezone
 FRESHEST = 5.0
 #: ... and a file assigned ``age`` seconds ago every ``age / AGE_SHARE`` seconds
 AGE_SHARE = 6.0
-#: a file opened by somebody is read ahead of the others for this long (seconds)
+#: a file opened by somebody is read ahead of the others for this long (seconds) ...
 OPENED_FOR = 600.0
+#: ... and at most this often: a decision made within a minute of opening the file still
+#: reaches the sinks within the minute, and fifty clients looking at once stay within the
+#: default budget (a file assigned just now is read every FRESHEST seconds)
+OPENED_EVERY = 15.0
 
 
 @dataclass(frozen=True)
@@ -179,8 +183,17 @@ class ReviewPace:
         last = self._last_read.get(review.file_id)
         if last is None:
             return True
-        age = (now - self._freshest(review, now)).total_seconds()
-        return (now - last).total_seconds() >= interval(age, self.longest_seconds)
+        return (now - last).total_seconds() >= self._interval(review, now)
+
+    def _interval(self, review: OpenReview, now: datetime) -> float:
+        """Seconds between reads of the file: by its review's age, and no less often than its
+        opening asks for when somebody opened it lately."""
+        by_age = interval((now - review.since).total_seconds(), self.longest_seconds)
+        opened = self._lately_opened(review.file_id, now)
+        if opened is None:
+            return by_age
+        since_opened = (now - opened).total_seconds()
+        return min(by_age, max(OPENED_EVERY, interval(since_opened, self.longest_seconds)))
 
     def _freshest(self, review: OpenReview, now: datetime) -> datetime:
         """When a decision on the file became likely: its review assigned or decided, or the

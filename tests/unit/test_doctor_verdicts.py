@@ -177,7 +177,7 @@ FITS = {
     "an owner without enterprise rights": (
         Fitness(False, True, True, True),
         "changes",
-        "changes",
+        "all",
         Verdict.OK,
     ),
     "no owner, no enterprise rights": (
@@ -189,7 +189,7 @@ FITS = {
     "the enterprise stream configured but refused": (
         Fitness(False, True, True, True),
         "admin_logs_streaming",
-        "changes",
+        "all",
         Verdict.FAIL,
     ),
     "an owner behind a firewall": (

@@ -80,7 +80,9 @@ def test_a_file_a_client_opened_is_read_before_the_fresh_reviews_nobody_opened()
     assert pace.opened(["opened", "not-under-review"]) == 1
     assert pace.due()[0] == "opened"  # ahead of reviews assigned seconds ago
     clock.advance(6)  # the budget refills with six reads
-    assert pace.due()[0] == "opened"  # read as if just assigned: again within seconds
+    assert "opened" not in pace.due()  # read again after OPENED_EVERY, not every few seconds
+    clock.advance(10)
+    assert pace.due()[0] == "opened"  # within the minute, ahead of the rest again
     clock.advance(700)  # opened long ago: one review among the rest, read by its age
     later = pace.due()
     assert "opened" not in later and len(later) == 10
