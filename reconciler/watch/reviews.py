@@ -11,9 +11,12 @@ default): when more is due than the budget allows, the newest wait least.
 A hint that a decision may have been made (an enterprise event whose source names no item the
 watcher knows, a webhook about a task) makes the files it could concern due at once.
 
-A client opens a file before deciding on it (Box tells the file's owner: ``ITEM_PREVIEW`` and
-``ITEM_DOWNLOAD`` on its ``all`` stream). A file opened lately is read before every file nobody
-opened, every ``OPENED_EVERY`` seconds at first: that is where a decision is coming.
+A client opens a file before deciding on it: Box's web app shows a review task, with its
+Approve and Reject buttons, in the Activity sidebar of the file's preview (developer.box.com,
+guides/tasks), and Box tells the file's owner that it was opened (``ITEM_PREVIEW``, or
+``ITEM_DOWNLOAD``, on the owner's ``all`` stream only: guides/events/user-events/for-user).
+A file opened lately is read before every file nobody opened, every ``OPENED_EVERY`` seconds at
+first: that is where a decision is coming.
 """
 
 from __future__ import annotations
