@@ -19,8 +19,9 @@ process with ``latency_ms`` injected; ``reconcile watch`` runs as a subprocess. 
       for idle_event_poll_seconds instead                                 target p95 < 5 s
       With ``--stream changes`` (which carries no assignment updates) decisions come by the
       review poll, newest reviews first within watch.review_calls_per_minute (--review-budget);
-      the review poll's calls per 10 minutes are printed against that budget
-                                                                           target p95 <= 60 s
+      the review poll's calls per 10 minutes are printed against that budget. Each client opens
+      (downloads) the file 0..--looking s before deciding: ``--stream all`` hears of that (Box
+      tells the owner), and the review poll reads that file first      target p95 <= 60 s
   (e) with --webhooks: no event stream, a webhook declared on every delivered folder and
       ``watch --listen``; (a) and (c) then come by COLLABORATION.ACCEPTED, and decision -> the
       jsonl sink by TASK_ASSIGNMENT.UPDATED                                 target p95 < 2 s
@@ -31,6 +32,7 @@ process with ``latency_ms`` injected; ``reconcile watch`` runs as a subprocess. 
     python benchmarks/watch_bench.py --deliveries 50 --files 5 --acceptances 10 --idle 60
     python benchmarks/watch_bench.py --deliveries 50 --files 5 --acceptances 10 --idle 10 --webhooks
     python benchmarks/watch_bench.py --stream changes --idle 60         # decisions by review poll
+    python benchmarks/watch_bench.py --stream all --idle 10             # ... led by openings
 """
 
 from __future__ import annotations
