@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -16,15 +16,13 @@ from reconciler.cli.options import (
     ConfigOpt,
     PathsArg,
     left_out,
-    read_box,
+    load_desired,
+    open_session,
+    read_session,
     use_color,
     utf8,
 )
 from reconciler.errors import ReadError, UsageError
-
-if TYPE_CHECKING:
-    from reconciler.session.workflow import Connection
-    from reconciler.status.report import StatusReport
 
 
 class StatusFormat(str, Enum):
@@ -77,24 +75,18 @@ def status_command(
 
     Exit codes: 0 ok, 1 Box error, 3 invalid input.
     """
-    from reconciler.notify.feedback import with_client_comments
     from reconciler.render.status import render
-    from reconciler.status import report as status_report
 
     start = parse_since(since) if since is not None else None
-    desired, connection, live = read_box(paths, config, base_url, as_user)
-    result = status_report.report(desired.state, live)
-    if start is not None:
-        result = result.since(start)
-    result = with_client_comments(
-        result, desired.state, connection, live, concurrency=desired.policy.concurrency
-    )
-    result = group_names(result, connection)
+    desired, _ = load_desired(paths, config, None)
+    session = open_session(desired, base_url, as_user)
+    reading = read_session(session)
+    result = session.status(reading, since=start)
     stdout = utf8(sys.stdout)
     render(result, stdout, format=output.value, files=files, color=use_color(stdout))
     stdout.flush()
-    if live.unreadable:
-        raise ReadError(left_out(live, "reported"))
+    if reading.live.unreadable:
+        raise ReadError(left_out(reading.live, "reported"))
 
 
 def parse_since(text: str) -> datetime:
@@ -109,24 +101,3 @@ def parse_since(text: str) -> datetime:
             "or an ISO 8601 time (2026-03-01T09:00:00Z)"
         )
     return moment
-
-
-def group_names(result: StatusReport, connection: Connection) -> StatusReport:
-    """The report with every group by its name: a group whose collaborations are gone (a
-    revoked delivery, say) shows no name on any item, so its name is read from Box."""
-    from reconciler.errors import Forbidden, NotFound
-    from reconciler.model import PrincipalKind
-
-    nameless = {
-        c.client
-        for d in result.deliveries
-        for c in d.clients
-        if c.kind is PrincipalKind.GROUP and not c.name
-    }
-    names: dict[str, str] = {}
-    for group in sorted(nameless):
-        try:
-            names[group] = connection.reader.group_name(group)
-        except (NotFound, Forbidden):
-            continue  # a group Box no longer shows keeps its id, as before
-    return result.with_group_names(names) if names else result

@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from reconciler.box.comments import read_comments
 from reconciler.box.connection import Connection
 from reconciler.errors import ReconcilerError
 from reconciler.model import DesiredState, LiveState
 from reconciler.notify.notices import Notice, notices
-from reconciler.status.feedback import with_comments
-from reconciler.status.report import StatusReport, report
+from reconciler.status.read import with_client_comments
+from reconciler.status.report import report
 
 
 @dataclass(frozen=True)
@@ -51,25 +50,3 @@ def seen(
     except ReconcilerError as err:
         return Seen(notices(status, seen_at=seen_at), err)
     return Seen(notices(status, seen_at=seen_at))
-
-
-def with_client_comments(
-    report: StatusReport,
-    desired: DesiredState,
-    connection: Connection,
-    live: LiveState,
-    *,
-    files: Iterable[str] | None = None,
-    concurrency: int = 8,
-) -> StatusReport:
-    """``report`` with each file row's comments, for ``files`` (default: every file under
-    approval in it)."""
-    wanted = (
-        {f.file_id for d in report.deliveries for c in d.clients for f in c.files}
-        if files is None
-        else set(files)
-    )
-    if not wanted:
-        return report
-    comments = read_comments(connection.reader, wanted, concurrency=concurrency)
-    return with_comments(report, desired, live, comments)

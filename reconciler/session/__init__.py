@@ -26,6 +26,9 @@ from reconciler.errors import UnsafePlan
 from reconciler.model import DesiredState, LiveState, stamp
 from reconciler.plan import Plan
 from reconciler.session import workflow
+from reconciler.status.model import StatusReport
+from reconciler.status.read import with_client_comments, with_group_names
+from reconciler.status.report import report as status_report
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +134,23 @@ class Session:
             on_result=on_result,
             stop=self.stop,
         )
+
+    def status(self, reading: Reading, *, since: datetime | None = None) -> StatusReport:
+        """Who accepted, and who approved or rejected which files, as ``reading`` shows it
+        (the decisions from ``since`` on, when given), with the clients' comments and every
+        group by its name: what ``reconcile status`` prints."""
+        desired = reading.desired
+        result = status_report(desired.state, reading.live)
+        if since is not None:
+            result = result.since(since)
+        result = with_client_comments(
+            result,
+            desired.state,
+            self.connection,
+            reading.live,
+            concurrency=desired.policy.concurrency,
+        )
+        return with_group_names(result, self.connection)
 
     def converge(self, names: Iterable[str] | None = None) -> Converged:
         """Read, plan and apply the deliveries ``names`` (all when None) within the safety
