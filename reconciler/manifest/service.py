@@ -40,7 +40,7 @@ DEFAULT_TRIGGERS = (
 
 @dataclass(frozen=True)
 class WatchSettings:
-    stream_type: str = "changes"
+    stream_type: str = "all"
     resync_minutes: float = 360.0
     review_poll_minutes: float = 15.0
     #: the review poll's budget: at most this many task lists read a minute, on average

@@ -93,7 +93,7 @@ def test_json_parses_and_names_every_check_in_order(studio: Studio) -> None:
         assert check["symbol"] == SYMBOLS[check["verdict"]]
         assert check["detail"]
     assert document["recommended_stream_type"] == "admin_logs_streaming"
-    assert document["configured_stream_type"] == "changes"
+    assert document["configured_stream_type"] == "all"  # the default
     credentials = document["checks"][0]["facts"]
     assert (credentials["id"], credentials["role"]) == (SERVICE_ACCOUNT, "admin")
 
@@ -160,6 +160,7 @@ def test_a_folder_the_account_does_not_own_fails_ownership_on_the_changes_stream
 ) -> None:
     folder_id = folder_owned_by_maya(studio)
     studio.edit(GLOBEX, lambda doc: doc.update(folders=[folder_id]))
+    set_stream_type(studio, "changes")
 
     result = studio.cli("doctor")
 

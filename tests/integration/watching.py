@@ -35,10 +35,12 @@ ACME_REVIEWED = frozenset({"1400000101", "1400000102", "1400000103", "1400000104
 
 def configure(studio: Studio, *, url: str | None = None, **watch: Any) -> None:
     """Short intervals (the defaults are minutes and hours) and the sinks under test; a
-    setting given as None is left to the watcher's default."""
+    setting given as None is left to the watcher's default. The stream is ``changes`` unless
+    given: the account's stream that says least (no openings, no decisions)."""
 
     def change(doc: dict[str, Any]) -> None:
         doc["watch"] = {
+            "stream_type": "changes",
             "coalesce_seconds": 0.2,
             "review_poll_minutes": 0.01,
             "manifest_poll_seconds": 0.2,
