@@ -198,12 +198,6 @@ class ReviewPace:
         since_opened = (now - opened).total_seconds()
         return min(by_age, max(OPENED_EVERY, interval(since_opened, self.longest_seconds)))
 
-    def _freshest(self, review: OpenReview, now: datetime) -> datetime:
-        """When a decision on the file became likely: its review assigned or decided, or the
-        file opened lately, whichever came last."""
-        opened = self._lately_opened(review.file_id, now)
-        return review.since if opened is None else max(review.since, opened)
-
     def _lately_opened(self, file_id: str, now: datetime) -> datetime | None:
         opened = self._opened.get(file_id)
         if opened is None or (now - opened).total_seconds() > OPENED_FOR:
@@ -216,8 +210,9 @@ class ReviewPace:
         if review is None:
             return (True, 0.0, file_id)
         opened = self._lately_opened(file_id, now)
-        fresh = self._freshest(review, now)
-        return (opened is None, -fresh.timestamp(), file_id)
+        if opened is None:
+            return (True, -review.since.timestamp(), file_id)
+        return (False, -max(review.since, opened).timestamp(), file_id)
 
     def _refill(self, now: datetime) -> None:
         elapsed = max(0.0, (now - self._refilled).total_seconds())
