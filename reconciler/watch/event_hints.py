@@ -87,7 +87,7 @@ class EventHints:
         if not event.by_someone_else(me):
             return
         files = [ref.id for ref in event.items if ref.kind is ItemKind.FILE]
-        if self._reviews.opened(files):
+        if self._reviews.opened(files, by=event.created_by_id):
             log.info(
                 "user %s opened file %s: reading its review tasks first",
                 event.created_by_id,

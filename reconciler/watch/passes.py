@@ -121,9 +121,11 @@ def open_review(
         return OpenReview(file_id, seen)
     times: list[datetime] = []
     reviewers: set[str] = set()
+    undecided: set[str] = set()
     for task in file.tasks:
         reviewers.update(a.assignee_id for a in task.assignments if a.assignee_id)
         waiting = [a for a in task.assignments if a.resolution_state == "incomplete"]
+        undecided.update(a.assignee_id for a in waiting if a.assignee_id)
         # A client who accepts late is assigned on a task made for the first: the newest
         # assignment says how fresh the review is (when Box gives no assigned_at, when the
         # watcher first saw it); the task's own time when neither is known.
@@ -137,7 +139,7 @@ def open_review(
             times.append(max(assigned))
         elif waiting and created is not None:
             times.append(created)
-    return OpenReview(file_id, max(times, default=seen), frozenset(reviewers))
+    return OpenReview(file_id, max(times, default=seen), frozenset(reviewers), frozenset(undecided))
 
 
 def poll_reviews(

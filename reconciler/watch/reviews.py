@@ -16,7 +16,9 @@ Approve and Reject buttons, in the Activity sidebar of the file's preview (devel
 guides/tasks), and Box tells the file's owner that it was opened (``ITEM_PREVIEW``, or
 ``ITEM_DOWNLOAD``, on the owner's ``all`` stream only: guides/events/user-events/for-user).
 A file opened lately is read before every file nobody opened, every ``OPENED_EVERY`` seconds at
-first: that is where a decision is coming.
+first: that is where a decision is coming. Openings are kept per person: when two clients review
+one file, the first one's decision says nothing about the second, who may have opened the file
+too and still be deciding.
 """
 
 from __future__ import annotations
@@ -50,6 +52,19 @@ class OpenReview:
     since: datetime
     #: the users assigned to review it
     reviewers: frozenset[str] = frozenset()
+    #: those of them still to decide
+    waiting: frozenset[str] = frozenset()
+
+    def keeps(self, opener: str, opened: datetime) -> bool:
+        """Whether ``opener``'s opening of the file may still be followed by their decision:
+        they are still to decide, or (a reviewer who decided may re-mark it) nothing newer than
+        the opening happened on the file."""
+        return opener in self.waiting or self.since <= opened
+
+    def concerns(self, opener: str) -> bool:
+        """Whether a decision by ``opener`` could change this review: they are one of its
+        reviewers, or its reviewers are not known."""
+        return not self.reviewers or opener in self.reviewers
 
 
 def interval(age_seconds: float, longest_seconds: float) -> float:
@@ -85,8 +100,8 @@ class ReviewPace:
         self._open: dict[str, OpenReview] = {}
         self._last_read: dict[str, datetime] = {}
         self._urgent: set[str] = set()
-        #: when somebody last opened each file (previewed or downloaded it)
-        self._opened: dict[str, datetime] = {}
+        #: per file, when each user last opened it (previewed or downloaded it)
+        self._opened: dict[str, dict[str, datetime]] = {}
         #: (when, files read) of recent polls, for the calls-per-window figure
         self._spent: list[tuple[datetime, int]] = []
         #: ``hurry`` comes from the event feeds' threads, the rest from the loop
@@ -106,12 +121,13 @@ class ReviewPace:
                 if file_id not in self._open:
                     del self._last_read[file_id]
             self._urgent &= set(self._open)
-            # an opened file stops going first once a decision came after the opening
-            self._opened = {
-                f: t
-                for f, t in self._opened.items()
-                if f in self._open and self._open[f].since <= t
+            # an opening stops counting once its opener's decision came after it
+            kept = {
+                f: {u: t for u, t in openers.items() if self._open[f].keeps(u, t)}
+                for f, openers in self._opened.items()
+                if f in self._open
             }
+            self._opened = {f: openers for f, openers in kept.items() if openers}
 
     @property
     def open_files(self) -> int:
@@ -131,14 +147,15 @@ class ReviewPace:
             self._urgent |= files
             return len(files)
 
-    def opened(self, file_ids: Iterable[str]) -> int:
-        """Somebody opened these files (a preview or a download): a decision on them may come
-        within minutes. Returns how many of them have open reviews."""
+    def opened(self, file_ids: Iterable[str], by: str = "") -> int:
+        """User ``by`` opened these files (a preview or a download): their decision on them
+        may come within minutes. Returns how many of them have an open review ``by`` is one of
+        the reviewers of (or whose reviewers are not known)."""
         with self._lock:
             now = self._now()
-            found = [f for f in file_ids if f in self._open]
+            found = [f for f in file_ids if f in self._open and self._open[f].concerns(by)]
             for file_id in found:
-                self._opened[file_id] = now
+                self._opened.setdefault(file_id, {})[by] = now
             return len(found)
 
     def due(self, *, scheduled: bool = True) -> list[str]:
@@ -199,7 +216,8 @@ class ReviewPace:
         return min(by_age, max(OPENED_EVERY, interval(since_opened, self.longest_seconds)))
 
     def _lately_opened(self, file_id: str, now: datetime) -> datetime | None:
-        opened = self._opened.get(file_id)
+        """The latest opening of the file that still counts, if any within ``OPENED_FOR``."""
+        opened = max(self._opened.get(file_id, {}).values(), default=None)
         if opened is None or (now - opened).total_seconds() > OPENED_FOR:
             return None
         return opened

@@ -23,7 +23,9 @@ class Clock:
 
 
 def review(file_id: str, minutes_ago: float, *reviewers: str) -> OpenReview:
-    return OpenReview(file_id, START - timedelta(minutes=minutes_ago), frozenset(reviewers))
+    """A review assigned ``minutes_ago``, every reviewer still to decide."""
+    when = START - timedelta(minutes=minutes_ago)
+    return OpenReview(file_id, when, frozenset(reviewers), frozenset(reviewers))
 
 
 def test_a_review_assigned_minutes_ago_is_read_far_more_often_than_an_old_one() -> None:
@@ -88,20 +90,56 @@ def test_a_file_a_client_opened_is_read_before_the_fresh_reviews_nobody_opened()
     assert "opened" not in later and len(later) == 10
 
 
-def test_an_opened_file_stops_going_first_once_a_decision_comes_after_the_opening() -> None:
+def test_an_opened_file_stops_going_first_once_the_openers_decision_comes_after_it() -> None:
     clock = Clock()
     pace = ReviewPace(60, 900, now=clock)
-    pace.update([review("opened", 60)])
+    pace.update([review("opened", 60, "u-ann")])
     clock.advance(30)
-    pace.opened(["opened"])
+    assert pace.opened(["opened"], by="u-ann") == 1
     clock.advance(10)
-    # a read found the client's decision (the review is "decided lately", after the opening),
-    # and a second later another client's review is assigned
-    decided = OpenReview("opened", clock.now, frozenset())
+    # a read found Ann's decision (the review is "decided lately", after the opening), and a
+    # second later another client's review is assigned
+    decided = OpenReview("opened", clock.now, frozenset({"u-ann"}))
     clock.advance(1)
-    pace.update([decided, OpenReview("new", clock.now, frozenset())])
+    pace.update([decided, OpenReview("new", clock.now, frozenset({"u-bob"}), frozenset({"u-bob"}))])
     clock.advance(6)
     assert pace.due() == ["new", "opened"]  # the newest first: nothing goes ahead of it now
+
+
+def test_one_clients_decision_does_not_cancel_another_clients_opening_of_the_same_file() -> None:
+    # Two clients review one file. Both open it; Ann decides first. Bob is still looking at
+    # it: the file keeps going ahead of reviews decided or assigned since, until Bob decides.
+    clock = Clock()
+    pace = ReviewPace(60, 900, now=clock)
+    pace.update([review("shared", 10, "u-ann", "u-bob")])
+    pace.opened(["shared"], by="u-ann")
+    clock.advance(20)
+    pace.opened(["shared"], by="u-bob")
+    clock.advance(5)
+    ann_decided = OpenReview(
+        "shared", clock.now, frozenset({"u-ann", "u-bob"}), frozenset({"u-bob"})
+    )
+    clock.advance(1)
+    others = [review(f"f{n}", 0, "u-someone") for n in range(30)]
+    others = [OpenReview(r.file_id, clock.now, r.reviewers, r.waiting) for r in others]
+    pace.update([ann_decided, *others], read_now=["shared"])
+    clock.advance(16)
+    assert pace.due()[0] == "shared"  # ahead of thirty reviews assigned after Ann's decision
+    bob_decided = OpenReview("shared", clock.now, frozenset({"u-ann", "u-bob"}))
+    clock.advance(1)
+    newer = [OpenReview(r.file_id, clock.now, r.reviewers, r.waiting) for r in others]
+    pace.update([bob_decided, *newer], read_now=["shared"])
+    clock.advance(16)
+    assert pace.due()[0] != "shared"  # both decided: one recent decision among the rest
+
+
+def test_an_opening_by_someone_who_reviews_nothing_there_is_not_followed() -> None:
+    # The studio's own producer previews a delivered file: no decision of theirs is coming.
+    clock = Clock()
+    pace = ReviewPace(60, 900, now=clock)
+    pace.update([review("delivered", 60, "u-client")])
+    assert pace.opened(["delivered"], by="u-producer") == 0
+    assert pace.opened(["delivered"], by="u-client") == 1
 
 
 def test_files_no_longer_open_are_forgotten() -> None:
@@ -134,6 +172,7 @@ def test_a_client_assigned_late_on_an_old_task_makes_the_review_fresh() -> None:
     found = open_review("f1", LiveFile("f1", "a.jpg", "a.jpg", "300", (task,)), START)
     assert found.since == datetime(2026, 3, 2, 8, 59, tzinfo=timezone.utc)
     assert found.reviewers == {"u-cmo", "u-jane"}
+    assert found.waiting == {"u-jane"}  # the CMO has decided
     # Box gives no assigned_at: the task's own time; no time at all: when the watcher saw it.
     unknown = LiveTask("t1", "f1", "review", "m", "all_assignees", None, "me", (cmo,), None)
     bare = LiveAssignment("a3", "u-x", "x@acme.example", "incomplete")
