@@ -150,10 +150,11 @@ class Receiver:
             self._taken += 1
             return self.got[self._taken - 1]
 
-    def nothing_more(self, wait: float = 0.3) -> bool:
-        """Whether no request beyond those handed out arrives within ``wait`` seconds."""
+    def nothing_more(self) -> bool:
+        """Whether no request beyond those handed out has arrived (so far: a caller that
+        needs "never" first makes sure the sender has nothing left to send)."""
         with self._arrived:
-            return not self._arrived.wait_for(lambda: len(self.got) > self._taken, wait)
+            return len(self.got) == self._taken
 
     # -- serving --
 

@@ -76,7 +76,7 @@ class Passes:
 def nothing_more(receiver: Receiver, passes: Passes) -> bool:
     """Nothing arrived at ``receiver`` beyond what was taken, up to the sender's next pass."""
     passes.mark()
-    return receiver.nothing_more(wait=0)
+    return receiver.nothing_more()
 
 
 @pytest.fixture
