@@ -255,7 +255,9 @@ def _deleted_under(
     root: Path, path: str, names: set[str], seen: set[str]
 ) -> Iterator[DeletedManifest]:
     """The manifests git log saw deleted under ``path`` (newest first), not seen before, gone
-    from the working tree, and ended neither by ``revoke: true`` nor by a rename."""
+    from the working tree, and ended neither by ``revoke: true`` nor by a rename. Each is named
+    from the working directory, as ``changed_since`` names them, so the warning's
+    ``git checkout`` runs where the command ran."""
     history = run_git("log", "-z", "--diff-filter=D", "--name-only", "--format=%H", "--", path)
     for commit, files in _deletions(os.fsdecode(history)):
         for file in files:
@@ -264,7 +266,7 @@ def _deleted_under(
             seen.add(file)
             last = _last_version(f"{commit}^:{file}", cwd=root)
             if last.name is not None and not last.revoked and last.name not in names:
-                yield DeletedManifest(file, last.name, commit)
+                yield DeletedManifest(os.path.relpath(root / file), last.name, commit)
 
 
 def _deletions(history: str) -> Iterable[tuple[str, list[str]]]:

@@ -84,6 +84,23 @@ def test_deleted_manifests_with_any_name_are_read_back_from_history(
     ]
 
 
+def test_from_a_subdirectory_the_warnings_checkout_restores_the_manifest(
+    repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Run from deliveries/: the manifest is named from there, as changed_since names it, and
+    # the command the warning gives restores it when run from there.
+    root, base = repo
+    monkeypatch.chdir(root / "deliveries")
+
+    found = deleted_manifests(["."], ["keep"])
+    since = changed_since(base, ["."]).deleted
+
+    assert [d.path for d in found] == ["gone.yaml"] == [d.path for d in since]
+    command = found[0].warning().split("(git ", 1)[1].split(")", 1)[0]
+    subprocess.run(["git", *command.split()], check=True, capture_output=True)
+    assert (root / GONE).read_text(encoding="utf-8") == manifest("gone")
+
+
 def test_one_warning_with_or_without_the_commit() -> None:
     since = DeletedManifest(GONE, "gone").warning()
     history = DeletedManifest(GONE, "gone", "0123456789abcdef").warning()
