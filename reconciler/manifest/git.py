@@ -105,8 +105,24 @@ class _LastVersion:
 def _last_version(spec: str, cwd: Path | None = None) -> _LastVersion:
     """The manifest at ``spec`` (``REV:PATH``); nothing known when git or YAML cannot read it."""
     try:
-        data = yaml.safe_load(run_git("show", spec, cwd=cwd))
-    except (GitFailed, yaml.YAMLError):
+        return _version_of(run_git("show", spec, cwd=cwd))
+    except GitFailed:
+        return _LastVersion(None, revoked=False)
+
+
+def _working_version(path: str) -> _LastVersion:
+    """The manifest at ``path`` in the working tree; nothing known when it cannot be read."""
+    try:
+        return _version_of(Path(path).read_bytes())
+    except OSError:
+        return _LastVersion(None, revoked=False)
+
+
+def _version_of(text: bytes) -> _LastVersion:
+    """What a manifest's text says of its delivery: nothing known when YAML cannot read it."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
         return _LastVersion(None, revoked=False)
     if not isinstance(data, dict):
         return _LastVersion(None, revoked=False)
@@ -131,7 +147,9 @@ class ManifestChanges:
 
 def changed_since(ref: str, paths: Iterable[str], config: str | None = None) -> ManifestChanges:
     """Compare ``ref`` with the working tree (uncommitted and untracked files count) under
-    ``paths``; ``config`` (the repo config, when there is one) is watched too."""
+    ``paths``; ``config`` (the repo config, when there is one) is watched too. A deleted
+    manifest whose delivery a changed manifest now declares was moved, not ended, however much
+    git's rename detection saw it change."""
     watched = list(paths)
     _since(ref, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     changed: set[str] = set()
@@ -155,6 +173,9 @@ def changed_since(ref: str, paths: Iterable[str], config: str | None = None) -> 
 
     untracked = _since(ref, "ls-files", "-z", "--others", "--exclude-standard", "--", *watched)
     changed.update(os.path.realpath(p) for p in _paths(untracked) if p.endswith(MANIFEST_SUFFIXES))
+    if deleted:
+        moved_to = {_working_version(path).name for path in changed}
+        deleted = [d for d in deleted if d.name is None or d.name not in moved_to]
     config_changed = False
     if config is not None and os.path.exists(config):
         touched = _paths(_since(ref, "diff", "-z", "--name-only", "--relative", ref, "--", config))

@@ -4,6 +4,7 @@ missing, slow or refusing is a clear error, never a traceback."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,28 @@ def test_deleted_since_a_revision_without_revoke_is_reported(repo: tuple[Path, s
     changes = changed_since(base, ["deliveries"])
 
     assert changes.deleted == (DeletedManifest(GONE, "gone"),)
+
+
+def test_a_manifest_moved_and_rewritten_since_a_revision_is_not_reported_deleted(
+    repo: tuple[Path, str],
+) -> None:
+    # Moved to another folder and rewritten past git's rename detection: its delivery lives
+    # on, so it is a move, not an ending. A deletion whose delivery nobody declares still is.
+    root, _ = repo
+    head = git(root, "rev-parse", "HEAD")
+    (root / "deliveries" / "2027").mkdir()
+    (root / "deliveries" / "2027" / "kept.yaml").write_text(
+        "# moved from keep.yaml\n" + manifest("keep") + "".join(f"# note {n}\n" for n in range(40)),
+        encoding="utf-8",
+    )
+    (root / KEEP).unlink()
+
+    changes = changed_since(head, ["deliveries"])
+
+    assert changes.deleted == ()
+    assert os.path.realpath("deliveries/2027/kept.yaml") in changes.changed
+    (root / "deliveries" / "2027" / "kept.yaml").write_text(manifest("other"), encoding="utf-8")
+    assert changed_since(head, ["deliveries"]).deleted == (DeletedManifest(KEEP, "keep"),)
 
 
 def test_deleted_in_history_without_revoke_is_reported_with_its_commit(
