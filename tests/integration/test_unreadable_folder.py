@@ -36,6 +36,18 @@ clients:
 GONE_LINE = 4  # the line naming the folder
 
 
+def left_out_line(log: str) -> str | None:
+    """The log line of a pass that left ghost-reel out, naming its manifest line."""
+    return next(
+        (
+            line
+            for line in log.splitlines()
+            if f"{GONE}:{GONE_LINE}" in line and "delivery ghost-reel is left out" in line
+        ),
+        None,
+    )
+
+
 @pytest.fixture
 def watching(studio: Studio) -> Iterator[list[Watch]]:
     started: list[Watch] = []
@@ -59,14 +71,14 @@ def test_the_watcher_leaves_out_a_delivery_whose_folder_box_lacks_and_serves_the
     wait_until(
         lambda: assigned_files(studio, CMO) == ACME_REVIEWED or None, 30, "the reviews", watch
     )
-    # ... and the one left out is named, at its manifest line.
+    # ... and the one left out is named, at its manifest line, by the pass (the start's
+    # account check names the same line first, as reconcile doctor does: not what is waited for).
     wait_until(
-        lambda: f"{GONE}:{GONE_LINE}" in watch.log or None,
+        lambda: left_out_line(watch.log),
         30,
         f"the watcher to say it left out ghost-reel at {GONE}:{GONE_LINE}",
         watch,
     )
-    assert "ghost-reel" in watch.log, watch.log
     # ... for one who accepts while it runs, and their decisions reach the sink.
     studio.sign_up("jane.doe@acme.example")
     jane = user_id(studio, "jane.doe@acme.example")
