@@ -155,4 +155,16 @@ def stream_type(configured: str, fit: Fitness) -> tuple[Check, str | None]:
             ),
             recommended,
         )
+    if fits is None:
+        return (
+            unknown(
+                "stream_type",
+                f"{said}; whether {configured} works for this account could not be told "
+                "(see the checks above)",
+                "mend the checks above that failed or could not tell, then run reconcile doctor "
+                "again",
+                **facts,
+            ),
+            recommended,
+        )
     return ok("stream_type", said, **facts), recommended

@@ -199,6 +199,12 @@ FITS = {
         Verdict.FAIL,
     ),
     "webhooks configured": (Fitness(False, False, False, True), "none", "none", Verdict.OK),
+    "a delivered folder the account cannot read": (
+        Fitness(False, None, True, True),
+        "all",
+        "none",
+        Verdict.UNKNOWN,
+    ),
 }
 
 
