@@ -15,6 +15,7 @@ from reconciler.cli.options import (
     ConfigOpt,
     PathsArg,
     box_settings,
+    info,
     load_desired,
     product_stream,
 )
@@ -45,7 +46,8 @@ def doctor_command(
     fields; what an empty page of the enterprise stream carries as next_stream_position; Box's
     long-poll server is reachable from this host; this host's clock against Box's Date; the
     webhooks in use against Box's 1,000 per application and user; and the watch.stream_type
-    that suits this account. Writes nothing to Box.
+    that suits this account. Writes nothing to Box. In a repository with no manifests yet (no
+    deliveries/, or nothing in it), it checks the account alone.
 
     \b
     Examples (against 'reconcile sandbox serve --seed sample', in this repository):
@@ -62,7 +64,11 @@ def doctor_command(
     from reconciler.render.doctor import render
     from reconciler.session import workflow
 
-    desired, _ = load_desired(paths, config, None)
+    if workflow.has_deliveries(paths):
+        desired, _ = load_desired(paths, config, None)
+    else:
+        desired = workflow.load_settings_only(config)
+        info("No manifests under deliveries/ yet: checking the account alone.")
     service = load_service(config, os.environ)
     settings = box_settings(base_url, as_user)
     connection = workflow.connect(settings, desired.policy)

@@ -20,7 +20,7 @@ from reconciler.manifest.build import build_delivery, build_policy
 from reconciler.manifest.checks import check_across, check_delivery, check_document, check_policy
 from reconciler.manifest.config import CONFIG_FILE_NAME, read_config
 from reconciler.manifest.domains import likely_typos
-from reconciler.manifest.files import scan
+from reconciler.manifest.files import any_manifest, scan
 from reconciler.manifest.load import Document, read
 from reconciler.model import Delivery, DesiredState, Policy
 
@@ -29,6 +29,7 @@ DEFAULT_PATHS = ("deliveries",)
 __all__ = [
     "DEFAULT_PATHS",
     "Validation",
+    "any_manifest",
     "check",
     "load_config",
     "validate",

@@ -34,6 +34,16 @@ def find_manifests(paths: Iterable[str]) -> list[str]:
     return scan(paths).files
 
 
+def any_manifest(paths: Iterable[str]) -> bool:
+    """Whether ``paths`` all exist and hold a manifest (or a path that may be one): False for a
+    repository being set up, before its first delivery."""
+    try:
+        scan(paths)
+    except UsageError:
+        return False
+    return True
+
+
 def scan(paths: Iterable[str]) -> Found:
     """Like find_manifests, also naming each folder that cannot be listed and each manifest that
     resolves outside the repository and the given paths: nothing is skipped unseen."""

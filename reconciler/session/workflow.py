@@ -12,7 +12,7 @@ from reconciler.box.connection import Connection as Connection
 from reconciler.box.connection import connect as connect
 from reconciler.box.reader import BoxReader, read_folder_files, read_items, read_live
 from reconciler.errors import ManifestError, Problem
-from reconciler.manifest import check
+from reconciler.manifest import DEFAULT_PATHS, any_manifest, check, load_config
 from reconciler.manifest.dump import Export
 from reconciler.manifest.git import ManifestChanges, affected
 from reconciler.model import (
@@ -45,6 +45,21 @@ def load(paths: Iterable[str] | None, config_path: str | None = None) -> Desired
     if result.problems:
         raise ManifestError(list(result.problems))
     return Desired(result.state, result.policy, result.files, result.warnings)
+
+
+def has_deliveries(paths: Iterable[str] | None) -> bool:
+    """False only for a repository being set up: no paths given and no manifest under
+    deliveries/ yet (the folder missing or empty)."""
+    return bool(paths) or any_manifest(DEFAULT_PATHS)
+
+
+def load_settings_only(config_path: str | None = None) -> Desired:
+    """No deliveries, and the policy of ``reconcile.yaml``, checked: for what needs no manifest
+    (``reconcile doctor``'s account checks in a repository being set up)."""
+    policy, problems = load_config(config_path)
+    if problems:
+        raise ManifestError(problems)
+    return Desired(DesiredState(()), policy, ())
 
 
 def items_of(state: DesiredState) -> list[ItemRef]:

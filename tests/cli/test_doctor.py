@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import shutil
 import socket
 from collections.abc import Callable
 from contextlib import redirect_stdout
@@ -238,6 +239,37 @@ def test_invalid_manifests_exit_3(studio: Studio) -> None:
 
     assert result.code == 3
     assert GLOBEX in result.err
+
+
+@pytest.mark.parametrize("before", ["no deliveries folder", "an empty deliveries folder"])
+def test_a_repository_without_manifests_yet_has_its_account_checked(
+    studio: Studio, before: str
+) -> None:
+    shutil.rmtree(studio.path("deliveries"))
+    if before == "an empty deliveries folder":
+        studio.path("deliveries").mkdir()
+
+    result = studio.cli("doctor")
+
+    assert result.code == 0, result.text
+    assert "No manifests under deliveries/ yet: checking the account alone." in result.err
+    printed = lines(result)
+    assert list(printed) == list(TITLES.values())
+    assert printed["Credentials and account"].startswith("✔")
+    assert printed["Enterprise event stream"].startswith("✔")
+    assert printed["Ownership of the delivered items"].startswith("?")
+    assert "no folder or file" in printed["Ownership of the delivered items"]
+
+
+def test_without_manifests_an_invalid_config_or_a_named_path_still_exit_3(studio: Studio) -> None:
+    shutil.rmtree(studio.path("deliveries"))
+
+    named = studio.cli("doctor", "deliveries")
+    studio.path("reconcile.yaml").write_text("policy: [not, a, mapping]\n", encoding="utf-8")
+    config = studio.cli("doctor")
+
+    assert named.code == 3 and "no such file or directory: deliveries" in named.err
+    assert config.code == 3 and "reconcile.yaml:1" in config.err, config.text
 
 
 def help_examples() -> list[list[str]]:
